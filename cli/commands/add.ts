@@ -1,0 +1,67 @@
+import type { Command } from 'commander';
+import path from 'node:path';
+import { editFleet } from '../fleet/file.js';
+import { addEvent, initialFleetText, type EventFields } from '../fleet/edit.js';
+import { writeSchemaFile } from '../fleet/schema-file.js';
+import { out } from '../ui/output.js';
+import { fleetPath, positiveInt } from './context.js';
+
+interface AddOptions {
+  inviteLink?: string;
+  funnel?: boolean;
+  hostname?: string;
+  year?: number;
+  serveMode?: string;
+  tz?: string;
+  ssh?: boolean;
+  authKeyEnv?: string;
+  authKeyFile?: string;
+  update?: boolean;
+}
+
+export function register(program: Command): void {
+  program
+    .command('add')
+    .description('add an event to the fleet file (creates the file on first use)')
+    .argument('<event>', 'event name: a DNS label, e.g. cleveland')
+    .option('--invite-link <url>', 'tailnet invite link shown to strangers (DEMO_INVITE_LINK)')
+    .option('--funnel', 'open the demo to the internet with Funnel')
+    .option('--no-funnel', 'tailnet only')
+    .option('--hostname <name>', 'tailnet hostname (default <event><year>)')
+    .option('--year <year>', 'year of the event (default: the fleet year)', positiveInt('--year'))
+    .option('--serve-mode <mode>', 'tailscale serve mode: https | http | tcp | tls-terminated-tcp')
+    .option('--tz <zone>', 'time zone, e.g. America/New_York')
+    .option('--ssh', 'enable Tailscale SSH')
+    .option('--no-ssh', 'disable Tailscale SSH')
+    .option('--auth-key-env <VAR>', 'environment variable holding the auth key at render time')
+    .option('--auth-key-file <path>', 'file holding the auth key (relative to the fleet file)')
+    .option('--update', 'change an existing event instead of failing')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ demo-fleet add cleveland --invite-link https://login.tailscale.com/admin/invite/abc --funnel
+  $ demo-fleet add berlin --auth-key-env TS_AUTHKEY_BERLIN --tz Europe/Berlin
+  $ demo-fleet add cleveland --update --no-funnel`,
+    )
+    .action(async (event: string, opts: AddOptions, cmd: Command) => {
+      const file = fleetPath(cmd);
+      const fields: EventFields = {
+        inviteLink: opts.inviteLink,
+        funnel: opts.funnel,
+        hostname: opts.hostname,
+        year: opts.year,
+        serveMode: opts.serveMode as EventFields['serveMode'],
+        tz: opts.tz,
+        ssh: opts.ssh,
+        authKey: opts.authKeyEnv ? { env: opts.authKeyEnv } : opts.authKeyFile ? { file: opts.authKeyFile } : undefined,
+      };
+      let created = false;
+      await editFleet(file, (current) => {
+        created = current === null;
+        return addEvent(current?.text ?? initialFleetText(), event, fields, { update: opts.update });
+      });
+      if (created) await writeSchemaFile(path.dirname(file));
+      out.line(`${opts.update ? 'updated' : 'added'} ${event}${created ? ` (created ${path.basename(file)})` : ''}`);
+    });
+}

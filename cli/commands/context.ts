@@ -1,0 +1,16 @@
+/** What every command needs from the global options. */
+import type { Command } from 'commander';
+import { resolveFleetPath } from '../fleet/file.js';
+
+export function fleetPath(cmd: Command): string {
+  return resolveFleetPath(cmd.optsWithGlobals<{ file?: string }>().file);
+}
+
+/** commander argParser for positive integers. */
+export function positiveInt(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got "${value}"`);
+    return n;
+  };
+}

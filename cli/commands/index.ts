@@ -1,0 +1,12 @@
+/** Every command, in the order `--help` lists them. Each file only parses, calls core, prints. */
+import type { Command } from 'commander';
+import * as init from './init.js';
+import * as add from './add.js';
+import * as remove from './remove.js';
+import * as list from './list.js';
+import * as render from './render.js';
+import * as schema from './schema.js';
+
+export function registerCommands(program: Command): void {
+  for (const command of [init, add, remove, list, render, schema]) command.register(program);
+}

@@ -1,0 +1,26 @@
+import type { Command } from 'commander';
+import path from 'node:path';
+import { editFleet } from '../fleet/file.js';
+import { initialFleetText } from '../fleet/edit.js';
+import { writeSchemaFile } from '../fleet/schema-file.js';
+import { UsageError } from '../ui/errors.js';
+import { out } from '../ui/output.js';
+import { fleetPath } from './context.js';
+
+export function register(program: Command): void {
+  program
+    .command('init')
+    .description('create a commented fleet file (and fleet.schema.json for editors)')
+    .option('--name <name>', 'fleet name (containers are <name>-<event>)')
+    .option('--image <repo>', 'image repository, e.g. ghcr.io/you/demo-id-headers')
+    .addHelpText('after', '\nExample:\n  $ demo-fleet init --image ghcr.io/acme/demo-id-headers')
+    .action(async (opts: { name?: string; image?: string }, cmd: Command) => {
+      const file = fleetPath(cmd);
+      await editFleet(file, (current) => {
+        if (current) throw new UsageError(`${file}: a fleet file already exists (edit it, or use \`demo-fleet add\`)`);
+        return initialFleetText(opts);
+      });
+      await writeSchemaFile(path.dirname(file));
+      out.line(`created ${path.relative(process.cwd(), file) || file}`);
+    });
+}

@@ -1,0 +1,24 @@
+import type { Command } from 'commander';
+import { loadFleet } from '../fleet/file.js';
+import { eventSummaries } from '../fleet/summary.js';
+import { out } from '../ui/output.js';
+import { fleetPath } from './context.js';
+
+export function register(program: Command): void {
+  program
+    .command('list')
+    .alias('ls')
+    .description('list the events in the fleet file')
+    .option('--json', 'machine-readable output')
+    .addHelpText('after', '\nExamples:\n  $ demo-fleet list\n  $ demo-fleet list --json | jq -r ".[].event"')
+    .action(async (opts: { json?: boolean }, cmd: Command) => {
+      const { fleet } = await loadFleet(fleetPath(cmd));
+      const rows = eventSummaries(fleet);
+      if (opts.json) return out.json(rows);
+      if (rows.length === 0) return out.line('no events yet: `demo-fleet add <event>`');
+      out.table(
+        rows.map((r) => ({ ...r, funnel: r.funnel ? 'on' : 'off', inviteLink: r.inviteLink ?? '-', authKey: r.authKey })),
+        ['event', 'container', 'hostname', 'funnel', 'serveMode', 'authKey', 'inviteLink'],
+      );
+    });
+}

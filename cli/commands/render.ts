@@ -1,0 +1,29 @@
+import type { Command } from 'commander';
+import path from 'node:path';
+import { loadFleet } from '../fleet/file.js';
+import { renderFleet } from '../render/render.js';
+import { out } from '../ui/output.js';
+import { fleetPath } from './context.js';
+
+export function register(program: Command): void {
+  program
+    .command('render')
+    .description('write compose/docker-compose.yml and 0600 secret env files from the fleet file')
+    .option('-o, --out <dir>', 'output directory (default: compose/ beside the fleet file)')
+    .option('--json', 'machine-readable summary (no secrets)')
+    .addHelpText('after', '\nExamples:\n  $ demo-fleet render\n  $ demo-fleet render && docker-compose -f compose/docker-compose.yml config')
+    .action(async (opts: { out?: string; json?: boolean }, cmd: Command) => {
+      const file = fleetPath(cmd);
+      const { fleet } = await loadFleet(file);
+      const result = await renderFleet(fleet, { fleetFile: file, outDir: opts.out });
+      for (const w of result.warnings) out.warn(w);
+      if (opts.json) {
+        return out.json({
+          composeFile: result.composeFile,
+          services: result.services.map((s) => ({ name: s.name, event: s.event, image: s.image, hostname: s.hostname, hasAuthKey: s.envFile !== null })),
+          warnings: result.warnings,
+        });
+      }
+      out.line(`wrote ${path.relative(process.cwd(), result.composeFile) || result.composeFile} (${result.services.length} service${result.services.length === 1 ? '' : 's'})`);
+    });
+}

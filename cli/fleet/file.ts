@@ -1,0 +1,130 @@
+/**
+ * The fleet file on disk: load + validate (errors carry file, line and field), comment-preserving
+ * edits through the yaml Document API, atomic writes (temp + rename) serialized by a lock file.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { isMap, LineCounter, parseDocument, type Document } from 'yaml';
+import lockfile from 'proper-lockfile';
+import { FleetSchema, type Fleet } from './schema.js';
+import { UsageError } from '../ui/errors.js';
+import { atomicWrite } from '../util/atomic-write.js';
+
+export const DEFAULT_FLEET_FILE = 'fleet.yaml';
+
+/** `--file`, else `DEMO_FLEET_FILE`, else ./fleet.yaml — made absolute. */
+export function resolveFleetPath(file?: string): string {
+  return path.resolve(file ?? process.env.DEMO_FLEET_FILE ?? DEFAULT_FLEET_FILE);
+}
+
+export interface LoadedFleet {
+  path: string;
+  /** The raw text, for byte-identical no-op checks. */
+  text: string;
+  doc: Document;
+  fleet: Fleet;
+}
+
+/** Parse and validate text as a fleet file; throws a UsageError naming file, line and field. */
+export function parseFleet(text: string, file: string): { doc: Document; fleet: Fleet } {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  const rel = path.relative(process.cwd(), file) || file;
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0]!;
+    const { line, col } = lineCounter.linePos(e.pos[0]);
+    const what = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+.*$/, '');
+    throw new UsageError(`${rel}:${line}:${col}: invalid YAML: ${what} (fix the syntax at that line)`);
+  }
+  const data = doc.toJS() ?? {};
+  const result = FleetSchema.safeParse(data);
+  if (!result.success) {
+    const issues = result.error.issues;
+    const first = issues[0]!;
+    let fieldPath = first.path.map(String);
+    let message = first.message;
+    if (first.code === 'unrecognized_keys') {
+      const key = first.keys[0]!;
+      fieldPath = [...fieldPath, key];
+      message = `unknown key "${key}" (a typo? \`demo-fleet schema\` lists the allowed keys)`;
+    }
+    const line = lineOf(doc, fieldPath, lineCounter);
+    const where = `${rel}${line ? `:${line}` : ''}`;
+    const field = fieldPath.length ? fieldPath.join('.') : '(top level)';
+    const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : '';
+    throw new UsageError(`${where}: ${field}: ${message}${more}`);
+  }
+  return { doc, fleet: result.data };
+}
+
+/** Line of the deepest existing node on `fieldPath` (a key's own line for a missing/unknown key). */
+function lineOf(doc: Document, fieldPath: string[], lc: LineCounter): number | undefined {
+  for (let n = fieldPath.length; n >= 0; n--) {
+    const parentPath = fieldPath.slice(0, n - 1);
+    const parent = n === 0 ? doc.contents : doc.getIn(parentPath, true);
+    if (n > 0 && isMap(parent)) {
+      const pair = parent.items.find((p) => String((p.key as { value?: unknown })?.value ?? p.key) === fieldPath[n - 1]);
+      const range = (pair?.key as { range?: [number, number, number] } | undefined)?.range;
+      if (range) return lc.linePos(range[0]).line;
+    }
+    if (n === 0) {
+      const range = (doc.contents as { range?: [number, number, number] } | null)?.range;
+      return range ? lc.linePos(range[0]).line : undefined;
+    }
+  }
+  return undefined;
+}
+
+/** Load and validate the fleet file; a missing file is a UsageError pointing at `init`/`add`. */
+export async function loadFleet(file: string): Promise<LoadedFleet> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new UsageError(`${file}: no fleet file here (create one with \`demo-fleet init\` or \`demo-fleet add <event>\`, or pass --file)`);
+    }
+    throw new UsageError(`${file}: cannot read the fleet file: ${(err as Error).message}`);
+  }
+  return { path: file, text, ...parseFleet(text, file) };
+}
+
+/**
+ * Read-modify-write under an exclusive lock: `edit` gets the current document (or null when the file
+ * does not exist yet) and returns the new text, which must validate before it replaces the file.
+ * Any throw leaves the file byte-identical.
+ */
+export async function editFleet(
+  file: string,
+  edit: (current: LoadedFleet | null) => string | Promise<string>,
+): Promise<LoadedFleet> {
+  const release = await acquireLock(file);
+  try {
+    let current: LoadedFleet | null = null;
+    try {
+      current = await loadFleet(file);
+    } catch (err) {
+      const missing = err instanceof UsageError && err.message.includes('no fleet file here');
+      if (!missing) throw err;
+    }
+    const text = await edit(current);
+    const parsed = parseFleet(text, file); // never write a file we could not load back
+    if (text !== current?.text) await atomicWrite(file, text);
+    return { path: file, text, ...parsed };
+  } finally {
+    await release();
+  }
+}
+
+async function acquireLock(file: string): Promise<() => Promise<void>> {
+  try {
+    return await lockfile.lock(file, {
+      realpath: false, // the file may not exist yet (first `add`)
+      lockfilePath: `${file}.lock`,
+      stale: 10_000,
+      retries: { retries: 200, minTimeout: 10, maxTimeout: 100, randomize: true },
+    });
+  } catch (err) {
+    throw new UsageError(`${file}: another demo-fleet is editing this file (lock ${file}.lock): ${(err as Error).message}`);
+  }
+}

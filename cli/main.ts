@@ -1,0 +1,53 @@
+#!/usr/bin/env node
+/**
+ * demo-fleet: commander program. Registers the commands (each loaded lazily from cli/commands/) and
+ * owns the one error handler that turns a thrown error into one line on stderr and an exit code.
+ */
+import { Command, CommanderError } from 'commander';
+import { FleetError } from './ui/errors.js';
+import { registerCommands } from './commands/index.js';
+
+export function buildProgram(): Command {
+  const program = new Command('demo-fleet')
+    .description('Run one Tailscale identity-headers demo container per conference event on one VPS')
+    .version('0.1.0')
+    .option('-f, --file <path>', 'fleet file (default: $DEMO_FLEET_FILE or ./fleet.yaml)')
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ demo-fleet add cleveland --invite-link https://login.tailscale.com/admin/invite/abc --funnel
+  $ demo-fleet render            # writes compose/docker-compose.yml
+  $ demo-fleet up                # build once, one container per event, wait until healthy
+  $ demo-fleet status --json
+  $ demo-fleet logs cleveland -f`,
+    );
+  registerCommands(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram().exitOverride();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // commander already printed its message (unknown option, --help, --version).
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    if (err instanceof FleetError) {
+      process.stderr.write(`error: ${err.message}\n`);
+      return err.exitCode;
+    }
+    const e = err as Error;
+    process.stderr.write(`error: ${e?.message ?? String(err)}\n`);
+    if (process.env.DEMO_FLEET_DEBUG) process.stderr.write(`${e?.stack}\n`);
+    return 1;
+  }
+}
+
+main(process.argv).then((code) => {
+  process.exitCode = code;
+});

@@ -1,0 +1,39 @@
+/**
+ * Service definitions → docker-compose.yml text. Deterministic: the same services give byte-identical
+ * output. Secrets are referenced through env_file, never inlined.
+ */
+import path from 'node:path';
+import { stringify } from 'yaml';
+import type { ServiceDefinition } from './service.js';
+import { formatDuration } from '../util/duration.js';
+
+export const COMPOSE_FILE = 'docker-compose.yml';
+
+export function composeService(s: ServiceDefinition, composeDir: string): Record<string, unknown> {
+  return {
+    image: s.image,
+    container_name: s.name,
+    volumes: s.volumes.map((v) => `${v.source}:${v.target}`),
+    environment: s.environment.map(([k, v]) => `${k}=${v}`),
+    ...(s.envFile ? { env_file: [path.relative(composeDir, s.envFile)] } : {}),
+    healthcheck: {
+      test: s.healthcheck.test,
+      interval: formatDuration(s.healthcheck.intervalMs),
+      timeout: formatDuration(s.healthcheck.timeoutMs),
+      retries: s.healthcheck.retries,
+      start_period: formatDuration(s.healthcheck.startPeriodMs),
+    },
+    labels: s.labels,
+    restart: s.restart,
+  };
+}
+
+export function composeText(services: ServiceDefinition[], composeDir: string, source: string): string {
+  const doc = {
+    services: Object.fromEntries(
+      [...services].sort((a, b) => a.name.localeCompare(b.name)).map((s) => [s.name, composeService(s, composeDir)]),
+    ),
+  };
+  const header = `# Rendered by demo-fleet from ${source}. Do not edit: change the fleet file and run \`demo-fleet render\`.\n`;
+  return header + stringify(doc, { lineWidth: 0 });
+}

@@ -1,0 +1,148 @@
+/**
+ * THE mapping event → service definition. Everything that runs an event — the compose file, the
+ * engine's container-create options, the tests — reads the docker-mod environment from here and
+ * nowhere else.
+ */
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import type { Fleet, FleetEvent } from '../fleet/schema.js';
+import { parseDuration } from '../util/duration.js';
+
+/** Port the app listens on inside the container (loopback only; tailscale serve proxies to it). */
+export const APP_PORT = 5000;
+export const STATE_DIR = '/var/lib/tailscale';
+export const HEALTH_URL = `http://127.0.0.1:${APP_PORT}/healthz`;
+/** Seconds between SIGTERM and SIGKILL on stop (Compose's default is 10). */
+export const STOP_GRACE_SECONDS = 10;
+
+export const LABELS = {
+  fleet: 'dev.demo-fleet.fleet',
+  event: 'dev.demo-fleet.event',
+  configHash: 'dev.demo-fleet.config-hash',
+  hostname: 'dev.demo-fleet.hostname',
+} as const;
+
+/** Variables that hold secrets: never rendered into the compose file, only into 0600 env files. */
+export const SECRET_ENV = ['TAILSCALE_AUTHKEY'] as const;
+
+export interface HealthCheck {
+  test: string[];
+  intervalMs: number;
+  timeoutMs: number;
+  startPeriodMs: number;
+  retries: number;
+}
+
+export interface ServiceDefinition {
+  /** Compose service name = container name: `<fleet>-<event>`. */
+  name: string;
+  event: string;
+  image: string;
+  hostname: string;
+  /** Ordered as in the original compose snippet. */
+  environment: Array<[string, string]>;
+  /** Absolute path of the event's 0600 secret env file, or null when it has no auth key. */
+  envFile: string | null;
+  /** Host directory → container directory. The state dir must survive re-creates. */
+  volumes: Array<{ source: string; target: string }>;
+  healthcheck: HealthCheck;
+  restart: 'unless-stopped';
+  labels: Record<string, string>;
+}
+
+export interface ServicePaths {
+  /** Directory of the fleet file: relative paths in it resolve from here. */
+  fleetDir: string;
+  /** Where secret env files go (compose/secrets). */
+  secretsDir: string;
+}
+
+export function containerName(fleet: Pick<Fleet, 'name'>, event: string): string {
+  return `${fleet.name}-${event}`;
+}
+
+export function eventHostname(fleet: Fleet, event: string, e: FleetEvent): string {
+  return e.hostname ?? `${event}${e.year ?? fleet.year}`;
+}
+
+export function stateDir(fleet: Fleet, event: string, e: FleetEvent, fleetDir: string): string {
+  return path.resolve(fleetDir, fleet.appdata, String(e.year ?? fleet.year), event);
+}
+
+export function serveMode(fleet: Fleet, e: FleetEvent): string {
+  return e.serveMode ?? (fleet.loginServer ? 'http' : 'https');
+}
+
+/** The docker-mod + app environment of one event (without secrets). */
+export function eventEnvironment(fleet: Fleet, event: string, e: FleetEvent): Array<[string, string]> {
+  const hostname = eventHostname(fleet, event, e);
+  const mode = serveMode(fleet, e);
+  const env: Array<[string, string]> = [
+    ['PUID', String(fleet.puid)],
+    ['PGID', String(fleet.pgid)],
+    ['TZ', e.tz ?? fleet.tz],
+    ['DOCKER_MODS', fleet.dockerMods.join('|')],
+    ['TAILSCALE_STATE_DIR', STATE_DIR],
+    ['TAILSCALE_SERVE_MODE', mode],
+    ['TAILSCALE_SERVE_PORT', String(APP_PORT)],
+    ['TAILSCALE_USE_SSH', e.ssh ? '1' : '0'],
+    ['TAILSCALE_HOSTNAME', hostname],
+  ];
+  if (fleet.loginServer) env.push(['TAILSCALE_LOGIN_SERVER', fleet.loginServer]);
+  // The mod turns Funnel on when TAILSCALE_FUNNEL is defined at all, even as "false": render it only when on.
+  if (e.funnel) env.push(['TAILSCALE_FUNNEL', 'on']);
+  if (e.inviteLink) env.push(['DEMO_INVITE_LINK', e.inviteLink]);
+  if (fleet.tailnetDomain) {
+    const scheme = mode === 'http' ? 'http' : 'https';
+    const port = mode === 'http' ? ':443' : '';
+    env.push(['TAILSCALE_URL', `${scheme}://${hostname}.${fleet.tailnetDomain}${port}`]);
+  }
+  return env;
+}
+
+export function healthCheck(fleet: Fleet): HealthCheck {
+  return {
+    test: ['CMD-SHELL', `wget -q -O /dev/null ${HEALTH_URL} || exit 1`],
+    intervalMs: parseDuration(fleet.health.interval),
+    timeoutMs: parseDuration(fleet.health.timeout),
+    startPeriodMs: parseDuration(fleet.health.startPeriod),
+    retries: fleet.health.retries,
+  };
+}
+
+/**
+ * The service definition of one event. `secretDigest` (a hash of the secret env file's content, or
+ * null) goes into the config hash, so a changed auth key re-creates the container like Compose does.
+ */
+export function serviceFor(
+  fleet: Fleet,
+  event: string,
+  paths: ServicePaths,
+  secretDigest: string | null,
+): ServiceDefinition {
+  const e = fleet.events[event];
+  if (!e) throw new Error(`serviceFor: no event ${event}`);
+  const base = {
+    name: containerName(fleet, event),
+    event,
+    image: `${fleet.image}:${event}`,
+    hostname: eventHostname(fleet, event, e),
+    environment: eventEnvironment(fleet, event, e),
+    envFile: secretDigest ? path.join(paths.secretsDir, `${event}.env`) : null,
+    volumes: [{ source: stateDir(fleet, event, e, paths.fleetDir), target: STATE_DIR }],
+    healthcheck: healthCheck(fleet),
+    restart: 'unless-stopped' as const,
+  };
+  const configHash = createHash('sha256')
+    .update(JSON.stringify({ ...base, secretDigest }))
+    .digest('hex');
+  return {
+    ...base,
+    labels: {
+      [LABELS.fleet]: fleet.name,
+      [LABELS.event]: event,
+      [LABELS.hostname]: base.hostname,
+      [LABELS.configHash]: configHash,
+    },
+  };
+}

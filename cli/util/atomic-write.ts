@@ -1,0 +1,31 @@
+/** Write a file so readers see the old or the new content, never a torn one: temp file + rename. */
+import { open, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+export async function atomicWrite(file: string, data: string, options: { mode?: number } = {}): Promise<void> {
+  const dir = path.dirname(file);
+  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  // Keep an existing file's mode unless one is asked for (0600 for secrets).
+  let mode = options.mode;
+  if (mode === undefined) {
+    mode = await stat(file).then((s) => s.mode & 0o777, () => 0o644);
+  }
+  const handle = await open(tmp, 'wx', mode);
+  try {
+    await handle.writeFile(data, 'utf8');
+    await handle.chmod(mode); // umask must not loosen or tighten what was asked
+    await handle.sync();
+  } catch (err) {
+    await handle.close();
+    await rm(tmp, { force: true });
+    throw err;
+  }
+  await handle.close();
+  try {
+    await rename(tmp, file);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+}
