@@ -6,7 +6,12 @@ import * as remove from './remove.js';
 import * as list from './list.js';
 import * as render from './render.js';
 import * as schema from './schema.js';
+import * as build from './build.js';
+import * as up from './up.js';
+import * as status from './status.js';
+import * as logs from './logs.js';
+import * as down from './down.js';
 
 export function registerCommands(program: Command): void {
-  for (const command of [init, add, remove, list, render, schema]) command.register(program);
+  for (const command of [init, add, remove, list, render, schema, build, up, status, logs, down]) command.register(program);
 }

@@ -4,16 +4,17 @@
  */
 export interface Output {
   json: (value: unknown) => void;
-  table: (rows: Array<Record<string, string>>, columns: string[]) => void;
+  table: (rows: Array<Record<string, unknown>>, columns: string[]) => void;
   line: (text: string) => void;
   step: (text: string) => void;
   warn: (text: string) => void;
 }
 
-export function table(rows: Array<Record<string, string>>, columns: string[]): string {
-  const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => (r[c] ?? '').length)));
-  const fmt = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
-  return [fmt(columns.map((c) => c.toUpperCase())), ...rows.map((r) => fmt(columns.map((c) => r[c] ?? '')))].join('\n');
+export function table(rows: Array<Record<string, unknown>>, columns: string[]): string {
+  const cells = rows.map((r) => columns.map((c) => String(r[c] ?? '')));
+  const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((row) => row[i]!.length)));
+  const fmt = (row: string[]) => row.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [fmt(columns.map((c) => c.toUpperCase())), ...cells.map(fmt)].join('\n');
 }
 
 export function createOutput(stdout: NodeJS.WritableStream = process.stdout, stderr: NodeJS.WritableStream = process.stderr): Output {
@@ -27,3 +28,14 @@ export function createOutput(stdout: NodeJS.WritableStream = process.stdout, std
 }
 
 export const out = createOutput();
+
+/** Progress of long work (up, down, build, publish) on stderr: `==> step` and indented lines. */
+export function reporter(stderr: NodeJS.WritableStream = process.stderr, options: { quiet?: boolean } = {}) {
+  return {
+    step: (name: string) => stderr.write(`==> ${name}\n`),
+    progress: (line: string) => {
+      if (!options.quiet) stderr.write(`    ${line}\n`);
+    },
+    warn: (line: string) => stderr.write(`warning: ${line}\n`),
+  };
+}

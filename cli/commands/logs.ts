@@ -1,0 +1,30 @@
+import type { Command } from 'commander';
+import { loadFleet } from '../fleet/file.js';
+import { containerName } from '../render/service.js';
+import { UsageError } from '../ui/errors.js';
+import { fleetPath, positiveInt } from './context.js';
+
+export function register(program: Command): void {
+  program
+    .command('logs')
+    .description("an event's container output (stdout and stderr, demultiplexed)")
+    .argument('<event>', 'event name')
+    .option('-f, --follow', 'keep streaming')
+    .option('-n, --tail <lines>', 'only the last lines', positiveInt('--tail'))
+    .addHelpText('after', '\nExamples:\n  $ demo-fleet logs cleveland --tail 50\n  $ demo-fleet logs cleveland -f')
+    .action(async (event: string, opts: { follow?: boolean; tail?: number }, cmd: Command) => {
+      const { connectEngine, pingEngine, statusCode } = await import('../engine/client.js');
+      const { containerLogs } = await import('../engine/containers.js');
+      const { fleet } = await loadFleet(fleetPath(cmd));
+      if (!fleet.events[event]) throw new UsageError(`event "${event}" is not in the fleet file (\`demo-fleet list\` shows the events)`);
+      const engine = connectEngine();
+      await pingEngine(engine);
+      const name = containerName(fleet, event);
+      try {
+        await containerLogs(engine.docker, name, { ...opts, stdout: process.stdout, stderr: process.stderr });
+      } catch (err) {
+        if (statusCode(err) === 404) throw new UsageError(`event "${event}" has no container ${name} (run \`demo-fleet up\`)`);
+        throw err;
+      }
+    });
+}

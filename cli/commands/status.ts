@@ -1,0 +1,30 @@
+import type { Command } from 'commander';
+import { loadFleet } from '../fleet/file.js';
+import { out } from '../ui/output.js';
+import { fleetPath } from './context.js';
+
+export function register(program: Command): void {
+  program
+    .command('status')
+    .alias('ps')
+    .description('each event and its container: state, health, image, started, hostname')
+    .option('--json', 'machine-readable output')
+    .addHelpText('after', '\nExamples:\n  $ demo-fleet status\n  $ demo-fleet status --json | jq ".[] | select(.health != \\"healthy\\")"')
+    .action(async (opts: { json?: boolean }, cmd: Command) => {
+      const { connectEngine, pingEngine } = await import('../engine/client.js');
+      const { fleetStatus } = await import('../engine/status.js');
+      const { fleet } = await loadFleet(fleetPath(cmd));
+      const engine = connectEngine();
+      await pingEngine(engine);
+      const rows = await fleetStatus(engine.docker, fleet);
+      if (opts.json) return out.json(rows);
+      out.table(
+        rows.map((r) => ({
+          ...r,
+          event: r.inFleet ? r.event : `${r.event} (not in fleet)`,
+          started: r.started ?? '-',
+        })),
+        ['event', 'container', 'state', 'health', 'image', 'started', 'hostname'],
+      );
+    });
+}

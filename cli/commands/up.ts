@@ -1,0 +1,77 @@
+import type { Command } from 'commander';
+import { out, reporter } from '../ui/output.js';
+import { fleetPath, positiveInt } from './context.js';
+
+interface UpFlags {
+  baseImage?: string;
+  dockerfile?: string;
+  pull?: boolean;
+  wait: boolean;
+  waitTimeout: number;
+  concurrency: number;
+  dryRun?: boolean;
+  forceUnlock?: boolean;
+  json?: boolean;
+}
+
+export function register(program: Command): void {
+  program
+    .command('up')
+    .description('render, build once, and converge the engine: one healthy container per event')
+    .option('--base-image <ref>', "base image (default: the fleet file's baseImage)")
+    .option('--dockerfile <path>', 'Dockerfile to use instead of templates/Dockerfile')
+    .option('--pull', 'run published images (<image>:<event>) instead of building')
+    .option('--no-wait', 'do not wait for health checks')
+    .option('--wait-timeout <seconds>', 'how long to wait for each container to be healthy', positiveInt('--wait-timeout'), 120)
+    .option('--concurrency <n>', 'events handled at once', positiveInt('--concurrency'), 4)
+    .option('--dry-run', 'print the plan, change nothing')
+    .option('--force-unlock', 'remove a deploy lock left by a deploy that died, then deploy')
+    .option('--json', 'machine-readable result on stdout (progress stays on stderr)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ demo-fleet up
+  $ demo-fleet up --dry-run
+  $ DOCKER_HOST=ssh://root@vps.example.com demo-fleet up --wait-timeout 300`,
+    )
+    .action(async (opts: UpFlags, cmd: Command) => {
+      const { up, assertConverged } = await import('../engine/deploy.js');
+      const { describeAction } = await import('../engine/plan.js');
+      const report = reporter();
+      const result = await up(
+        {
+          fleetFile: fleetPath(cmd),
+          baseImage: opts.baseImage,
+          dockerfile: opts.dockerfile,
+          pull: opts.pull,
+          wait: opts.wait,
+          healthTimeoutMs: opts.waitTimeout * 1000,
+          concurrency: opts.concurrency,
+          dryRun: Boolean(opts.dryRun),
+          forceUnlock: Boolean(opts.forceUnlock),
+        },
+        report,
+      );
+      if (opts.json) {
+        out.json({
+          image: result.imageRef,
+          imageId: result.imageId,
+          built: result.built,
+          plan: result.plan.actions.map((a) => ({ event: a.event, action: a.kind, line: describeAction(a) })),
+          results: result.results,
+        });
+      } else if (opts.dryRun) {
+        for (const a of result.plan.actions) out.line(describeAction(a));
+      } else {
+        for (const r of result.results.filter((r) => !r.ok && r.logs)) {
+          process.stderr.write(`--- last log lines of ${r.event} ---\n${r.logs}\n---\n`);
+        }
+        out.table(
+          result.results.map((r) => ({ event: r.event, action: r.action, status: r.status, container: r.containerId?.slice(0, 12) ?? '-' })),
+          ['event', 'action', 'status', 'container'],
+        );
+      }
+      assertConverged(result.results);
+    });
+}

@@ -1,0 +1,61 @@
+/**
+ * The Docker engine client. dockerode/docker-modem read DOCKER_HOST themselves (unix://, tcp://,
+ * ssh://user@host[:port] through SSH_AUTH_SOCK); this module adds a readable endpoint name and turns
+ * "cannot connect" into one clear EngineError.
+ */
+import Docker from 'dockerode';
+import { EngineError } from '../ui/errors.js';
+
+export interface Engine {
+  docker: Docker;
+  /** Where we talk to, for messages: DOCKER_HOST or the default socket. */
+  endpoint: string;
+}
+
+export function connectEngine(env: NodeJS.ProcessEnv = process.env): Engine {
+  const endpoint = env.DOCKER_HOST || 'unix:///var/run/docker.sock';
+  try {
+    return { docker: new Docker(), endpoint };
+  } catch (err) {
+    throw new EngineError(`DOCKER_HOST=${endpoint}: ${(err as Error).message}`);
+  }
+}
+
+const UNREACHABLE = new Set(['ENOENT', 'ECONNREFUSED', 'EACCES', 'ETIMEDOUT', 'EHOSTUNREACH', 'ECONNRESET', 'ENOTFOUND']);
+
+/** Is this error "the engine is not there" rather than a refused request? */
+export function isUnreachable(err: unknown): boolean {
+  const e = err as { code?: string; level?: string; message?: string };
+  return (
+    (e?.code !== undefined && UNREACHABLE.has(e.code)) ||
+    e?.level === 'client-socket' ||
+    e?.level === 'client-authentication' ||
+    /connect|socket hang up|handshake|All configured authentication methods failed/i.test(e?.message ?? '')
+  );
+}
+
+export function unreachableError(engine: Engine, err: unknown): EngineError {
+  const why = (err as Error)?.message?.split('\n')[0] ?? String(err);
+  return new EngineError(`cannot reach Docker at ${engine.endpoint}: is dockerd running? (${why})`);
+}
+
+/** Fail fast with one clear line when the engine cannot be reached. Returns the API version. */
+export async function pingEngine(engine: Engine): Promise<string> {
+  try {
+    const v = await engine.docker.version();
+    return v.ApiVersion;
+  } catch (err) {
+    if (isUnreachable(err)) throw unreachableError(engine, err);
+    throw new EngineError(`Docker at ${engine.endpoint} refused: ${(err as Error).message}`);
+  }
+}
+
+/** The message of a dockerode/engine error, without the "(HTTP code 409) conflict - " noise. */
+export function engineMessage(err: unknown): string {
+  const e = err as { json?: { message?: string }; message?: string };
+  return (e?.json?.message ?? e?.message ?? String(err)).trim();
+}
+
+export function statusCode(err: unknown): number | undefined {
+  return (err as { statusCode?: number })?.statusCode;
+}

@@ -1,0 +1,127 @@
+/**
+ * The deploy lock lives on the engine host, so two operators deploying to the same VPS exclude each
+ * other: a never-started marker container named `demo-fleet-lock-<fleet>`. Container names are
+ * reserved atomically by the engine, so creating it is the test-and-set. Its labels say who holds the
+ * lock and since when (Kamal's `lock status`).
+ */
+import type Docker from 'dockerode';
+import os from 'node:os';
+import { pack } from 'tar-stream';
+import { followStream } from './stream.js';
+import { engineMessage, statusCode } from './client.js';
+import { EngineError, LockedError } from '../ui/errors.js';
+
+/** A zero-layer image whose only job is to be the marker container's image (nothing is pulled). */
+export const LOCK_IMAGE = 'demo-fleet/lock:1';
+export const LOCK_LABELS = {
+  fleet: 'dev.demo-fleet.lock',
+  holder: 'dev.demo-fleet.lock.holder',
+  host: 'dev.demo-fleet.lock.host',
+  pid: 'dev.demo-fleet.lock.pid',
+  since: 'dev.demo-fleet.lock.since',
+  message: 'dev.demo-fleet.lock.message',
+} as const;
+
+export function lockName(fleetName: string): string {
+  return `demo-fleet-lock-${fleetName}`;
+}
+
+export interface LockInfo {
+  holder: string;
+  host: string;
+  pid: number;
+  since: string;
+  message: string;
+}
+
+async function ensureLockImage(docker: Docker): Promise<void> {
+  try {
+    await docker.getImage(LOCK_IMAGE).inspect();
+    return;
+  } catch (err) {
+    if (statusCode(err) !== 404) throw err;
+  }
+  const tar = pack();
+  tar.entry({ name: 'Dockerfile', mtime: new Date(0) }, 'FROM scratch\nLABEL dev.demo-fleet.role=lock\n');
+  tar.finalize();
+  const stream = await docker.buildImage(tar as never, { t: LOCK_IMAGE, rm: true });
+  await followStream(docker, stream);
+}
+
+function parseInfo(labels: Record<string, string>): LockInfo {
+  return {
+    holder: labels[LOCK_LABELS.holder] ?? 'unknown',
+    host: labels[LOCK_LABELS.host] ?? 'unknown',
+    pid: Number(labels[LOCK_LABELS.pid] ?? 0),
+    since: labels[LOCK_LABELS.since] ?? 'unknown',
+    message: labels[LOCK_LABELS.message] ?? '',
+  };
+}
+
+export async function readLock(docker: Docker, fleetName: string): Promise<LockInfo | null> {
+  try {
+    const info = await docker.getContainer(lockName(fleetName)).inspect();
+    return parseInfo(info.Config.Labels ?? {});
+  } catch (err) {
+    if (statusCode(err) === 404) return null;
+    throw err;
+  }
+}
+
+/** A lock taken on this machine by a process that no longer exists (e.g. `up` killed with SIGKILL). */
+function isStale(lock: LockInfo): boolean {
+  if (lock.host !== os.hostname() || !lock.pid) return false;
+  try {
+    process.kill(lock.pid, 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+export async function releaseLock(docker: Docker, fleetName: string): Promise<void> {
+  try {
+    await docker.getContainer(lockName(fleetName)).remove({ force: true });
+  } catch (err) {
+    if (statusCode(err) !== 404) throw err;
+  }
+}
+
+export interface AcquireResult {
+  release: () => Promise<void>;
+  /** Set when a stale lock of a dead local process was taken over. */
+  tookOver?: LockInfo;
+}
+
+export async function acquireLock(docker: Docker, fleetName: string, message: string): Promise<AcquireResult> {
+  await ensureLockImage(docker);
+  const user = os.userInfo().username;
+  const labels = {
+    [LOCK_LABELS.fleet]: fleetName,
+    [LOCK_LABELS.holder]: `${user}@${os.hostname()}`,
+    [LOCK_LABELS.host]: os.hostname(),
+    [LOCK_LABELS.pid]: String(process.pid),
+    [LOCK_LABELS.since]: new Date().toISOString(),
+    [LOCK_LABELS.message]: message,
+  };
+  let tookOver: LockInfo | undefined;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      await docker.createContainer({ name: lockName(fleetName), Image: LOCK_IMAGE, Cmd: ['lock'], Labels: labels });
+      return { release: () => releaseLock(docker, fleetName), tookOver };
+    } catch (err) {
+      if (statusCode(err) !== 409) throw new EngineError(`cannot take the deploy lock: ${engineMessage(err)}`);
+    }
+    const held = await readLock(docker, fleetName);
+    if (held && attempt === 0 && isStale(held)) {
+      tookOver = held;
+      await releaseLock(docker, fleetName);
+      continue;
+    }
+    const who = held ? `${held.holder} (pid ${held.pid}) since ${held.since}${held.message ? `: ${held.message}` : ''}` : 'someone';
+    throw new LockedError(
+      `fleet "${fleetName}" is locked by ${who}; wait for that deploy, or run with --force-unlock if it died`,
+    );
+  }
+  throw new LockedError(`fleet "${fleetName}": could not take the deploy lock`);
+}

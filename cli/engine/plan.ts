@@ -1,0 +1,100 @@
+/**
+ * Plan = desired services vs the containers the engine has → one action per event. Pure: no Docker,
+ * printable (`up --dry-run`) and unit-tested. Like Compose, a config-hash label decides keep vs
+ * recreate; unlike a blind `docker rm -f`, a container we did not create is never touched.
+ */
+import { LABELS, type ServiceDefinition } from '../render/service.js';
+
+export interface ActualContainer {
+  id: string;
+  name: string;
+  labels: Record<string, string>;
+  /** created | running | paused | restarting | removing | exited | dead */
+  state: string;
+  imageId: string;
+}
+
+export type Action =
+  | { kind: 'create'; event: string; service: ServiceDefinition }
+  | { kind: 'recreate'; event: string; service: ServiceDefinition; container: ActualContainer; reason: string }
+  | { kind: 'start'; event: string; service: ServiceDefinition; container: ActualContainer }
+  | { kind: 'keep'; event: string; service: ServiceDefinition; container: ActualContainer }
+  | { kind: 'remove'; event: string; container: ActualContainer }
+  | { kind: 'conflict'; event: string; name: string; container: ActualContainer; reason: string };
+
+export interface Plan {
+  actions: Action[];
+}
+
+export function isOurs(c: ActualContainer, fleetName: string): boolean {
+  return c.labels[LABELS.fleet] === fleetName && c.labels[LABELS.event] !== undefined;
+}
+
+export function planFleet(
+  fleetName: string,
+  desired: ServiceDefinition[],
+  imageId: string | null,
+  actual: ActualContainer[],
+): Plan {
+  const byName = new Map(actual.map((c) => [c.name, c]));
+  const wanted = new Set(desired.map((s) => s.event));
+  const actions: Action[] = [];
+
+  for (const service of [...desired].sort((a, b) => a.event.localeCompare(b.event))) {
+    const { event } = service;
+    const container = byName.get(service.name);
+    if (!container) {
+      actions.push({ kind: 'create', event, service });
+      continue;
+    }
+    if (!isOurs(container, fleetName)) {
+      const owner = container.labels[LABELS.fleet];
+      actions.push({
+        kind: 'conflict',
+        event,
+        name: service.name,
+        container,
+        reason: owner
+          ? `belongs to demo-fleet fleet "${owner}", not "${fleetName}"`
+          : 'was not created by demo-fleet (no dev.demo-fleet labels)',
+      });
+      continue;
+    }
+    const reason =
+      container.labels[LABELS.configHash] !== service.labels[LABELS.configHash]
+        ? 'configuration changed'
+        : imageId !== null && container.imageId !== imageId
+          ? 'image changed'
+          : ['dead', 'removing', 'paused'].includes(container.state)
+            ? `container is ${container.state}`
+            : null;
+    if (reason) actions.push({ kind: 'recreate', event, service, container, reason });
+    else if (container.state === 'running' || container.state === 'restarting') actions.push({ kind: 'keep', event, service, container });
+    else actions.push({ kind: 'start', event, service, container });
+  }
+
+  for (const container of actual) {
+    if (!isOurs(container, fleetName)) continue;
+    const event = container.labels[LABELS.event]!;
+    if (!wanted.has(event)) actions.push({ kind: 'remove', event, container });
+  }
+  return { actions };
+}
+
+/** One line per action, as `up` prints it. */
+export function describeAction(a: Action): string {
+  switch (a.kind) {
+    case 'create':
+      return `${a.event}: create ${a.service.name}`;
+    case 'recreate':
+      return `${a.event}: recreate ${a.service.name} (${a.reason})`;
+    case 'start':
+      return `${a.event}: start ${a.service.name} (was ${a.container.state})`;
+    case 'keep':
+      return `${a.event}: keep ${a.service.name} (up to date)`;
+    case 'remove':
+      return `${a.event}: remove ${a.container.name} (no longer in the fleet; state dir kept)`;
+    case 'conflict':
+      return `${a.event}: refuse ${a.name}: a container with that name ${a.reason}`;
+  }
+}
