@@ -108,7 +108,15 @@ export async function editFleet(
       if (!missing) throw err;
     }
     const text = await edit(current);
-    const parsed = parseFleet(text, file); // never write a file we could not load back
+    let parsed: { doc: Document; fleet: Fleet };
+    try {
+      parsed = parseFleet(text, file); // never write a file we could not load back
+    } catch (err) {
+      // The change is what is wrong, not the file: a line number would point into text that was never
+      // written, so name the file and field only.
+      if (!(err instanceof UsageError)) throw err;
+      throw new UsageError(`${err.message.replace(/^(.*?):\d+(:\d+)?: /, '$1: ')} (not written: the fleet file is unchanged)`);
+    }
     if (text !== current?.text) await atomicWrite(file, text);
     return { path: file, text, ...parsed };
   } finally {
@@ -125,6 +133,13 @@ async function acquireLock(file: string): Promise<() => Promise<void>> {
       retries: { retries: 200, minTimeout: 10, maxTimeout: 100, randomize: true },
     });
   } catch (err) {
-    throw new UsageError(`${file}: another demo-fleet is editing this file (lock ${file}.lock): ${(err as Error).message}`);
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') {
+      throw new UsageError(`${file}: the directory ${path.dirname(file)} does not exist (create it, or pass another --file)`);
+    }
+    if (code === 'ELOCKED') {
+      throw new UsageError(`${file}: another demo-fleet is editing this file (lock ${file}.lock; if none is running, remove the lock)`);
+    }
+    throw new UsageError(`${file}: cannot lock the fleet file (${file}.lock): ${(err as Error).message}`);
   }
 }
