@@ -44,6 +44,12 @@ export const EventSchema = z
   })
   .describe('One conference event: one container');
 
+/**
+ * Event names as record keys. Checked in superRefine below (for a message naming the event); the JSON
+ * Schema gets the same pattern through `override` in fleetJsonSchema, so editors flag a bad name too.
+ */
+const EventNameKey = z.string();
+
 export const HealthSchema = z.strictObject({
   interval: duration.default('10s'),
   timeout: duration.default('3s'),
@@ -82,7 +88,7 @@ export const FleetSchema = z
       .optional()
       .describe('MagicDNS domain; sets TAILSCALE_URL=https://<hostname>.<tailnetDomain>'),
     health: HealthSchema.default(HealthSchema.parse({})),
-    events: z.record(z.string(), EventSchema).default({}),
+    events: z.record(EventNameKey, EventSchema).default({}),
   })
   .superRefine((fleet, ctx) => {
     for (const [name, event] of Object.entries(fleet.events)) {
@@ -107,7 +113,13 @@ export type EventInput = z.input<typeof EventSchema>;
 /** JSON Schema of the fleet file, for editors (yaml-language-server) and `demo-fleet schema`. */
 export function fleetJsonSchema(): Record<string, unknown> {
   return {
-    ...z.toJSONSchema(FleetSchema, { io: 'input', unrepresentable: 'any' }),
+    ...z.toJSONSchema(FleetSchema, {
+      io: 'input',
+      unrepresentable: 'any',
+      override: (ctx) => {
+        if (ctx.zodSchema === EventNameKey) Object.assign(ctx.jsonSchema, { pattern: EVENT_NAME.source });
+      },
+    }),
     title: 'demo-fleet fleet file',
   };
 }
