@@ -2,7 +2,7 @@
  * The fleet file on disk: load + validate (errors carry file, line and field), comment-preserving
  * edits through the yaml Document API, atomic writes (temp + rename) serialized by a lock file.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { isMap, LineCounter, parseDocument, type Document } from 'yaml';
 import lockfile from 'proper-lockfile';
@@ -125,6 +125,10 @@ export async function editFleet(
 }
 
 async function acquireLock(file: string): Promise<() => Promise<void>> {
+  // proper-lockfile retries on every error, so a missing directory would take all 200 retries to report.
+  const dir = path.dirname(file);
+  const isDir = await stat(dir).then((s) => s.isDirectory(), () => false);
+  if (!isDir) throw new UsageError(`${file}: the directory ${dir} does not exist (create it, or pass another --file)`);
   try {
     return await lockfile.lock(file, {
       realpath: false, // the file may not exist yet (first `add`)
