@@ -1,0 +1,180 @@
+/**
+ * planFleet: desired services vs actual containers → one action per event, and the lines `up` prints.
+ * Services come from the real serviceFor() (the config-hash label is the real one).
+ */
+import { describe, expect, it } from 'vitest';
+import { describeAction, isOurs, planFleet, type Action, type ActualContainer } from '../../../cli/engine/plan.js';
+import { FleetSchema, type Fleet } from '../../../cli/fleet/schema.js';
+import { LABELS, serviceFor, type ServiceDefinition } from '../../../cli/render/service.js';
+
+const IMAGE_ID = 'sha256:1111111111111111111111111111111111111111111111111111111111111111';
+const OTHER_IMAGE_ID = 'sha256:2222222222222222222222222222222222222222222222222222222222222222';
+const paths = { fleetDir: '/srv/fleet', secretsDir: '/srv/fleet/compose/secrets' };
+
+function fleetOf(events: Record<string, Record<string, unknown>>, name = 'conf'): Fleet {
+  return FleetSchema.parse({ name, image: 'demo-fleet-test/conf', year: 2026, events });
+}
+
+function services(fleet: Fleet): ServiceDefinition[] {
+  return Object.keys(fleet.events).map((e) => serviceFor(fleet, e, paths, null));
+}
+
+let nextId = 0;
+/** A container as the engine would list it for `service` (ours, up to date, running). */
+function running(service: ServiceDefinition, overrides: Partial<ActualContainer> = {}): ActualContainer {
+  return { id: `c${++nextId}`, name: service.name, labels: { ...service.labels }, state: 'running', imageId: IMAGE_ID, ...overrides };
+}
+
+function kinds(actions: Action[]): Record<string, string> {
+  return Object.fromEntries(actions.map((a) => [a.event, a.kind]));
+}
+
+const fleet = fleetOf({ alpha: {}, beta: { funnel: true }, gamma: { inviteLink: 'https://login.tailscale.com/admin/invite/x' } });
+const [alpha, beta, gamma] = services(fleet) as [ServiceDefinition, ServiceDefinition, ServiceDefinition];
+
+describe('planFleet', () => {
+  it('creates every event when the engine has nothing, in event order', () => {
+    const plan = planFleet('conf', [gamma, alpha, beta], IMAGE_ID, []);
+    expect(plan.actions.map((a) => [a.event, a.kind])).toEqual([
+      ['alpha', 'create'],
+      ['beta', 'create'],
+      ['gamma', 'create'],
+    ]);
+    const create = plan.actions[0] as Extract<Action, { kind: 'create' }>;
+    expect(create.service).toBe(alpha);
+  });
+
+  it('keeps a running (or restarting) container with the same config hash and image', () => {
+    const a = running(alpha);
+    const b = running(beta, { state: 'restarting' });
+    const c = running(gamma);
+    const plan = planFleet('conf', [alpha, beta, gamma], IMAGE_ID, [a, b, c]);
+    expect(kinds(plan.actions)).toEqual({ alpha: 'keep', beta: 'keep', gamma: 'keep' });
+    expect((plan.actions[0] as Extract<Action, { kind: 'keep' }>).container).toBe(a);
+  });
+
+  it('keeps when no image id is known (dry run / pull skipped)', () => {
+    const plan = planFleet('conf', [alpha], null, [running(alpha, { imageId: OTHER_IMAGE_ID })]);
+    expect(kinds(plan.actions)).toEqual({ alpha: 'keep' });
+  });
+
+  it('recreates when the config hash label differs (the event changed)', () => {
+    const changed = serviceFor(fleetOf({ alpha: { inviteLink: 'https://example.com/new' }, beta: { funnel: true }, gamma: {} }), 'alpha', paths, null);
+    expect(changed.labels[LABELS.configHash]).not.toBe(alpha.labels[LABELS.configHash]);
+    const old = running(alpha);
+    const plan = planFleet('conf', [changed, beta], IMAGE_ID, [old, running(beta)]);
+    expect(kinds(plan.actions)).toEqual({ alpha: 'recreate', beta: 'keep' });
+    const a = plan.actions[0] as Extract<Action, { kind: 'recreate' }>;
+    expect(a.reason).toBe('configuration changed');
+    expect(a.container).toBe(old);
+    expect(a.service).toBe(changed);
+  });
+
+  it('a changed auth key (secret digest) changes the config hash too', () => {
+    const withKey = serviceFor(fleet, 'alpha', paths, 'digest-1');
+    const otherKey = serviceFor(fleet, 'alpha', paths, 'digest-2');
+    expect(withKey.labels[LABELS.configHash]).not.toBe(otherKey.labels[LABELS.configHash]);
+    const plan = planFleet('conf', [otherKey], IMAGE_ID, [running(withKey)]);
+    expect(kinds(plan.actions)).toEqual({ alpha: 'recreate' });
+  });
+
+  it('recreates when the container runs another image than the one just built', () => {
+    const plan = planFleet('conf', [alpha, beta], IMAGE_ID, [running(alpha, { imageId: OTHER_IMAGE_ID }), running(beta)]);
+    expect(kinds(plan.actions)).toEqual({ alpha: 'recreate', beta: 'keep' });
+    expect((plan.actions[0] as Extract<Action, { kind: 'recreate' }>).reason).toBe('image changed');
+  });
+
+  it('config change wins over image change in the reason', () => {
+    const c = running(alpha, { imageId: OTHER_IMAGE_ID, labels: { ...alpha.labels, [LABELS.configHash]: 'old' } });
+    const a = planFleet('conf', [alpha], IMAGE_ID, [c]).actions[0] as Extract<Action, { kind: 'recreate' }>;
+    expect(a.reason).toBe('configuration changed');
+  });
+
+  it.each(['exited', 'created'])('starts a %s container that is up to date', (state) => {
+    const c = running(alpha, { state });
+    const plan = planFleet('conf', [alpha], IMAGE_ID, [c]);
+    expect(plan.actions).toEqual([{ kind: 'start', event: 'alpha', service: alpha, container: c }]);
+  });
+
+  it.each(['dead', 'removing', 'paused'])('recreates a %s container', (state) => {
+    const a = planFleet('conf', [alpha], IMAGE_ID, [running(alpha, { state })]).actions[0] as Extract<Action, { kind: 'recreate' }>;
+    expect(a.kind).toBe('recreate');
+    expect(a.reason).toBe(`container is ${state}`);
+  });
+
+  it('removes a container of this fleet whose event is no longer in the file', () => {
+    const gone = serviceFor(fleetOf({ delta: {} }), 'delta', paths, null);
+    const orphan = running(gone);
+    const plan = planFleet('conf', [alpha], IMAGE_ID, [running(alpha), orphan]);
+    expect(plan.actions).toEqual([
+      expect.objectContaining({ kind: 'keep', event: 'alpha' }),
+      { kind: 'remove', event: 'delta', container: orphan },
+    ]);
+  });
+
+  it('refuses a container with our name but no demo-fleet labels, and does not remove it', () => {
+    const foreign = running(alpha, { labels: {} });
+    const plan = planFleet('conf', [alpha, beta], IMAGE_ID, [foreign]);
+    expect(plan.actions).toEqual([
+      {
+        kind: 'conflict',
+        event: 'alpha',
+        name: 'conf-alpha',
+        container: foreign,
+        reason: 'was not created by demo-fleet (no dev.demo-fleet labels)',
+      },
+      expect.objectContaining({ kind: 'create', event: 'beta' }),
+    ]);
+  });
+
+  it("refuses a container with our name that belongs to another fleet, and never removes another fleet's containers", () => {
+    const other = fleetOf({ alpha: {}, zeta: {} }, 'other');
+    const [otherAlpha, otherZeta] = services(other) as [ServiceDefinition, ServiceDefinition];
+    // Another fleet's container that happens to carry our container name…
+    const squatter = running(otherAlpha, { name: 'conf-alpha' });
+    // …and one with its own name and an event we do not have.
+    const neighbour = running(otherZeta);
+    const plan = planFleet('conf', [alpha], IMAGE_ID, [squatter, neighbour]);
+    expect(plan.actions).toEqual([
+      {
+        kind: 'conflict',
+        event: 'alpha',
+        name: 'conf-alpha',
+        container: squatter,
+        reason: 'belongs to demo-fleet fleet "other", not "conf"',
+      },
+    ]);
+  });
+
+  it('a container labelled with our fleet but no event label is not ours (conflict, never removed)', () => {
+    const half = running(alpha, { labels: { [LABELS.fleet]: 'conf' } });
+    expect(isOurs(half, 'conf')).toBe(false);
+    const plan = planFleet('conf', [alpha], IMAGE_ID, [half]);
+    expect(kinds(plan.actions)).toEqual({ alpha: 'conflict' });
+    expect(planFleet('conf', [], IMAGE_ID, [half]).actions).toEqual([]);
+  });
+
+  it('an empty fleet removes every container of the fleet and nothing else', () => {
+    const mine = running(alpha);
+    const unlabelled = { id: 'x', name: 'something', labels: {}, state: 'running', imageId: IMAGE_ID };
+    const plan = planFleet('conf', [], IMAGE_ID, [mine, unlabelled]);
+    expect(plan.actions).toEqual([{ kind: 'remove', event: 'alpha', container: mine }]);
+  });
+});
+
+describe('describeAction', () => {
+  const c = running(alpha, { name: 'conf-alpha', state: 'exited' });
+  it.each<[Action, string]>([
+    [{ kind: 'create', event: 'alpha', service: alpha }, 'alpha: create conf-alpha'],
+    [{ kind: 'recreate', event: 'alpha', service: alpha, container: c, reason: 'image changed' }, 'alpha: recreate conf-alpha (image changed)'],
+    [{ kind: 'start', event: 'alpha', service: alpha, container: c }, 'alpha: start conf-alpha (was exited)'],
+    [{ kind: 'keep', event: 'alpha', service: alpha, container: c }, 'alpha: keep conf-alpha (up to date)'],
+    [{ kind: 'remove', event: 'delta', container: { ...c, name: 'conf-delta' } }, 'delta: remove conf-delta (no longer in the fleet; state dir kept)'],
+    [
+      { kind: 'conflict', event: 'alpha', name: 'conf-alpha', container: c, reason: 'was not created by demo-fleet (no dev.demo-fleet labels)' },
+      'alpha: refuse conf-alpha: a container with that name was not created by demo-fleet (no dev.demo-fleet labels)',
+    ],
+  ])('%# %s', (action, line) => {
+    expect(describeAction(action)).toBe(line);
+  });
+});
