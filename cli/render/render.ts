@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { Fleet } from '../fleet/schema.js';
 import { atomicWrite } from '../util/atomic-write.js';
 import { COMPOSE_FILE, composeText } from './compose.js';
-import { pruneSecrets, writeEventSecret } from './secrets.js';
+import { pruneSecrets, readEventSecret, storeEventSecret } from './secrets.js';
 import { serviceFor, type ServiceDefinition } from './service.js';
 
 export interface RenderResult {
@@ -31,12 +31,14 @@ export async function renderFleet(fleet: Fleet, options: RenderOptions): Promise
   const fleetDir = path.dirname(options.fleetFile);
   const composeDir = composeDirFor(options.fleetFile, options.outDir);
   const secretsDir = path.join(composeDir, 'secrets');
-  await mkdir(composeDir, { recursive: true });
   const warnings: string[] = [];
   const events = Object.keys(fleet.events).sort();
+  // Read every key before writing anything: a bad one fails the render with no file touched.
+  const secrets = await Promise.all(events.map((event) => readEventSecret(event, fleet.events[event]!, fleetDir)));
+  await mkdir(composeDir, { recursive: true });
   const services = await Promise.all(
-    events.map(async (event) => {
-      const secret = await writeEventSecret(event, fleet.events[event]!, { fleetDir, secretsDir });
+    events.map(async (event, i) => {
+      const secret = await storeEventSecret(event, secrets[i]!, secretsDir);
       if (secret.warning) warnings.push(secret.warning);
       return serviceFor(fleet, event, { fleetDir, secretsDir }, secret.digest);
     }),

@@ -20,17 +20,21 @@ async function readAuthKey(event: string, e: FleetEvent, fleetDir: string): Prom
   const source = e.authKey;
   const login = 'the node will wait for an interactive login (see `demo-fleet logs ' + event + '`)';
   if (!source) return { warning: `event ${event}: no authKey configured; ${login}` };
+  const where = 'env' in source ? `environment variable ${source.env}` : `auth key file ${source.file}`;
+  let key: string | undefined;
   if ('env' in source) {
-    const key = process.env[source.env]?.trim();
-    return key ? { key } : { warning: `event ${event}: environment variable ${source.env} is not set; ${login}` };
+    key = process.env[source.env]?.trim();
+    if (!key) return { warning: `event ${event}: ${where} is not set; ${login}` };
+  } else {
+    try {
+      key = (await readFile(path.resolve(fleetDir, source.file), 'utf8')).trim();
+    } catch {
+      return { warning: `event ${event}: ${where} cannot be read; ${login}` };
+    }
+    if (!key) return { warning: `event ${event}: ${where} is empty; ${login}` };
   }
-  const file = path.resolve(fleetDir, source.file);
-  try {
-    const key = (await readFile(file, 'utf8')).trim();
-    return key ? { key } : { warning: `event ${event}: auth key file ${source.file} is empty; ${login}` };
-  } catch {
-    return { warning: `event ${event}: auth key file ${source.file} cannot be read; ${login}` };
-  }
+  if (/[\r\n]/.test(key)) throw new UsageError(`event ${event}: ${where} holds more than one line; it must hold the auth key only`);
+  return { key };
 }
 
 /** One line per variable; the values are single-line secrets, rejected otherwise. */
@@ -57,23 +61,39 @@ export function digestOf(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
+/** An event's secret env file content, read from where the fleet file says; nothing written yet. */
+export interface EventSecret {
+  /** The env file text (TAILSCALE_AUTHKEY=...), or null when there is no key. */
+  text: string | null;
+  warning?: string;
+}
+
+/** Read the event's auth key. Throws a UsageError for a key that cannot be an env file line. */
+export async function readEventSecret(event: string, e: FleetEvent, fleetDir: string): Promise<EventSecret> {
+  const { key, warning } = await readAuthKey(event, e, fleetDir);
+  return key ? { text: envFileText({ TAILSCALE_AUTHKEY: key }) } : { text: null, warning };
+}
+
+/** Write a read secret to <secretsDir>/<event>.env (0600, dir 0700), or remove a stale one. */
+export async function storeEventSecret(event: string, secret: EventSecret, secretsDir: string): Promise<SecretResult> {
+  const file = path.join(secretsDir, `${event}.env`);
+  if (secret.text === null) {
+    await rm(file, { force: true });
+    return { digest: null, warning: secret.warning };
+  }
+  await mkdir(secretsDir, { recursive: true, mode: 0o700 });
+  await chmod(secretsDir, 0o700);
+  await atomicWrite(file, secret.text, { mode: 0o600 });
+  return { digest: digestOf(secret.text) };
+}
+
 /** Write the event's secret env file (0600) or remove a stale one; returns its digest. */
 export async function writeEventSecret(
   event: string,
   e: FleetEvent,
   dirs: { fleetDir: string; secretsDir: string },
 ): Promise<SecretResult> {
-  const file = path.join(dirs.secretsDir, `${event}.env`);
-  const { key, warning } = await readAuthKey(event, e, dirs.fleetDir);
-  if (!key) {
-    await rm(file, { force: true });
-    return { digest: null, warning };
-  }
-  const text = envFileText({ TAILSCALE_AUTHKEY: key });
-  await mkdir(dirs.secretsDir, { recursive: true, mode: 0o700 });
-  await chmod(dirs.secretsDir, 0o700);
-  await atomicWrite(file, text, { mode: 0o600 });
-  return { digest: digestOf(text) };
+  return storeEventSecret(event, await readEventSecret(event, e, dirs.fleetDir), dirs.secretsDir);
 }
 
 /** Remove secret files of events that are no longer in the fleet. */
