@@ -1,0 +1,35 @@
+/**
+ * Generated files that are committed for readers (fleet.schema.json for editors, the example compose
+ * file) must be what the code generates today, or they mislead.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadFleet } from '../../cli/fleet/file.js';
+import { schemaText } from '../../cli/fleet/schema-file.js';
+import { renderFleet } from '../../cli/render/render.js';
+
+describe('committed generated files', () => {
+  it('fleet.schema.json is the schema the validator generates', async () => {
+    expect(await readFile('fleet.schema.json', 'utf8')).toBe(schemaText());
+  });
+
+  it('compose/example/docker-compose.yml is the render of the example fleet.yaml', async () => {
+    const out = await mkdtemp(path.join(os.tmpdir(), 'demo-fleet-example-'));
+    const saved = { c: process.env.TS_AUTHKEY_CLEVELAND, b: process.env.TS_AUTHKEY_BERLIN };
+    delete process.env.TS_AUTHKEY_CLEVELAND;
+    delete process.env.TS_AUTHKEY_BERLIN;
+    try {
+      const file = path.resolve('fleet.yaml');
+      const { fleet } = await loadFleet(file);
+      const result = await renderFleet(fleet, { fleetFile: file, outDir: out });
+      expect(result.services.map((s) => s.event)).toEqual(['berlin', 'cleveland', 'tokyo']);
+      expect(await readFile(result.composeFile, 'utf8')).toBe(await readFile('compose/example/docker-compose.yml', 'utf8'));
+    } finally {
+      if (saved.c !== undefined) process.env.TS_AUTHKEY_CLEVELAND = saved.c;
+      if (saved.b !== undefined) process.env.TS_AUTHKEY_BERLIN = saved.b;
+      await rm(out, { recursive: true, force: true });
+    }
+  });
+});
