@@ -1,0 +1,337 @@
+/**
+ * Shared setup for the engine integration tests (test/integration/engine-*.test.ts).
+ *
+ * - `ensureBaseImage()` runs test/fixtures/base-image/build.sh (idempotent): the local stand-in for the
+ *   linuxserver base that `up --base-image` builds on (nothing can be pulled here).
+ * - `fleets()` registers an afterAll hook and hands out throwaway fleets: a temp dir with a fleet.yaml
+ *   made by the real CLI (`init` + `add`), a unique fleet name `t-<runId>-<n>` and image repository
+ *   `demo-fleet-test/<fleet name>`. The hook removes — also when a test failed — every container
+ *   labelled `dev.demo-fleet.fleet=<name>`, every container named `<name>-…` (the foreign ones a test
+ *   planted), the lock marker `demo-fleet-lock-<name>`, every tag of the repository, and the temp dir.
+ * - `runCli()` / `spawnCli()`: the built CLI (dist/cli/main.js) as a child process.
+ *
+ * The CLI's image tag is `sha-<git HEAD>`. Other people commit to this checkout while tests run, and a
+ * new HEAD means a new image (and every container "image changed"). So the CLI runs with GITHUB_SHA
+ * pinned to the HEAD seen when this module loaded — exactly what CI does — and a test sees one revision.
+ */
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { appendFile, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll } from 'vitest';
+import { runId } from './requirements.js';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const CLI = path.join(REPO_ROOT, 'dist/cli/main.js');
+export const BUILD_SH = path.join(REPO_ROOT, 'test/fixtures/base-image/build.sh');
+export const BASE_IMAGE = 'demo-fleet-test/base:fixture';
+
+function headCommit(): string {
+  try {
+    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+  } catch {
+    return '0000000000000000000000000000000000000000';
+  }
+}
+
+/** The revision every CLI run of this test process builds (see the header comment). */
+export const PINNED_SHA = process.env.GITHUB_SHA || headCommit();
+export const REVISION_TAG = `sha-${PINNED_SHA.slice(0, 7)}`;
+
+// ---------------------------------------------------------------------------------------------
+// processes
+
+export interface RunResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+export interface RunOptions {
+  cwd?: string;
+  /** Added to (or, with undefined values, removed from) the CLI's environment. */
+  env?: Record<string, string | undefined>;
+  timeoutMs?: number;
+}
+
+export function cliEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, GITHUB_SHA: PINNED_SHA, NO_COLOR: '1' };
+  // The engine tests talk to the local engine unless a test says otherwise.
+  delete env.DOCKER_HOST;
+  delete env.DEMO_FLEET_FILE;
+  delete env.DEMO_FLEET_DEBUG;
+  for (const [k, v] of Object.entries(extra)) {
+    if (v === undefined) delete env[k];
+    else env[k] = v;
+  }
+  return env;
+}
+
+/** Start the CLI without waiting (for tests that kill it). Output is collected into `result`. */
+export function spawnCli(args: string[], options: RunOptions = {}): { child: ChildProcess; result: Promise<RunResult>; stderrSoFar: () => string } {
+  const started = Date.now();
+  const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd, env: cliEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const timeoutMs = options.timeoutMs ?? 240_000;
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const result = new Promise<RunResult>((resolve, reject) => {
+    child.on('error', reject);
+    // 'close': the process has exited (and was reaped) and its output is complete.
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr, ms: Date.now() - started });
+    });
+  });
+  return { child, result, stderrSoFar: () => stderr };
+}
+
+export function runCli(args: string[], options: RunOptions = {}): Promise<RunResult> {
+  return spawnCli(args, options).result;
+}
+
+/** A run that must succeed; on failure the error shows everything the CLI printed. */
+export function expectOk(r: RunResult, what: string): RunResult {
+  if (r.code !== 0) {
+    throw new Error(`${what} exited ${r.code ?? r.signal} after ${r.ms} ms\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`);
+  }
+  return r;
+}
+
+export interface ExecResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run a program; never throws on a non-zero exit (look at `code`). */
+export function exec(file: string, args: string[], options: { timeoutMs?: number; env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<ExecResult> {
+  return new Promise((resolve) => {
+    execFile(
+      file,
+      args,
+      { timeout: options.timeoutMs ?? 120_000, maxBuffer: 64 * 1024 * 1024, env: options.env, cwd: options.cwd },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1) : 0;
+        resolve({ code, stdout: String(stdout), stderr: String(stderr || (err && !stderr ? err.message : '')) });
+      },
+    );
+  });
+}
+
+/** `docker …` against the local engine; throws with its stderr when it fails. */
+export async function docker(args: string[], timeoutMs = 120_000): Promise<string> {
+  const r = await exec('docker', args, { timeoutMs });
+  if (r.code !== 0) throw new Error(`docker ${args.join(' ')} failed (${r.code}): ${r.stderr.trim()}`);
+  return r.stdout;
+}
+
+// ---------------------------------------------------------------------------------------------
+// engine views
+
+export interface ContainerInfo {
+  Id: string;
+  Name: string;
+  Image: string;
+  State: { Status: string; Running: boolean; Health?: { Status: string } };
+  Config: { Env: string[] | null; Labels: Record<string, string> | null; Image: string };
+  HostConfig: { Binds: string[] | null; RestartPolicy: { Name: string } };
+  Mounts: Array<{ Type: string; Source: string; Destination: string; RW: boolean }>;
+}
+
+/** `docker inspect` of a container, or null when there is none by that name/id. */
+export async function inspectContainer(nameOrId: string): Promise<ContainerInfo | null> {
+  const r = await exec('docker', ['container', 'inspect', nameOrId]);
+  if (r.code !== 0) {
+    if (/no such/i.test(r.stderr)) return null;
+    throw new Error(`docker inspect ${nameOrId}: ${r.stderr.trim()}`);
+  }
+  return (JSON.parse(r.stdout) as ContainerInfo[])[0]!;
+}
+
+export interface ImageInfo {
+  Id: string;
+  RepoTags: string[];
+  Config: { Env: string[] | null; Labels: Record<string, string> | null };
+}
+
+export async function inspectImage(ref: string): Promise<ImageInfo | null> {
+  const r = await exec('docker', ['image', 'inspect', ref]);
+  if (r.code !== 0) {
+    if (/no such/i.test(r.stderr)) return null;
+    throw new Error(`docker image inspect ${ref}: ${r.stderr.trim()}`);
+  }
+  return (JSON.parse(r.stdout) as ImageInfo[])[0]!;
+}
+
+/** Every container (any state) whose name is `name` or starts with `name-`, or labelled as the fleet's. */
+export async function fleetContainers(fleetName: string): Promise<Array<{ id: string; name: string }>> {
+  const out = await docker(['ps', '-a', '--no-trunc', '--format', '{{.ID}} {{.Names}} {{.Label "dev.demo-fleet.fleet"}}']);
+  return out
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => line.split(' '))
+    .filter(([, name, label]) => label === fleetName || name === lockContainer(fleetName) || name!.startsWith(`${fleetName}-`))
+    .map(([id, name]) => ({ id: id!, name: name! }));
+}
+
+export function lockContainer(fleetName: string): string {
+  return `demo-fleet-lock-${fleetName}`;
+}
+
+/** `repo:tag` of every tag of an image repository. */
+export async function repoTags(repo: string): Promise<string[]> {
+  const out = await docker(['images', repo, '--format', '{{.Repository}}:{{.Tag}}']);
+  return out.split('\n').filter((l) => l && !l.endsWith(':<none>'));
+}
+
+export async function sleep(ms: number): Promise<void> {
+  await new Promise((r) => setTimeout(r, ms));
+}
+
+export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 30_000, everyMs = 250): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await sleep(everyMs);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// base image
+
+let baseBuilt: Promise<void> | undefined;
+
+/** build.sh: builds demo-fleet-test/base:fixture or says it is up to date. */
+export function ensureBaseImage(): Promise<void> {
+  baseBuilt ??= exec('bash', [BUILD_SH], { timeoutMs: 300_000 }).then((r) => {
+    if (r.code !== 0) throw new Error(`${BUILD_SH} failed (${r.code}): ${r.stderr.trim()}`);
+  });
+  return baseBuilt;
+}
+
+// ---------------------------------------------------------------------------------------------
+// fleets
+
+export interface FleetSpec {
+  /** Event name → extra `add` flags, e.g. `{ beta: ['--funnel'] }`. */
+  events: Record<string, string[]>;
+  /** Env for every CLI run of this fleet (e.g. the auth key variables). */
+  env?: Record<string, string | undefined>;
+  /** Fast health checks (default true): interval 1s, startPeriod 1s. */
+  fastHealth?: boolean;
+}
+
+export interface TestFleet {
+  name: string;
+  image: string;
+  dir: string;
+  file: string;
+  env: Record<string, string | undefined>;
+  /** Every CLI run of this fleet so far (e.g. to check a secret never appeared in any output). */
+  runs: Array<{ args: string[]; result: RunResult }>;
+  /** The CLI in the fleet dir with the fleet env (+ `env`). */
+  cli: (args: string[], options?: RunOptions) => Promise<RunResult>;
+  /** `up --base-image <fixture>` (+ args). */
+  up: (args?: string[], options?: RunOptions) => Promise<RunResult>;
+  container: (event: string) => string;
+  cleanup: () => Promise<void>;
+}
+
+let fleetCounter = 0;
+
+/** Remove everything a fleet can leave on the engine and disk. Best effort, each part on its own. */
+export async function cleanupFleet(name: string, image: string, dir?: string): Promise<string[]> {
+  const problems: string[] = [];
+  try {
+    const containers = await fleetContainers(name);
+    if (containers.length) {
+      const r = await exec('docker', ['rm', '-f', '-v', ...containers.map((c) => c.id)], { timeoutMs: 120_000 });
+      if (r.code !== 0 && !/no such container/i.test(r.stderr)) problems.push(`docker rm: ${r.stderr.trim()}`);
+    }
+  } catch (err) {
+    problems.push(String(err));
+  }
+  try {
+    const tags = await repoTags(image);
+    if (tags.length) {
+      const r = await exec('docker', ['rmi', ...tags], { timeoutMs: 120_000 });
+      if (r.code !== 0 && !/no such image/i.test(r.stderr)) problems.push(`docker rmi: ${r.stderr.trim()}`);
+    }
+  } catch (err) {
+    problems.push(String(err));
+  }
+  if (dir) await rm(dir, { recursive: true, force: true }).catch((err) => problems.push(String(err)));
+  return problems;
+}
+
+export async function makeFleet(spec: FleetSpec, register: (f: TestFleet) => void = () => {}): Promise<TestFleet> {
+  const name = `t-${runId}-${++fleetCounter}`;
+  const image = `demo-fleet-test/${name}`;
+  const dir = await mkdtemp(path.join(tmpdir(), `demo-fleet-${name}-`));
+  const file = path.join(dir, 'fleet.yaml');
+  const env = { ...(spec.env ?? {}) };
+  const runs: TestFleet['runs'] = [];
+  const cli = async (args: string[], options: RunOptions = {}) => {
+    const result = await runCli(args, { cwd: dir, ...options, env: { ...env, ...(options.env ?? {}) } });
+    runs.push({ args, result });
+    return result;
+  };
+  const fleet: TestFleet = {
+    name,
+    image,
+    dir,
+    file,
+    env,
+    runs,
+    cli,
+    up: (args = [], options) => cli(['up', '--base-image', BASE_IMAGE, ...args], options),
+    container: (event) => `${name}-${event}`,
+    cleanup: async () => {
+      const problems = await cleanupFleet(name, image, dir);
+      if (problems.length) process.stderr.write(`engine-fixture: cleanup of ${name}: ${problems.join('; ')}\n`);
+    },
+  };
+  register(fleet); // before anything is created, so a failing `init`/`add` is still cleaned up
+  expectOk(await cli(['init', '--name', name, '--image', image]), 'init');
+  for (const [event, flags] of Object.entries(spec.events)) expectOk(await cli(['add', event, ...flags]), `add ${event}`);
+  if (spec.fastHealth ?? true) {
+    await appendFile(file, 'health:\n  interval: 1s\n  startPeriod: 1s\n');
+  }
+  return fleet;
+}
+
+/**
+ * Call once at the top of a describe: `const make = fleets();` then `await make({...})` in tests or
+ * beforeAll. Everything made is cleaned up in afterAll, pass or fail.
+ */
+export function fleets(): (spec: FleetSpec) => Promise<TestFleet> {
+  const made: TestFleet[] = [];
+  afterAll(async () => {
+    for (const f of made.splice(0)) await f.cleanup();
+  });
+  return (spec) => makeFleet(spec, (f) => made.push(f));
+}
+
+/** Parse `KEY=value` lines of a container env into a map. */
+export function envMap(env: string[] | null | undefined): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const kv of env ?? []) {
+    const i = kv.indexOf('=');
+    m.set(i < 0 ? kv : kv.slice(0, i), i < 0 ? '' : kv.slice(i + 1));
+  }
+  return m;
+}
+

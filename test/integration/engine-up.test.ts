@@ -1,0 +1,265 @@
+/**
+ * `demo-fleet up` against the real engine, one fleet of three events through its life:
+ * up from nothing → up again (nothing changes) → one event changed → one event removed → status/logs
+ * with a missing event and an orphan → down one → down all. The steps build on each other (one image
+ * build for the whole file), so they run in order; a failed step makes the later ones fail too.
+ */
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseDocument } from 'yaml';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadFleet } from '../../cli/fleet/file.js';
+import { eventEnvironment, LABELS, stateDir, STATE_DIR } from '../../cli/render/service.js';
+import {
+  docker,
+  ensureBaseImage,
+  envMap,
+  expectOk,
+  fleets,
+  inspectContainer,
+  inspectImage,
+  REVISION_TAG,
+  type ContainerInfo,
+  type TestFleet,
+} from '../helpers/engine-fixture.js';
+import { dockerEngine, runId } from '../helpers/requirements.js';
+
+const engine = dockerEngine();
+
+const EVENTS = ['alpha', 'beta', 'gamma'] as const;
+const KEY_VAR = `DEMO_FLEET_TEST_KEY_${runId.toUpperCase()}`;
+const SECRET = `tskey-auth-test-${runId}-DoNotPrint`;
+
+interface UpJson {
+  image: string | null;
+  imageId: string | null;
+  built: boolean;
+  plan: Array<{ event: string; action: string; line: string }>;
+  results: Array<{ event: string; action: string; ok: boolean; status: string; containerId: string | null }>;
+}
+
+function planOf(json: UpJson): Record<string, string> {
+  return Object.fromEntries(json.plan.map((p) => [p.event, p.action]));
+}
+
+async function ids(f: TestFleet, events: readonly string[]): Promise<Record<string, string | null>> {
+  const out: Record<string, string | null> = {};
+  for (const e of events) out[e] = (await inspectContainer(f.container(e)))?.Id ?? null;
+  return out;
+}
+
+async function execIn(container: string, url: string): Promise<string> {
+  return docker(['exec', container, 'wget', '-qO-', url], 20_000);
+}
+
+describe.skipIf(!engine.ok)('engine: up / change / remove / status / down (3 events)', () => {
+  const make = fleets();
+  let f: TestFleet;
+  let imageId = '';
+  let firstIds: Record<string, string | null> = {};
+
+  beforeAll(async () => {
+    await ensureBaseImage();
+    f = await make({
+      events: {
+        alpha: [],
+        beta: ['--funnel', '--invite-link', 'https://login.tailscale.com/admin/invite/beta-1'],
+        gamma: ['--auth-key-env', KEY_VAR, '--tz', 'Europe/Berlin'],
+      },
+      env: { [KEY_VAR]: SECRET },
+    });
+  });
+
+  it('1. up from nothing: every event healthy, app answering, env/labels/state dir/restart/tags as rendered', async () => {
+    const r = expectOk(await f.up(), 'up');
+    expect(r.stderr).toMatch(new RegExp(`built ${f.image}:${REVISION_TAG}`));
+    for (const e of EVENTS) expect(r.stderr).toContain(`${e}: create ${f.container(e)}`);
+
+    const { fleet } = await loadFleet(f.file);
+    const image = await inspectImage(`${f.image}:${REVISION_TAG}`);
+    expect(image, 'the sha- tag exists').not.toBeNull();
+    imageId = image!.Id;
+    // all event tags and the revision tag: one image
+    for (const e of EVENTS) expect((await inspectImage(`${f.image}:${e}`))?.Id, `${f.image}:${e}`).toBe(imageId);
+    const imageEnv = envMap(image!.Config.Env);
+
+    for (const e of EVENTS) {
+      const c = (await inspectContainer(f.container(e))) as ContainerInfo;
+      expect(c, f.container(e)).not.toBeNull();
+      expect(c.State.Running).toBe(true);
+      expect(c.State.Health?.Status).toBe('healthy');
+      expect(c.Image).toBe(imageId);
+      expect(c.Config.Image).toBe(`${f.image}:${e}`);
+
+      // the app answers inside the container
+      const whoami = JSON.parse(await execIn(c.Name.slice(1), 'http://127.0.0.1:5000/whoami')) as Record<string, unknown>;
+      expect(whoami).toMatchObject({ identified: false, login: '' });
+      expect(await execIn(c.Name.slice(1), 'http://127.0.0.1:5000/')).toContain('<title>Tailscale identity headers demo</title>');
+
+      // env == eventEnvironment() (+ the secret for gamma); the image's own env (PATH, HOME…) aside
+      const expected = new Map(eventEnvironment(fleet, e, fleet.events[e]!));
+      if (e === 'gamma') expected.set('TAILSCALE_AUTHKEY', SECRET);
+      const actual = envMap(c.Config.Env);
+      for (const [k, v] of imageEnv) if (!expected.has(k) && actual.get(k) === v) actual.delete(k);
+      expect(Object.fromEntries(actual)).toEqual(Object.fromEntries(expected));
+
+      // labels
+      const labels = c.Config.Labels ?? {};
+      expect(labels[LABELS.fleet]).toBe(f.name);
+      expect(labels[LABELS.event]).toBe(e);
+      expect(labels[LABELS.hostname]).toBe(`${e}${fleet.year}`);
+      expect(labels[LABELS.configHash]).toMatch(/^[0-9a-f]{64}$/);
+
+      // state dir: on the host, bind-mounted at /var/lib/tailscale (a file written inside shows up outside)
+      const dir = stateDir(fleet, e, fleet.events[e]!, f.dir);
+      expect((await stat(dir)).isDirectory()).toBe(true);
+      expect(c.Mounts).toContainEqual(expect.objectContaining({ Type: 'bind', Source: dir, Destination: STATE_DIR, RW: true }));
+      await docker(['exec', c.Name.slice(1), 'sh', '-c', `echo from-${e} > ${STATE_DIR}/probe`]);
+      expect(await readFile(path.join(dir, 'probe'), 'utf8')).toBe(`from-${e}\n`);
+
+      expect(c.HostConfig.RestartPolicy.Name).toBe('unless-stopped');
+    }
+
+    const alphaEnv = envMap((await inspectContainer(f.container('alpha')))!.Config.Env);
+    const betaEnv = envMap((await inspectContainer(f.container('beta')))!.Config.Env);
+    const gammaEnv = envMap((await inspectContainer(f.container('gamma')))!.Config.Env);
+    expect(alphaEnv.has('TAILSCALE_FUNNEL')).toBe(false); // the mod turns Funnel on if defined at all
+    expect(betaEnv.get('TAILSCALE_FUNNEL')).toBe('on');
+    expect(betaEnv.get('DEMO_INVITE_LINK')).toBe('https://login.tailscale.com/admin/invite/beta-1');
+    expect(gammaEnv.get('TZ')).toBe('Europe/Berlin');
+    expect(gammaEnv.get('TAILSCALE_AUTHKEY')).toBe(SECRET);
+    expect(alphaEnv.has('TAILSCALE_AUTHKEY')).toBe(false);
+
+    // the secret reached the container, but no output and not the compose file
+    expect(r.stdout + r.stderr).not.toContain(SECRET);
+    const compose = await readFile(path.join(f.dir, 'compose', 'docker-compose.yml'), 'utf8');
+    expect(compose).toContain(`${f.name}-gamma:`);
+    expect(compose).not.toContain(SECRET);
+    expect(compose).not.toContain('TAILSCALE_AUTHKEY');
+    const secretFile = path.join(f.dir, 'compose', 'secrets', 'gamma.env');
+    expect((await stat(secretFile)).mode & 0o777).toBe(0o600);
+
+    firstIds = await ids(f, EVENTS);
+  });
+
+  it('2. a second up changes nothing: build skipped, same image, plan all keep, same containers', async () => {
+    const r = expectOk(await f.up(['--json']), 'second up');
+    expect(r.stderr).toContain('is up to date (build skipped)');
+    const json = JSON.parse(r.stdout) as UpJson;
+    expect(json.built).toBe(false);
+    expect(json.imageId).toBe(imageId);
+    expect(planOf(json)).toEqual({ alpha: 'keep', beta: 'keep', gamma: 'keep' });
+    expect(json.results.every((x) => x.ok && x.status === 'healthy')).toBe(true);
+    expect(await ids(f, EVENTS)).toEqual(firstIds);
+    expect((await inspectImage(`${f.image}:${REVISION_TAG}`))?.Id).toBe(imageId);
+  });
+
+  it('3. changing one event (invite link) recreates only that one', async () => {
+    expectOk(await f.cli(['add', 'beta', '--update', '--invite-link', 'https://login.tailscale.com/admin/invite/beta-2']), 'add --update');
+    const r = expectOk(await f.up(['--json']), 'up after change');
+    const json = JSON.parse(r.stdout) as UpJson;
+    expect(planOf(json)).toEqual({ alpha: 'keep', beta: 'recreate', gamma: 'keep' });
+    expect(json.plan.find((p) => p.event === 'beta')?.line).toBe(`beta: recreate ${f.container('beta')} (configuration changed)`);
+    expect(json.built).toBe(false);
+    const now = await ids(f, EVENTS);
+    expect(now.alpha).toBe(firstIds.alpha);
+    expect(now.gamma).toBe(firstIds.gamma);
+    expect(now.beta).not.toBe(firstIds.beta);
+    expect(await inspectContainer(firstIds.beta!)).toBeNull(); // the old one is gone, not just renamed
+    const beta = (await inspectContainer(f.container('beta')))!;
+    expect(beta.State.Health?.Status).toBe('healthy');
+    expect(envMap(beta.Config.Env).get('DEMO_INVITE_LINK')).toBe('https://login.tailscale.com/admin/invite/beta-2');
+    // the state dir is the same directory: what was written before the recreate is still visible inside
+    expect((await docker(['exec', f.container('beta'), 'cat', `${STATE_DIR}/probe`])).trim()).toBe('from-beta');
+    firstIds = now;
+  });
+
+  it('4. remove <event> + up removes only its container and keeps its state dir', async () => {
+    const { fleet } = await loadFleet(f.file);
+    const alphaDir = stateDir(fleet, 'alpha', fleet.events.alpha!, f.dir);
+    await writeFile(path.join(alphaDir, 'tailscaled.state'), 'node key material\n');
+    expectOk(await f.cli(['remove', 'alpha']), 'remove alpha');
+    const r = expectOk(await f.up(['--json']), 'up after remove');
+    const json = JSON.parse(r.stdout) as UpJson;
+    expect(planOf(json)).toEqual({ alpha: 'remove', beta: 'keep', gamma: 'keep' });
+    expect(await inspectContainer(f.container('alpha'))).toBeNull();
+    expect(await ids(f, ['beta', 'gamma'])).toEqual({ beta: firstIds.beta, gamma: firstIds.gamma });
+    expect(await readFile(path.join(alphaDir, 'tailscaled.state'), 'utf8')).toBe('node key material\n');
+    expect(await readFile(path.join(alphaDir, 'probe'), 'utf8')).toBe('from-alpha\n');
+  });
+
+  it('11. status --json: each event, a missing one, an orphan removed from the file by hand; logs --tail 5', async () => {
+    // delta: in the file, never deployed → missing. gamma: deleted from the file by hand (no `remove`,
+    // no `up`) → its container is an orphan of this fleet.
+    expectOk(await f.cli(['add', 'delta']), 'add delta');
+    const doc = parseDocument(await readFile(f.file, 'utf8'));
+    doc.deleteIn(['events', 'gamma']);
+    await writeFile(f.file, doc.toString());
+
+    const r = expectOk(await f.cli(['status', '--json']), 'status --json');
+    const rows = JSON.parse(r.stdout) as Array<Record<string, unknown>>;
+    const { fleet } = await loadFleet(f.file);
+    expect(rows).toEqual([
+      {
+        event: 'beta',
+        container: f.container('beta'),
+        state: 'running',
+        health: 'healthy',
+        image: `${f.image}:beta`,
+        started: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+        hostname: `beta${fleet.year}`,
+        inFleet: true,
+      },
+      { event: 'delta', container: f.container('delta'), state: 'missing', health: '-', image: '-', started: null, hostname: `delta${fleet.year}`, inFleet: true },
+      {
+        event: 'gamma',
+        container: f.container('gamma'),
+        state: 'running',
+        health: 'healthy',
+        image: `${f.image}:gamma`,
+        started: expect.any(String),
+        hostname: `gamma${fleet.year}`,
+        inFleet: false,
+      },
+    ]);
+
+    const table = expectOk(await f.cli(['status']), 'status');
+    expect(table.stdout).toMatch(/gamma \(not in fleet\)/);
+    expect(table.stdout).toMatch(new RegExp(`delta\\s+${f.container('delta')}\\s+missing`));
+
+    const logs = expectOk(await f.cli(['logs', 'beta', '--tail', '5']), 'logs --tail 5');
+    expect(logs.stdout + logs.stderr).toContain('identity demo listening on http://127.0.0.1:5000');
+    expect((logs.stdout + logs.stderr).trimEnd().split('\n').length).toBeLessThanOrEqual(5);
+
+    const missing = await f.cli(['logs', 'delta']);
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toContain(`event "delta" has no container ${f.container('delta')}`);
+  });
+
+  it('8. down <event> removes only that one; down removes the rest (orphan too); state dirs stay', async () => {
+    const { fleet } = await loadFleet(f.file);
+    const one = expectOk(await f.cli(['down', 'beta']), 'down beta');
+    expect(one.stdout.trim()).toBe(`removed ${f.container('beta')}`);
+    expect(await inspectContainer(f.container('beta'))).toBeNull();
+    expect((await inspectContainer(f.container('gamma')))?.Id).toBe(firstIds.gamma);
+
+    const all = expectOk(await f.cli(['down']), 'down');
+    expect(all.stdout.trim()).toBe(`removed ${f.container('gamma')}`);
+    expect(await inspectContainer(f.container('gamma'))).toBeNull();
+    expect((await docker(['ps', '-aq', '--filter', `label=${LABELS.fleet}=${f.name}`])).trim()).toBe('');
+
+    for (const e of ['alpha', 'beta', 'gamma']) {
+      const dir = path.resolve(f.dir, fleet.appdata, String(fleet.year), e);
+      expect(await readFile(path.join(dir, 'probe'), 'utf8')).toBe(`from-${e}\n`);
+    }
+    const again = expectOk(await f.cli(['down']), 'down again');
+    expect(again.stdout.trim()).toBe('nothing to remove');
+    // no lock marker left behind by any of the runs
+    expect(await inspectContainer(`demo-fleet-lock-${f.name}`)).toBeNull();
+  });
+
+  it('no CLI output of this file ever contained the auth key', () => {
+    expect(f.runs.length).toBeGreaterThan(5);
+    for (const { args, result } of f.runs) expect(result.stdout + result.stderr, args.join(' ')).not.toContain(SECRET);
+  });
+});
