@@ -11,7 +11,7 @@ import { applyPlan, type EventResult } from './apply.js';
 import { connectEngine, pingEngine, type Engine } from './client.js';
 import { listFleetContainers, stopAndRemove } from './containers.js';
 import { ensureImage, tagImage } from './image.js';
-import { acquireLock, releaseLock } from './lock.js';
+import { acquireLock, lockName, releaseLock } from './lock.js';
 import { planFleet, type Plan } from './plan.js';
 import { pullFleetImages } from './registry.js';
 import { mapPool } from '../util/pool.js';
@@ -50,6 +50,7 @@ async function withLock<T>(engine: Engine, fleet: Fleet, what: string, forceUnlo
     report.warn(`removing the deploy lock of fleet "${fleet.name}" (--force-unlock)`);
     await releaseLock(engine.docker, fleet.name);
   }
+  report.step(`take deploy lock ${lockName(fleet.name)}`);
   const lock = await acquireLock(engine.docker, fleet.name, what);
   if (lock.tookOver) {
     report.warn(`took over a stale deploy lock of ${lock.tookOver.holder} (pid ${lock.tookOver.pid} is gone, since ${lock.tookOver.since})`);
