@@ -1,0 +1,91 @@
+/**
+ * Run the built CLI (dist/cli/main.js) as a real child process, the way a user runs `demo-fleet`.
+ *
+ * The `test` npm script builds first; when running vitest by hand, run `npm run build` before. The
+ * helper fails with that hint when the build is missing rather than running something stale or absent.
+ *
+ *   const r = await runCli(['add', 'cleveland'], { cwd: dir });
+ *   expect(r.code).toBe(0);
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const CLI_PATH = path.join(REPO_ROOT, 'dist', 'cli', 'main.js');
+
+export interface CliResult {
+  /** Exit code (a signal-killed process reports 128 + signal number, like a shell). */
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface CliOptions {
+  /** Working directory (default: the test process's). */
+  cwd?: string;
+  /**
+   * Extra environment on top of the test process's. A variable set to `undefined` is removed.
+   * DEMO_FLEET_FILE and DEMO_FLEET_DEBUG are removed unless given here, so a developer's shell does
+   * not leak into tests.
+   */
+  env?: Record<string, string | undefined>;
+  /** Written to stdin, which is then closed (stdin is always closed, so a prompt cannot hang a test). */
+  input?: string;
+  /** Kill the process after this long (default 60 s); the result then has code 128 + 9. */
+  timeoutMs?: number;
+}
+
+export function assertBuilt(): void {
+  if (!existsSync(CLI_PATH)) {
+    throw new Error(`${CLI_PATH} is missing: run \`npm run build\` first (the \`test\` npm script does)`);
+  }
+}
+
+export function cliEnv(extra: CliOptions['env'] = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, DEMO_FLEET_FILE: undefined, DEMO_FLEET_DEBUG: undefined, NO_COLOR: '1' };
+  for (const [k, v] of Object.entries(extra)) env[k] = v;
+  for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
+  return env;
+}
+
+/** Run `demo-fleet <args>`; resolves (never rejects) with the exit code and the full output. */
+export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
+  assertBuilt();
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI_PATH, ...args], {
+      cwd: options.cwd,
+      env: cliEnv(options.env),
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const signo = signal ? (os.constants.signals[signal] ?? 0) : 0;
+      resolve({ code: code ?? 128 + signo, stdout, stderr });
+    });
+    child.stdin.end(options.input ?? '');
+  });
+}
+
+/** A fresh temp directory; `cleanup()` removes it. */
+export async function tempDir(prefix = 'demo-fleet-test-'): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
+  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** Format a result for an assertion message: `expect(r.code, show(r)).toBe(0)`. */
+export function show(r: CliResult): string {
+  return `exit ${r.code}\n--- stdout\n${r.stdout}--- stderr\n${r.stderr}`;
+}

@@ -1,0 +1,137 @@
+/**
+ * cli/render/service.ts: the event → service mapping, checked against the original compose snippet's
+ * concrete values (so the env list itself is checked, not only re-read) and the docker-mod's quirks.
+ */
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FleetSchema, type FleetInput } from '../../../cli/fleet/schema.js';
+import { eventEnvironment, LABELS, SECRET_ENV, serviceFor, serveMode } from '../../../cli/render/service.js';
+
+const paths = { fleetDir: '/srv/fleet', secretsDir: '/srv/fleet/compose/secrets' };
+
+function fleetOf(input: FleetInput) {
+  return FleetSchema.parse(input);
+}
+
+/** The seed's fleet: tailscale-dev/id-headers-demo README, service id-demo-cleveland. */
+const seedFleet = fleetOf({
+  image: 'ghcr.io/tailscale-dev/demo-id-headers',
+  year: 2023,
+  appdata: '/mnt/zfs/appdata',
+  tz: 'America/New_York',
+  events: { cleveland: { hostname: 'hello-cleveland', funnel: true, authKey: { env: 'TS_KEY' } } },
+});
+
+describe('serviceFor: the seed snippet', () => {
+  const s = serviceFor(seedFleet, 'cleveland', paths, 'digest');
+
+  it('has the seed\'s name, image, volume and restart policy', () => {
+    expect(s.name).toBe('id-demo-cleveland');
+    expect(s.image).toBe('ghcr.io/tailscale-dev/demo-id-headers:cleveland');
+    expect(s.volumes).toEqual([{ source: '/mnt/zfs/appdata/2023/cleveland', target: '/var/lib/tailscale' }]);
+    expect(s.restart).toBe('unless-stopped');
+  });
+
+  it('has the seed\'s environment, in the seed\'s order, without the auth key', () => {
+    expect(s.environment).toEqual([
+      ['PUID', '1000'],
+      ['PGID', '1000'],
+      ['TZ', 'America/New_York'],
+      ['DOCKER_MODS', 'ghcr.io/tailscale-dev/docker-mod:main'],
+      ['TAILSCALE_STATE_DIR', '/var/lib/tailscale'],
+      ['TAILSCALE_SERVE_MODE', 'https'],
+      ['TAILSCALE_SERVE_PORT', '5000'],
+      ['TAILSCALE_USE_SSH', '0'],
+      ['TAILSCALE_HOSTNAME', 'hello-cleveland'],
+      ['TAILSCALE_FUNNEL', 'on'],
+    ]);
+    expect(SECRET_ENV).toEqual(['TAILSCALE_AUTHKEY']);
+    expect(s.envFile).toBe('/srv/fleet/compose/secrets/cleveland.env');
+  });
+
+  it('has the health check on /healthz and the labels', () => {
+    expect(s.healthcheck.test.join(' ')).toMatch(/http:\/\/127\.0\.0\.1:5000\/healthz/);
+    expect(s.healthcheck).toMatchObject({ intervalMs: 10_000, timeoutMs: 3_000, retries: 3, startPeriodMs: 5_000 });
+    expect(s.labels[LABELS.event]).toBe('cleveland');
+    expect(s.labels[LABELS.fleet]).toBe('id-demo');
+    expect(s.labels[LABELS.configHash]).toMatch(/^[0-9a-f]{64}$/);
+    expect(LABELS.event).toBe('dev.demo-fleet.event');
+    expect(LABELS.configHash).toBe('dev.demo-fleet.config-hash');
+  });
+});
+
+describe('eventEnvironment', () => {
+  const env = (input: FleetInput, event = 'e') => {
+    const fleet = fleetOf(input);
+    return new Map(eventEnvironment(fleet, event, fleet.events[event]!));
+  };
+
+  it('defaults: hostname <event><year>, https, ssh off, TZ of the fleet, no optional variables', () => {
+    const e = env({ year: 2025, events: { e: {} } });
+    expect(e.get('TAILSCALE_HOSTNAME')).toBe('e2025');
+    expect(e.get('TAILSCALE_SERVE_MODE')).toBe('https');
+    expect(e.get('TAILSCALE_USE_SSH')).toBe('0');
+    expect(e.get('TZ')).toBe('Etc/UTC');
+    for (const absent of ['TAILSCALE_FUNNEL', 'TAILSCALE_LOGIN_SERVER', 'DEMO_INVITE_LINK', 'TAILSCALE_URL', 'TAILSCALE_AUTHKEY']) {
+      expect(e.has(absent), absent).toBe(false);
+    }
+  });
+
+  it('TAILSCALE_FUNNEL only as "on" for funnel events: the mod enables Funnel when it is defined at all', () => {
+    expect(env({ events: { e: { funnel: true } } }).get('TAILSCALE_FUNNEL')).toBe('on');
+    expect(env({ events: { e: { funnel: false } } }).has('TAILSCALE_FUNNEL')).toBe(false);
+  });
+
+  it('per-event overrides: year, hostname, tz, ssh, serve mode, invite link', () => {
+    const e = env({ year: 2025, events: { e: { year: 2024, tz: 'Europe/Berlin', ssh: true, serveMode: 'tcp', inviteLink: 'https://login.tailscale.com/admin/invite/x' } } });
+    expect(e.get('TAILSCALE_HOSTNAME')).toBe('e2024');
+    expect(e.get('TZ')).toBe('Europe/Berlin');
+    expect(e.get('TAILSCALE_USE_SSH')).toBe('1');
+    expect(e.get('TAILSCALE_SERVE_MODE')).toBe('tcp');
+    expect(e.get('DEMO_INVITE_LINK')).toBe('https://login.tailscale.com/admin/invite/x');
+  });
+
+  it('several docker mods are joined with |', () => {
+    expect(env({ dockerMods: ['a/b:1', 'c/d:2'], events: { e: {} } }).get('DOCKER_MODS')).toBe('a/b:1|c/d:2');
+  });
+
+  it('headscale: TAILSCALE_LOGIN_SERVER, serve mode http unless set', () => {
+    const hs = env({ loginServer: 'https://hs.example.com', events: { e: {} } });
+    expect(hs.get('TAILSCALE_LOGIN_SERVER')).toBe('https://hs.example.com');
+    expect(hs.get('TAILSCALE_SERVE_MODE')).toBe('http');
+    expect(env({ loginServer: 'https://hs.example.com', events: { e: { serveMode: 'https' } } }).get('TAILSCALE_SERVE_MODE')).toBe('https');
+    const fleet = fleetOf({ loginServer: 'https://hs.example.com', events: { e: {} } });
+    expect(serveMode(fleet, fleet.events.e!)).toBe('http');
+  });
+
+  it('TAILSCALE_URL when the tailnet domain is known', () => {
+    expect(env({ tailnetDomain: 'tail1234.ts.net', events: { e: { hostname: 'demo' } } }).get('TAILSCALE_URL')).toBe('https://demo.tail1234.ts.net');
+  });
+});
+
+describe('serviceFor', () => {
+  it('relative appdata resolves from the fleet directory', () => {
+    const fleet = fleetOf({ year: 2024, events: { e: {} } });
+    expect(serviceFor(fleet, 'e', paths, null).volumes[0]!.source).toBe(path.join('/srv/fleet/appdata/2024/e'));
+  });
+
+  it('no auth key: no env file', () => {
+    const fleet = fleetOf({ events: { e: {} } });
+    expect(serviceFor(fleet, 'e', paths, null).envFile).toBeNull();
+  });
+
+  it('a custom fleet name names the containers', () => {
+    const fleet = fleetOf({ name: 'booth', events: { e: {} } });
+    expect(serviceFor(fleet, 'e', paths, null).name).toBe('booth-e');
+  });
+
+  it('the config hash follows the service and the secret digest, nothing else', () => {
+    const fleet = fleetOf({ events: { e: { inviteLink: 'https://x.example/1' }, f: {} } });
+    const hash = (f: typeof fleet, event: string, digest: string | null) => serviceFor(f, event, paths, digest).labels[LABELS.configHash];
+    expect(hash(fleet, 'e', null)).toBe(hash(fleetOf({ events: { e: { inviteLink: 'https://x.example/1' }, f: {} } }), 'e', null));
+    const changed = fleetOf({ events: { e: { inviteLink: 'https://x.example/2' }, f: {} } });
+    expect(hash(changed, 'e', null)).not.toBe(hash(fleet, 'e', null));
+    expect(hash(changed, 'f', null)).toBe(hash(fleet, 'f', null));
+    expect(hash(fleet, 'e', 'd1')).not.toBe(hash(fleet, 'e', 'd2'));
+  });
+});
