@@ -52,8 +52,11 @@ export async function pingEngine(engine: Engine): Promise<string> {
 
 /** The message of a dockerode/engine error, without the "(HTTP code 409) conflict - " noise. */
 export function engineMessage(err: unknown): string {
-  const e = err as { json?: { message?: string }; message?: string };
-  return (e?.json?.message ?? e?.message ?? String(err)).trim();
+  const e = err as { json?: { message?: string } | null; message?: string };
+  if (e?.json?.message) return e.json.message.trim();
+  // Streaming endpoints (build, pull, push, logs) leave `json` null: the engine's message is only in
+  // docker-modem's "(HTTP code 400) unexpected - <message> " text.
+  return (e?.message ?? String(err)).replace(/^\(HTTP code \d+\) [^-]*- /, '').trim();
 }
 
 export function statusCode(err: unknown): number | undefined {
