@@ -125,7 +125,7 @@ export async function editFleet(
 }
 
 async function acquireLock(file: string): Promise<() => Promise<void>> {
-  // proper-lockfile retries on every error, so a missing directory would take all 200 retries to report.
+  // proper-lockfile retries on every error, so a missing directory would take all its retries to report.
   const dir = path.dirname(file);
   const isDir = await stat(dir).then((s) => s.isDirectory(), () => false);
   if (!isDir) throw new UsageError(`${file}: the directory ${dir} does not exist (create it, or pass another --file)`);
@@ -134,7 +134,9 @@ async function acquireLock(file: string): Promise<() => Promise<void>> {
       realpath: false, // the file may not exist yet (first `add`)
       lockfilePath: `${file}.lock`,
       stale: 10_000,
-      retries: { retries: 200, minTimeout: 10, maxTimeout: 100, randomize: true },
+      // Up to ~60 s of waiting: 20 `add`s started at once took ~20 s in all on a loaded 2-CPU machine,
+      // which is all that 200 retries (~20 s) allowed. A dead holder's lock goes stale after 10 s.
+      retries: { retries: 600, minTimeout: 10, maxTimeout: 100, randomize: true },
     });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
