@@ -230,8 +230,10 @@ export interface FleetSpec {
   events: Record<string, string[]>;
   /** Env for every CLI run of this fleet (e.g. the auth key variables). */
   env?: Record<string, string | undefined>;
-  /** Fast health checks (default true): interval 1s, startPeriod 1s. */
-  fastHealth?: boolean;
+  /**
+   * The fleet file's `health:` block (default FAST_HEALTH). Set to null to keep the file's defaults.
+   */
+  health?: { interval: string; startPeriod: string; timeout?: string; retries?: number } | null;
 }
 
 export interface TestFleet {
@@ -249,6 +251,15 @@ export interface TestFleet {
   container: (event: string) => string;
   cleanup: () => Promise<void>;
 }
+
+/**
+ * Health checks for test fleets: a probe every second, so a healthy app is seen within ~1 s of
+ * listening. The start period is long on purpose: a success during it counts at once (no slowdown),
+ * while failures during it do not count — so a machine under heavy load (other test suites, several
+ * node processes starting at once) cannot turn a slow-starting app "unhealthy" before it listens. The
+ * generous probe timeout serves the same purpose.
+ */
+export const FAST_HEALTH = { interval: '1s', startPeriod: '30s', timeout: '10s' } as const;
 
 let fleetCounter = 0;
 
@@ -307,8 +318,10 @@ export async function makeFleet(spec: FleetSpec, register: (f: TestFleet) => voi
   register(fleet); // before anything is created, so a failing `init`/`add` is still cleaned up
   expectOk(await cli(['init', '--name', name, '--image', image]), 'init');
   for (const [event, flags] of Object.entries(spec.events)) expectOk(await cli(['add', event, ...flags]), `add ${event}`);
-  if (spec.fastHealth ?? true) {
-    await appendFile(file, 'health:\n  interval: 1s\n  startPeriod: 1s\n');
+  const health = spec.health === undefined ? FAST_HEALTH : spec.health;
+  if (health) {
+    const lines = Object.entries(health).map(([k, v]) => `  ${k}: ${v}\n`);
+    await appendFile(file, `health:\n${lines.join('')}`);
   }
   return fleet;
 }

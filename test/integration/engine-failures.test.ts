@@ -1,0 +1,274 @@
+/**
+ * `up` when things go wrong, against the real engine: a container of someone else under our name, an
+ * `up` killed with SIGKILL half-way, a broken Dockerfile, a deploy lock held by a live process, an
+ * engine that is not there, and an event whose app never becomes healthy.
+ */
+import { spawn } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { LOCK_IMAGE, LOCK_LABELS, lockName } from '../../cli/engine/lock.js';
+import { LABELS } from '../../cli/render/service.js';
+import {
+  BASE_IMAGE,
+  docker,
+  ensureBaseImage,
+  exec,
+  expectOk,
+  fleets,
+  inspectContainer,
+  inspectImage,
+  REPO_ROOT,
+  repoTags,
+  spawnCli,
+  waitFor,
+  type TestFleet,
+} from '../helpers/engine-fixture.js';
+import { dockerEngine, runId } from '../helpers/requirements.js';
+
+const engine = dockerEngine();
+const EVENTS = ['alpha', 'beta', 'gamma'] as const;
+
+async function containerIds(f: TestFleet): Promise<Record<string, string | null>> {
+  const out: Record<string, string | null> = {};
+  for (const e of EVENTS) out[e] = (await inspectContainer(f.container(e)))?.Id ?? null;
+  return out;
+}
+
+async function health(f: TestFleet, event: string): Promise<string | undefined> {
+  return (await inspectContainer(f.container(event)))?.State.Health?.Status;
+}
+
+async function expectAllHealthy(f: TestFleet, events: readonly string[] = EVENTS): Promise<void> {
+  for (const e of events) expect(await health(f, e), `${e} health`).toBe('healthy');
+}
+
+/** Labelled containers of the fleet (what `up` made), by name. */
+async function labelled(f: TestFleet): Promise<string[]> {
+  const out = await docker(['ps', '-a', '--filter', `label=${LABELS.fleet}=${f.name}`, '--format', '{{.Names}}']);
+  return out.split('\n').filter(Boolean).sort();
+}
+
+/** A pid that surely belongs to no process now: a child that has exited and been reaped. */
+async function deadPid(): Promise<number> {
+  const child = spawn('true');
+  const pid = child.pid!;
+  await new Promise((r) => child.on('close', r));
+  return pid;
+}
+
+describe.skipIf(!engine.ok)('engine: conflicts, interrupted up, broken build, lock, unreachable engine', () => {
+  const make = fleets();
+  let f: TestFleet;
+  let broken = '';
+  let bad = '';
+
+  beforeAll(async () => {
+    await ensureBaseImage();
+    f = await make({ events: { alpha: [], beta: ['--funnel'], gamma: [] } });
+    broken = path.join(f.dir, 'Broken.Dockerfile');
+    await writeFile(broken, `ARG BASE_IMAGE\nFROM \${BASE_IMAGE}\nRUN echo "this build is broken on purpose (${runId})" && false\n`);
+    bad = path.join(f.dir, 'Bad.Dockerfile');
+    await writeFile(bad, 'ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\nFROBNICATE the widget\n');
+  });
+
+  it('5. a container of someone else under our name: refused with a clear message, untouched, the others converge', async () => {
+    const squatter = f.container('beta');
+    const foreignId = (await docker(['create', '--name', squatter, '--label', 'owner=someone-else', BASE_IMAGE])).trim();
+    const r = await f.up();
+    expect(r.code).toBe(5);
+    expect(r.stderr).toContain(`beta: refuse ${squatter}: a container with that name was not created by demo-fleet (no dev.demo-fleet labels)`);
+    expect(r.stderr.trimEnd().split('\n').at(-1)).toBe(
+      `error: 1 of 3 event(s) did not converge: beta (refused: ${squatter} was not created by demo-fleet (no dev.demo-fleet labels))`,
+    );
+    expect(r.stdout).toMatch(/beta\s+conflict\s+refused/);
+
+    const foreign = (await inspectContainer(squatter))!;
+    expect(foreign.Id).toBe(foreignId);
+    expect(foreign.State.Status).toBe('created'); // not started, not stopped, not removed
+    expect(foreign.Config.Image).toBe(BASE_IMAGE);
+    expect(foreign.Config.Labels).toMatchObject({ owner: 'someone-else' });
+    expect(foreign.Config.Labels?.[LABELS.fleet]).toBeUndefined();
+    await expectAllHealthy(f, ['alpha', 'gamma']);
+    expect(await inspectContainer(lockName(f.name))).toBeNull(); // lock released after a failed up
+
+    // a second up still refuses it, and still does not touch it (nor the healthy ones)
+    const before = await containerIds(f);
+    const again = await f.up();
+    expect(again.code).toBe(5);
+    expect(await containerIds(f)).toEqual(before);
+
+    // once the owner removes it, up takes the name
+    await docker(['rm', squatter]);
+    expectOk(await f.up(), 'up after the squatter left');
+    await expectAllHealthy(f);
+    expect((await containerIds(f)).alpha).toBe(before.alpha);
+  });
+
+  it('6. up killed with SIGKILL half-way: the next up takes over the stale lock and converges', async () => {
+    expectOk(await f.cli(['down']), 'down');
+    expect(await labelled(f)).toEqual([]);
+
+    const run = spawnCli(['up', '--base-image', BASE_IMAGE], { cwd: f.dir, env: f.env });
+    await waitFor('the first "create" line of up', async () => /: create /.test(run.stderrSoFar()), 120_000, 20);
+    run.child.kill('SIGKILL');
+    const killed = await run.result; // 'close': the process is gone and reaped
+    expect(killed.signal).toBe('SIGKILL');
+
+    // it died holding the lock
+    const marker = await inspectContainer(lockName(f.name));
+    expect(marker, 'lock marker left by the killed up').not.toBeNull();
+    expect(marker!.Config.Labels?.[LOCK_LABELS.pid]).toBe(String(run.child.pid));
+    expect(marker!.Config.Labels?.[LOCK_LABELS.host]).toBe(os.hostname());
+
+    const r = expectOk(await f.up(), 'up after the killed one');
+    expect(r.stderr).toMatch(new RegExp(`took over a stale deploy lock of \\S+ \\(pid ${run.child.pid} is gone, since `));
+    await expectAllHealthy(f);
+    expect(await labelled(f)).toEqual(EVENTS.map((e) => f.container(e)));
+    expect(await inspectContainer(lockName(f.name))).toBeNull();
+  });
+
+  it('7. a broken Dockerfile: build/up exit non-zero with the builder message; no container created or changed', async () => {
+    const before = await containerIds(f);
+    const imageBefore = (await inspectImage(`${f.image}:alpha`))!.Id;
+
+    const build = await f.cli(['build', '--base-image', BASE_IMAGE, '--dockerfile', broken]);
+    expect(build.code).toBe(6);
+    expect(build.stderr).toContain(`this build is broken on purpose (${runId})`); // the RUN's own output
+    expect(build.stderr).toMatch(/^error: build of \S+ failed: The command '\/bin\/sh -c echo .*' returned a non-zero code: 1$/m);
+
+    const up = await f.up(['--dockerfile', broken]);
+    expect(up.code).toBe(6);
+    expect(up.stderr).toMatch(/returned a non-zero code: 1$/m);
+    expect(up.stderr).not.toMatch(/: (create|recreate|remove|start) /);
+
+    const parse = await f.up(['--dockerfile', bad]);
+    expect(parse.code).toBe(6);
+    expect(parse.stderr.trimEnd().split('\n').at(-1)).toMatch(
+      /^error: build of \S+ failed: dockerfile parse error line 3: unknown instruction: FROBNICATE/,
+    );
+
+    expect(await containerIds(f)).toEqual(before);
+    await expectAllHealthy(f);
+    expect((await inspectImage(`${f.image}:alpha`))!.Id).toBe(imageBefore); // tags not moved
+    expect(await inspectContainer(lockName(f.name))).toBeNull();
+
+    // a fleet that never ran: nothing at all is created
+    const fresh = await make({ events: { alpha: [], beta: [], gamma: [] } });
+    const r = await fresh.up(['--dockerfile', broken]);
+    expect(r.code).toBe(6);
+    expect(r.stderr).toContain('returned a non-zero code: 1');
+    expect(await labelled(fresh)).toEqual([]);
+    expect(await repoTags(fresh.image)).toEqual([]);
+  });
+
+  it('9. a lock held by a live process: up/down fail fast naming holder and time; --force-unlock proceeds', async () => {
+    const before = await containerIds(f);
+    expect((await inspectImage(LOCK_IMAGE))?.Id, 'lock image made by the earlier ups').toBeTruthy();
+    const since = '2020-01-02T03:04:05.000Z';
+    const plant = async (host: string, pid: number) => {
+      await exec('docker', ['rm', '-f', lockName(f.name)]);
+      const labels = {
+        [LOCK_LABELS.fleet]: f.name,
+        [LOCK_LABELS.holder]: `alice@${host}`,
+        [LOCK_LABELS.host]: host,
+        [LOCK_LABELS.pid]: String(pid),
+        [LOCK_LABELS.since]: since,
+        [LOCK_LABELS.message]: 'up',
+      };
+      const args = Object.entries(labels).flatMap(([k, v]) => ['--label', `${k}=${v}`]);
+      return (await docker(['create', '--name', lockName(f.name), ...args, LOCK_IMAGE, 'lock'])).trim();
+    };
+    const refused = (pid: number, host: string) =>
+      `error: fleet "${f.name}" is locked by alice@${host} (pid ${pid}) since ${since}: up; wait for that deploy, or run with --force-unlock if it died`;
+
+    // (a) this host, and the pid is alive (this test process): not stale
+    const markerA = await plant(os.hostname(), process.pid);
+    const a = await f.up();
+    expect(a.code).toBe(4);
+    expect(a.stderr.trimEnd().split('\n').at(-1)).toBe(refused(process.pid, os.hostname()));
+    expect(a.stderr).not.toContain('build image'); // refused before building
+    expect(a.stderr).not.toContain('converge');
+    expect(a.ms).toBeLessThan(60_000); // no build, no health wait (a loose bound: the machine may be loaded)
+    expect((await inspectContainer(lockName(f.name)))?.Id).toBe(markerA);
+    const down = await f.cli(['down', 'alpha']);
+    expect(down.code).toBe(4);
+    expect(down.stderr.trimEnd().split('\n').at(-1)).toBe(refused(process.pid, os.hostname()));
+
+    // (b) another host: its pid means nothing here, even a dead one: not stale either
+    const host = `elsewhere-${runId}`;
+    const gone = await deadPid();
+    const markerB = await plant(host, gone);
+    const b = await f.up();
+    expect(b.code).toBe(4);
+    expect(b.stderr.trimEnd().split('\n').at(-1)).toBe(refused(gone, host));
+    expect((await inspectContainer(lockName(f.name)))?.Id).toBe(markerB);
+    expect(await containerIds(f)).toEqual(before);
+
+    // --force-unlock: removes it and deploys
+    const forced = expectOk(await f.up(['--force-unlock', '--json']), 'up --force-unlock');
+    expect(forced.stderr).toContain(`removing the deploy lock of fleet "${f.name}" (--force-unlock)`);
+    const json = JSON.parse(forced.stdout) as { plan: Array<{ action: string }> };
+    expect(json.plan.map((p) => p.action)).toEqual(['keep', 'keep', 'keep']);
+    expect(await inspectContainer(lockName(f.name))).toBeNull();
+    expect(await containerIds(f)).toEqual(before);
+  });
+
+  it('12. engine unreachable: exit ≠ 0 and one line "error: cannot reach Docker at …", no stack trace', async () => {
+    const env = { DOCKER_HOST: 'unix:///nonexistent.sock' };
+    const s = await f.cli(['status'], { env });
+    expect(s.code).not.toBe(0);
+    expect(s.stdout).toBe('');
+    const lines = s.stderr.trimEnd().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^error: cannot reach Docker at unix:\/\/\/nonexistent\.sock/);
+
+    const up = await f.up([], { env });
+    expect(up.code).toBe(s.code);
+    expect(up.stderr.trimEnd().split('\n').at(-1)).toMatch(/^error: cannot reach Docker at unix:\/\/\/nonexistent\.sock/);
+    expect(up.stderr).not.toMatch(/^\s+at /m);
+  });
+});
+
+describe.skipIf(!engine.ok)('engine: an event that never becomes healthy', () => {
+  const make = fleets();
+
+  beforeAll(ensureBaseImage);
+
+  // How: one image serves every event, so the failure must come from the event's own config. A test
+  // Dockerfile (the production template plus one RUN) makes the s6 run script give the app an invalid
+  // PORT when TAILSCALE_HOSTNAME starts with "nostart". The real app then exits at once with its own
+  // error ("PORT must be an integer"), the fixture /init restarts it every second, and the health check
+  // fails deterministically: unhealthy after the start period (15 s) + 3 failed probes 1 s apart, long
+  // before the wait timeout (90 s). The 15 s start period leaves the app time to start (and fail, and
+  // print why) even on a loaded machine, and the healthy events time to become healthy.
+  it('10. up exits non-zero, prints that event\'s last log lines; the other events are healthy', async () => {
+    const f = await make({
+      events: { alpha: [], beta: [], gamma: ['--hostname', `nostart-${runId}`] },
+      health: { interval: '1s', startPeriod: '15s', timeout: '10s' },
+    });
+    const dockerfile = path.join(f.dir, 'NoStart.Dockerfile');
+    const template = await readFile(path.join(REPO_ROOT, 'templates/Dockerfile'), 'utf8');
+    await writeFile(
+      dockerfile,
+      `${template}\n# TEST ONLY: an event whose hostname starts with "nostart" gets an invalid PORT, so its app exits.\n` +
+        `RUN sed -i '/^export HOST=/i case "$TAILSCALE_HOSTNAME" in nostart*) PORT=not-a-port ;; esac' /etc/s6-overlay/s6-rc.d/svc-demo-app/run\n`,
+    );
+    const r = await f.up(['--dockerfile', dockerfile, '--wait-timeout', '90']);
+    expect(r.code).toBe(5);
+    expect(r.stderr).toContain('gamma: unhealthy');
+    const logs = r.stderr.split('--- last log lines of gamma ---\n')[1]?.split('\n---\n')[0];
+    expect(logs, 'the log block of gamma').toBeDefined();
+    expect(logs).toContain('identity demo failed to start: PORT must be an integer 0-65535, got "not-a-port"');
+    expect(logs!.split('\n').length).toBeLessThanOrEqual(20);
+    expect(r.stderr).not.toContain('--- last log lines of alpha');
+    expect(r.stderr.trimEnd().split('\n').at(-1)).toBe('error: 1 of 3 event(s) did not converge: gamma (unhealthy)');
+    expect(r.stdout).toMatch(/gamma\s+create\s+unhealthy/);
+
+    await expectAllHealthy(f, ['alpha', 'beta']);
+    expect(await health(f, 'gamma')).toBe('unhealthy');
+    const status = JSON.parse(expectOk(await f.cli(['status', '--json']), 'status').stdout) as Array<{ event: string; health: string }>;
+    expect(Object.fromEntries(status.map((s) => [s.event, s.health]))).toEqual({ alpha: 'healthy', beta: 'healthy', gamma: 'unhealthy' });
+  });
+});
