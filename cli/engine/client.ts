@@ -12,8 +12,28 @@ export interface Engine {
   endpoint: string;
 }
 
+/**
+ * docker-modem builds its request URL for ssh:// as `ssh:<host>:<port>…` (no slashes), which Node's
+ * url.parse() reports on every run with "[DEP0170] DeprecationWarning: The URL ssh:127.0.0.1:22… is
+ * invalid. Future versions of Node.js will throw an error." on stderr. The URL is only used to build
+ * the request path; the ssh transport does not read it. Drop that one warning, nothing else.
+ */
+let sshWarningFiltered = false;
+function filterSshUrlWarning(): void {
+  if (sshWarningFiltered) return;
+  sshWarningFiltered = true;
+  const emit = process.emitWarning.bind(process) as (...args: unknown[]) => void;
+  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+    const text = typeof warning === 'string' ? warning : warning?.message;
+    const code = typeof rest[1] === 'string' ? rest[1] : (rest[0] as { code?: string } | undefined)?.code;
+    if (code === 'DEP0170' && /^The URL ssh:/.test(text ?? '')) return;
+    emit(warning, ...rest);
+  }) as typeof process.emitWarning;
+}
+
 export function connectEngine(env: NodeJS.ProcessEnv = process.env): Engine {
   const endpoint = env.DOCKER_HOST || 'unix:///var/run/docker.sock';
+  if (endpoint.startsWith('ssh://')) filterSshUrlWarning();
   try {
     return { docker: new Docker(), endpoint };
   } catch (err) {
