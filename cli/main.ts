@@ -13,6 +13,8 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .option('-f, --file <path>', 'fleet file (default: $DEMO_FLEET_FILE or ./fleet.yaml)')
     .showHelpAfterError('(run with --help for usage)')
+    // Before the commands are registered, so they inherit it: usage errors reach main() as exit code 2.
+    .exitOverride()
     .addHelpText(
       'after',
       `
@@ -28,7 +30,7 @@ Examples:
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram().exitOverride();
+  const program = buildProgram();
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

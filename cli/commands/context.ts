@@ -1,5 +1,5 @@
 /** What every command needs from the global options. */
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { resolveFleetPath } from '../fleet/file.js';
 
 export function fleetPath(cmd: Command): string {
@@ -10,7 +10,7 @@ export function fleetPath(cmd: Command): string {
 export function positiveInt(name: string) {
   return (value: string): number => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got "${value}"`);
+    if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive integer, got "${value}"`);
     return n;
   };
 }
