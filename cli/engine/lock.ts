@@ -27,6 +27,8 @@ export function lockName(fleetName: string): string {
 }
 
 export interface LockInfo {
+  /** The marker container's ID (so a take-over removes exactly the marker it judged stale). */
+  id?: string;
   holder: string;
   host: string;
   pid: number;
@@ -61,7 +63,7 @@ function parseInfo(labels: Record<string, string>): LockInfo {
 export async function readLock(docker: Docker, fleetName: string): Promise<LockInfo | null> {
   try {
     const info = await docker.getContainer(lockName(fleetName)).inspect();
-    return parseInfo(info.Config.Labels ?? {});
+    return { id: info.Id, ...parseInfo(info.Config.Labels ?? {}) };
   } catch (err) {
     if (statusCode(err) === 404) return null;
     throw err;
@@ -79,9 +81,15 @@ function isStale(lock: LockInfo): boolean {
   }
 }
 
+/** Remove the marker (by name, whoever holds it: `--force-unlock`). */
 export async function releaseLock(docker: Docker, fleetName: string): Promise<void> {
+  await removeMarker(docker, lockName(fleetName));
+}
+
+/** Remove one marker container by ID or name; already gone is fine. */
+async function removeMarker(docker: Docker, idOrName: string): Promise<void> {
   try {
-    await docker.getContainer(lockName(fleetName)).remove({ force: true });
+    await docker.getContainer(idOrName).remove({ force: true });
   } catch (err) {
     if (statusCode(err) !== 404) throw err;
   }
@@ -107,15 +115,18 @@ export async function acquireLock(docker: Docker, fleetName: string, message: st
   let tookOver: LockInfo | undefined;
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      await docker.createContainer({ name: lockName(fleetName), Image: LOCK_IMAGE, Cmd: ['lock'], Labels: labels });
-      return { release: () => releaseLock(docker, fleetName), tookOver };
+      const marker = await docker.createContainer({ name: lockName(fleetName), Image: LOCK_IMAGE, Cmd: ['lock'], Labels: labels });
+      // Release our own marker by ID: after someone's --force-unlock the name may be another's lock.
+      return { release: () => removeMarker(docker, marker.id), tookOver };
     } catch (err) {
       if (statusCode(err) !== 409) throw new EngineError(`cannot take the deploy lock: ${engineMessage(err)}`);
     }
     const held = await readLock(docker, fleetName);
     if (held && attempt === 0 && isStale(held)) {
       tookOver = held;
-      await releaseLock(docker, fleetName);
+      // By ID: if another process took the stale lock over in the meantime, its fresh marker has the
+      // same name, and removing by name would leave two deploys each believing they hold the lock.
+      await removeMarker(docker, held.id ?? lockName(fleetName));
       continue;
     }
     const who = held ? `${held.holder} (pid ${held.pid}) since ${held.since}${held.message ? `: ${held.message}` : ''}` : 'someone';
