@@ -93,6 +93,10 @@ describe.skipIf(!engine.ok)('engine: conflicts, interrupted up, broken build, lo
     await expectAllHealthy(f, ['alpha', 'gamma']);
     expect(await inspectContainer(lockName(f.name))).toBeNull(); // lock released after a failed up
 
+    // status names it as foreign, not as our beta
+    const status = JSON.parse(expectOk(await f.cli(['status', '--json']), 'status').stdout) as Array<{ event: string; state: string }>;
+    expect(Object.fromEntries(status.map((s) => [s.event, s.state]))).toEqual({ alpha: 'running', beta: 'foreign', gamma: 'running' });
+
     // a second up still refuses it, and still does not touch it (nor the healthy ones)
     const before = await containerIds(f);
     const again = await f.up();
