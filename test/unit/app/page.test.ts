@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
+import { displayName, escapeHtml, pageKind, renderPage, STYLE, STYLE_CSP_SOURCE, type PageView } from '../../../app/page.js';
+
+const stranger = { identified: false, login: '', name: '', profilePic: null };
+const zoe = { identified: true, login: 'zoe@example.com', name: 'Zoë', profilePic: null };
+
+describe('renderPage (pure)', () => {
+  it('is deterministic for the same view', () => {
+    const view: PageView = { identity: zoe, rawHeaders: ['Host', 'x'], options: {} };
+    expect(renderPage(view)).toBe(renderPage({ ...view, options: {} }));
+  });
+
+  it('picks the view from identity and forbidden', () => {
+    expect(pageKind({ identity: stranger })).toBe('stranger');
+    expect(pageKind({ identity: zoe })).toBe('friend');
+    expect(pageKind({ identity: zoe, forbidden: true })).toBe('forbidden');
+  });
+
+  it('renders raw headers in arrival order, keeping their case', () => {
+    const html = renderPage({ identity: stranger, rawHeaders: ['Host', 'a', 'X-B', 'b', 'x-b', 'c'], options: {} });
+    expect(html).toContain('<li><b>Host</b>: a</li>\n<li><b>X-B</b>: b</li>\n<li><b>x-b</b>: c</li>');
+  });
+
+  it('escapes the invite link and TAILSCALE_URL attributes', () => {
+    const html = renderPage({
+      identity: stranger,
+      rawHeaders: [],
+      options: { inviteLink: 'https://x.example/?a="><script>', tailscaleUrl: 'https://d.example/"x' },
+    });
+    expect(html).not.toContain('<script');
+    expect(html).toContain('href="https://x.example/?a=&quot;&gt;&lt;script&gt;"');
+    expect(html).toContain('<meta property="og:image" content="https://d.example/&quot;x/static/social.png">');
+  });
+
+  it('is a complete document with one style element allowed by STYLE_CSP_SOURCE', () => {
+    const html = renderPage({ identity: zoe, rawHeaders: [], options: {} });
+    expect(html.startsWith('<!DOCTYPE html>\n<html lang="en">')).toBe(true);
+    expect(html.trimEnd().endsWith('</html>')).toBe(true);
+    expect(html.match(/<style>/g)).toHaveLength(1);
+    expect(html).toContain(`<style>${STYLE}</style>`);
+    expect(STYLE_CSP_SOURCE).toBe(`'sha256-${createHash('sha256').update(STYLE).digest('base64')}'`);
+  });
+});
+
+describe('helpers', () => {
+  it('escapeHtml escapes the five HTML specials and nothing else', () => {
+    expect(escapeHtml(`<a href="x">'&'</a> ü`)).toBe('&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt; ü');
+    expect(escapeHtml('plain')).toBe('plain');
+  });
+
+  it('displayName falls back to whichever part is present', () => {
+    expect(displayName('Zoë', 'zoe@x')).toBe('Zoë (zoe@x)');
+    expect(displayName('', 'zoe@x')).toBe('zoe@x');
+    expect(displayName('Zoë', '')).toBe('Zoë');
+  });
+});
