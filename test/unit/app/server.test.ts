@@ -1,0 +1,56 @@
+/** The real entry point (app/server.ts), bundled like the image's server.cjs, run as a process. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundleApp, startServer, type Bundle } from './server-process.js';
+
+let bundle: Bundle;
+beforeAll(async () => {
+  bundle = await bundleApp();
+}, 60_000);
+afterAll(async () => {
+  await bundle?.remove();
+});
+
+describe('server.ts', () => {
+  it('listens on 127.0.0.1 by default, logs one start line, serves / and the social card from static/ next to the bundle', async () => {
+    const server = await startServer(bundle.entry, { TAILSCALE_URL: 'https://demo.example.ts.net' });
+    try {
+      const starts = server.logs.filter((l) => /listening/.test(l.msg));
+      expect(starts.map((l) => l.msg)).toEqual([`identity demo listening on http://127.0.0.1:${server.port}`]);
+      const page = await fetch(`http://127.0.0.1:${server.port}/`);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('<meta property="og:image" content="https://demo.example.ts.net/static/social.png">');
+      const png = await fetch(`http://127.0.0.1:${server.port}/static/social.png`);
+      expect(png.status).toBe(200);
+      expect(png.headers.get('content-type')).toBe('image/png');
+      expect((await png.arrayBuffer()).byteLength).toBeGreaterThan(1000);
+      // No per-request log lines at info.
+      expect(server.logs.filter((l) => /request/i.test(l.msg))).toEqual([]);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it.each(['SIGTERM', 'SIGINT'] as const)('shuts down cleanly on %s with exit code 0', async (signal) => {
+    const server = await startServer(bundle.entry);
+    // An open keep-alive connection must not keep the process alive.
+    await fetch(`http://127.0.0.1:${server.port}/healthz`);
+    server.child.kill(signal);
+    const { code } = await server.exited;
+    expect(code).toBe(0);
+    expect(server.logs.some((l) => l.msg === 'shutting down' && l.signal === signal)).toBe(true);
+  });
+
+  it('refuses a bad configuration with a message and exit code 1', async () => {
+    await expect(startServer(bundle.entry, { PORT: 'nope' })).rejects.toThrow(/server exited \(1\).*PORT must be an integer/s);
+  });
+
+  it('honours STATIC_DIR', async () => {
+    const server = await startServer(bundle.entry, { STATIC_DIR: '/nonexistent-static-dir' });
+    try {
+      expect(server.logs.some((l) => l.level === 40 && /social\.png not found/.test(l.msg))).toBe(true);
+      expect((await fetch(`http://127.0.0.1:${server.port}/static/social.png`)).status).toBe(404);
+    } finally {
+      await server.stop();
+    }
+  });
+});
