@@ -80,8 +80,12 @@ describe.skipIf(!req.ok)('the identity demo in Chromium', () => {
     return { page, cspErrors, external };
   }
 
-  const style = (page: Page, selector: string, prop: 'backgroundColor' | 'color') =>
-    page.locator(selector).evaluate((el, p) => getComputedStyle(el)[p], prop);
+  // tsconfig has no DOM lib: describe the two browser globals used here.
+  type Css = Record<'backgroundColor' | 'color', string>;
+  const style = (page: Page, selector: string, prop: keyof Css) =>
+    page
+      .locator(selector)
+      .evaluate((el, p) => (globalThis as unknown as { getComputedStyle(e: unknown): Css }).getComputedStyle(el)[p], prop);
 
   it('stranger view: cream background, dark text, the greeting and the invite link', async () => {
     const { page, cspErrors } = await open();
@@ -120,7 +124,10 @@ describe.skipIf(!req.ok)('the identity demo in Chromium', () => {
     expect(await page.locator('.emoji').innerText()).toBe('👯');
     // The https avatar is allowed by the CSP and actually rendered.
     const avatar = page.locator('img.avatar');
-    await expect.poll(() => avatar.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(1200);
+    await expect.poll(() => avatar.evaluate((el) => {
+        const img = el as unknown as { complete: boolean; naturalWidth: number };
+        return img.complete && img.naturalWidth;
+      })).toBe(1200);
     const box = await avatar.boundingBox();
     expect(box).toMatchObject({ width: 96, height: 96 });
     expect(external).toEqual([AVATAR]);
