@@ -126,8 +126,12 @@ describe.skipIf(!engine.ok)('engine: conflicts, interrupted up, broken build, lo
     expect(marker!.Config.Labels?.[LOCK_LABELS.pid]).toBe(String(run.child.pid));
     expect(marker!.Config.Labels?.[LOCK_LABELS.host]).toBe(os.hostname());
 
-    const r = expectOk(await f.up(), 'up after the killed one');
+    const left = await labelled(f); // what the killed up got done (for the log: it varies with timing)
+    const r = expectOk(await f.up(['--json']), 'up after the killed one');
     expect(r.stderr).toMatch(new RegExp(`took over a stale deploy lock of \\S+ \\(pid ${run.child.pid} is gone, since `));
+    const json = JSON.parse(r.stdout) as { plan: Array<{ line: string }>; results: Array<{ ok: boolean; status: string }> };
+    console.info(`killed up left ${left.length} container(s); the next up: ${json.plan.map((p) => p.line).join('; ')}`);
+    expect(json.results.map((x) => x.status)).toEqual(['healthy', 'healthy', 'healthy']);
     await expectAllHealthy(f);
     expect(await labelled(f)).toEqual(EVENTS.map((e) => f.container(e)));
     expect(await inspectContainer(lockName(f.name))).toBeNull();
