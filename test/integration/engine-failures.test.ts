@@ -96,6 +96,12 @@ describe.skipIf(!engine.ok)('engine: conflicts, interrupted up, broken build, lo
     // status names it as foreign, not as our beta
     const status = JSON.parse(expectOk(await f.cli(['status', '--json']), 'status').stdout) as Array<{ event: string; state: string }>;
     expect(Object.fromEntries(status.map((s) => [s.event, s.state]))).toEqual({ alpha: 'running', beta: 'foreign', gamma: 'running' });
+    // and logs does not pass someone else's output off as the event's
+    const logs = await f.cli(['logs', 'beta']);
+    expect(logs.code).toBe(2);
+    expect(logs.stderr.trim()).toBe(
+      `error: ${squatter} is not a container of fleet "${f.name}" (it was not created by demo-fleet for event beta; see \`demo-fleet status\`)`,
+    );
 
     // a second up still refuses it, and still does not touch it (nor the healthy ones)
     const before = await containerIds(f);
