@@ -8,22 +8,23 @@
  *   `demo-fleet-test/<fleet name>`. The hook removes — also when a test failed — every container
  *   labelled `dev.demo-fleet.fleet=<name>`, every container named `<name>-…` (the foreign ones a test
  *   planted), the lock marker `demo-fleet-lock-<name>`, every tag of the repository, and the temp dir.
- * - `runCli()` / `spawnCli()`: the built CLI (dist/cli/main.js) as a child process.
+ * - `runCli()` / `spawnCli()`: the built CLI as a child process — a private copy of it (see
+ *   `packageCopy()`), with test/helpers/cli.ts's env hygiene, durations, and the child for kill tests.
  *
  * The CLI's image tag is `sha-<git HEAD>`. Other people commit to this checkout while tests run, and a
  * new HEAD means a new image (and every container "image changed"). So the CLI runs with GITHUB_SHA
  * pinned to the HEAD seen when this module loaded — exactly what CI does — and a test sees one revision.
  */
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { cpSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { appendFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll } from 'vitest';
+import { assertBuilt, cliEnv as baseCliEnv, REPO_ROOT } from './cli.js';
 import { runId } from './requirements.js';
 
-export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const CLI = path.join(REPO_ROOT, 'dist/cli/main.js');
+export { REPO_ROOT };
 export const BUILD_SH = path.join(REPO_ROOT, 'test/fixtures/base-image/build.sh');
 export const BASE_IMAGE = 'demo-fleet-test/base:fixture';
 
@@ -33,6 +34,52 @@ function headCommit(): string {
   } catch {
     return '0000000000000000000000000000000000000000';
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// a private copy of the built CLI
+
+/**
+ * Other people rebuild dist/ in this checkout while tests run. `up` reads the image build context from
+ * the package (dist/image, templates/), so a rebuild in the middle of a test file changes the context
+ * hash: the next `up` rebuilds and recreates every container, and a half-written dist/ can crash the
+ * CLI. So each test file runs its own copy of package.json + dist/ + templates/ (node_modules linked),
+ * taken when first needed (and removed by the afterAll of `fleets()`), after checking dist/ was not
+ * being written at that moment.
+ */
+let snapshotRoot: string | undefined;
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) newest = Math.max(newest, statSync(path.join(entry.parentPath, entry.name)).mtimeMs);
+  }
+  return newest;
+}
+
+/** Root of the private copy (made on first call); the CLI is `<root>/dist/cli/main.js`. */
+export function packageCopy(): string {
+  if (snapshotRoot) return snapshotRoot;
+  assertBuilt();
+  const dist = path.join(REPO_ROOT, 'dist');
+  for (let attempt = 0; ; attempt++) {
+    const before = newestMtime(dist);
+    if (Date.now() - before < 3_000 && attempt < 20) {
+      execFileSync('sleep', ['1']); // a build is writing dist/ right now
+      continue;
+    }
+    const root = mkdtempSync(path.join(tmpdir(), 'demo-fleet-pkg-'));
+    cpSync(path.join(REPO_ROOT, 'package.json'), path.join(root, 'package.json'));
+    cpSync(dist, path.join(root, 'dist'), { recursive: true });
+    cpSync(path.join(REPO_ROOT, 'templates'), path.join(root, 'templates'), { recursive: true });
+    symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(root, 'node_modules'));
+    if (newestMtime(dist) === before || attempt >= 20) return (snapshotRoot = root);
+    rmSync(root, { recursive: true, force: true }); // dist/ changed while copying: again
+  }
+}
+
+export function cliPath(): string {
+  return path.join(packageCopy(), 'dist', 'cli', 'main.js');
 }
 
 /** The revision every CLI run of this test process builds (see the header comment). */
@@ -57,23 +104,18 @@ export interface RunOptions {
   timeoutMs?: number;
 }
 
+/** test/helpers/cli.ts's env, plus: the pinned revision, and the local engine unless a test says otherwise. */
 export function cliEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, GITHUB_SHA: PINNED_SHA, NO_COLOR: '1' };
-  // The engine tests talk to the local engine unless a test says otherwise.
-  delete env.DOCKER_HOST;
-  delete env.DEMO_FLEET_FILE;
-  delete env.DEMO_FLEET_DEBUG;
-  for (const [k, v] of Object.entries(extra)) {
-    if (v === undefined) delete env[k];
-    else env[k] = v;
-  }
-  return env;
+  return baseCliEnv({ GITHUB_SHA: PINNED_SHA, DOCKER_HOST: undefined, ...extra });
 }
 
-/** Start the CLI without waiting (for tests that kill it). Output is collected into `result`. */
+/**
+ * Start the CLI without waiting (test/helpers/cli.ts's runCli does not hand out the child, which the
+ * SIGKILL test needs). Output is collected into `result`.
+ */
 export function spawnCli(args: string[], options: RunOptions = {}): { child: ChildProcess; result: Promise<RunResult>; stderrSoFar: () => string } {
   const started = Date.now();
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd, env: cliEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [cliPath(), ...args], { cwd: options.cwd, env: cliEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -334,6 +376,9 @@ export function fleets(): (spec: FleetSpec) => Promise<TestFleet> {
   const made: TestFleet[] = [];
   afterAll(async () => {
     for (const f of made.splice(0)) await f.cleanup();
+    // The copy of the CLI goes too (a later describe in the file makes a new one when it needs it).
+    if (snapshotRoot) await rm(snapshotRoot, { recursive: true, force: true });
+    snapshotRoot = undefined;
   });
   return (spec) => makeFleet(spec, (f) => made.push(f));
 }

@@ -19,7 +19,7 @@ import {
   fleets,
   inspectContainer,
   inspectImage,
-  REPO_ROOT,
+  packageCopy,
   repoTags,
   spawnCli,
   waitFor,
@@ -263,7 +263,7 @@ describe.skipIf(!engine.ok)('engine: an event that never becomes healthy', () =>
       health: { interval: '1s', startPeriod: '15s', timeout: '10s' },
     });
     const dockerfile = path.join(f.dir, 'NoStart.Dockerfile');
-    const template = await readFile(path.join(REPO_ROOT, 'templates/Dockerfile'), 'utf8');
+    const template = await readFile(path.join(packageCopy(), 'templates/Dockerfile'), 'utf8');
     await writeFile(
       dockerfile,
       `${template}\n# TEST ONLY: an event whose hostname starts with "nostart" gets an invalid PORT, so its app exits.\n` +
