@@ -9,7 +9,7 @@
  * The hot path is kept cheap: no hooks, no per-request child logger, header sets built once.
  */
 import { STATUS_CODES } from 'node:http';
-import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { createAccessPolicy, hasFilters, isAllowed } from './access.js';
 import { presentIdentityHeaders, readIdentity, type Identity } from './identity.js';
 import { windowLimiter } from './log-limit.js';
@@ -41,12 +41,14 @@ export interface Visit {
 }
 
 export function buildApp(options: AppOptions = {}): FastifyInstance {
+  const logger = options.logger ?? false;
   const app = Fastify({
-    logger: options.logger ?? false,
+    logger,
     // No "incoming request"/"request completed" lines: logs stay about what matters.
     logController: new LogController({ disableRequestLogging: true }),
     // No pino child per request: the few request-time lines (spoof warnings, errors) name the peer/URL.
-    childLoggerFactory: (logger) => logger,
+    // (Without a logger fastify already skips children, and only for its default factory.)
+    ...(logger ? { childLoggerFactory: (parent: FastifyBaseLogger) => parent } : {}),
   });
 
   const pageOptions: PageOptions = { inviteLink: options.inviteLink, tailscaleUrl: options.tailscaleUrl };
@@ -84,14 +86,20 @@ export function buildApp(options: AppOptions = {}): FastifyInstance {
     const imageSecurity = await helmetHeaders(imageHelmetOptions);
     const html: HeaderSet = { ...security, 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' };
     const json: HeaderSet = { ...security, 'cache-control': 'no-store' };
+    // Flat [name, value, ...] for writeHead: cheaper to copy per request than spreading an object.
+    const htmlHeaderList = Object.entries(html).flat();
     const image: HeaderSet = { ...imageSecurity, 'cache-control': 'public, max-age=3600' };
 
+    // The hot path: the page is written straight to node's response (reply.hijack()), skipping
+    // fastify's send pipeline (hooks, serializers), which cost ~20% of req/s here.
     root.get('/', (request, reply) => {
       const { identity, forbidden } = visit(request);
       const page = renderPage({ identity, rawHeaders: request.raw.rawHeaders, options: pageOptions, forbidden });
-      reply.headers(html);
-      if (forbidden) reply.code(403);
-      reply.send(page);
+      reply.hijack();
+      const headers = htmlHeaderList.slice();
+      headers.push('content-length', String(Buffer.byteLength(page)));
+      reply.raw.writeHead(forbidden ? 403 : 200, headers);
+      reply.raw.end(request.raw.method === 'HEAD' ? undefined : page);
     });
 
     root.get('/whoami', (request, reply) => {

@@ -83,17 +83,19 @@ export function presentIdentityHeaders(headers: HeaderBag): string[] {
   return present;
 }
 
-const STRANGER = { identified: false, login: '', name: '', profilePic: null } as const;
+function stranger(funnel: boolean, trusted: boolean): Identity {
+  return { identified: false, login: '', name: '', profilePic: null, funnel, trusted };
+}
 
 /** Identity of a request from its (lower-cased, node-style) headers and the TCP peer address. */
 export function readIdentity(headers: HeaderBag, peerAddress: string | undefined): Identity {
   const trusted = isLoopback(peerAddress);
-  if (!trusted) return { ...STRANGER, funnel: false, trusted };
+  if (!trusted) return stranger(false, false);
   const funnel = first(headers[FUNNEL_HEADER]).trim() === '?1';
-  if (funnel) return { ...STRANGER, funnel, trusted };
+  if (funnel) return stranger(true, true);
   const login = decodeHeaderText(first(headers[IDENTITY_HEADERS.login]));
   const name = decodeHeaderText(first(headers[IDENTITY_HEADERS.name]));
-  if (!login && !name) return { ...STRANGER, funnel, trusted };
+  if (!login && !name) return stranger(false, true);
   const profilePic = httpsUrl(first(headers[IDENTITY_HEADERS.profilePic]));
   return { identified: true, login, name, profilePic, funnel, trusted };
 }

@@ -28,9 +28,9 @@ describe('GET / stranger view', () => {
     expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
     expect(html).toContain('<body class="stranger">');
     expect(tagText(html, 'h1')).toBe('Howdy, internet stranger!');
-    expect(html).toContain('🤠');
+    expect(html).toContain('<p class="emoji">&#x1F920;</p>'); // 🤠
     expect(html).toMatch(/shared with other tailnets and funnelled/);
-    expect(html).not.toContain('👯');
+    expect(html).not.toContain('&#x1F46F;');
   });
 
   it('uses the original colours: #f2e5bc background, #282828 text', async () => {
@@ -60,7 +60,7 @@ describe('GET / friend view', () => {
     expect(res.statusCode).toBe(200);
     expect(html).toContain('<body class="friend">');
     expect(tagText(html, 'h1')).toBe("Now we're friends, Zoë Ñúñez (zoe@example.com)!");
-    expect(html).toContain('👯');
+    expect(html).toContain('<p class="emoji">&#x1F46F;</p>'); // 👯
     expect(html).toContain('body.friend{background-color:#228B22;color:#fff}');
     expect(html).not.toContain('Howdy, internet stranger!');
   });

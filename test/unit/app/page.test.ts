@@ -33,6 +33,14 @@ describe('renderPage (pure)', () => {
     expect(html).toContain('<meta property="og:image" content="https://d.example/&quot;x/static/social.png">');
   });
 
+  it('is pure ASCII for an ASCII visitor (a one-byte string, cheap to build and write)', () => {
+    for (const identity of [stranger, { ...zoe, name: 'Zoe' }]) {
+      const html = renderPage({ identity, rawHeaders: ['Host', 'x'], options: { inviteLink: 'https://x.example/' } });
+      expect(html).toMatch(/^[\x00-\x7f]*$/);
+    }
+    expect(renderPage({ identity: { ...zoe, name: 'Zoe' }, rawHeaders: [], options: {}, forbidden: true })).toMatch(/^[\x00-\x7f]*$/);
+  });
+
   it('is a complete document with one style element allowed by STYLE_CSP_SOURCE', () => {
     const html = renderPage({ identity: zoe, rawHeaders: [], options: {} });
     expect(html.startsWith('<!DOCTYPE html>\n<html lang="en">')).toBe(true);
