@@ -1,0 +1,727 @@
+#!/usr/bin/env node
+// bench/up: how fast `demo-fleet up` converges the engine, next to docker-compose 1.29 doing the same
+// work from the same rendered compose file. A REPORT, not a test: prints numbers, targets and PASS/MISS
+// and exits 0 either way (1 only when the benchmark itself could not run). Start it with
+// bench/up/run.sh (which adds an EXIT trap that cleans up even after a crash); see bench/README.md.
+//
+//   (a) cold start of N events (default 20), from zero containers, image built + tagged beforehand:
+//       `demo-fleet up --no-wait` vs `docker-compose -p <project> -f compose/docker-compose.yml up -d
+//       --no-build`, alternating, median of --repeats; plus the health-gated `demo-fleet up`.
+//   (b) no-op `demo-fleet up` with M events (default 50) running: median of --noop-repeats, and from
+//       the --json output + the engine: containers touched (must be 0) and built (must be false).
+//   (c) image builds over the whole run (must be 1): `built: true` in every --json output, and one
+//       image ID behind every tag of the run's repo.
+import { execFileSync, spawn } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.resolve(HERE, '..', '..');
+const BASE_IMAGE = 'demo-fleet-test/base:fixture';
+const CHILD_TIMEOUT_MS = 240_000;
+/** Pause before each timed run (not counted), so the previous teardown's work has drained. */
+const SETTLE_MS = 2000;
+
+// ---------------------------------------------------------------------------------------------
+// options
+
+function parseArgs(argv) {
+  const o = { repeats: 3, gatedRepeats: 2, noopRepeats: 5, coldEvents: 20, noopEvents: 50, profile: false, cpuProfDir: null, out: null, cleanupOnly: false };
+  const int = (name, v) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`${name} wants a positive integer, got ${v}`);
+    return n;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const next = () => {
+      if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
+      return argv[++i];
+    };
+    if (a === '--repeats') o.repeats = int(a, next());
+    else if (a === '--noop-repeats') o.noopRepeats = int(a, next());
+    else if (a === '--gated-repeats') o.gatedRepeats = int(a, next());
+    else if (a === '--cold-events') o.coldEvents = int(a, next());
+    else if (a === '--noop-events') o.noopEvents = int(a, next());
+    else if (a === '--profile') o.profile = true;
+    else if (a === '--cpu-prof-dir') o.cpuProfDir = path.resolve(next());
+    else if (a === '--out') o.out = path.resolve(next());
+    else if (a === '--cleanup-only') o.cleanupOnly = true;
+    else if (a === '-h' || a === '--help') {
+      console.log(
+        [
+          'usage: bench/up/run.sh [options]',
+          '  --repeats N        cold-start runs per variant (default 3)',
+          '  --gated-repeats N  health-gated cold up runs (default 2)',
+          '  --noop-repeats N   no-op up runs, with and without --no-wait (default 5)',
+          '  --cold-events N    events in the cold-start fleet (default 20)',
+          '  --noop-events N    events running for the no-op up (default 50)',
+          '  --profile          also: up --concurrency N, the bare-API engine floor, import costs,',
+          '                     CPU profiles and engine API request counts (takes longer)',
+          '  --cpu-prof-dir D   keep the .cpuprofile files in D (with --profile)',
+          '  --out FILE         also write the numbers as JSON',
+        ].join('\n'),
+      );
+      process.exit(0);
+    } else throw new Error(`unknown option ${a} (see --help)`);
+  }
+  if (o.noopEvents < o.coldEvents) throw new Error('--noop-events must be >= --cold-events');
+  return o;
+}
+
+const RUN_ID = process.env.BENCH_RUN_ID || `${Date.now().toString(36).slice(-5)}${Math.random().toString(16).slice(2, 6)}`;
+const FLEET = `bu-${RUN_ID}`;
+const REPO = `demo-fleet-bench/${FLEET}`;
+const PROJECT = `bench-${FLEET}`;
+const LOCK = `demo-fleet-lock-${FLEET}`;
+
+const log = (line) => process.stderr.write(`[bench/up] ${line}\n`);
+
+// ---------------------------------------------------------------------------------------------
+// processes
+
+function sh(cmd, args, opts = {}) {
+  return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], ...opts }).trim();
+}
+const docker = (...args) => sh('docker', args);
+const lines = (s) => s.split('\n').filter(Boolean);
+
+/** Run a command, timing its wall clock from spawn to exit; stderr `==> step` lines get timestamps. */
+/** GNU time, when installed: the CPU time (user + sys) of the timed process and its children. */
+const GNU_TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
+let cpuFileSeq = 0;
+
+function timed(cmd, args, { cwd, env, cpu = false } = {}) {
+  return new Promise((resolve, reject) => {
+    const cpuFile = cpu && GNU_TIME && process.env.BENCH_TMP ? path.join(process.env.BENCH_TMP, `cpu-${++cpuFileSeq}.txt`) : null;
+    const argv = cpuFile ? [GNU_TIME, '-f', '%U %S', '-o', cpuFile, cmd, ...args] : [cmd, ...args];
+    const t0 = performance.now();
+    const child = spawn(argv[0], argv.slice(1), { cwd, env: env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = [];
+    const err = [];
+    const steps = [];
+    let pending = '';
+    child.stdout.on('data', (d) => out.push(d));
+    child.stderr.on('data', (d) => {
+      const t = performance.now() - t0;
+      err.push(d);
+      pending += d;
+      let i;
+      while ((i = pending.indexOf('\n')) >= 0) {
+        const line = pending.slice(0, i);
+        pending = pending.slice(i + 1);
+        if (line.startsWith('==> ')) steps.push({ name: line.slice(4), t });
+      }
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), CHILD_TIMEOUT_MS);
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const ms = performance.now() - t0;
+      let cpuMs = null;
+      if (cpuFile) {
+        const m = readFileSync(cpuFile, 'utf8').trim().split('\n').at(-1).match(/^([\d.]+) ([\d.]+)$/);
+        if (m) cpuMs = (Number(m[1]) + Number(m[2])) * 1000;
+      }
+      resolve({
+        cmd: [cmd, ...args].join(' '),
+        code: code ?? (signal ? 128 : 1),
+        ms,
+        cpuMs,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+        steps,
+      });
+    });
+  });
+}
+
+function must(r, what) {
+  if (r.code !== 0) throw new Error(`${what} failed (exit ${r.code}): ${r.cmd}\n${r.stderr.slice(-2000)}`);
+  return r;
+}
+
+function jsonOf(r, what) {
+  try {
+    return JSON.parse(r.stdout);
+  } catch {
+    throw new Error(`${what}: stdout is not JSON:\n${r.stdout.slice(0, 500)}`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// what we created, and its removal
+
+function fleetContainers() {
+  // name ^/<fleet>- (ours and compose's: same container_name), plus anything carrying our labels
+  const ids = new Set([
+    ...lines(docker('ps', '-aq', '--no-trunc', '--filter', `name=^/${FLEET}-`)),
+    ...lines(docker('ps', '-aq', '--no-trunc', '--filter', `label=dev.demo-fleet.fleet=${FLEET}`)),
+    ...lines(docker('ps', '-aq', '--no-trunc', '--filter', `label=com.docker.compose.project=${PROJECT}`)),
+  ]);
+  if (ids.size === 0) return [];
+  const fmt =
+    '{{.Id}}\t{{.Name}}\t{{.State.Status}}\t{{.State.StartedAt}}\t{{.Image}}\t' +
+    '{{index .Config.Labels "dev.demo-fleet.fleet"}}\t{{index .Config.Labels "com.docker.compose.project"}}';
+  const out = [];
+  for (const l of lines(docker('inspect', '-f', fmt, ...ids))) {
+    const [id, name, state, startedAt, image, fleetLabel, project] = l.split('\t').map((f) => (f === '<no value>' ? '' : f));
+    out.push({ id, name: name.replace(/^\//, ''), state, startedAt, image, fleetLabel, project });
+  }
+  return out;
+}
+
+function cleanup() {
+  const problems = [];
+  const attempt = (what, fn) => {
+    try {
+      fn();
+    } catch (e) {
+      problems.push(`${what}: ${String(e.stderr || e.message).trim().split('\n')[0]}`);
+    }
+  };
+  attempt('containers', () => {
+    const ids = new Set([
+      ...lines(docker('ps', '-aq', '--filter', `name=^/${FLEET}-`)),
+      ...lines(docker('ps', '-aq', '--filter', `label=dev.demo-fleet.fleet=${FLEET}`)),
+      ...lines(docker('ps', '-aq', '--filter', `label=com.docker.compose.project=${PROJECT}`)),
+      ...lines(docker('ps', '-aq', '--filter', `name=^/${LOCK}$`)),
+    ]);
+    if (ids.size) docker('rm', '-f', ...ids);
+  });
+  attempt('networks', () => {
+    const ids = lines(docker('network', 'ls', '-q', '--filter', `label=com.docker.compose.project=${PROJECT}`));
+    if (ids.length) docker('network', 'rm', ...ids);
+  });
+  attempt('images', () => {
+    const refs = lines(docker('images', REPO, '--format', '{{.Repository}}:{{.Tag}}')).filter((r) => !r.endsWith(':<none>'));
+    const ids = lines(docker('images', REPO, '-q', '--no-trunc'));
+    if (refs.length) docker('rmi', ...refs);
+    const left = [...new Set(ids)].filter((id) => {
+      try {
+        docker('image', 'inspect', id);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    if (left.length) docker('rmi', '-f', ...left);
+  });
+  const tmp = process.env.BENCH_TMP;
+  if (tmp && path.basename(tmp).startsWith('demo-fleet-bench-up.')) attempt('temp dir', () => rmSync(tmp, { recursive: true, force: true }));
+  return problems;
+}
+
+// ---------------------------------------------------------------------------------------------
+// statistics and printing
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+const sec = (ms) => `${(ms / 1000).toFixed(2)} s`;
+const list = (xs) => xs.map((x) => (x / 1000).toFixed(2)).join(', ');
+
+function stepKey(name) {
+  return name.replace(/ \d+ event\(s\).*$/, '').replace(/,.*$/, '');
+}
+
+/** Per-step durations of one run: from this `==> step` line to the next (last: to process exit). */
+function stepDurations(r) {
+  const d = { startup: r.steps[0]?.t ?? r.ms };
+  r.steps.forEach((s, i) => {
+    const end = i + 1 < r.steps.length ? r.steps[i + 1].t : r.ms;
+    d[stepKey(s.name)] = (d[stepKey(s.name)] ?? 0) + (end - s.t);
+  });
+  return d;
+}
+
+function medianSteps(runs) {
+  const keys = [];
+  for (const r of runs) for (const k of Object.keys(stepDurations(r))) if (!keys.includes(k)) keys.push(k);
+  return keys.map((k) => [k, median(runs.map((r) => stepDurations(r)[k] ?? 0))]);
+}
+
+function table(rows) {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
+  return rows.map((r) => r.map((c, i) => String(c).padEnd(widths[i])).join('  ').trimEnd()).join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// the benchmark
+
+async function main(o) {
+  const tmp = process.env.BENCH_TMP || mkdtempSync(path.join(os.tmpdir(), 'demo-fleet-bench-up.'));
+  process.env.BENCH_TMP = tmp;
+  const started = new Date();
+  const loadStart = os.loadavg()[0];
+  log(`run ${RUN_ID}: fleet ${FLEET}, image repo ${REPO}, compose project ${PROJECT}, temp ${tmp}`);
+
+  // --- preconditions
+  try {
+    docker('info', '--format', '{{.ServerVersion}}');
+  } catch {
+    throw new Error('no Docker engine answers (docker info failed)');
+  }
+  const composeVersion = sh('docker-compose', ['version', '--short']);
+  const engineVersion = docker('version', '--format', '{{.Server.Version}}');
+  if (!existsSync(path.join(ROOT, 'dist/cli/main.js')) || !existsSync(path.join(ROOT, 'dist/image/server.cjs'))) {
+    log('dist/ is missing: npm run build');
+    execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: ['ignore', 2, 2] });
+  }
+  log('base image fixture: test/fixtures/base-image/build.sh');
+  execFileSync(path.join(ROOT, 'test/fixtures/base-image/build.sh'), [], { stdio: ['ignore', 'ignore', 2] });
+
+  // --- a private copy of the built CLI: other people rebuilding dist/ or committing while this runs
+  // must not change the image's context hash or revision tag halfway (that would be a second build
+  // that is not demo-fleet's fault). Outside git the tag is ctx-<context hash>: stable for the run.
+  const cliRoot = path.join(tmp, 'cli');
+  mkdirSync(cliRoot);
+  for (const p of ['package.json', 'dist', 'templates']) cpSync(path.join(ROOT, p), path.join(cliRoot, p), { recursive: true });
+  symlinkSync(path.join(ROOT, 'node_modules'), path.join(cliRoot, 'node_modules'));
+  const CLI = path.join(cliRoot, 'dist/cli/main.js');
+  const fleetDir = path.join(tmp, 'fleet');
+  mkdirSync(fleetDir);
+  // the fleet file is ./fleet.yaml in fleetDir; the revision is the snapshot's (no GITHUB_* pinning)
+  const env = { ...process.env };
+  for (const k of ['DEMO_FLEET_FILE', 'GITHUB_SHA', 'GITHUB_REF_TYPE', 'GITHUB_REF_NAME']) delete env[k];
+  const df = (args, extraNode = []) => timed(process.execPath, [...extraNode, CLI, ...args], { cwd: fleetDir, env, cpu: true });
+  const composeFile = path.join(fleetDir, 'compose/docker-compose.yml');
+  const compose = (args) => timed('docker-compose', ['-p', PROJECT, '-f', composeFile, ...args], { cwd: fleetDir, cpu: true });
+
+  must(await df(['init', '--name', FLEET, '--image', REPO]), 'demo-fleet init');
+  const initText = readFileSync(path.join(fleetDir, 'fleet.yaml'), 'utf8');
+  if (!/^events: \{\}$/m.test(initText)) throw new Error('fleet.yaml from init has no "events: {}" line');
+  const eventNames = (n) => Array.from({ length: n }, (_, i) => `e${String(i + 1).padStart(2, '0')}`);
+  // (a): health probes every 1 s, so the health-gated `up` measures demo-fleet rather than the probe
+  // interval; a long start period so a slow boot on a busy machine is "starting", never "unhealthy".
+  // (b): the default 10 s interval, as a real fleet runs (50 containers probing every second would
+  // themselves keep 2 cores busy while the no-op `up` is timed), with a 60 s start period.
+  const FAST_HEALTH = { interval: '1s', startPeriod: '30s' };
+  const NOOP_HEALTH = { startPeriod: '60s' }; // default interval (10s), timeout, retries; 50 nodes booting at once on 2 cores take a while
+  const setEvents = (n, health) =>
+    writeFileSync(
+      path.join(fleetDir, 'fleet.yaml'),
+      initText.replace(
+        /^events: \{\}$/m,
+        `${health ? `health:\n${Object.entries(health).map(([k, v]) => `  ${k}: ${v}`).join('\n')}\n` : ''}events:\n${eventNames(n).map((e) => `  ${e}: {}`).join('\n')}`,
+      ),
+    );
+  const pause = (ms) => new Promise((r) => setTimeout(r, ms));
+
+  const builds = []; // every `built` a demo-fleet --json output reported, with what ran
+  const noteBuilt = (what, j) => builds.push({ what, built: j.built === true, id: j.id ?? j.imageId });
+
+  // --- the one build (and the per-event tags), and the compose file both sides run from
+  setEvents(o.coldEvents, FAST_HEALTH);
+  log(`build the image once and tag ${o.coldEvents} events (demo-fleet build)`);
+  const build = must(await df(['build', '--base-image', BASE_IMAGE, '--json']), 'demo-fleet build');
+  const buildJson = jsonOf(build, 'demo-fleet build');
+  noteBuilt('build', buildJson);
+  const imageId = buildJson.id;
+  must(await df(['render']), 'demo-fleet render');
+
+  const assertClean = (before) => {
+    const left = fleetContainers();
+    if (left.length) throw new Error(`${before}: ${left.length} container(s) of the run still exist: ${left.map((c) => c.name).join(', ')}`);
+    if (lines(docker('ps', '-aq', '--filter', `name=^/${LOCK}$`)).length) throw new Error(`${before}: lock container ${LOCK} exists`);
+  };
+  /** The containers after a cold start: n running, all the run's image, all made by `tool`. */
+  const checkStarted = (tool, n) => {
+    const cs = fleetContainers();
+    const running = cs.filter((c) => c.state === 'running');
+    const problems = [];
+    if (cs.length !== n) problems.push(`${cs.length} containers, expected ${n}`);
+    if (running.length !== n) problems.push(`${running.length} running, expected ${n}`);
+    if (cs.some((c) => c.image !== imageId)) problems.push('a container runs another image');
+    if (cs.some((c) => c.fleetLabel !== FLEET)) problems.push('a container lacks the fleet label');
+    if (tool === 'compose' && cs.some((c) => c.project !== PROJECT)) problems.push('a container is not in the compose project');
+    if (tool === 'demo-fleet' && cs.some((c) => c.project)) problems.push('a demo-fleet container carries a compose project label');
+    if (problems.length) throw new Error(`${tool} cold start: ${problems.join('; ')}`);
+    return running.length;
+  };
+  // teardown is not timed: stop everything at once
+  const dfDown = async () => must(await df(['down', '--json', '--concurrency', '64']), 'demo-fleet down');
+  const composeDown = async () => must(await compose(['down', '--timeout', '10']), 'docker-compose down');
+
+  // --- (a) cold start, variants interleaved (the order rotates each round); teardown is not timed
+  const N = o.coldEvents;
+  const variants = [
+    { key: 'df', label: 'demo-fleet up --no-wait', kind: 'df', flags: ['--no-wait'] },
+    { key: 'compose', label: 'docker-compose up -d --no-build', kind: 'compose' },
+  ];
+  if (o.profile) {
+    variants.push(
+      { key: 'dfAll', label: `demo-fleet up --no-wait --concurrency ${N}`, kind: 'df', flags: ['--no-wait', '--concurrency', String(N)] },
+      { key: 'floor', label: `engine floor (bare API client, ${N} at once)`, kind: 'floor' },
+    );
+  }
+  const cold = Object.fromEntries(variants.map((v) => [v.key, { ms: [], runs: [], counts: [] }]));
+  const runColdDf = async (v, i, what) => {
+    const r = must(await df(['up', ...v.flags, '--json', '--base-image', BASE_IMAGE]), `demo-fleet up ${v.flags.join(' ')}`);
+    const j = jsonOf(r, 'demo-fleet up');
+    noteBuilt(`${what} #${i}`, j);
+    const kinds = new Set(j.plan.map((a) => a.action));
+    if (kinds.size !== 1 || !kinds.has('create') || j.results.some((x) => !x.ok)) {
+      throw new Error(`${v.label}: unexpected plan/results ${JSON.stringify(j.results.map((x) => `${x.event}:${x.action}:${x.status}`))}`);
+    }
+    if (!v.flags.includes('--no-wait') && j.results.some((x) => x.status !== 'healthy')) throw new Error(`${v.label}: not all healthy`);
+    return r;
+  };
+  const runCold = async (v, i, what = 'cold up') => {
+    assertClean(`before ${v.label} #${i}`);
+    await pause(SETTLE_MS);
+    let r;
+    if (v.kind === 'df') r = await runColdDf(v, i, [what, ...v.flags].join(' '));
+    else if (v.kind === 'compose') {
+      r = must(await compose(['up', '-d', '--no-build']), 'docker-compose up -d');
+      if (/Pulling|Building/.test(r.stderr)) throw new Error(`docker-compose pulled or built:\n${r.stderr}`);
+    } else {
+      const f = must(await timed(process.execPath, [path.join(HERE, 'floor.mjs'), cliRoot, path.join(fleetDir, 'fleet.yaml')], { cwd: fleetDir, env }), 'floor.mjs');
+      r = { ...f, ms: JSON.parse(f.stdout).ms };
+    }
+    const c = cold[v.key];
+    c.counts.push(checkStarted(v.kind === 'compose' ? 'compose' : 'demo-fleet', N));
+    c.ms.push(r.ms);
+    c.runs.push(r);
+    const down = v.kind === 'compose' ? await composeDown() : await dfDown();
+    log(`  ${v.label.padEnd(48)} #${i}: ${sec(r.ms)} (${N} running; teardown ${sec(down.ms)}, not counted)`);
+  };
+  log(`(a) cold start of ${N} events, ${o.repeats}x each, interleaved: ${variants.map((v) => v.label).join(' | ')}`);
+  for (let i = 1; i <= o.repeats; i++) {
+    for (let k = 0; k < variants.length; k++) await runCold(variants[(k + i - 1) % variants.length], i);
+  }
+
+  // --- (a') health-gated cold `demo-fleet up` (default: wait until every container is healthy)
+  const gatedVariants = [{ key: 'gated', label: 'demo-fleet up (health-gated)', kind: 'df', flags: [] }];
+  if (o.profile) gatedVariants.push({ key: 'gatedAll', label: `demo-fleet up --concurrency ${N} (health-gated)`, kind: 'df', flags: ['--concurrency', String(N)] });
+  for (const v of gatedVariants) cold[v.key] = { ms: [], runs: [], counts: [] };
+  log(`(a') health-gated cold demo-fleet up of ${N} events, ${o.gatedRepeats}x`);
+  for (let i = 1; i <= o.gatedRepeats; i++) {
+    for (let k = 0; k < gatedVariants.length; k++) await runCold(gatedVariants[(k + i - 1) % gatedVariants.length], i, 'cold up');
+  }
+
+  // --- (b) no-op up of M running events. Brought up with --no-wait, then the bench waits for health
+  // itself: `up` waits inside its bounded pool, so with a 10 s probe interval a health-gated cold up
+  // of 50 would take about 50/concurrency x 10 s.
+  setEvents(o.noopEvents, NOOP_HEALTH);
+  log(`(b) bring ${o.noopEvents} events up (up --no-wait, then wait for health), then no-op up ${o.noopRepeats}x with and without --no-wait`);
+  assertClean('before bringing the no-op fleet up');
+  const grow = must(await df(['up', '--no-wait', '--json', '--base-image', BASE_IMAGE]), 'demo-fleet up --no-wait (bring-up)');
+  const growJson = jsonOf(grow, 'demo-fleet up (bring-up)');
+  noteBuilt(`cold up --no-wait of ${o.noopEvents}`, growJson);
+  if (growJson.results.some((x) => !x.ok)) throw new Error('bringing the no-op fleet up failed');
+  const grown = { ms: grow.ms, create: growJson.plan.filter((a) => a.action === 'create').length };
+  const healthDeadline = Date.now() + 180_000;
+  for (;;) {
+    const states = lines(docker('inspect', '-f', '{{.State.Health.Status}}', ...fleetContainers().map((c) => c.id)));
+    const healthy = states.filter((h) => h === 'healthy').length;
+    if (healthy === o.noopEvents) break;
+    if (Date.now() > healthDeadline) throw new Error(`no-op fleet: ${healthy}/${o.noopEvents} healthy (${[...new Set(states)].join(', ')})`);
+    await pause(1000);
+  }
+  await pause(SETTLE_MS);
+  const snapshot = () => new Map(fleetContainers().map((c) => [c.name, `${c.id} ${c.startedAt} ${c.state}`]));
+  const before = snapshot();
+  if (before.size !== o.noopEvents) throw new Error(`expected ${o.noopEvents} containers before the no-op runs, found ${before.size}`);
+  const noop = { wait: [], noWait: [], runs: [], noWaitRuns: [], touched: [], built: [], actions: [] };
+  const noopOnce = async (i, flags, into) => {
+    const r = must(await df(['up', '--json', '--base-image', BASE_IMAGE, ...flags]), `demo-fleet up ${flags.join(' ')} (no-op)`);
+    const j = jsonOf(r, 'no-op up');
+    noteBuilt(`no-op up ${flags.join(' ')} #${i}`.replace('  ', ' '), j);
+    const after = snapshot();
+    const touched = new Set(j.plan.filter((a) => a.action !== 'keep').map((a) => `${FLEET}-${a.event}`));
+    for (const [name, sig] of before) if (after.get(name) !== sig) touched.add(name);
+    for (const name of after.keys()) if (!before.has(name)) touched.add(name);
+    noop.touched.push(touched.size);
+    noop.built.push(j.built);
+    noop.actions.push([...new Set(j.plan.map((a) => a.action))].join('/'));
+    into.push(r.ms);
+    (flags.length ? noop.noWaitRuns : noop.runs).push(r);
+    log(`  demo-fleet up ${flags.join(' ').padEnd(10)} no-op #${i}: ${sec(r.ms)}, actions ${noop.actions.at(-1)}, touched ${touched.size}, built ${j.built}`);
+  };
+  for (let i = 1; i <= o.noopRepeats; i++) {
+    await noopOnce(i, [], noop.wait);
+    await noopOnce(i, ['--no-wait'], noop.noWait);
+  }
+
+  // --- where the time goes: fixed costs, and optional CPU profiles
+  const fixed = { node: [], version: [], versionRuns: [], composeVersion: [] };
+  for (let i = 0; i < 3; i++) {
+    fixed.node.push(must(await timed(process.execPath, ['-e', '0']), 'node -e 0').ms);
+    fixed.versionRuns.push(must(await df(['--version']), 'demo-fleet --version'));
+    fixed.version.push(fixed.versionRuns.at(-1).ms);
+    fixed.composeVersion.push(must(await timed('docker-compose', ['version', '--short']), 'docker-compose version').ms);
+  }
+
+  // --- profile mode: import costs, CPU profiles and engine API calls of one no-op and one cold up
+  let imports = null;
+  let profiles = null;
+  if (o.profile) {
+    imports = [];
+    for (const spec of ['commander', 'zod', 'yaml', 'proper-lockfile', 'tar-stream', 'dockerode', './dist/cli/commands/index.js', './dist/cli/engine/deploy.js']) {
+      const xs = [];
+      for (let i = 0; i < 3; i++) xs.push(await importCost(cliRoot, spec));
+      imports.push([spec, median(xs)]);
+    }
+    const profDir = o.cpuProfDir ?? path.join(tmp, 'profiles');
+    const engineSock = (process.env.DOCKER_HOST || 'unix:///var/run/docker.sock').replace(/^unix:\/\//, '');
+    const profiled = async (name, args) => {
+      const proxy = await countingProxy(path.join(tmp, `${name}.sock`), engineSock);
+      try {
+        const r = must(
+          await timed(process.execPath, ['--cpu-prof', '--cpu-prof-dir', path.join(profDir, name), CLI, ...args], {
+            cwd: fleetDir,
+            env: { ...env, DOCKER_HOST: `unix://${proxy.path}` },
+          }),
+          `profiled ${name}`,
+        );
+        return { ms: r.ms, cpu: summarizeProfile(path.join(profDir, name)), calls: proxy.summary() };
+      } finally {
+        await proxy.close();
+      }
+    };
+    log('profile: no-op up and cold up --no-wait under --cpu-prof, through a request-counting socket proxy');
+    profiles = {};
+    profiles[`no-op up, ${o.noopEvents} running`] = await profiled('noop-up', ['up', '--json', '--base-image', BASE_IMAGE]);
+    await dfDown();
+    setEvents(N, FAST_HEALTH);
+    await pause(SETTLE_MS);
+    profiles[`cold up --no-wait, ${N} events`] = await profiled('cold-up', ['up', '--no-wait', '--json', '--base-image', BASE_IMAGE]);
+  }
+
+  // --- (c) builds over the whole run
+  const tags = lines(docker('images', REPO, '--format', '{{.Tag}}\t{{.ID}}'));
+  const imageIds = new Set(lines(docker('images', REPO, '-q', '--no-trunc')));
+  const buildsCount = builds.filter((b) => b.built).length;
+  // a rebuild would move every tag to a new ID: the ID every output reported and every tag has now
+  // must be the one the first build made
+  const sameImage = builds.every((b) => b.id === imageId) && imageIds.size === 1 && imageIds.has(imageId);
+
+  // --- report
+  const med = (key) => median(cold[key].ms);
+  const ratio = med('compose') / med('df');
+  const medNoop = median(noop.wait);
+  const maxTouched = Math.max(...noop.touched);
+  const anyBuilt = noop.built.some(Boolean);
+  const verdict = (ok) => (ok ? 'PASS' : 'MISS');
+  const targets = [
+    ['target', 'measured', 'goal', 'result'],
+    ['cold up --no-wait vs docker-compose up -d', `${ratio.toFixed(2)}x (${sec(med('compose'))} / ${sec(med('df'))})`, '>= 2x faster', verdict(ratio >= 2)],
+    [`no-op up, ${o.noopEvents} running`, `${sec(medNoop)}, ${maxTouched} touched, built ${anyBuilt}`, '< 1 s, 0 touched, built false', verdict(medNoop < 1000 && maxTouched === 0 && !anyBuilt)],
+    [
+      'image builds over the run',
+      `${buildsCount} (${tags.length} tags, ${imageIds.size} image ID, ${sameImage ? 'unchanged since the build' : 'NOT the first build\'s'})`,
+      '= 1',
+      verdict(buildsCount === 1 && sameImage),
+    ],
+  ];
+  const cpuOf = (runs) => {
+    const xs = runs.map((r) => r.cpuMs).filter((x) => typeof x === 'number');
+    return xs.length ? sec(median(xs)) : '-';
+  };
+  const numbers = [
+    ['measurement', 'median', 'client CPU', 'runs (s)'],
+    ...[...variants, ...gatedVariants].map((v) => [`${v.label}, cold, ${N} events`, sec(med(v.key)), cpuOf(cold[v.key].runs), list(cold[v.key].ms)]),
+    ['  ratio docker-compose / demo-fleet --no-wait', `${ratio.toFixed(2)}x`, '', ''],
+    [`demo-fleet up --no-wait, cold, ${o.noopEvents} events (bring-up for b)`, sec(grown.ms), cpuOf([grow]), `${grown.create} create`],
+    [`demo-fleet up, no-op, ${o.noopEvents} running`, sec(medNoop), cpuOf(noop.runs), list(noop.wait)],
+    [`demo-fleet up --no-wait, no-op, ${o.noopEvents} running`, sec(median(noop.noWait)), cpuOf(noop.noWaitRuns), list(noop.noWait)],
+    ['containers touched by the no-op ups (each run)', String(maxTouched), '', noop.touched.join(', ')],
+    ['running containers after each cold start', '', '', variants.map((v) => `${v.key} ${cold[v.key].counts.join('/')}`).join(', ')],
+    ['node -e 0 (bare node startup)', sec(median(fixed.node)), '', list(fixed.node)],
+    ['demo-fleet --version (CLI startup)', sec(median(fixed.version)), cpuOf(fixed.versionRuns), list(fixed.version)],
+    ['docker-compose version (CLI startup)', sec(median(fixed.composeVersion)), '', list(fixed.composeVersion)],
+  ];
+  const stepRows = (title, runs) => [[title, 'median'], ...medianSteps(runs).map(([k, v]) => [`  ${k}`, sec(v)])];
+
+  const loadEnd = os.loadavg()[0];
+  const report = [
+    '',
+    `bench/up  ${started.toISOString()}  ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GB, Docker ${engineVersion}, docker-compose ${composeVersion}, node ${process.version}`,
+    `fleet ${FLEET}: image ${REPO} (${imageId.slice(7, 19)}); health: (a) interval 1s, start period 30s; (b) interval 10s (default), start period 60s`,
+    `load average (1 min): ${loadStart.toFixed(2)} at start, ${loadEnd.toFixed(2)} at end${Math.max(loadStart, loadEnd) > os.cpus().length ? '  (busy machine: other work shares the CPUs and the engine; timings are noisy)' : ''}`,
+    '',
+    table(numbers),
+    '',
+    table(stepRows(`demo-fleet up --no-wait, cold ${N}: time per step`, cold.df.runs)),
+    '',
+    table(stepRows(`demo-fleet up (health-gated), cold ${N}: time per step`, cold.gated.runs)),
+    '',
+    table(stepRows(`demo-fleet up, no-op ${o.noopEvents}: time per step`, noop.runs)),
+    '',
+    table(stepRows(`demo-fleet up --no-wait, no-op ${o.noopEvents}: time per step`, noop.noWaitRuns)),
+    '',
+    'builds reported by demo-fleet --json outputs:',
+    ...builds.map((b) => `  ${b.what.padEnd(44)} built ${b.built}`),
+    `tags of ${REPO}: ${tags.map((t) => t.split('\t')[0]).join(' ')}`,
+  ];
+  if (imports) {
+    report.push('', table([['import (alone, fresh process, in-process timer)', 'median'], ...imports.map(([k, v]) => [`  ${k}`, `${v.toFixed(0)} ms`])]));
+  }
+  if (profiles) {
+    for (const [k, p] of Object.entries(profiles)) {
+      report.push('', `profiled ${k} (${sec(p.ms)} under --cpu-prof and the proxy):`, ...p.cpu.map((r) => `  ${r}`));
+      report.push('  engine API requests:', ...p.calls.map((r) => `  ${r}`));
+    }
+  }
+  report.push('', table(targets), '', '(a report, not a test: exit status 0 whether targets pass or miss)');
+  process.stdout.write(`${report.join('\n')}\n`);
+
+  if (o.out) {
+    writeFileSync(
+      o.out,
+      JSON.stringify(
+        {
+          date: started.toISOString(),
+          machine: { cores: os.cpus().length, memGB: Math.round(os.totalmem() / 2 ** 30), docker: engineVersion, compose: composeVersion, node: process.version },
+          cold: { events: N, ...Object.fromEntries(Object.entries(cold).map(([k, v]) => [k, v.ms])), ratio },
+          noop: { events: o.noopEvents, waitMs: noop.wait, noWaitMs: noop.noWait, touched: noop.touched, built: noop.built },
+          builds: buildsCount,
+          imageIds: imageIds.size,
+        },
+        null,
+        2,
+      ),
+    );
+  }
+}
+
+/**
+ * Where a .cpuprofile's samples went: each sample is charged to the nearest frame (from the leaf up)
+ * that belongs to a node_modules package or to demo-fleet's dist/, so module loading and compiling is
+ * charged to the package whose code was running; samples with no such frame stay node internals.
+ */
+function summarizeProfile(dir) {
+  const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+  if (!file) return ['(no profile written)'];
+  const prof = JSON.parse(readFileSync(path.join(dir, file), 'utf8'));
+  const byId = new Map(prof.nodes.map((n) => [n.id, n]));
+  const parent = new Map();
+  for (const n of prof.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const owner = (n) => {
+    const url = n.callFrame.url;
+    const m = url.match(/node_modules\/((?:@[^/]+\/)?[^/]+)/);
+    if (m) return m[1];
+    const d = url.match(/\/dist\/(.*)$/);
+    return d ? `dist/${d[1]}` : null;
+  };
+  const cache = new Map();
+  const charge = (id) => {
+    if (cache.has(id)) return cache.get(id);
+    const n = byId.get(id);
+    const fn = n.callFrame.functionName;
+    let key = owner(n);
+    if (!key && ['(idle)', '(garbage collector)', '(program)'].includes(fn)) key = fn;
+    if (!key) key = parent.has(id) ? charge(parent.get(id)) : '(node internals)';
+    cache.set(id, key);
+    return key;
+  };
+  const total = new Map();
+  const dt = prof.timeDeltas;
+  prof.samples.forEach((id, i) => total.set(charge(id), (total.get(charge(id)) ?? 0) + (dt[i] ?? 0)));
+  const sum = [...total.values()].reduce((a, b) => a + b, 0);
+  return [
+    `wall ${(sum / 1000).toFixed(0)} ms sampled; charged to the nearest package frame:`,
+    ...[...total.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 12)
+      .map(([k, us]) => `${(us / 1000).toFixed(1).padStart(7)} ms  ${k}`),
+  ];
+}
+
+/**
+ * A unix-socket proxy in front of the engine that counts HTTP requests by method and path (ids and
+ * names folded, API version dropped). Request lines are found at the start of each client chunk
+ * and after a blank line; good enough for dockerode's small JSON requests.
+ */
+async function countingProxy(sockPath, engineSock) {
+  const net = await import('node:net');
+  const counts = new Map();
+  const sockets = new Set();
+  const fold = (p) =>
+    p
+      .replace(/\?.*$/, '')
+      .replace(/^\/v\d+\.\d+/, '')
+      .replace(/^\/images\/(?!create$|json$|build$).+\/(json|tag|push|history|get)$/, '/images/{name}/$1')
+      .replace(/^\/containers\/(?!create$|json$)[^/]+/, '/containers/{id}');
+  const server = net.createServer((client) => {
+    const upstream = net.connect(engineSock);
+    sockets.add(client).add(upstream);
+    client.on('data', (d) => {
+      for (const m of d.toString('latin1').matchAll(/(?:^|\r\n)(GET|POST|PUT|DELETE|HEAD) (\S+) HTTP\/1\.[01]\r\n/g)) {
+        const key = `${m[1]} ${fold(m[2])}`;
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+      }
+    });
+    client.pipe(upstream).pipe(client);
+    const end = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('error', end).on('close', end);
+    upstream.on('error', end).on('close', end);
+  });
+  await new Promise((resolve, reject) => server.listen(sockPath, resolve).on('error', reject));
+  return {
+    path: sockPath,
+    summary: () => {
+      const total = [...counts.values()].reduce((a, b) => a + b, 0);
+      return [`${total} requests`, ...[...counts.entries()].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${String(n).padStart(5)}  ${k}`)];
+    },
+    close: () =>
+      new Promise((resolve) => {
+        for (const sock of sockets) sock.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** In-process time of `await import(spec)` in a fresh node, from the CLI copy's directory. */
+async function importCost(cwd, spec) {
+  const code = `const t = performance.now(); await import(${JSON.stringify(spec)}); process.stdout.write(String(performance.now() - t));`;
+  const r = must(await timed(process.execPath, ['--input-type=module', '-e', code], { cwd }), `import ${spec}`);
+  return Number(r.stdout);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+let opts;
+try {
+  opts = parseArgs(process.argv.slice(2));
+} catch (e) {
+  process.stderr.write(`bench/up: ${e.message}\n`);
+  process.exit(2);
+}
+if (opts.cleanupOnly) {
+  const problems = cleanup();
+  for (const p of problems) log(`cleanup: ${p}`);
+  process.exit(problems.length ? 1 : 0);
+}
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.on(sig, () => {
+    log(`${sig}: cleaning up`);
+    cleanup();
+    process.exit(sig === 'SIGINT' ? 130 : 143);
+  });
+}
+let code = 0;
+try {
+  await main(opts);
+} catch (e) {
+  log(`FAILED: ${e.stack || e.message}`);
+  code = 1;
+} finally {
+  log('cleanup: containers, compose network, images and tags of the run, temp dir');
+  const problems = cleanup();
+  for (const p of problems) log(`cleanup: ${p}`);
+}
+process.exit(code);
