@@ -195,6 +195,16 @@ function cpuSeconds(pid) {
   }
 }
 
+/** Keeps the highest RSS (whole process tree) of a server until stop(): warm-ups count as load too. */
+function watchRss(rootPid) {
+  const w = { maxKb: 0, stop: () => clearInterval(timer) };
+  const timer = setInterval(() => {
+    const total = processTree(rootPid).reduce((s, p) => s + rssKb(p), 0);
+    if (total > w.maxKb) w.maxKb = total;
+  }, SAMPLE_MS);
+  return w;
+}
+
 /** Samples a server's RSS (whole process tree) and CPU while `work` runs. */
 async function sampled(rootPid, work) {
   const pids = processTree(rootPid);
@@ -291,12 +301,15 @@ function wrk(port, seconds, o) {
     `http://127.0.0.1:${port}/`,
   ];
   return new Promise((resolve, reject) => {
-    const child = spawn('wrk', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // Own process group too, listed for run.sh's trap: no load generator outlives a killed run.
+    const child = spawn('wrk', args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    track(child);
     let out = '';
     child.stdout.on('data', (c) => (out += c));
     child.stderr.on('data', (c) => (out += c));
     child.on('error', reject);
     child.on('exit', (code) => {
+      servers.splice(servers.indexOf(child), 1);
       const line = out.split('\n').find((l) => l.startsWith('WRK_JSON '));
       if (code !== 0 || !line) return reject(new Error(`wrk ${args.join(' ')} failed (exit ${code}):\n${out}`));
       const r = JSON.parse(line.slice('WRK_JSON '.length));
@@ -408,6 +421,7 @@ async function main() {
   for (const def of defs) {
     const s = await startServer(def);
     s.idleRssMb = processTree(s.child.pid).reduce((sum, p) => sum + rssKb(p), 0) / 1024;
+    s.rssWatch = watchRss(s.child.pid);
     running[def.key] = s;
     console.log(`  started ${s.label} on 127.0.0.1:${s.port} (pid ${s.child.pid}); friend view verified`);
   }
@@ -439,7 +453,7 @@ async function main() {
       rps: median(rs.map((r) => r.rps)),
       p50Ms: median(rs.map((r) => r.p50Ms)),
       p99Ms: median(rs.map((r) => r.p99Ms)),
-      maxRssMb: Math.max(...rs.map((r) => r.maxRssMb)),
+      maxRssMb: Math.max(running[key].rssWatch.maxKb / 1024, ...rs.map((r) => r.maxRssMb)),
       cpuCores: median(rs.map((r) => r.cpuCores)),
       reqPerCpuS: median(rs.map((r) => r.reqPerCpuS)),
       errors: rs.reduce((s, r) => s + r.errors, 0),
@@ -448,7 +462,9 @@ async function main() {
   }
   const loadEnd = loadavg();
 
-  console.log('\nmedian of rounds (RSS: max over all rounds, whole process tree; CPU: cores the server used)');
+  for (const key of keys) running[key].rssWatch.stop();
+  console.log('\nmedian of rounds (max RSS: whole process tree, sampled every 100 ms over the whole run, warm-ups included;');
+  console.log('CPU cores: CPU time the server got per second of measurement; req/CPU-s: requests per CPU-second it used)');
   console.log(
     table([
       ['server', 'req/s', 'p50 ms', 'p99 ms', 'idle RSS MB', 'max RSS MB', 'CPU cores', 'req/CPU-s', 'KiB/resp', 'errors'],

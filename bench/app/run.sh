@@ -7,9 +7,9 @@
 # Usage: bench/app/run.sh [--rounds 5] [--duration 6] [--warmup 2] [--connections 50] [--threads 1]
 #                         [--workers N] [--cpu-prof DIR] [--json FILE] [--bundle FILE]
 #
-# run.mjs starts every server in its own process group and writes the group ids to $BENCH_APP_PGIDS;
-# the EXIT trap below kills those groups, so even a crash, Ctrl-C or a SIGKILLed run.mjs leaves no
-# server (or gunicorn worker) behind.
+# run.mjs starts every server (and each wrk) in its own process group and writes the group ids to
+# $BENCH_APP_PGIDS; the EXIT trap below kills those groups, so even a crash, Ctrl-C or a SIGKILLed
+# run.mjs leaves no server, gunicorn worker or wrk behind.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -25,7 +25,7 @@ cleanup() {
   while read -r pgid; do
     [ -n "$pgid" ] || continue
     # Only a group that still runs one of our servers (never a recycled id of someone else's).
-    if ps -o args= -g "$pgid" 2>/dev/null | grep -qE 'dist/image/server\.cjs|bench/app/bare-node\.mjs|gunicorn'; then
+    if ps -eo pgid=,args= | awk -v g="$pgid" '$1 == g' | grep -qE 'server\.cjs|bench/app/bare-node\.mjs|gunicorn|wrk-report\.lua'; then
       kill -KILL -- "-$pgid" 2>/dev/null || true
     fi
   done <"$BENCH_APP_PGIDS"
