@@ -31,8 +31,9 @@ function filterSshUrlWarning(): void {
   }) as typeof process.emitWarning;
 }
 
-export function connectEngine(env: NodeJS.ProcessEnv = process.env): Engine {
-  const endpoint = env.DOCKER_HOST || 'unix:///var/run/docker.sock';
+/** A client for the engine DOCKER_HOST names (docker-modem reads process.env itself, so this does too). */
+export function connectEngine(): Engine {
+  const endpoint = process.env.DOCKER_HOST || 'unix:///var/run/docker.sock';
   if (endpoint.startsWith('ssh://')) filterSshUrlWarning();
   try {
     return { docker: new Docker(), endpoint };
