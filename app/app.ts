@@ -6,9 +6,10 @@
  *   GET /healthz            {"status":"ok"}
  *   GET /static/:file       files of app/static, from memory (social.png)
  *
- * The hot path is kept cheap: no hooks, no per-request child logger, header sets built once.
+ * The hot path is kept cheap: GET / is answered on node's request before fastify routing (see
+ * serverFactory), no hooks, no per-request child logger, header sets built once.
  */
-import { STATUS_CODES } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { createAccessPolicy, hasFilters, isAllowed } from './access.js';
 import { presentIdentityHeaders, readIdentity, type Identity } from './identity.js';
@@ -40,8 +41,18 @@ export interface Visit {
   forbidden: boolean;
 }
 
+/** GET or HEAD of the page (any query string). */
+export function isPageRequest(req: IncomingMessage): boolean {
+  const { method, url } = req;
+  return (method === 'GET' || method === 'HEAD') && (url === '/' || (url !== undefined && url.startsWith('/?')));
+}
+
+type RawHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
 export function buildApp(options: AppOptions = {}): FastifyInstance {
   const logger = options.logger ?? false;
+  /** Serves the page on node's req/res; set once the security headers are computed (before listening). */
+  let servePage: RawHandler | undefined;
   const app = Fastify({
     logger,
     // No "incoming request"/"request completed" lines: logs stay about what matters.
@@ -49,6 +60,14 @@ export function buildApp(options: AppOptions = {}): FastifyInstance {
     // No pino child per request: the few request-time lines (spoof warnings, errors) name the peer/URL.
     // (Without a logger fastify already skips children, and only for its default factory.)
     ...(logger ? { childLoggerFactory: (parent: FastifyBaseLogger) => parent } : {}),
+    // The hot path: GET / goes straight to servePage, skipping fastify's routing and reply pipeline
+    // (the page must stay within 10% of a bare node:http server). Everything else, and inject(),
+    // goes through fastify; its GET / route calls the same servePage.
+    serverFactory: (handler) =>
+      createServer((req, res) => {
+        if (servePage !== undefined && isPageRequest(req)) servePage(req, res);
+        else handler(req, res);
+      }),
   });
 
   const pageOptions: PageOptions = { inviteLink: options.inviteLink, tailscaleUrl: options.tailscaleUrl };
@@ -60,17 +79,17 @@ export function buildApp(options: AppOptions = {}): FastifyInstance {
   const spoofWarning = windowLimiter(options.spoofWarningsPerMinute ?? 20, 60_000);
 
   /** Identity of a request, warning when a non-loopback peer sends identity headers. */
-  function visit(request: FastifyRequest): Visit {
+  function visit(req: IncomingMessage): Visit {
     // The TCP peer, never X-Forwarded-For: only serve's own loopback connection is trusted.
-    const peer = request.raw.socket.remoteAddress;
-    const identity = readIdentity(request.headers, peer);
+    const peer = req.socket.remoteAddress;
+    const identity = readIdentity(req.headers, peer);
     if (!identity.trusted) {
-      const spoofed = presentIdentityHeaders(request.headers);
+      const spoofed = presentIdentityHeaders(req.headers);
       if (spoofed.length > 0) {
         const { allowed, dropped } = spoofWarning();
         if (allowed) {
-          request.log.warn(
-            { peer, headers: spoofed, droppedWarnings: dropped, url: request.url },
+          app.log.warn(
+            { peer, headers: spoofed, droppedWarnings: dropped, url: req.url },
             `ignored Tailscale identity headers from non-loopback peer ${peer ?? 'unknown'}`,
           );
         }
@@ -86,24 +105,39 @@ export function buildApp(options: AppOptions = {}): FastifyInstance {
     const imageSecurity = await helmetHeaders(imageHelmetOptions);
     const html: HeaderSet = { ...security, 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' };
     const json: HeaderSet = { ...security, 'cache-control': 'no-store' };
+    const image: HeaderSet = { ...imageSecurity, 'cache-control': 'public, max-age=3600' };
     // Flat [name, value, ...] for writeHead: cheaper to copy per request than spreading an object.
     const htmlHeaderList = Object.entries(html).flat();
-    const image: HeaderSet = { ...imageSecurity, 'cache-control': 'public, max-age=3600' };
+    const errorBody = JSON.stringify({ statusCode: 500, error: 'Internal Server Error', message: 'Internal Server Error' });
+    const errorHeaderList = [...Object.entries(json).flat(), 'content-type', 'application/json; charset=utf-8'];
 
-    // The hot path: the page is written straight to node's response (reply.hijack()), skipping
-    // fastify's send pipeline (hooks, serializers), which cost ~20% of req/s here.
+    servePage = (req, res) => {
+      try {
+        const { identity, forbidden } = visit(req);
+        const page = renderPage({ identity, rawHeaders: req.rawHeaders, options: pageOptions, forbidden });
+        const headers = htmlHeaderList.slice();
+        headers.push('content-length', String(Buffer.byteLength(page)));
+        res.writeHead(forbidden ? 403 : 200, headers);
+        res.end(req.method === 'HEAD' ? undefined : page);
+      } catch (err) {
+        app.log.error({ err, url: req.url }, 'request failed');
+        if (res.headersSent) {
+          res.destroy();
+          return;
+        }
+        res.writeHead(500, errorHeaderList);
+        res.end(errorBody);
+      }
+    };
+
+    // Reached by inject() and by anything the fast path does not take.
     root.get('/', (request, reply) => {
-      const { identity, forbidden } = visit(request);
-      const page = renderPage({ identity, rawHeaders: request.raw.rawHeaders, options: pageOptions, forbidden });
       reply.hijack();
-      const headers = htmlHeaderList.slice();
-      headers.push('content-length', String(Buffer.byteLength(page)));
-      reply.raw.writeHead(forbidden ? 403 : 200, headers);
-      reply.raw.end(request.raw.method === 'HEAD' ? undefined : page);
+      servePage!(request.raw, reply.raw);
     });
 
     root.get('/whoami', (request, reply) => {
-      const { identity, forbidden } = visit(request);
+      const { identity, forbidden } = visit(request.raw);
       const { identified, login, name, profilePic, funnel } = identity;
       reply.headers(json);
       if (forbidden) reply.code(403);

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { metaContent, tagText, testApp, ZOE, type LogLine } from './helpers.js';
-import type { AppOptions } from '../../../app/app.js';
+import { isPageRequest, type AppOptions } from '../../../app/app.js';
+import type { IncomingMessage } from 'node:http';
 
 let app: FastifyInstance | undefined;
 let logs: LogLine[] = [];
@@ -361,5 +362,61 @@ describe('logging', () => {
     await a.inject({ url: '/whoami', headers: ZOE });
     await a.inject({ url: '/nope' });
     expect(logs.filter((l) => /request/.test(l.msg))).toEqual([]);
+  });
+});
+
+describe('over a real socket (the fast path that bypasses fastify routing for GET /)', () => {
+  async function listen(options: AppOptions = {}): Promise<string> {
+    const a = start(options);
+    await a.listen({ host: '127.0.0.1', port: 0 });
+    const address = a.server.address();
+    if (!address || typeof address === 'string') throw new Error('no address');
+    return `http://127.0.0.1:${address.port}`;
+  }
+
+  it('serves the same page as the fastify route, with the same headers', async () => {
+    const base = await listen({ tailscaleUrl: 'https://demo.example.ts.net' });
+    const viaSocket = await fetch(`${base}/?utm=1`, { headers: ZOE });
+    const viaInject = await app!.inject({ url: '/', headers: { ...ZOE, host: new URL(base).host } });
+    const body = await viaSocket.text();
+    expect(viaSocket.status).toBe(200);
+    expect(body).toContain("Now we're friends, Zoë Ñúñez (zoe@example.com)!");
+    expect(body).toContain('<meta property="og:image" content="https://demo.example.ts.net/static/social.png">');
+    for (const name of ['content-security-policy', 'content-type', 'cache-control', 'x-content-type-options', 'strict-transport-security']) {
+      expect(viaSocket.headers.get(name), name).toBe(viaInject.headers[name]);
+    }
+    expect(Number(viaSocket.headers.get('content-length'))).toBe(Buffer.byteLength(body));
+  });
+
+  it('answers HEAD / without a body and a 403 for filtered visitors', async () => {
+    const base = await listen({ allowedUsers: ['alice'] });
+    const head = await fetch(base, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(await head.text()).toBe('');
+    const denied = await fetch(base, { headers: { 'tailscale-user-login': 'bob' } });
+    expect(denied.status).toBe(403);
+    expect(await denied.text()).toContain('<body class="forbidden">');
+  });
+
+  it('leaves every other path to fastify', async () => {
+    const base = await listen();
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    expect((await fetch(`${base}/static/social.png`)).headers.get('content-type')).toBe('image/png');
+    expect((await fetch(`${base}/index.html`)).status).toBe(404);
+    expect((await fetch(base, { method: 'POST' })).status).toBe(404);
+  });
+});
+
+describe('isPageRequest', () => {
+  const req = (method: string, url: string) => ({ method, url }) as IncomingMessage;
+  it('takes GET and HEAD of / with any query string', () => {
+    expect(isPageRequest(req('GET', '/'))).toBe(true);
+    expect(isPageRequest(req('HEAD', '/'))).toBe(true);
+    expect(isPageRequest(req('GET', '/?a=1'))).toBe(true);
+  });
+  it('leaves everything else to fastify', () => {
+    for (const [m, u] of [['POST', '/'], ['GET', '/whoami'], ['GET', '//'], ['GET', '/index.html'], ['OPTIONS', '/']] as const) {
+      expect(isPageRequest(req(m, u)), `${m} ${u}`).toBe(false);
+    }
   });
 });
