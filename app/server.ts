@@ -25,7 +25,18 @@ async function main(): Promise<void> {
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);
 
-  await app.listen({ host, port, listenTextResolver: (address) => `identity demo listening on ${address}` });
+  // One start line, also for 0.0.0.0 (fastify would log one line per interface).
+  const level = app.log.level;
+  app.log.level = 'warn';
+  try {
+    await app.listen({ host, port });
+  } finally {
+    app.log.level = level;
+  }
+  const address = app.server.address();
+  const where = address && typeof address === 'object' ? address : { address: host, port, family: 'IPv4' };
+  const shown = where.family === 'IPv6' ? `[${where.address}]` : where.address;
+  app.log.info({ host: where.address, port: where.port }, `identity demo listening on http://${shown}:${where.port}`);
 }
 
 main().catch((err: unknown) => {

@@ -73,6 +73,9 @@ describe.skipIf(!req.ok)('spoofed identity headers from a non-loopback peer (net
 
     bundle = await bundleApp();
     server = await startServer(bundle.entry, { HOST: '0.0.0.0' });
+    expect(server.logs.filter((l) => /listening/.test(l.msg)).map((l) => l.msg)).toEqual([
+      `identity demo listening on http://0.0.0.0:${server.port}`,
+    ]);
   }, 120_000);
 
   afterAll(async () => {
