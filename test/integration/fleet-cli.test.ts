@@ -11,20 +11,10 @@ import { loadFleet } from '../../cli/fleet/file.js';
 import { schemaText } from '../../cli/fleet/schema-file.js';
 import { assertBuilt, runCli, show, tempDir, type CliResult } from '../helpers/cli.js';
 import { INVALID_DIR, INVALID_FLEETS, wherePattern } from '../fixtures/fleets/invalid.js';
+import type { ComposeFile, ComposeService } from '../helpers/compose.js';
 
 const FIXTURES = path.resolve(import.meta.dirname, '../fixtures/fleets');
 
-interface ComposeService {
-  image: string;
-  container_name: string;
-  volumes: string[];
-  environment: string[];
-  env_file?: string[];
-  healthcheck?: { test: string[] };
-  labels: Record<string, string>;
-  restart: string;
-}
-type ComposeFile = { services: Record<string, ComposeService> };
 
 const dirs: Array<() => Promise<void>> = [];
 async function newDir(): Promise<string> {
