@@ -79,6 +79,8 @@ const PROJECT = `bench-${FLEET}`;
 const LOCK = `demo-fleet-lock-${FLEET}`;
 
 const log = (line) => process.stderr.write(`[bench/up] ${line}\n`);
+/** Networks the engine refused to remove (see composeDown). */
+const leakedNetworks = new Set();
 
 // ---------------------------------------------------------------------------------------------
 // processes
@@ -197,7 +199,15 @@ function cleanup() {
   });
   attempt('networks', () => {
     const ids = lines(docker('network', 'ls', '-q', '--filter', `label=com.docker.compose.project=${PROJECT}`));
-    if (ids.length) docker('network', 'rm', ...ids);
+    try {
+      if (ids.length) docker('network', 'rm', ...ids);
+    } catch (e) {
+      if (!/has active endpoints/.test(String(e.stderr))) throw e;
+      throw new Error(
+        `the engine keeps the empty network ${PROJECT}_default ("has active endpoints" with no containers: moby/moby#42119); ` +
+          `it goes with \`docker network rm ${PROJECT}_default\` after the next dockerd restart`,
+      );
+    }
   });
   attempt('images', () => {
     const refs = lines(docker('images', REPO, '--format', '{{.Repository}}:{{.Tag}}')).filter((r) => !r.endsWith(':<none>'));
@@ -350,7 +360,18 @@ async function main(o) {
   };
   // teardown is not timed: stop everything at once
   const dfDown = async () => must(await df(['down', '--json', '--concurrency', '64']), 'demo-fleet down');
-  const composeDown = async () => must(await compose(['down', '--timeout', '10']), 'docker-compose down');
+  // dockerd 20.10 sometimes keeps a removed project network's endpoint count above zero ("network
+  // ... has active endpoints", moby/moby#42119): the containers are gone, only the empty network
+  // stays until dockerd restarts. That is not a benchmark failure; the next `up` reuses the network.
+  const composeDown = async () => {
+    const r = await compose(['down', '--timeout', '10']);
+    if (r.code !== 0 && /has active endpoints/.test(r.stderr) && fleetContainers().length === 0) {
+      leakedNetworks.add(`${PROJECT}_default`);
+      log(`  warning: docker-compose down left the empty network ${PROJECT}_default ("has active endpoints", moby/moby#42119)`);
+      return r;
+    }
+    return must(r, 'docker-compose down');
+  };
 
   // --- (a) cold start, variants interleaved (the order rotates each round); teardown is not timed
   const N = o.coldEvents;
@@ -572,6 +593,9 @@ async function main(o) {
       report.push('', `profiled ${k} (${sec(p.ms)} under --cpu-prof and the proxy):`, ...p.cpu.map((r) => `  ${r}`));
       report.push('  engine API requests:', ...p.calls.map((r) => `  ${r}`));
     }
+  }
+  if (leakedNetworks.size) {
+    report.push('', `note: dockerd kept the empty network(s) ${[...leakedNetworks].join(', ')} after docker-compose down (moby/moby#42119); timings unaffected`);
   }
   report.push('', table(targets), '', '(a report, not a test: exit status 0 whether targets pass or miss)');
   process.stdout.write(`${report.join('\n')}\n`);
