@@ -23,7 +23,7 @@ export function register(program: Command): void {
     .option('--pull', 'run published images (<image>:<event>) instead of building')
     .option('--no-wait', 'do not wait for health checks')
     .option('--wait-timeout <seconds>', 'how long to wait for each container to be healthy', positiveInt('--wait-timeout'), 120)
-    .option('--concurrency <n>', 'events handled at once', positiveInt('--concurrency'), 4)
+    .option('--concurrency <n>', 'events handled at once', positiveInt('--concurrency'), 8)
     .option('--dry-run', 'print the plan, change nothing')
     .option('--force-unlock', 'remove a deploy lock left by a deploy that died, then deploy')
     .option('--json', 'machine-readable result on stdout (progress stays on stderr)')

@@ -48,30 +48,41 @@ async function execute(docker: Docker, action: Action): Promise<string | null> {
   }
 }
 
+/** Run the actions (bounded), then wait for health of all started/kept containers at once. */
 export async function applyPlan(docker: Docker, plan: Plan, options: ApplyOptions): Promise<EventResult[]> {
-  return mapPool(plan.actions, options.concurrency, async (action) => {
+  const executed = await mapPool(plan.actions, options.concurrency, async (action): Promise<EventResult> => {
     const base = { event: action.event, action: action.kind };
     if (action.kind === 'conflict') {
       options.onProgress(describeAction(action));
       return { ...base, ok: false, status: `refused: ${action.name} ${action.reason}`, containerId: null };
     }
     if (action.kind !== 'keep') options.onProgress(describeAction(action));
-    let id: string | null;
     try {
-      id = await execute(docker, action);
+      const id = await execute(docker, action);
+      if (action.kind === 'remove') return { ...base, ok: true, status: 'removed', containerId: null };
+      return { ...base, ok: true, status: action.kind === 'keep' ? 'kept' : 'started', containerId: id };
     } catch (err) {
       const status = `${action.kind} failed: ${engineMessage(err)}`;
       options.onProgress(`${action.event}: ${status}`);
       return { ...base, ok: false, status, containerId: null };
     }
-    if (action.kind === 'remove') return { ...base, ok: true, status: 'removed', containerId: null };
-    if (!options.wait || !id) return { ...base, ok: true, status: action.kind === 'keep' ? 'kept' : 'started', containerId: id };
-    const health = await waitHealthy(docker, id, options.healthTimeoutMs);
-    if (health.ok) {
-      if (action.kind !== 'keep') options.onProgress(`${action.event}: ${health.status}`);
-      return { ...base, ok: true, status: health.status, containerId: id };
-    }
-    options.onProgress(`${action.event}: ${health.status}`);
-    return { ...base, ok: false, status: health.status, containerId: id, logs: await lastLogLines(docker, id, options.logLines) };
   });
+  if (!options.wait) return executed;
+  // Health waits only poll, so they need no bound; waiting inside the pool would hold its slots.
+  return Promise.all(
+    executed.map(async (result, i): Promise<EventResult> => {
+      const action = plan.actions[i]!;
+      if (!result.ok || !result.containerId) return result;
+      // `docker ps` already said this kept container is healthy: no need to inspect it again.
+      if (action.kind === 'keep' && action.container.health === 'healthy') return { ...result, status: 'healthy' };
+      const health = await waitHealthy(docker, result.containerId, options.healthTimeoutMs);
+      if (health.ok) {
+        if (action.kind !== 'keep') options.onProgress(`${action.event}: ${health.status}`);
+        return { ...result, status: health.status };
+      }
+      options.onProgress(`${action.event}: ${health.status}`);
+      const logs = await lastLogLines(docker, result.containerId, options.logLines);
+      return { ...result, ok: false, status: health.status, logs };
+    }),
+  );
 }

@@ -25,9 +25,17 @@ export async function listFleetContainers(docker: Docker, fleetName: string, nam
       labels: c.Labels ?? {},
       state: c.State,
       imageId: c.ImageID,
+      health: listedHealth(c.Status),
     });
   }
   return [...seen.values()];
+}
+
+/** `Up 2 minutes (healthy)` → healthy; undefined when the status names no health. */
+export function listedHealth(status: string | undefined): ActualContainer['health'] {
+  const m = /\((healthy|unhealthy|health: starting)\)/.exec(status ?? '');
+  if (!m) return undefined;
+  return m[1] === 'health: starting' ? 'starting' : (m[1] as 'healthy' | 'unhealthy');
 }
 
 export async function createOptions(service: ServiceDefinition): Promise<Docker.ContainerCreateOptions> {

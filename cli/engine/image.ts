@@ -90,8 +90,9 @@ export async function ensureImage(engine: Engine, req: ImageRequest): Promise<Bu
   return { id: image.Id, ref, built: true };
 }
 
-/** Point `<repo>:<tag>` at the image for every tag (the per-event tags). */
+/** Point `<repo>:<tag>` at the image for every tag (the per-event tags); tags already there are left. */
 export async function tagImage(docker: Docker, imageId: string, repo: string, tags: string[]): Promise<void> {
   const image = docker.getImage(imageId);
-  for (const tag of tags) await image.tag({ repo, tag });
+  const present = new Set((await image.inspect()).RepoTags ?? []);
+  for (const tag of tags) if (!present.has(`${repo}:${tag}`)) await image.tag({ repo, tag });
 }

@@ -12,6 +12,8 @@ export interface ActualContainer {
   /** created | running | paused | restarting | removing | exited | dead */
   state: string;
   imageId: string;
+  /** Health as `docker ps` shows it ("Up 2 minutes (healthy)"), when the container has a check. */
+  health?: 'starting' | 'healthy' | 'unhealthy';
 }
 
 export type Action =
