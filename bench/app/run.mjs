@@ -20,6 +20,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { summarizeProfile } from './profile-summary.mjs';
+import { benchArgs } from '../lib/args.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..', '..');
@@ -40,50 +41,26 @@ const SETTLE_MS = 1000;
 // options
 
 function parseArgs(argv) {
-  const o = {
-    rounds: 5,
-    duration: 6,
-    warmup: 2,
-    initialWarmup: 5,
-    connections: 50,
-    threads: 1,
-    workers: os.availableParallelism(),
-    cpuProf: null,
-    json: null,
-    bundle: BUNDLE,
-  };
-  const num = (name, v) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`${name} wants a positive integer, got ${v}`);
-    return n;
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const next = () => {
-      if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
-      return argv[++i];
-    };
-    if (a === '--rounds') o.rounds = num(a, next());
-    else if (a === '--duration') o.duration = num(a, next());
-    else if (a === '--warmup') o.warmup = num(a, next());
-    else if (a === '--connections') o.connections = num(a, next());
-    else if (a === '--threads') o.threads = num(a, next());
-    else if (a === '--workers') o.workers = num(a, next());
-    else if (a === '--cpu-prof') o.cpuProf = path.resolve(next());
-    else if (a === '--json') o.json = path.resolve(next());
-    else if (a === '--bundle') o.bundle = path.resolve(next());
-    else if (a === '-h' || a === '--help') {
-      process.stdout.write(
-        'usage: bench/app/run.sh [--rounds 5] [--duration 6] [--warmup 2] [--connections 50] [--threads 1]\n' +
-          '                        [--workers $(nproc)] [--cpu-prof DIR] [--json FILE] [--bundle FILE]\n' +
-          '  --bundle FILE   benchmark another build of the app as "ours" (default dist/image/server.cjs)\n' +
-          '  --cpu-prof DIR  after the report, profile ours and bare under the same load (node --cpu-prof)\n' +
-          '                  and print the top self-time functions and packages\n',
-      );
-      process.exit(0);
-    } else throw new Error(`unknown argument ${a} (try --help)`);
-  }
-  return o;
+  const o = benchArgs(
+    argv,
+    {
+      rounds: { kind: 'int', default: 5 },
+      duration: { kind: 'int', default: 6 },
+      warmup: { kind: 'int', default: 2 },
+      connections: { kind: 'int', default: 50 },
+      threads: { kind: 'int', default: 1 },
+      workers: { kind: 'int', default: os.availableParallelism() },
+      'cpu-prof': { kind: 'path', default: null },
+      json: { kind: 'path', default: null },
+      bundle: { kind: 'path', default: BUNDLE },
+    },
+    'usage: bench/app/run.sh [--rounds 5] [--duration 6] [--warmup 2] [--connections 50] [--threads 1]\n' +
+      '                        [--workers $(nproc)] [--cpu-prof DIR] [--json FILE] [--bundle FILE]\n' +
+      '  --bundle FILE   benchmark another build of the app as "ours" (default dist/image/server.cjs)\n' +
+      '  --cpu-prof DIR  after the report, profile ours and bare under the same load (node --cpu-prof)\n' +
+      '                  and print the top self-time functions and packages\n',
+  );
+  return { ...o, initialWarmup: 5 };
 }
 
 // ---------------------------------------------------------------------------------------------

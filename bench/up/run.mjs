@@ -17,6 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
+import { benchArgs } from '../lib/args.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..', '..');
@@ -29,45 +30,32 @@ const SETTLE_MS = 2000;
 // options
 
 function parseArgs(argv) {
-  const o = { repeats: 3, gatedRepeats: 2, noopRepeats: 5, coldEvents: 20, noopEvents: 50, profile: false, cpuProfDir: null, out: null, cleanupOnly: false };
-  const int = (name, v) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`${name} wants a positive integer, got ${v}`);
-    return n;
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const next = () => {
-      if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
-      return argv[++i];
-    };
-    if (a === '--repeats') o.repeats = int(a, next());
-    else if (a === '--noop-repeats') o.noopRepeats = int(a, next());
-    else if (a === '--gated-repeats') o.gatedRepeats = int(a, next());
-    else if (a === '--cold-events') o.coldEvents = int(a, next());
-    else if (a === '--noop-events') o.noopEvents = int(a, next());
-    else if (a === '--profile') o.profile = true;
-    else if (a === '--cpu-prof-dir') o.cpuProfDir = path.resolve(next());
-    else if (a === '--out') o.out = path.resolve(next());
-    else if (a === '--cleanup-only') o.cleanupOnly = true;
-    else if (a === '-h' || a === '--help') {
-      console.log(
-        [
-          'usage: bench/up/run.sh [options]',
-          '  --repeats N        cold-start runs per variant (default 3)',
-          '  --gated-repeats N  health-gated cold up runs (default 2)',
-          '  --noop-repeats N   no-op up runs, with and without --no-wait (default 5)',
-          '  --cold-events N    events in the cold-start fleet (default 20)',
-          '  --noop-events N    events running for the no-op up (default 50)',
-          '  --profile          also: up --concurrency N, the bare-API engine floor, import costs,',
-          '                     CPU profiles and engine API request counts (takes longer)',
-          '  --cpu-prof-dir D   keep the .cpuprofile files in D (with --profile)',
-          '  --out FILE         also write the numbers as JSON',
-        ].join('\n'),
-      );
-      process.exit(0);
-    } else throw new Error(`unknown option ${a} (see --help)`);
-  }
+  const o = benchArgs(
+    argv,
+    {
+      repeats: { kind: 'int', default: 3 },
+      'gated-repeats': { kind: 'int', default: 2 },
+      'noop-repeats': { kind: 'int', default: 5 },
+      'cold-events': { kind: 'int', default: 20 },
+      'noop-events': { kind: 'int', default: 50 },
+      profile: { kind: 'flag', default: false },
+      'cpu-prof-dir': { kind: 'path', default: null },
+      out: { kind: 'path', default: null },
+      'cleanup-only': { kind: 'flag', default: false },
+    },
+    [
+      'usage: bench/up/run.sh [options]',
+      '  --repeats N        cold-start runs per variant (default 3)',
+      '  --gated-repeats N  health-gated cold up runs (default 2)',
+      '  --noop-repeats N   no-op up runs, with and without --no-wait (default 5)',
+      '  --cold-events N    events in the cold-start fleet (default 20)',
+      '  --noop-events N    events running for the no-op up (default 50)',
+      '  --profile          also: up --concurrency N, the bare-API engine floor, import costs,',
+      '                     CPU profiles and engine API request counts (takes longer)',
+      '  --cpu-prof-dir D   keep the .cpuprofile files in D (with --profile)',
+      '  --out FILE         also write the numbers as JSON',
+    ].join('\n'),
+  );
   if (o.noopEvents < o.coldEvents) throw new Error('--noop-events must be >= --cold-events');
   return o;
 }
