@@ -12,7 +12,7 @@ import { connectEngine, pingEngine, type Engine } from './client.js';
 import { listFleetContainers, stopAndRemove } from './containers.js';
 import { ensureImage, tagImage } from './image.js';
 import { acquireLock, lockName, releaseLock } from './lock.js';
-import { planFleet, type Plan } from './plan.js';
+import { isOurs, planFleet, type Plan } from './plan.js';
 import { pullFleetImages } from './registry.js';
 import { mapPool } from '../util/pool.js';
 
@@ -154,7 +154,7 @@ export async function down(options: DownOptions, report: Reporter): Promise<Down
     const actual = await listFleetContainers(engine.docker, fleet.name, names);
     // Ours only: named like one of the events (or, with no events given, any container of this fleet).
     const targets = actual.filter(
-      (c) => c.labels[LABELS.fleet] === fleet.name && (options.events.length === 0 || names.includes(c.name)),
+      (c) => isOurs(c, fleet.name) && (options.events.length === 0 || names.includes(c.name)),
     );
     report.step(`stop and remove ${targets.length} container(s) (state dirs kept)`);
     await mapPool(targets, options.concurrency, async (c) => {
