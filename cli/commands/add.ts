@@ -1,8 +1,6 @@
 import type { Command } from 'commander';
 import path from 'node:path';
-import { editFleet } from '../fleet/file.js';
-import { addEvent, initialFleetText, type EventFields } from '../fleet/edit.js';
-import { writeSchemaFile } from '../fleet/schema-file.js';
+import type { EventFields } from '../fleet/edit.js';
 import { out } from '../ui/output.js';
 import { fleetPath, positiveInt } from './context.js';
 
@@ -45,6 +43,9 @@ Examples:
   $ demo-fleet add cleveland --update --no-funnel`,
     )
     .action(async (event: string, opts: AddOptions, cmd: Command) => {
+      const { editFleet } = await import('../fleet/file.js');
+      const { addEvent, initialFleetText } = await import('../fleet/edit.js');
+      const { writeSchemaFile } = await import('../fleet/schema-file.js');
       const file = fleetPath(cmd);
       const fields: EventFields = {
         inviteLink: opts.inviteLink,

@@ -1,6 +1,9 @@
-/** What every command needs from the global options. */
+/**
+ * What every command needs from the global options. Commands import their heavy modules (yaml, zod,
+ * dockerode) inside their action, so `--help`, `--version` and each command load only what they use.
+ */
 import { InvalidArgumentError, type Command } from 'commander';
-import { resolveFleetPath } from '../fleet/file.js';
+import { resolveFleetPath } from '../fleet/path.js';
 
 export function fleetPath(cmd: Command): string {
   return resolveFleetPath(cmd.optsWithGlobals<{ file?: string }>().file);

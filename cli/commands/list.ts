@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { loadFleet } from '../fleet/file.js';
-import { eventSummaries } from '../fleet/summary.js';
 import { out } from '../ui/output.js';
 import { fleetPath } from './context.js';
 
@@ -12,6 +10,8 @@ export function register(program: Command): void {
     .option('--json', 'machine-readable output')
     .addHelpText('after', '\nExamples:\n  $ demo-fleet list\n  $ demo-fleet list --json | jq -r ".[].event"')
     .action(async (opts: { json?: boolean }, cmd: Command) => {
+      const { loadFleet } = await import('../fleet/file.js');
+      const { eventSummaries } = await import('../fleet/summary.js');
       const { fleet } = await loadFleet(fleetPath(cmd));
       const rows = eventSummaries(fleet);
       if (opts.json) return out.json(rows);

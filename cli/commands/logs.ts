@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { loadFleet } from '../fleet/file.js';
-import { containerName } from '../render/service.js';
 import { UsageError } from '../ui/errors.js';
 import { fleetPath, positiveInt } from './context.js';
 
@@ -13,6 +11,8 @@ export function register(program: Command): void {
     .option('-n, --tail <lines>', 'only the last lines', positiveInt('--tail'))
     .addHelpText('after', '\nExamples:\n  $ demo-fleet logs cleveland --tail 50\n  $ demo-fleet logs cleveland -f')
     .action(async (event: string, opts: { follow?: boolean; tail?: number }, cmd: Command) => {
+      const { loadFleet } = await import('../fleet/file.js');
+      const { containerName } = await import('../render/service.js');
       const { connectEngine, pingEngine, statusCode } = await import('../engine/client.js');
       const { containerLogs } = await import('../engine/containers.js');
       const { isOurs } = await import('../engine/plan.js');

@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { editFleet } from '../fleet/file.js';
-import { removeEvent } from '../fleet/edit.js';
 import { UsageError } from '../ui/errors.js';
 import { out } from '../ui/output.js';
 import { fleetPath } from './context.js';
@@ -13,6 +11,8 @@ export function register(program: Command): void {
     .argument('<event>', 'event name')
     .addHelpText('after', '\nExample:\n  $ demo-fleet remove cleveland && demo-fleet up')
     .action(async (event: string, _opts: unknown, cmd: Command) => {
+      const { editFleet } = await import('../fleet/file.js');
+      const { removeEvent } = await import('../fleet/edit.js');
       const file = fleetPath(cmd);
       await editFleet(file, (current) => {
         if (!current) throw new UsageError(`${file}: no fleet file here (nothing to remove)`);

@@ -1,7 +1,5 @@
 import type { Command } from 'commander';
 import path from 'node:path';
-import { loadFleet } from '../fleet/file.js';
-import { renderFleet } from '../render/render.js';
 import { out } from '../ui/output.js';
 import { fleetPath } from './context.js';
 
@@ -13,6 +11,8 @@ export function register(program: Command): void {
     .option('--json', 'machine-readable summary (no secrets)')
     .addHelpText('after', '\nExamples:\n  $ demo-fleet render\n  $ demo-fleet render && docker-compose -f compose/docker-compose.yml config')
     .action(async (opts: { out?: string; json?: boolean }, cmd: Command) => {
+      const { loadFleet } = await import('../fleet/file.js');
+      const { renderFleet } = await import('../render/render.js');
       const file = fleetPath(cmd);
       const { fleet } = await loadFleet(file);
       const result = await renderFleet(fleet, { fleetFile: file, outDir: opts.out });

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { loadFleet } from '../fleet/file.js';
 import { out } from '../ui/output.js';
 import { fleetPath } from './context.js';
 
@@ -11,6 +10,7 @@ export function register(program: Command): void {
     .option('--json', 'machine-readable output')
     .addHelpText('after', '\nExamples:\n  $ demo-fleet status\n  $ demo-fleet status --json | jq ".[] | select(.health != \\"healthy\\")"')
     .action(async (opts: { json?: boolean }, cmd: Command) => {
+      const { loadFleet } = await import('../fleet/file.js');
       const { connectEngine, pingEngine } = await import('../engine/client.js');
       const { fleetStatus } = await import('../engine/status.js');
       const { fleet } = await loadFleet(fleetPath(cmd));

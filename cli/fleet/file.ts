@@ -10,12 +10,7 @@ import { FleetSchema, type Fleet } from './schema.js';
 import { UsageError } from '../ui/errors.js';
 import { atomicWrite } from '../util/atomic-write.js';
 
-export const DEFAULT_FLEET_FILE = 'fleet.yaml';
-
-/** `--file`, else `DEMO_FLEET_FILE`, else ./fleet.yaml — made absolute. */
-export function resolveFleetPath(file?: string): string {
-  return path.resolve(file ?? process.env.DEMO_FLEET_FILE ?? DEFAULT_FLEET_FILE);
-}
+export { DEFAULT_FLEET_FILE, resolveFleetPath } from './path.js';
 
 export interface LoadedFleet {
   path: string;
