@@ -4,7 +4,7 @@
 # event, wait until healthy) and `demo-fleet status`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-df() { node dist/cli/main.js "$@"; }
+df() { node dist/bin/demo-fleet.mjs "$@"; }
 
 [ -d node_modules ] || npm ci --no-audit --no-fund
 npm run build --silent

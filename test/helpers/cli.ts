@@ -1,5 +1,5 @@
 /**
- * Run the built CLI (dist/cli/main.js) as a real child process, the way a user runs `demo-fleet`.
+ * Run the built CLI (dist/bin/demo-fleet.mjs, the bundle package.json's bin points at) as a real child process, the way a user runs `demo-fleet`.
  *
  * The `test` npm script builds first; when running vitest by hand, run `npm run build` before. The
  * helper fails with that hint when the build is missing rather than running something stale or absent.
@@ -15,7 +15,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const CLI_PATH = path.join(REPO_ROOT, 'dist', 'cli', 'main.js');
+export const CLI_PATH = path.join(REPO_ROOT, 'dist', 'bin', 'demo-fleet.mjs');
 
 export interface CliResult {
   /** Exit code (a signal-killed process reports 128 + signal number, like a shell). */

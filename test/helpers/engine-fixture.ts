@@ -57,7 +57,7 @@ function newestMtime(dir: string): number {
   return newest;
 }
 
-/** Root of the private copy (made on first call); the CLI is `<root>/dist/cli/main.js`. */
+/** Root of the private copy (made on first call); the CLI is `<root>/dist/bin/demo-fleet.mjs`. */
 export function packageCopy(): string {
   if (snapshotRoot) return snapshotRoot;
   assertBuilt();
@@ -79,7 +79,7 @@ export function packageCopy(): string {
 }
 
 export function cliPath(): string {
-  return path.join(packageCopy(), 'dist', 'cli', 'main.js');
+  return path.join(packageCopy(), 'dist', 'bin', 'demo-fleet.mjs');
 }
 
 /** The revision every CLI run of this test process builds (see the header comment). */

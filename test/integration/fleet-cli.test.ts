@@ -1,5 +1,5 @@
 /**
- * The fleet commands as a user runs them: the built CLI (dist/cli/main.js) as real child processes.
+ * The fleet commands as a user runs them: the built CLI (dist/bin/demo-fleet.mjs) as real child processes.
  * Exit codes, one-line errors, files left byte-identical, 20 concurrent `add`s, secrets that never
  * reach output or the compose file, and the acceptance check against the original compose snippet.
  */

@@ -1,0 +1,65 @@
+/**
+ * The shipped CLI is the esbuild bundle in dist/bin/ (scripts/bundle-cli.mjs): its entry file must stay
+ * light (commander + command definitions; each command loads its modules in its action), the modules
+ * dockerode loads but demo-fleet rarely needs must stay out of it, and the stand-ins that replace them
+ * must still load the real module when it is needed (ssh://).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CLI_PATH, REPO_ROOT, runCli, show, tempDir } from '../helpers/cli.js';
+
+interface Meta {
+  outputs: Record<string, { bytes: number; inputs: Record<string, { bytesInOutput: number }> }>;
+}
+
+function meta(): Meta {
+  const file = path.join(REPO_ROOT, 'dist', 'bin', 'meta.json');
+  if (!existsSync(file)) throw new Error(`${file} is missing: run \`npm run build\` first (the \`test\` npm script does)`);
+  return JSON.parse(readFileSync(file, 'utf8')) as Meta;
+}
+
+const packageOf = (input: string) => /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input)?.[1];
+
+describe('the CLI bundle (dist/bin)', () => {
+  it('package.json bin is the bundle, and it is executable with a node shebang', () => {
+    const pkg = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8'));
+    expect(path.join(REPO_ROOT, pkg.bin['demo-fleet'])).toBe(CLI_PATH);
+    expect(readFileSync(CLI_PATH, 'utf8').split('\n')[0]).toBe('#!/usr/bin/env node');
+  });
+
+  it('the entry file holds commander and cli/ code only: yaml, zod and dockerode load on first use', () => {
+    const entry = meta().outputs['dist/bin/demo-fleet.mjs'];
+    expect(entry).toBeDefined();
+    const packages = new Set(Object.keys(entry!.inputs).map(packageOf).filter(Boolean));
+    expect([...packages]).toEqual(['commander']);
+    const others = Object.keys(entry!.inputs).filter((i) => !packageOf(i));
+    expect(others.every((i) => i.startsWith('cli/')), others.join(', ')).toBe(true);
+    expect(others).not.toContain('cli/fleet/file.ts');
+    expect(others).not.toContain('cli/engine/deploy.ts');
+  });
+
+  it('BuildKit (grpc, protobufjs) and ssh2 are not in any chunk; their requirers get small stand-ins', () => {
+    const inputs = Object.values(meta().outputs).flatMap((o) => Object.entries(o.inputs));
+    const packages = new Set(inputs.map(([i]) => packageOf(i)));
+    for (const heavy of ['@grpc/grpc-js', '@grpc/proto-loader', 'protobufjs', 'ssh2', 'uuid']) expect(packages.has(heavy), heavy).toBe(false);
+    for (const lazy of ['dockerode/lib/session.js', 'dockerode/lib/buildkit.js', 'docker-modem/lib/ssh.js']) {
+      const found = inputs.filter(([i]) => i.endsWith(`node_modules/${lazy}`));
+      expect(found.length, lazy).toBeGreaterThan(0);
+      for (const [, v] of found) expect(v.bytesInOutput, lazy).toBeLessThan(1000);
+    }
+  });
+
+  it('over ssh:// the stand-in loads the real ssh transport (it dials, and the refusal is the one-line error)', async () => {
+    const { dir, cleanup } = await tempDir();
+    try {
+      expect((await runCli(['init', '--name', 'bundle'], { cwd: dir })).code).toBe(0);
+      // Port 1 on loopback: nothing listens, so ssh2 itself must report the refused connection.
+      const r = await runCli(['status'], { cwd: dir, env: { DOCKER_HOST: 'ssh://nobody@127.0.0.1:1' } });
+      expect(r.code, show(r)).toBe(3);
+      expect(r.stderr).toBe('error: cannot reach Docker at ssh://nobody@127.0.0.1:1: is dockerd running? (connect ECONNREFUSED 127.0.0.1:1)\n');
+    } finally {
+      await cleanup();
+    }
+  });
+});
