@@ -5,7 +5,7 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Fleet } from '../fleet/schema.js';
-import { atomicWrite } from '../util/atomic-write.js';
+import { atomicWriteIfChanged } from '../util/atomic-write.js';
 import { COMPOSE_FILE, composeText } from './compose.js';
 import { pruneSecrets, readEventSecret, storeEventSecret } from './secrets.js';
 import { serviceFor, type ServiceDefinition } from './service.js';
@@ -45,6 +45,6 @@ export async function renderFleet(fleet: Fleet, options: RenderOptions): Promise
   );
   await pruneSecrets(secretsDir, new Set(events));
   const composeFile = path.join(composeDir, COMPOSE_FILE);
-  await atomicWrite(composeFile, composeText(services, composeDir, path.basename(options.fleetFile)));
+  await atomicWriteIfChanged(composeFile, composeText(services, composeDir, path.basename(options.fleetFile)));
   return { composeFile, services, warnings: warnings.sort() };
 }

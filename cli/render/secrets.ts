@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { chmod, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { FleetEvent } from '../fleet/schema.js';
-import { atomicWrite } from '../util/atomic-write.js';
+import { atomicWriteIfChanged } from '../util/atomic-write.js';
 import { UsageError } from '../ui/errors.js';
 
 export interface SecretResult {
@@ -83,7 +83,7 @@ export async function storeEventSecret(event: string, secret: EventSecret, secre
   }
   await mkdir(secretsDir, { recursive: true, mode: 0o700 });
   await chmod(secretsDir, 0o700);
-  await atomicWrite(file, secret.text, { mode: 0o600 });
+  await atomicWriteIfChanged(file, secret.text, { mode: 0o600 });
   return { digest: digestOf(secret.text) };
 }
 

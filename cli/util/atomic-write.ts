@@ -1,5 +1,5 @@
 /** Write a file so readers see the old or the new content, never a torn one: temp file + rename. */
-import { open, rename, rm, stat } from 'node:fs/promises';
+import { open, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 
@@ -28,4 +28,18 @@ export async function atomicWrite(file: string, data: string, options: { mode?: 
     await rm(tmp, { force: true });
     throw err;
   }
+}
+
+/**
+ * atomicWrite, unless the file already holds exactly `data` (and has the asked mode): a no-op `up`
+ * rewrites nothing. Returns whether it wrote.
+ */
+export async function atomicWriteIfChanged(file: string, data: string, options: { mode?: number } = {}): Promise<boolean> {
+  const [current, mode] = await Promise.all([
+    readFile(file, 'utf8').catch(() => null),
+    stat(file).then((s) => s.mode & 0o777, () => null),
+  ]);
+  if (current === data && (options.mode === undefined || mode === options.mode)) return false;
+  await atomicWrite(file, data, options);
+  return true;
 }

@@ -1,7 +1,7 @@
 /**
  * cli/render/render.ts + compose.ts + secrets.ts: the compose file and the 0600 secret env files.
  */
-import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -108,6 +108,26 @@ describe('determinism and the config hash', () => {
     expect(second).toBe(first);
     const reordered = (await render({ events: { a: { authKey: { env: 'KEY_A' } }, b: { funnel: true } } })).text;
     expect(reordered).toBe(first);
+  });
+
+  it('an unchanged render rewrites no file (same inode and mtime); a change or a loosened secret mode does', async () => {
+    process.env.KEY_A = KEY_A;
+    const input = { events: { a: { authKey: { env: 'KEY_A' } }, b: {} } };
+    const { result } = await render(input);
+    const secret = path.join(dir, 'compose', 'secrets', 'a.env');
+    const files = [result.composeFile, secret];
+    const ids = async () => Promise.all(files.map(async (f) => { const s = await stat(f); return `${s.ino}:${s.mtimeMs}:${s.mode & 0o777}`; }));
+    const before = await ids();
+    await new Promise((r) => setTimeout(r, 20)); // a rewrite would get a later mtime
+    await render(input);
+    expect(await ids()).toEqual(before);
+
+    await chmod(secret, 0o644); // someone loosened it: the next render puts 0600 back
+    await render({ events: { a: { authKey: { env: 'KEY_A' } }, b: { funnel: true } } });
+    const [compose, key] = await ids();
+    expect(compose).not.toBe(before[0]);
+    expect(key!.endsWith(':384')).toBe(true); // 0o600
+    expect(await readFile(secret, 'utf8')).toBe(`TAILSCALE_AUTHKEY=${KEY_A}\n`);
   });
 
   it('changing one event\'s invite link changes that event\'s hash only', async () => {
