@@ -271,7 +271,7 @@ async function main(o) {
   }
   const composeVersion = sh('docker-compose', ['version', '--short']);
   const engineVersion = docker('version', '--format', '{{.Server.Version}}');
-  if (!existsSync(path.join(ROOT, 'dist/cli/main.js')) || !existsSync(path.join(ROOT, 'dist/image/server.cjs'))) {
+  if (!existsSync(path.join(ROOT, 'dist/bin/demo-fleet.mjs')) || !existsSync(path.join(ROOT, 'dist/image/server.cjs'))) {
     log('dist/ is missing: npm run build');
     execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: ['ignore', 2, 2] });
   }
@@ -285,7 +285,7 @@ async function main(o) {
   mkdirSync(cliRoot);
   for (const p of ['package.json', 'dist', 'templates']) cpSync(path.join(ROOT, p), path.join(cliRoot, p), { recursive: true });
   symlinkSync(path.join(ROOT, 'node_modules'), path.join(cliRoot, 'node_modules'));
-  const CLI = path.join(cliRoot, 'dist/cli/main.js');
+  const CLI = path.join(cliRoot, 'dist/bin/demo-fleet.mjs');
   const fleetDir = path.join(tmp, 'fleet');
   mkdirSync(fleetDir);
   // the fleet file is ./fleet.yaml in fleetDir; the revision is the snapshot's (no GITHUB_* pinning)

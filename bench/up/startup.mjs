@@ -1,13 +1,10 @@
 #!/usr/bin/env node
-// bench/up helper: what demo-fleet's startup would cost bundled. Copies the built CLI to a temp dir,
-// builds two esbuild bundles of dist/cli/main.js next to it (nothing in dist/ or cli/ changes):
-//   bundle       everything in one ESM file
-//   bundle-lazy  the same, but dockerode's lib/session.js (BuildKit sessions: @grpc/grpc-js,
-//                protobufjs) and docker-modem's lib/ssh.js (ssh2) become stubs that would require
-//                the real module on first use: what `up` over unix:// never calls
-// then times `--version` and `up --dry-run` of a 50-event fleet (reads the engine, changes nothing)
-// for each: median wall time and CPU time (user + sys, GNU time). CPU time is the number to trust on a
-// busy machine. A measurement for the bench/up report, not a build step.
+// bench/up helper: what demo-fleet's startup costs. Times `--version` and `up --dry-run` of a 50-event
+// fleet (reads the engine, changes nothing) for the shipped CLI, dist/bin/demo-fleet.mjs (one esbuild
+// bundle with per-command chunks, scripts/bundle-cli.mjs), next to dist/cli/main.js (the same code as
+// tsc emits it, one file per module, dependencies from node_modules) and `node -e 0`: median wall time
+// and CPU time (user + sys, GNU time). CPU time is the number to trust on a busy machine. Runs a
+// private copy of dist/ (nothing in dist/ or cli/ changes). A measurement for the bench/up report.
 //
 // Usage: node bench/up/startup.mjs [runs (default 7)]
 import { execFileSync } from 'node:child_process';
@@ -26,43 +23,11 @@ try {
   const pkg = path.join(tmp, 'pkg');
   for (const p of ['package.json', 'dist', 'templates']) cpSync(path.join(ROOT, p), path.join(pkg, p), { recursive: true });
   symlinkSync(path.join(ROOT, 'node_modules'), path.join(pkg, 'node_modules'));
-  const { build } = await import(path.join(ROOT, 'node_modules/esbuild/lib/main.js'));
-  const banner =
-    "import { createRequire as __cr } from 'node:module'; import { fileURLToPath as __fu } from 'node:url'; import __p from 'node:path';" +
-    ' const require = __cr(import.meta.url); const __filename = __fu(import.meta.url); const __dirname = __p.dirname(__filename);';
-  const stub = (file, real) => ({
-    contents: `module.exports = function (...a) { return require(${JSON.stringify(real)})(...a); };`,
-    loader: 'js',
-    resolveDir: path.dirname(file),
-  });
-  const lazy = {
-    name: 'lazy-grpc-ssh',
-    setup(b) {
-      b.onLoad({ filter: /dockerode[\\/]lib[\\/]session\.js$/ }, (a) => stub(a.path, `${a.path}#real`));
-      b.onLoad({ filter: /docker-modem[\\/]lib[\\/]ssh\.js$/ }, (a) => stub(a.path, `${a.path}#real`));
-      b.onResolve({ filter: /#real$/ }, (a) => ({ path: a.path, external: true }));
-    },
-  };
-  for (const [name, plugins] of [['bundle', []], ['bundle-lazy', [lazy]]]) {
-    await build({
-      entryPoints: [path.join(pkg, 'dist/cli/main.js')],
-      outfile: path.join(pkg, `dist/cli/main-${name}.mjs`),
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      external: ['cpu-features', '*.node'],
-      banner: { js: banner },
-      plugins,
-      logLevel: 'error',
-    });
-  }
-
   const fleetDir = path.join(tmp, 'fleet');
   mkdirSync(fleetDir);
   const env = { ...process.env };
   delete env.DEMO_FLEET_FILE;
-  execFileSync(process.execPath, [path.join(pkg, 'dist/cli/main.js'), 'init', '--name', 'bench-startup', '--image', 'demo-fleet-bench/startup'], {
+  execFileSync(process.execPath, [path.join(pkg, 'dist/bin/demo-fleet.mjs'), 'init', '--name', 'bench-startup', '--image', 'demo-fleet-bench/startup'], {
     cwd: fleetDir,
     stdio: 'ignore',
     env,
@@ -74,12 +39,12 @@ try {
   const timeFile = path.join(tmp, 'time.txt');
   const rows = [['command', 'entry point', 'wall (median)', 'CPU user+sys (median)']];
   for (const args of [['--version'], ['up', '--dry-run']]) {
-    for (const entry of ['main.js', 'main-bundle.mjs', 'main-bundle-lazy.mjs']) {
+    for (const entry of ['cli/main.js', 'bin/demo-fleet.mjs']) {
       const wall = [];
       const cpu = [];
       for (let i = 0; i < runs; i++) {
         const t0 = performance.now();
-        execFileSync('/usr/bin/time', ['-f', '%U %S', '-o', timeFile, process.execPath, path.join(pkg, 'dist/cli', entry), ...args], {
+        execFileSync('/usr/bin/time', ['-f', '%U %S', '-o', timeFile, process.execPath, path.join(pkg, 'dist', entry), ...args], {
           cwd: fleetDir,
           stdio: 'ignore',
           env,
