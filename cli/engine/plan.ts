@@ -21,7 +21,8 @@ export type Action =
   | { kind: 'recreate'; event: string; service: ServiceDefinition; container: ActualContainer; reason: string }
   | { kind: 'start'; event: string; service: ServiceDefinition; container: ActualContainer }
   | { kind: 'keep'; event: string; service: ServiceDefinition; container: ActualContainer }
-  | { kind: 'remove'; event: string; container: ActualContainer }
+  /** reason: why, when the event is still in the fleet (a second container of it); else it left the fleet. */
+  | { kind: 'remove'; event: string; container: ActualContainer; reason?: string }
   | { kind: 'conflict'; event: string; name: string; container: ActualContainer; reason: string };
 
 export interface Plan {
@@ -39,14 +40,24 @@ export function planFleet(
   actual: ActualContainer[],
 ): Plan {
   const byName = new Map(actual.map((c) => [c.name, c]));
-  const wanted = new Set(desired.map((s) => s.event));
+  const wanted = new Map(desired.map((s) => [s.event, s]));
   const actions: Action[] = [];
+  // Our containers of a wanted event under another name (renamed by hand): the event's container is
+  // re-made under its name from the first one, any others are removed; two tailscaleds must never
+  // share one state dir.
+  const strays = new Map<string, ActualContainer[]>();
+  for (const c of actual) {
+    const service = isOurs(c, fleetName) ? wanted.get(c.labels[LABELS.event]!) : undefined;
+    if (service && c.name !== service.name) strays.set(service.event, [...(strays.get(service.event) ?? []), c]);
+  }
 
   for (const service of [...desired].sort((a, b) => a.event.localeCompare(b.event))) {
     const { event } = service;
     const container = byName.get(service.name);
     if (!container) {
-      actions.push({ kind: 'create', event, service });
+      const stray = strays.get(event)?.shift();
+      if (stray) actions.push({ kind: 'recreate', event, service, container: stray, reason: `found as ${stray.name}` });
+      else actions.push({ kind: 'create', event, service });
       continue;
     }
     if (!isOurs(container, fleetName)) {
@@ -79,6 +90,9 @@ export function planFleet(
     if (!isOurs(container, fleetName)) continue;
     const event = container.labels[LABELS.event]!;
     if (!wanted.has(event)) actions.push({ kind: 'remove', event, container });
+    else if (strays.get(event)?.includes(container)) {
+      actions.push({ kind: 'remove', event, container, reason: `a second container of ${event}` });
+    }
   }
   return { actions };
 }
@@ -95,7 +109,7 @@ export function describeAction(a: Action): string {
     case 'keep':
       return `${a.event}: keep ${a.service.name} (up to date)`;
     case 'remove':
-      return `${a.event}: remove ${a.container.name} (no longer in the fleet; state dir kept)`;
+      return `${a.event}: remove ${a.container.name} (${a.reason ?? 'no longer in the fleet'}; state dir kept)`;
     case 'conflict':
       return `${a.event}: refuse ${a.name}: a container with that name ${a.reason}`;
   }

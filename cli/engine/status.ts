@@ -4,6 +4,10 @@ import type { Fleet } from '../fleet/schema.js';
 import { containerName, eventHostname, LABELS } from '../render/service.js';
 import { listFleetContainers } from './containers.js';
 import { isOurs, type ActualContainer } from './plan.js';
+import { mapPool } from '../util/pool.js';
+
+/** Container inspects in flight at once (a fleet of 50 is one round trip's worth of waiting, not 50). */
+const INSPECT_CONCURRENCY = 8;
 
 export interface EventStatus {
   event: string;
@@ -18,36 +22,43 @@ export interface EventStatus {
   inFleet: boolean;
 }
 
+/** One row to show: an event (with its container, or missing) or a container of this fleet. */
+interface RowSpec {
+  event: string;
+  name: string;
+  hostname: string;
+  inFleet: boolean;
+  container?: ActualContainer;
+}
+
 export async function fleetStatus(docker: Docker, fleet: Fleet): Promise<EventStatus[]> {
   const events = Object.keys(fleet.events).sort();
-  const actual = await listFleetContainers(docker, fleet.name, events.map((e) => containerName(fleet, e)));
-  const row = async (c: ActualContainer, event: string, hostname: string, inFleet: boolean): Promise<EventStatus> => {
+  const names = new Map(events.map((e) => [e, containerName(fleet, e)]));
+  const actual = await listFleetContainers(docker, fleet.name, [...names.values()]);
+  const specs: RowSpec[] = events.map((event) => ({
+    event,
+    name: names.get(event)!,
+    hostname: eventHostname(fleet, event, fleet.events[event]!),
+    inFleet: true,
+    container: actual.find((a) => a.name === names.get(event)),
+  }));
+  // Ours but not under an event's name: an event removed from the file (orphan), or a second
+  // container of an event (renamed by hand). `up` removes or re-makes both.
+  for (const c of actual) {
+    const event = c.labels[LABELS.event];
+    if (!event || !isOurs(c, fleet.name) || names.get(event) === c.name) continue;
+    specs.push({ event, name: c.name, hostname: c.labels[LABELS.hostname] ?? '-', inFleet: Boolean(fleet.events[event]), container: c });
+  }
+  return mapPool(specs, INSPECT_CONCURRENCY, async ({ container: c, ...spec }): Promise<EventStatus> => {
+    const base = { event: spec.event, container: spec.name, hostname: spec.hostname, inFleet: spec.inFleet };
+    if (!c) return { ...base, state: 'missing', health: '-', image: '-', started: null };
     const info = await docker.getContainer(c.id).inspect();
     return {
-      event,
-      container: c.name,
+      ...base,
       state: isOurs(c, fleet.name) ? info.State.Status : 'foreign',
       health: info.State.Health?.Status ?? '-',
       image: info.Config.Image,
       started: info.State.Running ? info.State.StartedAt : null,
-      hostname,
-      inFleet,
     };
-  };
-  const rows: EventStatus[] = [];
-  for (const event of events) {
-    const name = containerName(fleet, event);
-    const hostname = eventHostname(fleet, event, fleet.events[event]!);
-    const c = actual.find((a) => a.name === name);
-    rows.push(
-      c
-        ? await row(c, event, hostname, true)
-        : { event, container: name, state: 'missing', health: '-', image: '-', started: null, hostname, inFleet: true },
-    );
-  }
-  for (const c of actual) {
-    const event = c.labels[LABELS.event];
-    if (isOurs(c, fleet.name) && event && !fleet.events[event]) rows.push(await row(c, event, c.labels[LABELS.hostname] ?? '-', false));
-  }
-  return rows;
+  });
 }

@@ -174,6 +174,28 @@ describe.skipIf(!engine.ok)('engine: up / change / remove / status / down (3 eve
     firstIds = now;
   });
 
+  it('3b. a container renamed by hand is re-made under its name, never doubled (two nodes on one state dir)', async () => {
+    const renamed = `${f.container('gamma')}-renamed`;
+    await docker(['rename', f.container('gamma'), renamed]);
+    const st = JSON.parse(expectOk(await f.cli(['status', '--json']), 'status after rename').stdout) as Array<Record<string, unknown>>;
+    expect(st.filter((row) => row.event === 'gamma')).toEqual([
+      expect.objectContaining({ container: f.container('gamma'), state: 'missing', inFleet: true }),
+      expect.objectContaining({ container: renamed, state: 'running', inFleet: true }),
+    ]);
+    const r = expectOk(await f.up(['--json']), 'up after rename');
+    const json = JSON.parse(r.stdout) as UpJson;
+    expect(planOf(json)).toEqual({ alpha: 'keep', beta: 'keep', gamma: 'recreate' });
+    expect(json.plan.find((p) => p.event === 'gamma')?.line).toBe(`gamma: recreate ${f.container('gamma')} (found as ${renamed})`);
+    expect(await inspectContainer(renamed)).toBeNull();
+    const gammas = (await docker(['ps', '-aq', '--filter', `label=${LABELS.fleet}=${f.name}`, '--filter', `label=${LABELS.event}=gamma`])).trim().split('\n');
+    expect(gammas).toHaveLength(1);
+    const gamma = (await inspectContainer(f.container('gamma')))!;
+    expect(gamma.Id.startsWith(gammas[0]!)).toBe(true);
+    expect(gamma.State.Health?.Status).toBe('healthy');
+    expect((await docker(['exec', f.container('gamma'), 'cat', `${STATE_DIR}/probe`])).trim()).toBe('from-gamma');
+    firstIds = await ids(f, EVENTS);
+  });
+
   it('4. remove <event> + up removes only its container and keeps its state dir', async () => {
     const { fleet } = await loadFleet(f.file);
     const alphaDir = stateDir(fleet, 'alpha', fleet.events.alpha!, f.dir);

@@ -154,6 +154,25 @@ describe('planFleet', () => {
     expect(planFleet('conf', [], IMAGE_ID, [half]).actions).toEqual([]);
   });
 
+  it('a container of an event renamed by hand is re-made under its name; a third one of the same event is removed', () => {
+    const renamed = running(alpha, { name: 'alpha-old' });
+    const plan = planFleet('conf', [alpha, beta], IMAGE_ID, [renamed, running(beta)]);
+    expect(plan.actions).toEqual([
+      { kind: 'recreate', event: 'alpha', service: alpha, container: renamed, reason: 'found as alpha-old' },
+      expect.objectContaining({ kind: 'keep', event: 'beta' }),
+    ]);
+    expect(describeAction(plan.actions[0]!)).toBe('alpha: recreate conf-alpha (found as alpha-old)');
+
+    const proper = running(alpha);
+    const extra = running(alpha, { name: 'alpha-copy' });
+    const both = planFleet('conf', [alpha], IMAGE_ID, [extra, proper]);
+    expect(both.actions).toEqual([
+      expect.objectContaining({ kind: 'keep', event: 'alpha', container: proper }),
+      { kind: 'remove', event: 'alpha', container: extra, reason: 'a second container of alpha' },
+    ]);
+    expect(describeAction(both.actions[1]!)).toBe('alpha: remove alpha-copy (a second container of alpha; state dir kept)');
+  });
+
   it('an empty fleet removes every container of the fleet and nothing else', () => {
     const mine = running(alpha);
     const unlabelled = { id: 'x', name: 'something', labels: {}, state: 'running', imageId: IMAGE_ID };
