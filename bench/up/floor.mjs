@@ -4,16 +4,19 @@
 // createOptions), from a bare node:http client over the engine's unix socket, all events at once
 // (or --concurrency N). Prints {"ms": <wall time of the requests>, "containers": N} on stdout.
 // Loading modules and rendering happen before the clock starts: the number is engine time only.
+// --bare: the same names, image and labels, but each container runs a shell `sleep` (exits on
+// SIGTERM) with no network, no health check, no env and no mounts: what one create + start costs on
+// this engine at the least.
 //
-// Usage: node bench/up/floor.mjs <cli root> <fleet.yaml> [--concurrency N]
+// Usage: node bench/up/floor.mjs <cli root> <fleet.yaml> [--concurrency N] [--bare]
 import http from 'node:http';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 
-const [cliRoot, fleetFile, flag, value] = process.argv.slice(2);
+const [cliRoot, fleetFile, ...flags] = process.argv.slice(2);
 if (!cliRoot || !fleetFile) {
-  process.stderr.write('usage: node bench/up/floor.mjs <cli root> <fleet.yaml> [--concurrency N]\n');
+  process.stderr.write('usage: node bench/up/floor.mjs <cli root> <fleet.yaml> [--concurrency N] [--bare]\n');
   process.exit(2);
 }
 const host = process.env.DOCKER_HOST || 'unix:///var/run/docker.sock';
@@ -30,8 +33,16 @@ const { createOptions } = await mod('engine/containers.js');
 
 const { fleet } = await loadFleet(path.resolve(fleetFile));
 const { services } = await renderFleet(fleet, { fleetFile: path.resolve(fleetFile) });
-const bodies = await Promise.all(services.map(async (s) => createOptions(s)));
-const concurrency = flag === '--concurrency' ? Number(value) : bodies.length;
+const bare = flags.includes('--bare');
+const bodies = await Promise.all(
+  services.map(async (s) => {
+    const full = await createOptions(s);
+    if (!bare) return full;
+    return { name: full.name, Image: full.Image, Labels: full.Labels, Entrypoint: ['sh', '-c', 'trap "exit 0" TERM; sleep 3600 & wait'], Cmd: [], Healthcheck: { Test: ['NONE'] }, HostConfig: { NetworkMode: 'none' } };
+  }),
+);
+const at = flags.indexOf('--concurrency');
+const concurrency = at >= 0 ? Number(flags[at + 1]) : bodies.length;
 
 function request(method, urlPath, body) {
   return new Promise((resolve, reject) => {
@@ -64,4 +75,4 @@ const worker = async () => {
 };
 await Promise.all(Array.from({ length: Math.min(concurrency, bodies.length) }, worker));
 const ms = performance.now() - t0;
-process.stdout.write(`${JSON.stringify({ ms, containers: bodies.length, concurrency })}\n`);
+process.stdout.write(`${JSON.stringify({ ms, containers: bodies.length, concurrency, bare })}\n`);

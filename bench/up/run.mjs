@@ -382,7 +382,8 @@ async function main(o) {
   if (o.profile) {
     variants.push(
       { key: 'dfAll', label: `demo-fleet up --no-wait --concurrency ${N}`, kind: 'df', flags: ['--no-wait', '--concurrency', String(N)] },
-      { key: 'floor', label: `engine floor (bare API client, ${N} at once)`, kind: 'floor' },
+      { key: 'floor', label: `engine floor (bare API client, ${N} at once)`, kind: 'floor', flags: [] },
+      { key: 'floorBare', label: `engine alone: ${N} x sleep, no net/health (bare client)`, kind: 'floor', flags: ['--bare'] },
     );
   }
   const cold = Object.fromEntries(variants.map((v) => [v.key, { ms: [], runs: [], counts: [] }]));
@@ -406,7 +407,7 @@ async function main(o) {
       r = must(await compose(['up', '-d', '--no-build']), 'docker-compose up -d');
       if (/Pulling|Building/.test(r.stderr)) throw new Error(`docker-compose pulled or built:\n${r.stderr}`);
     } else {
-      const f = must(await timed(process.execPath, [path.join(HERE, 'floor.mjs'), cliRoot, path.join(fleetDir, 'fleet.yaml')], { cwd: fleetDir, env }), 'floor.mjs');
+      const f = must(await timed(process.execPath, [path.join(HERE, 'floor.mjs'), cliRoot, path.join(fleetDir, 'fleet.yaml'), ...v.flags], { cwd: fleetDir, env }), 'floor.mjs');
       r = { ...f, ms: JSON.parse(f.stdout).ms };
     }
     const c = cold[v.key];
@@ -619,6 +620,21 @@ async function main(o) {
   }
 }
 
+/** ` (yaml)`, ` (dockerode, docker-modem, ...)`: what a file of the CLI bundle holds most of, from its esbuild metafile. */
+let bundleMeta;
+function bundleContents(file) {
+  bundleMeta ??= JSON.parse(readFileSync(path.join(ROOT, 'dist/bin/meta.json'), 'utf8'));
+  const inputs = bundleMeta.outputs[file]?.inputs;
+  if (!inputs) return '';
+  const bytes = new Map();
+  for (const [input, { bytesInOutput }] of Object.entries(inputs)) {
+    const owner = input.match(/node_modules\/((?:@[^/]+\/)?[^/]+)/)?.[1] ?? input.split('/').slice(0, 2).join('/');
+    bytes.set(owner, (bytes.get(owner) ?? 0) + bytesInOutput);
+  }
+  const top = [...bytes.entries()].sort((x, y) => y[1] - x[1]).slice(0, 3).map(([k]) => k);
+  return ` (${top.join(', ')}${bytes.size > 3 ? ', ...' : ''})`;
+}
+
 /**
  * Where a .cpuprofile's samples went: each sample is charged to the nearest frame (from the leaf up)
  * that belongs to a node_modules package or to demo-fleet's dist/, so module loading and compiling is
@@ -636,7 +652,7 @@ function summarizeProfile(dir) {
     const m = url.match(/node_modules\/((?:@[^/]+\/)?[^/]+)/);
     if (m) return m[1];
     const d = url.match(/\/dist\/(.*)$/);
-    return d ? `dist/${d[1]}` : null;
+    return d ? `dist/${d[1]}${bundleContents(`dist/${d[1]}`)}` : null;
   };
   const cache = new Map();
   const charge = (id) => {
