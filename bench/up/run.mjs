@@ -626,6 +626,7 @@ function bundleContents(file) {
   bundleMeta ??= JSON.parse(readFileSync(path.join(ROOT, 'dist/bin/meta.json'), 'utf8'));
   const inputs = bundleMeta.outputs[file]?.inputs;
   if (!inputs) return '';
+  if (Object.keys(inputs).length === 0) return ' (esbuild runtime helpers)';
   const bytes = new Map();
   for (const [input, { bytesInOutput }] of Object.entries(inputs)) {
     const owner = input.match(/node_modules\/((?:@[^/]+\/)?[^/]+)/)?.[1] ?? input.split('/').slice(0, 2).join('/');
