@@ -28,6 +28,6 @@ export async function buildFleetImage(
   });
   const events = Object.keys(fleet.events).sort();
   report.step(`tag ${events.length} event(s)`);
-  await tagImage(engine.docker, image.id, fleet.image, events);
+  await tagImage(engine.docker, image, fleet.image, events);
   return { id: image.id, ref: image.ref, built: image.built, tags: events.map((e) => `${fleet.image}:${e}`) };
 }

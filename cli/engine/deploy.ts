@@ -98,7 +98,7 @@ export async function up(options: UpOptions, report: Reporter): Promise<UpResult
         ({ id: imageId, ref: imageRef, built } = image);
         report.progress(built ? `built ${image.ref}` : `${image.ref} is up to date (build skipped)`);
         report.step(`tag ${events.length} event(s)`);
-        await tagImage(engine.docker, image.id, fleet.image, events);
+        await tagImage(engine.docker, image, fleet.image, events);
       }
     }
 

@@ -29,6 +29,8 @@ export interface BuiltImage {
   /** `<repo>:sha-xxxxxxx` */
   ref: string;
   built: boolean;
+  /** Every `repo:tag` the engine had for the image when it was inspected (so tagging needs no second look). */
+  repoTags: string[];
 }
 
 export class BuildError extends FleetError {
@@ -55,7 +57,7 @@ export async function ensureImage(engine: Engine, req: ImageRequest): Promise<Bu
   const existing = await inspectImage(docker, ref);
   const labels = existing?.Config?.Labels ?? {};
   if (!req.force && existing && labels[IMAGE_LABELS.context] === context.hash && labels[IMAGE_LABELS.baseImage] === req.baseImage) {
-    return { id: existing.Id, ref, built: false };
+    return { id: existing.Id, ref, built: false, repoTags: existing.RepoTags ?? [] };
   }
   const progress = req.onProgress ?? (() => {});
   let stream: NodeJS.ReadableStream;
@@ -87,12 +89,12 @@ export async function ensureImage(engine: Engine, req: ImageRequest): Promise<Bu
   }
   const image = await inspectImage(docker, ref);
   if (!image) throw new BuildError(`build of ${ref} reported success but the engine has no such image`);
-  return { id: image.Id, ref, built: true };
+  return { id: image.Id, ref, built: true, repoTags: image.RepoTags ?? [] };
 }
 
 /** Point `<repo>:<tag>` at the image for every tag (the per-event tags); tags already there are left. */
-export async function tagImage(docker: Docker, imageId: string, repo: string, tags: string[]): Promise<void> {
-  const image = docker.getImage(imageId);
-  const present = new Set((await image.inspect()).RepoTags ?? []);
+export async function tagImage(docker: Docker, built: BuiltImage, repo: string, tags: string[]): Promise<void> {
+  const present = new Set(built.repoTags);
+  const image = docker.getImage(built.id);
   for (const tag of tags) if (!present.has(`${repo}:${tag}`)) await image.tag({ repo, tag });
 }

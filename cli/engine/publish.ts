@@ -69,7 +69,7 @@ export async function publish(options: PublishOptions, report: Reporter): Promis
     onProgress: report.progress,
   });
   report.progress(image.built ? `built ${image.ref}` : `${image.ref} is up to date (build skipped)`);
-  await tagImage(engine.docker, image.id, repo, tags.slice(1));
+  await tagImage(engine.docker, image, repo, tags.slice(1));
 
   report.step(`push ${tags.length} tag(s) to ${repo}`);
   const digests = new Set<string>();
