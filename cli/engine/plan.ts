@@ -90,7 +90,8 @@ export function planFleet(
     if (!isOurs(container, fleetName)) continue;
     const event = container.labels[LABELS.event]!;
     if (!wanted.has(event)) actions.push({ kind: 'remove', event, container });
-    else if (strays.get(event)?.includes(container)) {
+    // (unless its name is taken by a container we must not touch: then this one is all the event has)
+    else if (strays.get(event)?.includes(container) && !actions.some((a) => a.kind === 'conflict' && a.event === event)) {
       actions.push({ kind: 'remove', event, container, reason: `a second container of ${event}` });
     }
   }

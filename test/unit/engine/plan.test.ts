@@ -171,6 +171,11 @@ describe('planFleet', () => {
       { kind: 'remove', event: 'alpha', container: extra, reason: 'a second container of alpha' },
     ]);
     expect(describeAction(both.actions[1]!)).toBe('alpha: remove alpha-copy (a second container of alpha; state dir kept)');
+
+    // our name taken by someone else's container: refuse, and leave the renamed one running
+    const foreign = running(alpha, { labels: {} });
+    const blocked = planFleet('conf', [alpha], IMAGE_ID, [foreign, renamed]);
+    expect(blocked.actions).toEqual([expect.objectContaining({ kind: 'conflict', event: 'alpha', container: foreign })]);
   });
 
   it('an empty fleet removes every container of the fleet and nothing else', () => {
