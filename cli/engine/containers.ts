@@ -11,10 +11,13 @@ import { statusCode } from './client.js';
 
 const NS_PER_MS = 1_000_000;
 
-/** Every container that is ours (fleet label) or carries one of the given names. */
-export async function listFleetContainers(docker: Docker, fleetName: string, names: string[]): Promise<ActualContainer[]> {
+/**
+ * Every demo-fleet container (of any fleet: another fleet's container may hold one of our state
+ * dirs) and every container that carries one of the given names. `isOurs` tells this fleet's apart.
+ */
+export async function listFleetContainers(docker: Docker, names: string[]): Promise<ActualContainer[]> {
   const [labelled, named] = await Promise.all([
-    docker.listContainers({ all: true, filters: { label: [`${LABELS.fleet}=${fleetName}`] } }),
+    docker.listContainers({ all: true, filters: { label: [LABELS.fleet] } }),
     names.length ? docker.listContainers({ all: true, filters: { name: names.map((n) => `^/${n}$`) } }) : Promise.resolve([]),
   ]);
   const seen = new Map<string, ActualContainer>();
@@ -26,6 +29,7 @@ export async function listFleetContainers(docker: Docker, fleetName: string, nam
       state: c.State,
       imageId: c.ImageID,
       health: listedHealth(c.Status),
+      mounts: (c.Mounts ?? []).map((m) => m.Source),
     });
   }
   return [...seen.values()];

@@ -103,7 +103,7 @@ export async function up(options: UpOptions, report: Reporter): Promise<UpResult
     }
 
     report.step('plan');
-    const actual = await listFleetContainers(engine.docker, fleet.name, rendered.services.map((s) => s.name));
+    const actual = await listFleetContainers(engine.docker, rendered.services.map((s) => s.name));
     const plan = planFleet(fleet.name, rendered.services, imageId, actual);
     if (options.dryRun) return { imageId, imageRef, built, plan, results: [] };
 
@@ -151,7 +151,7 @@ export async function down(options: DownOptions, report: Reporter): Promise<Down
   await pingEngine(engine);
   return withLock(engine, fleet, 'down', options.forceUnlock, report, async () => {
     const names = (options.events.length ? options.events : Object.keys(fleet.events)).map((e) => containerName(fleet, e));
-    const actual = await listFleetContainers(engine.docker, fleet.name, names);
+    const actual = await listFleetContainers(engine.docker, names);
     // Ours only: named like one of the events (or, with no events given, any container of this fleet).
     const targets = actual.filter(
       (c) => isOurs(c, fleet.name) && (options.events.length === 0 || names.includes(c.name)),

@@ -14,6 +14,8 @@ export interface ActualContainer {
   imageId: string;
   /** Health as `docker ps` shows it ("Up 2 minutes (healthy)"), when the container has a check. */
   health?: 'starting' | 'healthy' | 'unhealthy';
+  /** Host paths mounted into it (bind sources), as `docker ps` lists them. */
+  mounts?: string[];
 }
 
 export type Action =
@@ -53,6 +55,20 @@ export function planFleet(
 
   for (const service of [...desired].sort((a, b) => a.event.localeCompare(b.event))) {
     const { event } = service;
+    const sharer = stateDirSharer(service, actual, fleetName);
+    if (sharer) {
+      const owner = sharer.container.labels[LABELS.fleet];
+      actions.push({
+        kind: 'conflict',
+        event,
+        name: service.name,
+        container: sharer.container,
+        reason:
+          `would share its state dir ${sharer.dir} with ${sharer.container.name} of demo-fleet fleet "${owner}" ` +
+          `(one tailnet node per state dir: remove ${sharer.container.name}, or put \`name: ${owner}\` back in the fleet file)`,
+      });
+      continue;
+    }
     const container = byName.get(service.name);
     if (!container) {
       const stray = strays.get(event)?.shift();
@@ -98,6 +114,21 @@ export function planFleet(
   return { actions };
 }
 
+/**
+ * A container of another demo-fleet fleet that mounts this event's state dir, e.g. the containers
+ * left running after `name:` was changed in the fleet file. Starting a second tailscaled on the same
+ * state would make two nodes fight over one identity.
+ */
+function stateDirSharer(service: ServiceDefinition, actual: ActualContainer[], fleetName: string): { container: ActualContainer; dir: string } | undefined {
+  const dirs = new Set(service.volumes.map((v) => v.source));
+  for (const c of actual) {
+    if (isOurs(c, fleetName) || c.labels[LABELS.fleet] === undefined) continue;
+    const dir = c.mounts?.find((m) => dirs.has(m));
+    if (dir) return { container: c, dir };
+  }
+  return undefined;
+}
+
 /** One line per action, as `up` prints it. */
 export function describeAction(a: Action): string {
   switch (a.kind) {
@@ -112,6 +143,7 @@ export function describeAction(a: Action): string {
     case 'remove':
       return `${a.event}: remove ${a.container.name} (${a.reason ?? 'no longer in the fleet'}; state dir kept)`;
     case 'conflict':
-      return `${a.event}: refuse ${a.name}: a container with that name ${a.reason}`;
+      // the reason's subject is the name: a container under it, or the container we would make
+      return `${a.event}: refuse ${a.name}: ${a.container.name === a.name ? 'a container with that name ' : ''}${a.reason}`;
   }
 }

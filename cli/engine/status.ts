@@ -34,7 +34,7 @@ interface RowSpec {
 export async function fleetStatus(docker: Docker, fleet: Fleet): Promise<EventStatus[]> {
   const events = Object.keys(fleet.events).sort();
   const names = new Map(events.map((e) => [e, containerName(fleet, e)]));
-  const actual = await listFleetContainers(docker, fleet.name, [...names.values()]);
+  const actual = await listFleetContainers(docker, [...names.values()]);
   const specs: RowSpec[] = events.map((event) => ({
     event,
     name: names.get(event)!,

@@ -196,6 +196,26 @@ describe.skipIf(!engine.ok)('engine: up / change / remove / status / down (3 eve
     firstIds = await ids(f, EVENTS);
   });
 
+  it('3c. the fleet renamed in the file: up refuses every event whose state dir the old containers hold, touches nothing', async () => {
+    const original = await readFile(f.file, 'utf8');
+    const renamed = `${f.name}-renamed`;
+    const doc = parseDocument(original);
+    doc.set('name', renamed);
+    await writeFile(f.file, doc.toString());
+    try {
+      const r = await f.up(['--json']);
+      expect(r.code).toBe(5);
+      const json = JSON.parse(r.stdout) as UpJson;
+      expect(planOf(json)).toEqual({ alpha: 'conflict', beta: 'conflict', gamma: 'conflict' });
+      expect(json.plan.find((p) => p.event === 'beta')?.line).toContain(`beta: refuse ${renamed}-beta: would share its state dir `);
+      expect(json.plan.find((p) => p.event === 'beta')?.line).toContain(`with ${f.container('beta')} of demo-fleet fleet "${f.name}"`);
+      expect((await docker(['ps', '-aq', '--filter', `label=${LABELS.fleet}=${renamed}`])).trim()).toBe('');
+      expect(await ids(f, EVENTS)).toEqual(firstIds);
+    } finally {
+      await writeFile(f.file, original);
+    }
+  });
+
   it('4. remove <event> + up removes only its container and keeps its state dir', async () => {
     const { fleet } = await loadFleet(f.file);
     const alphaDir = stateDir(fleet, 'alpha', fleet.events.alpha!, f.dir);

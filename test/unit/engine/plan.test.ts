@@ -178,6 +178,28 @@ describe('planFleet', () => {
     expect(blocked.actions).toEqual([expect.objectContaining({ kind: 'conflict', event: 'alpha', container: foreign })]);
   });
 
+  it("refuses an event whose state dir another fleet's container mounts (the fleet was renamed), and touches neither", () => {
+    const stateDir = alpha.volumes[0]!.source;
+    // what `name: old` left running: same events, same appdata, another fleet label and container name
+    const old = fleetOf({ alpha: {}, beta: { funnel: true } }, 'old');
+    const [oldAlpha] = services(old) as [ServiceDefinition];
+    expect(oldAlpha.volumes[0]!.source).toBe(stateDir);
+    const leftover = running(oldAlpha, { mounts: [stateDir] });
+    const elsewhere = running(oldAlpha, { name: 'old-other', mounts: ['/srv/other/alpha'] });
+    const plan = planFleet('conf', [alpha, beta], IMAGE_ID, [leftover, elsewhere]);
+    const reason =
+      `would share its state dir ${stateDir} with old-alpha of demo-fleet fleet "old" ` +
+      '(one tailnet node per state dir: remove old-alpha, or put `name: old` back in the fleet file)';
+    expect(plan.actions).toEqual([
+      { kind: 'conflict', event: 'alpha', name: 'conf-alpha', container: leftover, reason },
+      expect.objectContaining({ kind: 'create', event: 'beta' }),
+    ]);
+    expect(describeAction(plan.actions[0]!)).toBe(`alpha: refuse conf-alpha: ${reason}`);
+    // a container that is not demo-fleet's at all is not considered (only labelled ones are listed)
+    const unlabelled = running(oldAlpha, { labels: {}, name: 'someone', mounts: [stateDir] });
+    expect(kinds(planFleet('conf', [alpha], IMAGE_ID, [unlabelled]).actions)).toEqual({ alpha: 'create' });
+  });
+
   it('an empty fleet removes every container of the fleet and nothing else', () => {
     const mine = running(alpha);
     const unlabelled = { id: 'x', name: 'something', labels: {}, state: 'running', imageId: IMAGE_ID };
