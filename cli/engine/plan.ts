@@ -44,6 +44,8 @@ export function planFleet(
   const byName = new Map(actual.map((c) => [c.name, c]));
   const wanted = new Map(desired.map((s) => [s.event, s]));
   const actions: Action[] = [];
+  /** Events refused (a conflict): their renamed containers are all they have, so they stay. */
+  const refused = new Set<string>();
   // Our containers of a wanted event under another name (renamed by hand): the event's container is
   // re-made under its name from the first one, any others are removed; two tailscaleds must never
   // share one state dir.
@@ -57,6 +59,7 @@ export function planFleet(
     const { event } = service;
     const sharer = stateDirSharer(service, actual, fleetName);
     if (sharer) {
+      refused.add(event);
       const owner = sharer.container.labels[LABELS.fleet];
       actions.push({
         kind: 'conflict',
@@ -77,6 +80,7 @@ export function planFleet(
       continue;
     }
     if (!isOurs(container, fleetName)) {
+      refused.add(event);
       const owner = container.labels[LABELS.fleet];
       actions.push({
         kind: 'conflict',
@@ -106,8 +110,7 @@ export function planFleet(
     if (!isOurs(container, fleetName)) continue;
     const event = container.labels[LABELS.event]!;
     if (!wanted.has(event)) actions.push({ kind: 'remove', event, container });
-    // (unless its name is taken by a container we must not touch: then this one is all the event has)
-    else if (strays.get(event)?.includes(container) && !actions.some((a) => a.kind === 'conflict' && a.event === event)) {
+    else if (strays.get(event)?.includes(container) && !refused.has(event)) {
       actions.push({ kind: 'remove', event, container, reason: `a second container of ${event}` });
     }
   }

@@ -40,6 +40,7 @@ export async function atomicWriteIfChanged(file: string, data: string, options: 
     stat(file).then((s) => s.mode & 0o777, () => null),
   ]);
   if (current === data && (options.mode === undefined || mode === options.mode)) return false;
-  await atomicWrite(file, data, options);
+  // the mode just read is the one atomicWrite would keep: spare it a second stat
+  await atomicWrite(file, data, { mode: options.mode ?? mode ?? undefined });
   return true;
 }

@@ -1,5 +1,6 @@
 /**
- * Run the built CLI (dist/bin/demo-fleet.mjs, the bundle package.json's bin points at) as a real child process, the way a user runs `demo-fleet`.
+ * Run the built CLI (dist/bin/demo-fleet.mjs, the bundle package.json's bin points at) as a real child
+ * process, the way a user runs `demo-fleet`.
  *
  * The `test` npm script builds first; when running vitest by hand, run `npm run build` before. The
  * helper fails with that hint when the build is missing rather than running something stale or absent.
