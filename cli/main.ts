@@ -4,7 +4,7 @@
  * owns the one error handler that turns a thrown error into one line on stderr and an exit code.
  */
 import { Command, CommanderError } from 'commander';
-import { FleetError } from './ui/errors.js';
+import { EXIT, FleetError } from './errors.js';
 import { registerCommands } from './commands/index.js';
 
 export function buildProgram(): Command {
@@ -33,11 +33,11 @@ export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
-    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
   } catch (err) {
     if (err instanceof CommanderError) {
       // commander already printed its message (unknown option, --help, --version).
-      return err.exitCode === 0 ? 0 : 2;
+      return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
     if (err instanceof FleetError) {
       process.stderr.write(`error: ${err.message}\n`);
@@ -46,7 +46,7 @@ export async function main(argv: string[]): Promise<number> {
     const e = err as Error;
     process.stderr.write(`error: ${e?.message ?? String(err)}\n`);
     if (process.env.DEMO_FLEET_DEBUG) process.stderr.write(`${e?.stack}\n`);
-    return 1;
+    return EXIT.unexpected;
   }
 }
 

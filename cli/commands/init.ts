@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import path from 'node:path';
-import { UsageError } from '../ui/errors.js';
+import { UsageError } from '../errors.js';
 import { out } from '../ui/output.js';
 import { fleetPath } from './context.js';
 

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { UsageError } from '../ui/errors.js';
+import { UsageError } from '../errors.js';
 import { fleetPath, positiveInt } from './context.js';
 
 export function register(program: Command): void {
@@ -12,7 +12,7 @@ export function register(program: Command): void {
     .addHelpText('after', '\nExamples:\n  $ demo-fleet logs cleveland --tail 50\n  $ demo-fleet logs cleveland -f')
     .action(async (event: string, opts: { follow?: boolean; tail?: number }, cmd: Command) => {
       const { loadFleet } = await import('../fleet/file.js');
-      const { containerName } = await import('../render/service.js');
+      const { containerName } = await import('../fleet/naming.js');
       const { connectEngine, pingEngine, statusCode } = await import('../engine/client.js');
       const { containerLogs } = await import('../engine/containers.js');
       const { isOurs } = await import('../engine/plan.js');

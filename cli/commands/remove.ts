@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { UsageError } from '../ui/errors.js';
+import { UsageError } from '../errors.js';
 import { out } from '../ui/output.js';
 import { fleetPath } from './context.js';
 

@@ -4,7 +4,7 @@
  * "cannot connect" into one clear EngineError.
  */
 import Docker from 'dockerode';
-import { EngineError } from '../ui/errors.js';
+import { EngineError } from '../errors.js';
 
 export interface Engine {
   docker: Docker;

@@ -4,7 +4,8 @@
  */
 import type Docker from 'dockerode';
 import { PassThrough } from 'node:stream';
-import { LABELS, STOP_GRACE_SECONDS, type ServiceDefinition } from '../render/service.js';
+import { LABELS } from '../fleet/naming.js';
+import { STOP_GRACE_SECONDS, type ServiceDefinition } from '../render/service.js';
 import { readSecretEnv } from '../render/secrets.js';
 import type { ActualContainer } from './plan.js';
 import { statusCode } from './client.js';

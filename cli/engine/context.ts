@@ -8,7 +8,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pack } from 'tar-stream';
 import { packageRoot } from '../util/package-root.js';
-import { UsageError } from '../ui/errors.js';
+import { UsageError } from '../errors.js';
 
 export interface ContextFile {
   /** Path inside the context, with `/` separators. */

@@ -5,8 +5,8 @@
 import { loadFleet } from '../fleet/file.js';
 import type { Fleet } from '../fleet/schema.js';
 import { renderFleet } from '../render/render.js';
-import { containerName, LABELS } from '../render/service.js';
-import { DeployError, UsageError } from '../ui/errors.js';
+import { containerName, LABELS } from '../fleet/naming.js';
+import { DeployError, UsageError } from '../errors.js';
 import { applyPlan, type EventResult } from './apply.js';
 import { connectEngine, pingEngine, type Engine } from './client.js';
 import { listFleetContainers, stopAndRemove } from './containers.js';

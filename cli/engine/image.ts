@@ -5,9 +5,9 @@
 import type Docker from 'dockerode';
 import { collectContext, contextTar } from './context.js';
 import { currentRevision, revisionTag, type Revision } from './revision.js';
-import { followStream, StreamFailure } from './stream.js';
+import { followStream } from './stream.js';
 import { engineMessage, statusCode, type Engine } from './client.js';
-import { EngineError, FleetError } from '../ui/errors.js';
+import { BuildError, EngineError, StreamFailure } from '../errors.js';
 
 export const IMAGE_LABELS = {
   context: 'dev.demo-fleet.context-hash',
@@ -31,13 +31,6 @@ export interface BuiltImage {
   built: boolean;
   /** Every `repo:tag` the engine had for the image when it was inspected (so tagging needs no second look). */
   repoTags: string[];
-}
-
-export class BuildError extends FleetError {
-  constructor(message: string) {
-    super(message, 6);
-    this.name = 'BuildError';
-  }
 }
 
 export async function inspectImage(docker: Docker, ref: string): Promise<Docker.ImageInspectInfo | null> {

@@ -9,7 +9,7 @@ import os from 'node:os';
 import { pack } from 'tar-stream';
 import { followStream } from './stream.js';
 import { engineMessage, statusCode } from './client.js';
-import { EngineError, LockedError } from '../ui/errors.js';
+import { EngineError, LockedError } from '../errors.js';
 
 /** A zero-layer image whose only job is to be the marker container's image (nothing is pulled). */
 export const LOCK_IMAGE = 'demo-fleet/lock:1';

@@ -3,7 +3,8 @@
  * printable (`up --dry-run`) and unit-tested. Like Compose, a config-hash label decides keep vs
  * recreate; unlike a blind `docker rm -f`, a container we did not create is never touched.
  */
-import { LABELS, type ServiceDefinition } from '../render/service.js';
+import { LABELS } from '../fleet/naming.js';
+import type { ServiceDefinition } from '../render/service.js';
 
 export interface ActualContainer {
   id: string;

@@ -8,7 +8,8 @@ import { connectEngine, pingEngine, engineMessage } from './client.js';
 import type { Reporter } from './deploy.js';
 import { ensureImage, tagImage } from './image.js';
 import { currentRevision, revisionTag } from './revision.js';
-import { pushTag, redact, registryAuth, registryHost, RegistryError, type AuthConfig } from './registry.js';
+import { pushTag, redact, registryAuth, registryHost, type AuthConfig } from './registry.js';
+import { RegistryError } from '../errors.js';
 import type Docker from 'dockerode';
 
 export interface PublishOptions {

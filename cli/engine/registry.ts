@@ -7,20 +7,13 @@ import os from 'node:os';
 import path from 'node:path';
 import type Docker from 'dockerode';
 import { engineMessage, type Engine } from './client.js';
-import { followStream, StreamFailure } from './stream.js';
-import { EngineError, FleetError } from '../ui/errors.js';
+import { followStream } from './stream.js';
+import { EngineError, RegistryError, StreamFailure } from '../errors.js';
 
 export interface AuthConfig {
   username: string;
   password: string;
   serveraddress: string;
-}
-
-export class RegistryError extends FleetError {
-  constructor(message: string) {
-    super(message, 7);
-    this.name = 'RegistryError';
-  }
 }
 
 /** `ghcr.io/acme/app` → `ghcr.io`; `acme/app` → Docker Hub. */

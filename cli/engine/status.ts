@@ -1,7 +1,7 @@
 /** `status`: each event of the fleet file beside what the engine runs for it, plus orphans. */
 import type Docker from 'dockerode';
 import type { Fleet } from '../fleet/schema.js';
-import { containerName, eventHostname, LABELS } from '../render/service.js';
+import { containerName, eventHostname, LABELS } from '../fleet/naming.js';
 import { listFleetContainers } from './containers.js';
 import { isOurs, type ActualContainer } from './plan.js';
 import { mapPool } from '../util/pool.js';

@@ -4,6 +4,7 @@
  * like success.
  */
 import type Docker from 'dockerode';
+import { StreamFailure } from '../errors.js';
 
 export interface StreamEvent {
   stream?: string;
@@ -13,13 +14,6 @@ export interface StreamEvent {
   error?: string;
   errorDetail?: { message?: string; code?: number };
   aux?: { ID?: string; Tag?: string; Digest?: string; Size?: number };
-}
-
-export class StreamFailure extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'StreamFailure';
-  }
 }
 
 export function followStream(

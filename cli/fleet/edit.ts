@@ -7,7 +7,7 @@
  * anything is written.
  */
 import { Document, isMap, isScalar, parseDocument, YAMLMap, type Node, type Pair } from 'yaml';
-import { UsageError } from '../ui/errors.js';
+import { UsageError } from '../errors.js';
 import { EVENT_NAME, type EventInput } from './schema.js';
 
 export const SCHEMA_FILE = 'fleet.schema.json';

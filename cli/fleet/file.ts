@@ -7,7 +7,7 @@ import path from 'node:path';
 import { isMap, LineCounter, parseDocument, type Document } from 'yaml';
 import lockfile from 'proper-lockfile';
 import { FleetSchema, type Fleet } from './schema.js';
-import { UsageError } from '../ui/errors.js';
+import { FleetFileMissingError, UsageError } from '../errors.js';
 import { atomicWrite } from '../util/atomic-write.js';
 
 export { DEFAULT_FLEET_FILE, resolveFleetPath } from './path.js';
@@ -77,7 +77,7 @@ export async function loadFleet(file: string): Promise<LoadedFleet> {
     text = await readFile(file, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new UsageError(`${file}: no fleet file here (create one with \`demo-fleet init\` or \`demo-fleet add <event>\`, or pass --file)`);
+      throw new FleetFileMissingError(file);
     }
     throw new UsageError(`${file}: cannot read the fleet file: ${(err as Error).message}`);
   }
@@ -99,8 +99,7 @@ export async function editFleet(
     try {
       current = await loadFleet(file);
     } catch (err) {
-      const missing = err instanceof UsageError && err.message.includes('no fleet file here');
-      if (!missing) throw err;
+      if (!(err instanceof FleetFileMissingError)) throw err;
     }
     const text = await edit(current);
     let parsed: { doc: Document; fleet: Fleet };

@@ -1,5 +1,5 @@
 /** A printable view of the fleet's events: what `list` shows. Names where a key comes from, never a key. */
-import { containerName, eventHostname, serveMode } from '../render/service.js';
+import { containerName, eventHostname, serveMode } from './naming.js';
 import type { Fleet } from './schema.js';
 
 export interface EventSummary {
@@ -16,13 +16,13 @@ export interface EventSummary {
 export function eventSummaries(fleet: Fleet): EventSummary[] {
   return Object.entries(fleet.events)
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([event, e]) => ({
+    .map(([event, config]) => ({
       event,
       container: containerName(fleet, event),
-      hostname: eventHostname(fleet, event, e),
-      funnel: e.funnel,
-      serveMode: serveMode(fleet, e),
-      inviteLink: e.inviteLink ?? null,
-      authKey: !e.authKey ? 'none' : 'env' in e.authKey ? `env:${e.authKey.env}` : `file:${e.authKey.file}`,
+      hostname: eventHostname(fleet, event, config),
+      funnel: config.funnel,
+      serveMode: serveMode(fleet, config),
+      inviteLink: config.inviteLink ?? null,
+      authKey: !config.authKey ? 'none' : 'env' in config.authKey ? `env:${config.authKey.env}` : `file:${config.authKey.file}`,
     }));
 }

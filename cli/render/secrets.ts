@@ -6,8 +6,9 @@ import { createHash } from 'node:crypto';
 import { chmod, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { FleetEvent } from '../fleet/schema.js';
+import { AUTHKEY_ENV } from './service.js';
 import { atomicWriteIfChanged } from '../util/atomic-write.js';
-import { UsageError } from '../ui/errors.js';
+import { UsageError } from '../errors.js';
 
 export interface SecretResult {
   /** sha256 of the env file content, or null when the event has no key (interactive login). */
@@ -16,8 +17,8 @@ export interface SecretResult {
   warning?: string;
 }
 
-async function readAuthKey(event: string, e: FleetEvent, fleetDir: string): Promise<{ key?: string; warning?: string }> {
-  const source = e.authKey;
+async function readAuthKey(event: string, config: FleetEvent, fleetDir: string): Promise<{ key?: string; warning?: string }> {
+  const source = config.authKey;
   const login = 'the node will wait for an interactive login (see `demo-fleet logs ' + event + '`)';
   if (!source) return { warning: `event ${event}: no authKey configured; ${login}` };
   const where = 'env' in source ? `environment variable ${source.env}` : `auth key file ${source.file}`;
@@ -69,9 +70,9 @@ export interface EventSecret {
 }
 
 /** Read the event's auth key. Throws a UsageError for a key that cannot be an env file line. */
-export async function readEventSecret(event: string, e: FleetEvent, fleetDir: string): Promise<EventSecret> {
-  const { key, warning } = await readAuthKey(event, e, fleetDir);
-  return key ? { text: envFileText({ TAILSCALE_AUTHKEY: key }) } : { text: null, warning };
+export async function readEventSecret(event: string, config: FleetEvent, fleetDir: string): Promise<EventSecret> {
+  const { key, warning } = await readAuthKey(event, config, fleetDir);
+  return key ? { text: envFileText({ [AUTHKEY_ENV]: key }) } : { text: null, warning };
 }
 
 /** Write a read secret to <secretsDir>/<event>.env (0600, dir 0700), or remove a stale one. */
@@ -85,15 +86,6 @@ export async function storeEventSecret(event: string, secret: EventSecret, secre
   await chmod(secretsDir, 0o700);
   await atomicWriteIfChanged(file, secret.text, { mode: 0o600 });
   return { digest: digestOf(secret.text) };
-}
-
-/** Write the event's secret env file (0600) or remove a stale one; returns its digest. */
-export async function writeEventSecret(
-  event: string,
-  e: FleetEvent,
-  dirs: { fleetDir: string; secretsDir: string },
-): Promise<SecretResult> {
-  return storeEventSecret(event, await readEventSecret(event, e, dirs.fleetDir), dirs.secretsDir);
 }
 
 /** Remove secret files of events that are no longer in the fleet. */

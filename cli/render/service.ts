@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import path from 'node:path';
+import { containerName, eventHostname, LABELS, serveMode, stateDir } from '../fleet/naming.js';
 import type { Fleet, FleetEvent } from '../fleet/schema.js';
 import { parseDuration } from '../util/duration.js';
 
@@ -12,18 +13,10 @@ import { parseDuration } from '../util/duration.js';
 export const APP_PORT = 5000;
 export const STATE_DIR = '/var/lib/tailscale';
 export const HEALTH_URL = `http://127.0.0.1:${APP_PORT}/healthz`;
+/** The docker-mod's auth key variable: the one secret, rendered only into the event's 0600 env file. */
+export const AUTHKEY_ENV = 'TAILSCALE_AUTHKEY';
 /** Seconds between SIGTERM and SIGKILL on stop (Compose's default is 10). */
 export const STOP_GRACE_SECONDS = 10;
-
-export const LABELS = {
-  fleet: 'dev.demo-fleet.fleet',
-  event: 'dev.demo-fleet.event',
-  configHash: 'dev.demo-fleet.config-hash',
-  hostname: 'dev.demo-fleet.hostname',
-} as const;
-
-/** Variables that hold secrets: never rendered into the compose file, only into 0600 env files. */
-export const SECRET_ENV = ['TAILSCALE_AUTHKEY'] as const;
 
 export interface HealthCheck {
   test: string[];
@@ -57,41 +50,25 @@ export interface ServicePaths {
   secretsDir: string;
 }
 
-export function containerName(fleet: Pick<Fleet, 'name'>, event: string): string {
-  return `${fleet.name}-${event}`;
-}
-
-export function eventHostname(fleet: Fleet, event: string, e: FleetEvent): string {
-  return e.hostname ?? `${event}${e.year ?? fleet.year}`;
-}
-
-export function stateDir(fleet: Fleet, event: string, e: FleetEvent, fleetDir: string): string {
-  return path.resolve(fleetDir, fleet.appdata, String(e.year ?? fleet.year), event);
-}
-
-export function serveMode(fleet: Fleet, e: FleetEvent): string {
-  return e.serveMode ?? (fleet.loginServer ? 'http' : 'https');
-}
-
 /** The docker-mod + app environment of one event (without secrets). */
-export function eventEnvironment(fleet: Fleet, event: string, e: FleetEvent): Array<[string, string]> {
-  const hostname = eventHostname(fleet, event, e);
-  const mode = serveMode(fleet, e);
+export function eventEnvironment(fleet: Fleet, event: string, config: FleetEvent): Array<[string, string]> {
+  const hostname = eventHostname(fleet, event, config);
+  const mode = serveMode(fleet, config);
   const env: Array<[string, string]> = [
     ['PUID', String(fleet.puid)],
     ['PGID', String(fleet.pgid)],
-    ['TZ', e.tz ?? fleet.tz],
+    ['TZ', config.tz ?? fleet.tz],
     ['DOCKER_MODS', fleet.dockerMods.join('|')],
     ['TAILSCALE_STATE_DIR', STATE_DIR],
     ['TAILSCALE_SERVE_MODE', mode],
     ['TAILSCALE_SERVE_PORT', String(APP_PORT)],
-    ['TAILSCALE_USE_SSH', e.ssh ? '1' : '0'],
+    ['TAILSCALE_USE_SSH', config.ssh ? '1' : '0'],
     ['TAILSCALE_HOSTNAME', hostname],
   ];
   if (fleet.loginServer) env.push(['TAILSCALE_LOGIN_SERVER', fleet.loginServer]);
   // The mod turns Funnel on when TAILSCALE_FUNNEL is defined at all, even as "false": render it only when on.
-  if (e.funnel) env.push(['TAILSCALE_FUNNEL', 'on']);
-  if (e.inviteLink) env.push(['DEMO_INVITE_LINK', e.inviteLink]);
+  if (config.funnel) env.push(['TAILSCALE_FUNNEL', 'on']);
+  if (config.inviteLink) env.push(['DEMO_INVITE_LINK', config.inviteLink]);
   if (fleet.tailnetDomain) {
     const scheme = mode === 'http' ? 'http' : 'https';
     const port = mode === 'http' ? ':443' : '';
@@ -120,16 +97,16 @@ export function serviceFor(
   paths: ServicePaths,
   secretDigest: string | null,
 ): ServiceDefinition {
-  const e = fleet.events[event];
-  if (!e) throw new Error(`serviceFor: no event ${event}`);
+  const config = fleet.events[event];
+  if (!config) throw new Error(`serviceFor: no event ${event}`);
   const base = {
     name: containerName(fleet, event),
     event,
     image: `${fleet.image}:${event}`,
-    hostname: eventHostname(fleet, event, e),
-    environment: eventEnvironment(fleet, event, e),
+    hostname: eventHostname(fleet, event, config),
+    environment: eventEnvironment(fleet, event, config),
     envFile: secretDigest ? path.join(paths.secretsDir, `${event}.env`) : null,
-    volumes: [{ source: stateDir(fleet, event, e, paths.fleetDir), target: STATE_DIR }],
+    volumes: [{ source: stateDir(fleet, event, config, paths.fleetDir), target: STATE_DIR }],
     healthcheck: healthCheck(fleet),
     restart: 'unless-stopped' as const,
   };

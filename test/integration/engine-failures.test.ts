@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LOCK_IMAGE, LOCK_LABELS, lockName } from '../../cli/engine/lock.js';
-import { LABELS } from '../../cli/render/service.js';
+import { LABELS } from '../../cli/fleet/naming.js';
 import {
   BASE_IMAGE,
   docker,

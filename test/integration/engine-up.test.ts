@@ -9,7 +9,8 @@ import path from 'node:path';
 import { parseDocument } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadFleet } from '../../cli/fleet/file.js';
-import { eventEnvironment, LABELS, stateDir, STATE_DIR } from '../../cli/render/service.js';
+import { LABELS, stateDir } from '../../cli/fleet/naming.js';
+import { eventEnvironment, STATE_DIR } from '../../cli/render/service.js';
 import {
   docker,
   ensureBaseImage,

@@ -8,7 +8,7 @@ import os from 'node:os';
 import type Docker from 'dockerode';
 import { describe, expect, it } from 'vitest';
 import { acquireLock, LOCK_LABELS, lockName, readLock, releaseLock } from '../../../cli/engine/lock.js';
-import { LockedError } from '../../../cli/ui/errors.js';
+import { LockedError } from '../../../cli/errors.js';
 
 interface Marker {
   id: string;

@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { describeAction, isOurs, planFleet, type Action, type ActualContainer } from '../../../cli/engine/plan.js';
 import { FleetSchema, type Fleet } from '../../../cli/fleet/schema.js';
-import { LABELS, serviceFor, type ServiceDefinition } from '../../../cli/render/service.js';
+import { LABELS } from '../../../cli/fleet/naming.js';
+import { serviceFor, type ServiceDefinition } from '../../../cli/render/service.js';
 
 const IMAGE_ID = 'sha256:1111111111111111111111111111111111111111111111111111111111111111';
 const OTHER_IMAGE_ID = 'sha256:2222222222222222222222222222222222222222222222222222222222222222';

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { addEvent, initialFleetText, removeEvent } from '../../../cli/fleet/edit.js';
 import { parseFleet } from '../../../cli/fleet/file.js';
-import { UsageError } from '../../../cli/ui/errors.js';
+import { UsageError } from '../../../cli/errors.js';
 
 const FIXTURES = path.resolve(import.meta.dirname, '../../fixtures/fleets');
 const commented = readFileSync(path.join(FIXTURES, 'commented.yaml'), 'utf8');

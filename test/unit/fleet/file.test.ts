@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { editFleet, loadFleet, parseFleet, resolveFleetPath } from '../../../cli/fleet/file.js';
 import { addEvent, initialFleetText } from '../../../cli/fleet/edit.js';
-import { UsageError } from '../../../cli/ui/errors.js';
+import { UsageError } from '../../../cli/errors.js';
 import { tempDir } from '../../helpers/cli.js';
 import { INVALID_DIR, INVALID_FLEETS, wherePattern } from '../../fixtures/fleets/invalid.js';
 

@@ -9,8 +9,9 @@ import { FleetSchema, type FleetInput } from '../../../cli/fleet/schema.js';
 import { renderFleet } from '../../../cli/render/render.js';
 import { composeService, composeText } from '../../../cli/render/compose.js';
 import { envFileText, parseEnvFile, readSecretEnv } from '../../../cli/render/secrets.js';
-import { eventEnvironment, LABELS, serviceFor } from '../../../cli/render/service.js';
-import { UsageError } from '../../../cli/ui/errors.js';
+import { LABELS } from '../../../cli/fleet/naming.js';
+import { eventEnvironment, serviceFor } from '../../../cli/render/service.js';
+import { UsageError } from '../../../cli/errors.js';
 import { tempDir } from '../../helpers/cli.js';
 import type { ComposeService } from '../../helpers/compose.js';
 

@@ -1,0 +1,35 @@
+/**
+ * The naming rules every other module imports: what an event's container, tailnet hostname and state
+ * dir are called, its serve mode, and the labels that mark a container as demo-fleet's. `event` is an
+ * event's name (a key of `events:`); `config` is its entry in the fleet file.
+ */
+import path from 'node:path';
+import type { Fleet, FleetEvent } from './schema.js';
+
+/** Labels on every event container: which fleet and event it belongs to, and what it was made from. */
+export const LABELS = {
+  fleet: 'dev.demo-fleet.fleet',
+  event: 'dev.demo-fleet.event',
+  configHash: 'dev.demo-fleet.config-hash',
+  hostname: 'dev.demo-fleet.hostname',
+} as const;
+
+/** Container (and compose service) name: `<fleet>-<event>`. */
+export function containerName(fleet: Pick<Fleet, 'name'>, event: string): string {
+  return `${fleet.name}-${event}`;
+}
+
+/** Tailnet hostname: the event's own, else `<event><year>`. */
+export function eventHostname(fleet: Fleet, event: string, config: FleetEvent): string {
+  return config.hostname ?? `${event}${config.year ?? fleet.year}`;
+}
+
+/** Host directory of the event's tailscaled state (`<appdata>/<year>/<event>`): losing it makes a new node. */
+export function stateDir(fleet: Fleet, event: string, config: FleetEvent, fleetDir: string): string {
+  return path.resolve(fleetDir, fleet.appdata, String(config.year ?? fleet.year), event);
+}
+
+/** `tailscale serve` mode: the event's own, else http on headscale (no certificates there), else https. */
+export function serveMode(fleet: Fleet, config: FleetEvent): string {
+  return config.serveMode ?? (fleet.loginServer ? 'http' : 'https');
+}
