@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import path from 'node:path';
 import type { EventFields } from '../fleet/edit.js';
 import { out } from '../ui/output.js';
-import { fleetPath, positiveInt } from './context.js';
+import { fleetPath, positiveInt } from './options.js';
 
 interface AddOptions {
   inviteLink?: string;

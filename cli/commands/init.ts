@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
 import { out } from '../ui/output.js';
-import { fleetPath } from './context.js';
+import { fleetPath } from './options.js';
 
 export function register(program: Command): void {
   program

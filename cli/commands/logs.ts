@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
-import { fleetPath, positiveInt } from './context.js';
+import { fleetPath, positiveInt } from './options.js';
 
 export function register(program: Command): void {
   program

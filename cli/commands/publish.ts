@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { out, reporter } from '../ui/output.js';
-import { fleetPath } from './context.js';
+import { fleetPath } from './options.js';
 
 interface PublishFlags {
   repo?: string;

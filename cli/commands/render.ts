@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import path from 'node:path';
 import { out } from '../ui/output.js';
-import { fleetPath } from './context.js';
+import { fleetPath } from './options.js';
 
 export function register(program: Command): void {
   program

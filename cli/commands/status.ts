@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { out } from '../ui/output.js';
-import { fleetPath } from './context.js';
+import { fleetPath } from './options.js';
 
 export function register(program: Command): void {
   program

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { out, reporter } from '../ui/output.js';
-import { fleetPath, positiveInt } from './context.js';
+import { fleetPath, positiveInt } from './options.js';
 
 interface UpFlags {
   baseImage?: string;

@@ -1,5 +1,5 @@
 /**
- * What every command needs from the global options. Commands import their heavy modules (yaml, zod,
+ * Option parsing every command shares: the global --file, number arguments. Commands import their heavy modules (yaml, zod,
  * dockerode) inside their action, so `--help`, `--version` and each command load only what they use.
  */
 import { InvalidArgumentError, type Command } from 'commander';
