@@ -15,6 +15,8 @@ export const EXIT = {
   deploy: 5,
   build: 6,
   registry: 7,
+  /** The tailnet's control server (Tailscale or headscale API) refused or failed a call. */
+  control: 8,
 } as const;
 
 export class FleetError extends Error {
@@ -81,6 +83,17 @@ export class RegistryError extends FleetError {
   constructor(message: string) {
     super(message, EXIT.registry);
     this.name = 'RegistryError';
+  }
+}
+
+/** A Tailscale or headscale API call failed: the message names the server, the call and what to do. */
+export class ControlServerError extends FleetError {
+  /** HTTP status, or undefined for a network failure. */
+  readonly status: number | undefined;
+  constructor(message: string, status?: number) {
+    super(message, EXIT.control);
+    this.name = 'ControlServerError';
+    this.status = status;
   }
 }
 
