@@ -355,6 +355,41 @@ describe('security headers', () => {
   });
 });
 
+describe('errors (a failing route: here the spoof warning throws, its log sink being broken)', () => {
+  function failing(): { app: FastifyInstance; errors: LogLine[] } {
+    const errors: LogLine[] = [];
+    const write = (line: string): void => {
+      const entry = JSON.parse(line) as LogLine;
+      if (entry.level === 40) throw new Error('log sink down');
+      if (entry.level >= 50) errors.push(entry);
+    };
+    return { app: start({ logger: { level: 'info', stream: { write } } }), errors };
+  }
+  const spoof = { headers: ZOE, remoteAddress: '10.213.0.2' };
+  const body500 = { statusCode: 500, error: 'Internal Server Error', message: 'Internal Server Error' };
+
+  it.each(['/', '/whoami'])('GET %s answers a 500 with the security headers, the details only in the log', async (url) => {
+    const { app: a, errors } = failing();
+    const res = await a.inject({ url, ...spoof });
+    expect(res.statusCode).toBe(500);
+    expect(res.json()).toEqual(body500);
+    expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['content-security-policy']).toBeDefined();
+    expect(errors.map((l) => [l.msg, l.url, (l.err as { message?: string } | undefined)?.message])).toEqual([
+      ['request failed', url, 'log sink down'],
+    ]);
+  });
+
+  it('answers a 400 from fastify (an unparsable JSON body) with the same JSON shape', async () => {
+    const res = await start().inject({ method: 'POST', url: '/', headers: { 'content-type': 'application/json' }, payload: '{' });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ statusCode: 400, error: 'Bad Request' });
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+  });
+});
+
 describe('logging', () => {
   it('does not log requests at info level', async () => {
     const a = start();
