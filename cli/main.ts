@@ -6,11 +6,12 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT, FleetError } from './errors.js';
 import { registerCommands } from './commands/index.js';
+import { packageVersion } from './util/package-root.js';
 
 export function buildProgram(): Command {
   const program = new Command('demo-fleet')
     .description('Run one Tailscale identity-headers demo container per conference event on one VPS')
-    .version('0.1.0')
+    .version(packageVersion())
     .option('-f, --file <path>', 'fleet file (default: $DEMO_FLEET_FILE or ./fleet.yaml)')
     .showHelpAfterError('(run with --help for usage)')
     // Before the commands are registered, so they inherit it: usage errors reach main() as exit code 2.

@@ -231,7 +231,7 @@ const sec = (ms) => `${(ms / 1000).toFixed(2)} s`;
 const list = (xs) => xs.map((x) => (x / 1000).toFixed(2)).join(', ');
 
 function stepKey(name) {
-  return name.replace(/ \d+ event\(s\).*$/, '').replace(/,.*$/, '');
+  return name.replace(/ \d+ (event|tag)\(s\).*$/, '').replace(/,.*$/, '');
 }
 
 /** Per-step durations of one run: from this `==> step` line to the next (last: to process exit). */
@@ -494,7 +494,7 @@ async function main(o) {
   let profiles = null;
   if (o.profile) {
     imports = [];
-    for (const spec of ['commander', 'zod', 'yaml', 'proper-lockfile', 'tar-stream', 'dockerode', './dist/cli/commands/index.js', './dist/cli/engine/deploy.js']) {
+    for (const spec of ['commander', 'zod', 'yaml', 'proper-lockfile', 'tar-stream', 'dockerode', './dist/cli/commands/index.js', './dist/cli/engine/up.js']) {
       const xs = [];
       for (let i = 0; i < 3; i++) xs.push(await importCost(cliRoot, spec));
       imports.push([spec, median(xs)]);

@@ -43,9 +43,7 @@ Examples:
   $ demo-fleet add cleveland --update --no-funnel`,
     )
     .action(async (event: string, opts: AddOptions, cmd: Command) => {
-      const { editFleet } = await import('../fleet/file.js');
-      const { addEvent, initialFleetText } = await import('../fleet/edit.js');
-      const { writeSchemaFile } = await import('../fleet/schema-file.js');
+      const { addFleetEvent } = await import('../fleet/operations.js');
       const file = fleetPath(cmd);
       const fields: EventFields = {
         inviteLink: opts.inviteLink,
@@ -57,12 +55,7 @@ Examples:
         ssh: opts.ssh,
         authKey: opts.authKeyEnv ? { env: opts.authKeyEnv } : opts.authKeyFile ? { file: opts.authKeyFile } : undefined,
       };
-      let created = false;
-      await editFleet(file, (current) => {
-        created = current === null;
-        return addEvent(current?.text ?? initialFleetText(), event, fields, { update: opts.update });
-      });
-      if (created) await writeSchemaFile(path.dirname(file));
+      const { created } = await addFleetEvent(file, event, fields, { update: opts.update });
       out.line(`${opts.update ? 'updated' : 'added'} ${event}${created ? ` (created ${path.basename(file)})` : ''}`);
     });
 }

@@ -12,7 +12,7 @@ export function register(program: Command): void {
     .option('--json', 'machine-readable result')
     .addHelpText('after', '\nExamples:\n  $ demo-fleet build\n  $ demo-fleet build --base-image demo-fleet-test/base:fixture --json')
     .action(async (opts: { baseImage?: string; dockerfile?: string; force?: boolean; json?: boolean }, cmd: Command) => {
-      const { buildFleetImage } = await import('../engine/build.js');
+      const { buildFleetImage } = await import('../engine/image/build.js');
       const result = await buildFleetImage({ fleetFile: fleetPath(cmd), ...opts }, reporter());
       if (opts.json) return out.json(result);
       out.line(`${result.built ? 'built' : 'up to date'}: ${result.ref} (${result.id.slice(7, 19)}), tagged ${result.tags.length} event(s)`);

@@ -12,7 +12,7 @@ export function register(program: Command): void {
     .option('--json', 'machine-readable result')
     .addHelpText('after', '\nExamples:\n  $ demo-fleet down cleveland\n  $ demo-fleet down            # the whole fleet')
     .action(async (events: string[], opts: { concurrency: number; forceUnlock?: boolean; json?: boolean }, cmd: Command) => {
-      const { down } = await import('../engine/deploy.js');
+      const { down } = await import('../engine/down.js');
       const result = await down(
         { fleetFile: fleetPath(cmd), events, forceUnlock: Boolean(opts.forceUnlock), concurrency: opts.concurrency },
         reporter(),

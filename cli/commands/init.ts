@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import path from 'node:path';
-import { UsageError } from '../errors.js';
 import { out } from '../ui/output.js';
 import { fleetPath } from './options.js';
 
@@ -12,15 +11,9 @@ export function register(program: Command): void {
     .option('--image <repo>', 'image repository, e.g. ghcr.io/you/demo-id-headers')
     .addHelpText('after', '\nExample:\n  $ demo-fleet init --image ghcr.io/acme/demo-id-headers')
     .action(async (opts: { name?: string; image?: string }, cmd: Command) => {
-      const { editFleet } = await import('../fleet/file.js');
-      const { initialFleetText } = await import('../fleet/edit.js');
-      const { writeSchemaFile } = await import('../fleet/schema-file.js');
+      const { initFleet } = await import('../fleet/operations.js');
       const file = fleetPath(cmd);
-      await editFleet(file, (current) => {
-        if (current) throw new UsageError(`${file}: a fleet file already exists (edit it, or use \`demo-fleet add\`)`);
-        return initialFleetText(opts);
-      });
-      await writeSchemaFile(path.dirname(file));
+      await initFleet(file, opts);
       out.line(`created ${path.relative(process.cwd(), file) || file}`);
     });
 }

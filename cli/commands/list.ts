@@ -10,10 +10,8 @@ export function register(program: Command): void {
     .option('--json', 'machine-readable output')
     .addHelpText('after', '\nExamples:\n  $ demo-fleet list\n  $ demo-fleet list --json | jq -r ".[].event"')
     .action(async (opts: { json?: boolean }, cmd: Command) => {
-      const { loadFleet } = await import('../fleet/file.js');
-      const { eventSummaries } = await import('../fleet/summary.js');
-      const { fleet } = await loadFleet(fleetPath(cmd));
-      const rows = eventSummaries(fleet);
+      const { listEvents } = await import('../fleet/operations.js');
+      const rows = await listEvents(fleetPath(cmd));
       if (opts.json) return out.json(rows);
       if (rows.length === 0) return out.line('no events yet: `demo-fleet add <event>`');
       out.table(

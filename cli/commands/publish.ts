@@ -32,7 +32,7 @@ Examples:
   $ REGISTRY_USERNAME=me REGISTRY_PASSWORD=... demo-fleet publish --repo ghcr.io/acme/demo-id-headers --latest`,
     )
     .action(async (opts: PublishFlags, cmd: Command) => {
-      const { publish } = await import('../engine/publish.js');
+      const { publish } = await import('../engine/image/publish.js');
       const result = await publish({ fleetFile: fleetPath(cmd), ...opts }, reporter());
       if (opts.json) return out.json(result);
       if (opts.dryRun) {

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { UsageError } from '../errors.js';
 import { out } from '../ui/output.js';
 import { fleetPath } from './options.js';
 
@@ -11,13 +10,8 @@ export function register(program: Command): void {
     .argument('<event>', 'event name')
     .addHelpText('after', '\nExample:\n  $ demo-fleet remove cleveland && demo-fleet up')
     .action(async (event: string, _opts: unknown, cmd: Command) => {
-      const { editFleet } = await import('../fleet/file.js');
-      const { removeEvent } = await import('../fleet/edit.js');
-      const file = fleetPath(cmd);
-      await editFleet(file, (current) => {
-        if (!current) throw new UsageError(`${file}: no fleet file here (nothing to remove)`);
-        return removeEvent(current.text, event);
-      });
+      const { removeFleetEvent } = await import('../fleet/operations.js');
+      await removeFleetEvent(fleetPath(cmd), event);
       out.line(`removed ${event}`);
     });
 }

@@ -10,13 +10,8 @@ export function register(program: Command): void {
     .option('--json', 'machine-readable output')
     .addHelpText('after', '\nExamples:\n  $ demo-fleet status\n  $ demo-fleet status --json | jq ".[] | select(.health != \\"healthy\\")"')
     .action(async (opts: { json?: boolean }, cmd: Command) => {
-      const { loadFleet } = await import('../fleet/file.js');
-      const { connectEngine, pingEngine } = await import('../engine/client.js');
-      const { fleetStatus } = await import('../engine/status.js');
-      const { fleet } = await loadFleet(fleetPath(cmd));
-      const engine = connectEngine();
-      await pingEngine(engine);
-      const rows = await fleetStatus(engine.docker, fleet);
+      const { status } = await import('../engine/status.js');
+      const rows = await status({ fleetFile: fleetPath(cmd) });
       if (opts.json) return out.json(rows);
       out.table(
         rows.map((r) => ({

@@ -36,7 +36,7 @@ Examples:
   $ DOCKER_HOST=ssh://root@vps.example.com demo-fleet up --wait-timeout 300`,
     )
     .action(async (opts: UpFlags, cmd: Command) => {
-      const { up, assertConverged } = await import('../engine/deploy.js');
+      const { up, assertConverged } = await import('../engine/up.js');
       const { describeAction } = await import('../engine/plan.js');
       const report = reporter();
       const result = await up(

@@ -2,11 +2,10 @@
  * Execute a plan: each event's action, several events at once (bounded), then wait for health.
  * One event failing does not stop the others; the result says which failed and why.
  */
-import type Docker from 'dockerode';
 import { mapPool } from '../util/pool.js';
-import { engineMessage } from './client.js';
-import { createAndStart, lastLogLines, stopAndRemove, waitHealthy } from './containers.js';
+import { engineMessage } from './client/docker.js';
 import { describeAction, type Action, type Plan } from './plan.js';
+import type { Runtime } from './runtime/runtime.js';
 
 export interface ApplyOptions {
   concurrency: number;
@@ -28,20 +27,20 @@ export interface EventResult {
   logs?: string;
 }
 
-async function execute(docker: Docker, action: Action): Promise<string | null> {
+async function execute(runtime: Runtime, action: Action): Promise<string | null> {
   switch (action.kind) {
     case 'create':
-      return createAndStart(docker, action.service);
+      return runtime.createAndStart(action.service);
     case 'recreate':
-      await stopAndRemove(docker, action.container.id);
-      return createAndStart(docker, action.service);
+      await runtime.stopAndRemove(action.container.id);
+      return runtime.createAndStart(action.service);
     case 'start':
-      await docker.getContainer(action.container.id).start();
+      await runtime.start(action.container.id);
       return action.container.id;
     case 'keep':
       return action.container.id;
     case 'remove':
-      await stopAndRemove(docker, action.container.id);
+      await runtime.stopAndRemove(action.container.id);
       return null;
     case 'conflict':
       return null;
@@ -49,7 +48,7 @@ async function execute(docker: Docker, action: Action): Promise<string | null> {
 }
 
 /** Run the actions (bounded), then wait for health of all started/kept containers at once. */
-export async function applyPlan(docker: Docker, plan: Plan, options: ApplyOptions): Promise<EventResult[]> {
+export async function applyPlan(runtime: Runtime, plan: Plan, options: ApplyOptions): Promise<EventResult[]> {
   const executed = await mapPool(plan.actions, options.concurrency, async (action): Promise<EventResult> => {
     const base = { event: action.event, action: action.kind };
     if (action.kind === 'conflict') {
@@ -58,7 +57,7 @@ export async function applyPlan(docker: Docker, plan: Plan, options: ApplyOption
     }
     if (action.kind !== 'keep') options.onProgress(describeAction(action));
     try {
-      const id = await execute(docker, action);
+      const id = await execute(runtime, action);
       if (action.kind === 'remove') return { ...base, ok: true, status: 'removed', containerId: null };
       return { ...base, ok: true, status: action.kind === 'keep' ? 'kept' : 'started', containerId: id };
     } catch (err) {
@@ -75,13 +74,13 @@ export async function applyPlan(docker: Docker, plan: Plan, options: ApplyOption
       if (!result.ok || !result.containerId) return result;
       // `docker ps` already said this kept container is healthy: no need to inspect it again.
       if (action.kind === 'keep' && action.container.health === 'healthy') return { ...result, status: 'healthy' };
-      const health = await waitHealthy(docker, result.containerId, options.healthTimeoutMs);
+      const health = await runtime.waitReady(result.containerId, options.healthTimeoutMs);
       if (health.ok) {
         if (action.kind !== 'keep') options.onProgress(`${action.event}: ${health.status}`);
         return { ...result, status: health.status };
       }
       options.onProgress(`${action.event}: ${health.status}`);
-      const logs = await lastLogLines(docker, result.containerId, options.logLines);
+      const logs = await runtime.lastLogLines(result.containerId, options.logLines);
       return { ...result, ok: false, status: health.status, logs };
     }),
   );

@@ -1,23 +1,11 @@
 /**
- * Plan = desired services vs the containers the engine has → one action per event. Pure: no Docker,
+ * Plan = desired services vs the containers the runtime has → one action per event. Pure: no Docker,
  * printable (`up --dry-run`) and unit-tested. Like Compose, a config-hash label decides keep vs
  * recreate; unlike a blind `docker rm -f`, a container we did not create is never touched.
  */
 import { LABELS } from '../fleet/naming.js';
 import type { ServiceDefinition } from '../render/service.js';
-
-export interface ActualContainer {
-  id: string;
-  name: string;
-  labels: Record<string, string>;
-  /** created | running | paused | restarting | removing | exited | dead */
-  state: string;
-  imageId: string;
-  /** Health as `docker ps` shows it ("Up 2 minutes (healthy)"), when the container has a check. */
-  health?: 'starting' | 'healthy' | 'unhealthy';
-  /** Host paths mounted into it (bind sources), as `docker ps` lists them. */
-  mounts?: string[];
-}
+import type { ActualContainer } from './runtime/runtime.js';
 
 export type Action =
   | { kind: 'create'; event: string; service: ServiceDefinition }
@@ -36,86 +24,101 @@ export function isOurs(c: ActualContainer, fleetName: string): boolean {
   return c.labels[LABELS.fleet] === fleetName && c.labels[LABELS.event] !== undefined;
 }
 
-export function planFleet(
-  fleetName: string,
-  desired: ServiceDefinition[],
-  imageId: string | null,
-  actual: ActualContainer[],
-): Plan {
-  const byName = new Map(actual.map((c) => [c.name, c]));
+/** What the plan works from: the fleet, the image its containers should run, what is there. */
+interface PlanInput {
+  fleetName: string;
+  imageId: string | null;
+  actual: ActualContainer[];
+  byName: Map<string, ActualContainer>;
+  /** Our containers of a wanted event under another name (renamed by hand), per event. */
+  strays: Map<string, ActualContainer[]>;
+}
+
+export function planFleet(fleetName: string, desired: ServiceDefinition[], imageId: string | null, actual: ActualContainer[]): Plan {
   const wanted = new Map(desired.map((s) => [s.event, s]));
-  const actions: Action[] = [];
+  const input: PlanInput = { fleetName, imageId, actual, byName: new Map(actual.map((c) => [c.name, c])), strays: findStrays(fleetName, wanted, actual) };
+  const eventActions = [...desired].sort((a, b) => a.event.localeCompare(b.event)).map((service) => planEvent(service, input));
   /** Events refused (a conflict): their renamed containers are all they have, so they stay. */
-  const refused = new Set<string>();
-  // Our containers of a wanted event under another name (renamed by hand): the event's container is
-  // re-made under its name from the first one, any others are removed; two tailscaleds must never
-  // share one state dir.
+  const refused = new Set(eventActions.filter((a) => a.kind === 'conflict').map((a) => a.event));
+  return { actions: [...eventActions, ...planLeftovers(input, wanted, refused)] };
+}
+
+/**
+ * Our containers of a wanted event under another name: the event's container is re-made under its
+ * name from the first one, any others are removed; two tailscaleds must never share one state dir.
+ */
+function findStrays(fleetName: string, wanted: Map<string, ServiceDefinition>, actual: ActualContainer[]): Map<string, ActualContainer[]> {
   const strays = new Map<string, ActualContainer[]>();
   for (const c of actual) {
     const service = isOurs(c, fleetName) ? wanted.get(c.labels[LABELS.event]!) : undefined;
     if (service && c.name !== service.name) strays.set(service.event, [...(strays.get(service.event) ?? []), c]);
   }
+  return strays;
+}
 
-  for (const service of [...desired].sort((a, b) => a.event.localeCompare(b.event))) {
-    const { event } = service;
-    const sharer = stateDirSharer(service, actual, fleetName);
-    if (sharer) {
-      refused.add(event);
-      const owner = sharer.container.labels[LABELS.fleet];
-      actions.push({
-        kind: 'conflict',
-        event,
-        name: service.name,
-        container: sharer.container,
-        reason:
-          `would share its state dir ${sharer.dir} with ${sharer.container.name} of demo-fleet fleet "${owner}" ` +
-          `(one tailnet node per state dir: remove ${sharer.container.name}, or put \`name: ${owner}\` back in the fleet file)`,
-      });
-      continue;
-    }
-    const container = byName.get(service.name);
-    if (!container) {
-      const stray = strays.get(event)?.shift();
-      if (stray) actions.push({ kind: 'recreate', event, service, container: stray, reason: `found as ${stray.name}` });
-      else actions.push({ kind: 'create', event, service });
-      continue;
-    }
-    if (!isOurs(container, fleetName)) {
-      refused.add(event);
-      const owner = container.labels[LABELS.fleet];
-      actions.push({
-        kind: 'conflict',
-        event,
-        name: service.name,
-        container,
-        reason: owner
-          ? `belongs to demo-fleet fleet "${owner}", not "${fleetName}"`
-          : 'was not created by demo-fleet (no dev.demo-fleet labels)',
-      });
-      continue;
-    }
-    const reason =
-      container.labels[LABELS.configHash] !== service.labels[LABELS.configHash]
-        ? 'configuration changed'
-        : imageId !== null && container.imageId !== imageId
-          ? 'image changed'
-          : ['dead', 'removing', 'paused'].includes(container.state)
-            ? `container is ${container.state}`
-            : null;
-    if (reason) actions.push({ kind: 'recreate', event, service, container, reason });
-    else if (container.state === 'running' || container.state === 'restarting') actions.push({ kind: 'keep', event, service, container });
-    else actions.push({ kind: 'start', event, service, container });
+/** The one action for an event of the fleet file. */
+function planEvent(service: ServiceDefinition, input: PlanInput): Action {
+  const { event } = service;
+  const sharer = stateDirSharer(service, input.actual, input.fleetName);
+  if (sharer) return sharedStateDirConflict(service, sharer);
+  const container = input.byName.get(service.name);
+  if (!container) {
+    // Consumed here, so a second stray of the same event is left for planLeftovers to remove.
+    const stray = input.strays.get(event)?.shift();
+    if (stray) return { kind: 'recreate', event, service, container: stray, reason: `found as ${stray.name}` };
+    return { kind: 'create', event, service };
   }
+  if (!isOurs(container, input.fleetName)) return nameTakenConflict(service, container, input.fleetName);
+  const reason = recreateReason(service, container, input.imageId);
+  if (reason) return { kind: 'recreate', event, service, container, reason };
+  if (container.state === 'running' || container.state === 'restarting') return { kind: 'keep', event, service, container };
+  return { kind: 'start', event, service, container };
+}
 
-  for (const container of actual) {
-    if (!isOurs(container, fleetName)) continue;
+/** Why our container of the event must be re-made, or null when it can stay. */
+function recreateReason(service: ServiceDefinition, container: ActualContainer, imageId: string | null): string | null {
+  if (container.labels[LABELS.configHash] !== service.labels[LABELS.configHash]) return 'configuration changed';
+  if (imageId !== null && container.imageId !== imageId) return 'image changed';
+  if (['dead', 'removing', 'paused'].includes(container.state)) return `container is ${container.state}`;
+  return null;
+}
+
+/** Containers of this fleet no event wants: left the fleet file, or a second copy of an event. */
+function planLeftovers(input: PlanInput, wanted: Map<string, ServiceDefinition>, refused: Set<string>): Action[] {
+  const actions: Action[] = [];
+  for (const container of input.actual) {
+    if (!isOurs(container, input.fleetName)) continue;
     const event = container.labels[LABELS.event]!;
     if (!wanted.has(event)) actions.push({ kind: 'remove', event, container });
-    else if (strays.get(event)?.includes(container) && !refused.has(event)) {
+    else if (input.strays.get(event)?.includes(container) && !refused.has(event)) {
       actions.push({ kind: 'remove', event, container, reason: `a second container of ${event}` });
     }
   }
-  return { actions };
+  return actions;
+}
+
+function nameTakenConflict(service: ServiceDefinition, container: ActualContainer, fleetName: string): Action {
+  const owner = container.labels[LABELS.fleet];
+  return {
+    kind: 'conflict',
+    event: service.event,
+    name: service.name,
+    container,
+    reason: owner ? `belongs to demo-fleet fleet "${owner}", not "${fleetName}"` : 'was not created by demo-fleet (no dev.demo-fleet labels)',
+  };
+}
+
+function sharedStateDirConflict(service: ServiceDefinition, sharer: { container: ActualContainer; dir: string }): Action {
+  const owner = sharer.container.labels[LABELS.fleet];
+  return {
+    kind: 'conflict',
+    event: service.event,
+    name: service.name,
+    container: sharer.container,
+    reason:
+      `would share its state dir ${sharer.dir} with ${sharer.container.name} of demo-fleet fleet "${owner}" ` +
+      `(one tailnet node per state dir: remove ${sharer.container.name}, or put \`name: ${owner}\` back in the fleet file)`,
+  };
 }
 
 /**

@@ -1,10 +1,11 @@
-/** `status`: each event of the fleet file beside what the engine runs for it, plus orphans. */
-import type Docker from 'dockerode';
-import type { Fleet } from '../fleet/schema.js';
+/** `status`: each event of the fleet file beside what the runtime runs for it, plus orphans. */
+import { loadFleet } from '../fleet/file.js';
 import { containerName, eventHostname, LABELS } from '../fleet/naming.js';
-import { listFleetContainers } from './containers.js';
-import { isOurs, type ActualContainer } from './plan.js';
+import type { Fleet } from '../fleet/schema.js';
 import { mapPool } from '../util/pool.js';
+import { connect } from './connect.js';
+import { isOurs } from './plan.js';
+import type { ActualContainer, Runtime } from './runtime/runtime.js';
 
 /** Container inspects in flight at once (a fleet of 50 is one round trip's worth of waiting, not 50). */
 const INSPECT_CONCURRENCY = 8;
@@ -31,10 +32,17 @@ interface RowSpec {
   container?: ActualContainer;
 }
 
-export async function fleetStatus(docker: Docker, fleet: Fleet): Promise<EventStatus[]> {
+/** The `status` command's core: load the fleet file, connect, report every event. */
+export async function status(options: { fleetFile: string }): Promise<EventStatus[]> {
+  const { fleet } = await loadFleet(options.fleetFile);
+  const { runtime } = await connect();
+  return fleetStatus(runtime, fleet);
+}
+
+export async function fleetStatus(runtime: Runtime, fleet: Fleet): Promise<EventStatus[]> {
   const events = Object.keys(fleet.events).sort();
   const names = new Map(events.map((e) => [e, containerName(fleet, e)]));
-  const actual = await listFleetContainers(docker, [...names.values()]);
+  const actual = await runtime.list([...names.values()]);
   const specs: RowSpec[] = events.map((event) => ({
     event,
     name: names.get(event)!,
@@ -52,13 +60,14 @@ export async function fleetStatus(docker: Docker, fleet: Fleet): Promise<EventSt
   return mapPool(specs, INSPECT_CONCURRENCY, async ({ container: c, ...spec }): Promise<EventStatus> => {
     const base = { event: spec.event, container: spec.name, hostname: spec.hostname, inFleet: spec.inFleet };
     if (!c) return { ...base, state: 'missing', health: '-', image: '-', started: null };
-    const info = await docker.getContainer(c.id).inspect();
+    const info = await runtime.inspect(c.id);
+    if (!info) return { ...base, state: 'missing', health: '-', image: '-', started: null }; // removed since the listing
     return {
       ...base,
-      state: isOurs(c, fleet.name) ? info.State.Status : 'foreign',
-      health: info.State.Health?.Status ?? '-',
-      image: info.Config.Image,
-      started: info.State.Running ? info.State.StartedAt : null,
+      state: isOurs(c, fleet.name) ? info.state : 'foreign',
+      health: info.health ?? '-',
+      image: info.image,
+      started: info.startedAt,
     };
   });
 }

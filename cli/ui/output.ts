@@ -2,11 +2,12 @@
  * Everything the CLI prints goes through here: tables and JSON on stdout, progress and warnings on
  * stderr (so `--json` output stays parseable while long work still shows progress).
  */
+import type { Reporter } from '../engine/reporter.js';
+
 export interface Output {
   json: (value: unknown) => void;
   table: (rows: Array<Record<string, unknown>>, columns: string[]) => void;
   line: (text: string) => void;
-  step: (text: string) => void;
   warn: (text: string) => void;
 }
 
@@ -22,7 +23,6 @@ export function createOutput(stdout: NodeJS.WritableStream = process.stdout, std
     json: (value) => stdout.write(`${JSON.stringify(value, null, 2)}\n`),
     table: (rows, columns) => stdout.write(`${table(rows, columns)}\n`),
     line: (text) => stdout.write(`${text}\n`),
-    step: (text) => stderr.write(`==> ${text}\n`),
     warn: (text) => stderr.write(`warning: ${text}\n`),
   };
 }
@@ -30,12 +30,10 @@ export function createOutput(stdout: NodeJS.WritableStream = process.stdout, std
 export const out = createOutput();
 
 /** Progress of long work (up, down, build, publish) on stderr: `==> step` and indented lines. */
-export function reporter(stderr: NodeJS.WritableStream = process.stderr, options: { quiet?: boolean } = {}) {
+export function reporter(stderr: NodeJS.WritableStream = process.stderr): Reporter {
   return {
-    step: (name: string) => stderr.write(`==> ${name}\n`),
-    progress: (line: string) => {
-      if (!options.quiet) stderr.write(`    ${line}\n`);
-    },
-    warn: (line: string) => stderr.write(`warning: ${line}\n`),
+    step: (name) => stderr.write(`==> ${name}\n`),
+    progress: (line) => stderr.write(`    ${line}\n`),
+    warn: (line) => stderr.write(`warning: ${line}\n`),
   };
 }

@@ -36,7 +36,7 @@ describe('the CLI bundle (dist/bin)', () => {
     const others = Object.keys(entry!.inputs).filter((i) => !packageOf(i));
     expect(others.every((i) => i.startsWith('cli/')), others.join(', ')).toBe(true);
     expect(others).not.toContain('cli/fleet/file.ts');
-    expect(others).not.toContain('cli/engine/deploy.ts');
+    expect(others).not.toContain('cli/engine/up.ts');
   });
 
   it('BuildKit (grpc, protobufjs) and ssh2 are not in any chunk; their requirers get small stand-ins', () => {
@@ -48,6 +48,13 @@ describe('the CLI bundle (dist/bin)', () => {
       expect(found.length, lazy).toBeGreaterThan(0);
       for (const [, v] of found) expect(v.bytesInOutput, lazy).toBeLessThan(1000);
     }
+  });
+
+  it('--version prints the version in package.json (one source)', async () => {
+    const pkg = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8'));
+    const r = await runCli(['--version']);
+    expect(r.code, show(r)).toBe(0);
+    expect(r.stdout).toBe(`${pkg.version}\n`);
   });
 
   it('over ssh:// the stand-in loads the real ssh transport (it dials, and the refusal is the one-line error)', async () => {

@@ -1,6 +1,6 @@
 /** engineMessage/isUnreachable: how engine errors become one readable line. */
 import { describe, expect, it } from 'vitest';
-import { engineMessage, isUnreachable } from '../../../cli/engine/client.js';
+import { connectEngine, engineMessage, isUnreachable } from '../../../cli/engine/client/docker.js';
 
 describe('engineMessage', () => {
   it("uses the engine's JSON message when docker-modem parsed one", () => {
@@ -31,5 +31,21 @@ describe('isUnreachable', () => {
     expect(isUnreachable(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }))).toBe(true);
     expect(isUnreachable(Object.assign(new Error('All configured authentication methods failed'), { level: 'client-authentication' }))).toBe(true);
     expect(isUnreachable(Object.assign(new Error('(HTTP code 404) no such container'), { statusCode: 404 }))).toBe(false);
+  });
+});
+
+describe('connectEngine over ssh://', () => {
+  it('leaves process.emitWarning as it was: the DEP0170 filter lives only inside the modem\'s dial', () => {
+    const before = process.emitWarning;
+    const saved = process.env.DOCKER_HOST;
+    process.env.DOCKER_HOST = 'ssh://nobody@127.0.0.1:1';
+    try {
+      const engine = connectEngine();
+      expect(engine.endpoint).toBe('ssh://nobody@127.0.0.1:1');
+      expect(process.emitWarning).toBe(before);
+    } finally {
+      if (saved === undefined) delete process.env.DOCKER_HOST;
+      else process.env.DOCKER_HOST = saved;
+    }
   });
 });

@@ -1,7 +1,7 @@
 /** demuxBuffer: the engine's multiplexed log format (8-byte header [stream,0,0,0,size BE] + payload). */
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { demuxBuffer } from '../../../cli/engine/containers.js';
+import { demuxBuffer } from '../../../cli/engine/runtime/docker/logs.js';
 
 function frame(stream: 1 | 2, payload: string | Buffer): Buffer {
   const body = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;

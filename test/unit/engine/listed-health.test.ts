@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { listedHealth } from '../../../cli/engine/containers.js';
+import { listedHealth } from '../../../cli/engine/runtime/docker/containers.js';
 
 describe('listedHealth (health as docker ps shows it)', () => {
   it.each([

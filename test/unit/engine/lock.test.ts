@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import type Docker from 'dockerode';
 import { describe, expect, it } from 'vitest';
-import { acquireLock, LOCK_LABELS, lockName, readLock, releaseLock } from '../../../cli/engine/lock.js';
+import { acquireLock, LOCK_LABELS, lockName, readLock, releaseLock } from '../../../cli/engine/runtime/docker/lock.js';
 import { LockedError } from '../../../cli/errors.js';
 
 interface Marker {

@@ -3,7 +3,8 @@
  * Services come from the real serviceFor() (the config-hash label is the real one).
  */
 import { describe, expect, it } from 'vitest';
-import { describeAction, isOurs, planFleet, type Action, type ActualContainer } from '../../../cli/engine/plan.js';
+import { describeAction, isOurs, planFleet, type Action } from '../../../cli/engine/plan.js';
+import type { ActualContainer } from '../../../cli/engine/runtime/runtime.js';
 import { FleetSchema, type Fleet } from '../../../cli/fleet/schema.js';
 import { LABELS } from '../../../cli/fleet/naming.js';
 import { serviceFor, type ServiceDefinition } from '../../../cli/render/service.js';

@@ -1,14 +1,14 @@
 /**
- * Containers on the engine: list what is there, turn a rendered service definition into
- * container-create options (the same definition the compose file was written from), logs, health.
+ * Event containers on one Docker engine: list what is there, turn a rendered service definition into
+ * container-create options (the same definition the compose file was written from), start, stop,
+ * inspect, wait for health.
  */
 import type Docker from 'dockerode';
-import { PassThrough } from 'node:stream';
-import { LABELS } from '../fleet/naming.js';
-import { STOP_GRACE_SECONDS, type ServiceDefinition } from '../render/service.js';
-import { readSecretEnv } from '../render/secrets.js';
-import type { ActualContainer } from './plan.js';
-import { statusCode } from './client.js';
+import { LABELS } from '../../../fleet/naming.js';
+import { readSecretEnv } from '../../../render/secrets.js';
+import { STOP_GRACE_SECONDS, type ServiceDefinition } from '../../../render/service.js';
+import { statusCode } from '../../client/docker.js';
+import type { ActualContainer, ContainerDetails, ReadyOutcome } from '../runtime.js';
 
 const NS_PER_MS = 1_000_000;
 
@@ -90,10 +90,37 @@ export async function stopAndRemove(docker: Docker, id: string): Promise<void> {
   }
 }
 
-export type HealthOutcome = { ok: true; status: string } | { ok: false; status: string };
+/** Start a stopped container; one the engine already started (HTTP 304) is fine. */
+export async function startContainer(docker: Docker, id: string): Promise<void> {
+  try {
+    await docker.getContainer(id).start();
+  } catch (err) {
+    if (statusCode(err) !== 304) throw err;
+  }
+}
+
+export async function inspectContainer(docker: Docker, idOrName: string): Promise<ContainerDetails | null> {
+  let info: Docker.ContainerInspectInfo;
+  try {
+    info = await docker.getContainer(idOrName).inspect();
+  } catch (err) {
+    if (statusCode(err) === 404) return null;
+    throw err;
+  }
+  return {
+    id: info.Id,
+    name: info.Name.replace(/^\//, ''),
+    labels: info.Config.Labels ?? {},
+    state: info.State.Status,
+    health: info.State.Health?.Status,
+    image: info.Config.Image,
+    imageId: info.Image,
+    startedAt: info.State.Running ? info.State.StartedAt : null,
+  };
+}
 
 /** Wait until the container is healthy (or has no health check and runs), or fails, or time runs out. */
-export async function waitHealthy(docker: Docker, id: string, timeoutMs: number, pollMs = 250): Promise<HealthOutcome> {
+export async function waitHealthy(docker: Docker, id: string, timeoutMs: number, pollMs = 250): Promise<ReadyOutcome> {
   const deadline = Date.now() + timeoutMs;
   let last = 'unknown';
   for (;;) {
@@ -106,55 +133,4 @@ export async function waitHealthy(docker: Docker, id: string, timeoutMs: number,
     if (Date.now() >= deadline) return { ok: false, status: `still ${last} after ${Math.round(timeoutMs / 1000)}s` };
     await new Promise((r) => setTimeout(r, pollMs));
   }
-}
-
-/** Demultiplexed logs (non-TTY containers interleave stdout/stderr frames). */
-export async function containerLogs(
-  docker: Docker,
-  id: string,
-  options: { tail?: number; follow?: boolean; stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream },
-): Promise<void> {
-  const container = docker.getContainer(id);
-  const common = { stdout: true, stderr: true, timestamps: false, ...(options.tail ? { tail: options.tail } : {}) } as const;
-  if (!options.follow) {
-    const buf = (await container.logs({ ...common, follow: false })) as unknown as Buffer;
-    const out = new PassThrough();
-    const err = new PassThrough();
-    out.pipe(options.stdout, { end: false });
-    err.pipe(options.stderr, { end: false });
-    demuxBuffer(buf, out, err);
-    return;
-  }
-  const stream = (await container.logs({ ...common, follow: true })) as unknown as NodeJS.ReadableStream;
-  docker.modem.demuxStream(stream, options.stdout, options.stderr);
-  await new Promise<void>((resolve, reject) => {
-    stream.on('end', resolve);
-    stream.on('close', resolve);
-    stream.on('error', reject);
-  });
-}
-
-/** Split a multiplexed log buffer: 8-byte headers [stream, 0, 0, 0, size(4, BE)]. */
-export function demuxBuffer(buf: Buffer, stdout: NodeJS.WritableStream, stderr: NodeJS.WritableStream): void {
-  let offset = 0;
-  while (offset + 8 <= buf.length) {
-    const kind = buf[offset]!;
-    const size = buf.readUInt32BE(offset + 4);
-    const chunk = buf.subarray(offset + 8, offset + 8 + size);
-    (kind === 2 ? stderr : stdout).write(chunk);
-    offset += 8 + size;
-  }
-}
-
-/** The last lines of a container's output, as text (for failure reports). */
-export async function lastLogLines(docker: Docker, id: string, lines: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  const sink = new PassThrough();
-  sink.on('data', (c: Buffer) => chunks.push(c));
-  try {
-    await containerLogs(docker, id, { tail: lines, stdout: sink, stderr: sink });
-  } catch {
-    return '(no logs)';
-  }
-  return Buffer.concat(chunks).toString('utf8').trimEnd();
 }

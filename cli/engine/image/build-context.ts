@@ -7,8 +7,8 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pack } from 'tar-stream';
-import { packageRoot } from '../util/package-root.js';
-import { UsageError } from '../errors.js';
+import { packageRoot } from '../../util/package-root.js';
+import { UsageError } from '../../errors.js';
 
 export interface ContextFile {
   /** Path inside the context, with `/` separators. */

@@ -2,14 +2,14 @@
  * `publish`: the one app image for this revision, tagged `sha-<7>`, `<event>` for every event (and
  * `latest` when asked), pushed to the registry. Every tag must resolve to one digest.
  */
-import { loadFleet } from '../fleet/file.js';
-import { collectContext } from './context.js';
-import { connectEngine, pingEngine, engineMessage } from './client.js';
-import type { Reporter } from './deploy.js';
-import { ensureImage, tagImage } from './image.js';
+import { loadFleet } from '../../fleet/file.js';
+import { collectContext } from './build-context.js';
+import { connectEngine, pingEngine, engineMessage } from '../client/docker.js';
+import type { Reporter } from '../reporter.js';
+import { buildAndTag } from './build.js';
 import { currentRevision, revisionTag } from './revision.js';
 import { pushTag, redact, registryAuth, registryHost, type AuthConfig } from './registry.js';
-import { RegistryError } from '../errors.js';
+import { RegistryError } from '../../errors.js';
 import type Docker from 'dockerode';
 
 export interface PublishOptions {
@@ -61,16 +61,8 @@ export async function publish(options: PublishOptions, report: Reporter): Promis
   if (auth) await checkCredentials(engine.docker, repo, auth);
   else report.progress('no credentials found (REGISTRY_USERNAME/REGISTRY_PASSWORD, GITHUB_TOKEN or docker config): pushing anonymously');
 
-  report.step('build image');
-  const image = await ensureImage(engine, {
-    repo,
-    baseImage: options.baseImage ?? fleet.baseImage,
-    dockerfile: options.dockerfile,
-    revision,
-    onProgress: report.progress,
-  });
-  report.progress(image.built ? `built ${image.ref}` : `${image.ref} is up to date (build skipped)`);
-  await tagImage(engine.docker, image, repo, tags.slice(1));
+  // tags[0] is the revision tag the build itself names the image by.
+  const image = await buildAndTag(engine, { repo, baseImage: options.baseImage ?? fleet.baseImage, dockerfile: options.dockerfile, revision }, tags.slice(1), report);
 
   report.step(`push ${tags.length} tag(s) to ${repo}`);
   const digests = new Set<string>();

@@ -6,9 +6,9 @@ import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type Docker from 'dockerode';
-import { engineMessage, type Engine } from './client.js';
-import { followStream } from './stream.js';
-import { EngineError, RegistryError, StreamFailure } from '../errors.js';
+import { engineMessage, type Engine } from '../client/docker.js';
+import { followStream } from '../client/stream.js';
+import { EngineError, RegistryError, StreamFailure } from '../../errors.js';
 
 export interface AuthConfig {
   username: string;

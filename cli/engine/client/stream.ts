@@ -4,7 +4,7 @@
  * like success.
  */
 import type Docker from 'dockerode';
-import { StreamFailure } from '../errors.js';
+import { StreamFailure } from '../../errors.js';
 
 export interface StreamEvent {
   stream?: string;

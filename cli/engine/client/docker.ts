@@ -4,7 +4,7 @@
  * "cannot connect" into one clear EngineError.
  */
 import Docker from 'dockerode';
-import { EngineError } from '../errors.js';
+import { EngineError } from '../../errors.js';
 
 export interface Engine {
   docker: Docker;
@@ -13,30 +13,38 @@ export interface Engine {
 }
 
 /**
- * docker-modem builds its request URL for ssh:// as `ssh:<host>:<port>…` (no slashes), which Node's
- * url.parse() reports on every run with "[DEP0170] DeprecationWarning: The URL ssh:127.0.0.1:22… is
- * invalid. Future versions of Node.js will throw an error." on stderr. The URL is only used to build
- * the request path; the ssh transport does not read it. Drop that one warning, nothing else.
+ * docker-modem builds its request URL for ssh:// as `ssh:<host>:<port>…` (no slashes) and parses it
+ * with url.parse(), which emits "[DEP0170] DeprecationWarning: The URL ssh:127.0.0.1:22… is invalid"
+ * on stderr. The URL only builds the request path; the ssh transport does not read it. So while this
+ * modem builds a request (synchronously, inside dial), that one warning is dropped; nothing else is,
+ * and process.emitWarning is back as it was once dial returns.
  */
-let sshWarningFiltered = false;
-function filterSshUrlWarning(): void {
-  if (sshWarningFiltered) return;
-  sshWarningFiltered = true;
-  const emit = process.emitWarning.bind(process) as (...args: unknown[]) => void;
-  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
-    const text = typeof warning === 'string' ? warning : warning?.message;
-    const code = typeof rest[1] === 'string' ? rest[1] : (rest[0] as { code?: string } | undefined)?.code;
-    if (code === 'DEP0170' && /^The URL ssh:/.test(text ?? '')) return;
-    emit(warning, ...rest);
-  }) as typeof process.emitWarning;
+function quietSshUrlWarning(docker: Docker): void {
+  const modem = docker.modem as unknown as { dial: (...args: unknown[]) => unknown };
+  const dial = modem.dial.bind(modem);
+  modem.dial = (...args: unknown[]) => {
+    const emit = process.emitWarning;
+    process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+      const text = typeof warning === 'string' ? warning : warning?.message;
+      const code = typeof rest[1] === 'string' ? rest[1] : (rest[0] as { code?: string } | undefined)?.code;
+      if (code === 'DEP0170' && /^The URL ssh:/.test(text ?? '')) return;
+      (emit as (...a: unknown[]) => void).call(process, warning, ...rest);
+    }) as typeof process.emitWarning;
+    try {
+      return dial(...args);
+    } finally {
+      process.emitWarning = emit;
+    }
+  };
 }
 
 /** A client for the engine DOCKER_HOST names (docker-modem reads process.env itself, so this does too). */
 export function connectEngine(): Engine {
   const endpoint = process.env.DOCKER_HOST || 'unix:///var/run/docker.sock';
-  if (endpoint.startsWith('ssh://')) filterSshUrlWarning();
   try {
-    return { docker: new Docker(), endpoint };
+    const docker = new Docker();
+    if (endpoint.startsWith('ssh://')) quietSshUrlWarning(docker);
+    return { docker, endpoint };
   } catch (err) {
     throw new EngineError(`DOCKER_HOST=${endpoint}: ${(err as Error).message}`);
   }

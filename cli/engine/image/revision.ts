@@ -3,7 +3,7 @@
  * Actions), else none — then the tag falls back to the build context's own hash.
  */
 import { execFileSync } from 'node:child_process';
-import { packageRoot, packageVersion } from '../util/package-root.js';
+import { packageRoot, packageVersion } from '../../util/package-root.js';
 
 export interface Revision {
   /** Full commit sha, or null outside git. */

@@ -7,9 +7,10 @@
 import type Docker from 'dockerode';
 import os from 'node:os';
 import { pack } from 'tar-stream';
-import { followStream } from './stream.js';
-import { engineMessage, statusCode } from './client.js';
-import { EngineError, LockedError } from '../errors.js';
+import { EngineError, LockedError } from '../../../errors.js';
+import { engineMessage, statusCode } from '../../client/docker.js';
+import { followStream } from '../../client/stream.js';
+import type { AcquiredLock, LockInfo } from '../runtime.js';
 
 /** A zero-layer image whose only job is to be the marker container's image (nothing is pulled). */
 export const LOCK_IMAGE = 'demo-fleet/lock:1';
@@ -24,16 +25,6 @@ export const LOCK_LABELS = {
 
 export function lockName(fleetName: string): string {
   return `demo-fleet-lock-${fleetName}`;
-}
-
-export interface LockInfo {
-  /** The marker container's ID (so a take-over removes exactly the marker it judged stale). */
-  id?: string;
-  holder: string;
-  host: string;
-  pid: number;
-  since: string;
-  message: string;
 }
 
 async function ensureLockImage(docker: Docker): Promise<void> {
@@ -95,13 +86,7 @@ async function removeMarker(docker: Docker, idOrName: string): Promise<void> {
   }
 }
 
-export interface AcquireResult {
-  release: () => Promise<void>;
-  /** Set when a stale lock of a dead local process was taken over. */
-  tookOver?: LockInfo;
-}
-
-export async function acquireLock(docker: Docker, fleetName: string, message: string): Promise<AcquireResult> {
+export async function acquireLock(docker: Docker, fleetName: string, message: string): Promise<AcquiredLock> {
   await ensureLockImage(docker);
   const user = os.userInfo().username;
   const labels = {

@@ -3,11 +3,11 @@
  * event — all tags one image ID.
  */
 import type Docker from 'dockerode';
-import { collectContext, contextTar } from './context.js';
+import { collectContext, contextTar } from './build-context.js';
 import { currentRevision, revisionTag, type Revision } from './revision.js';
-import { followStream } from './stream.js';
-import { engineMessage, statusCode, type Engine } from './client.js';
-import { BuildError, EngineError, StreamFailure } from '../errors.js';
+import { followStream } from '../client/stream.js';
+import { engineMessage, statusCode, type Engine } from '../client/docker.js';
+import { BuildError, EngineError, StreamFailure } from '../../errors.js';
 
 export const IMAGE_LABELS = {
   context: 'dev.demo-fleet.context-hash',

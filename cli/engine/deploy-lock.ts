@@ -1,0 +1,28 @@
+/** Hold the fleet's deploy lock on the runtime for the length of `fn` (`up`, `down`). */
+import type { Fleet } from '../fleet/schema.js';
+import type { Reporter } from './reporter.js';
+import type { Runtime } from './runtime/runtime.js';
+
+export async function withDeployLock<T>(
+  runtime: Runtime,
+  fleet: Fleet,
+  what: string,
+  forceUnlock: boolean,
+  report: Reporter,
+  fn: () => Promise<T>,
+): Promise<T> {
+  if (forceUnlock) {
+    report.warn(`removing the deploy lock of fleet "${fleet.name}" (--force-unlock)`);
+    await runtime.lock.forceRelease(fleet.name);
+  }
+  report.step(`take deploy lock ${runtime.lock.name(fleet.name)}`);
+  const lock = await runtime.lock.acquire(fleet.name, what);
+  if (lock.tookOver) {
+    report.warn(`took over a stale deploy lock of ${lock.tookOver.holder} (pid ${lock.tookOver.pid} is gone, since ${lock.tookOver.since})`);
+  }
+  try {
+    return await fn();
+  } finally {
+    await lock.release();
+  }
+}

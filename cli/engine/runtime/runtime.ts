@@ -1,0 +1,100 @@
+/**
+ * The seam between deploying and the place event containers run. `up`, `down`, `status`, `logs` and
+ * the deploy lock talk to a Runtime; `plan` stays pure over the containers a Runtime lists. Today's
+ * target is one Docker engine, local or over ssh:// (runtime/docker/). Another target (e.g. Swarm
+ * services) implements this interface in its own folder and is picked in connectRuntime().
+ */
+import type { ServiceDefinition } from '../../render/service.js';
+
+/** A container as the target lists it: enough for the plan to decide, without inspecting each. */
+export interface ActualContainer {
+  id: string;
+  name: string;
+  labels: Record<string, string>;
+  /** created | running | paused | restarting | removing | exited | dead */
+  state: string;
+  imageId: string;
+  /** Health as the listing shows it ("Up 2 minutes (healthy)"), when the container has a check. */
+  health?: 'starting' | 'healthy' | 'unhealthy';
+  /** Host paths mounted into it (bind sources). */
+  mounts?: string[];
+}
+
+/** One container in detail (`status`, `logs`). */
+export interface ContainerDetails {
+  id: string;
+  name: string;
+  labels: Record<string, string>;
+  state: string;
+  /** healthy | unhealthy | starting, or undefined without a health check */
+  health: string | undefined;
+  /** The image reference it was created from, e.g. ghcr.io/acme/demo:cleveland */
+  image: string;
+  imageId: string;
+  /** When it started, while it runs; null when it does not run. */
+  startedAt: string | null;
+}
+
+export type ReadyOutcome = { ok: boolean; status: string };
+
+export interface LogOptions {
+  tail?: number;
+  follow?: boolean;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+}
+
+export interface ExecResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Who holds a deploy lock (Kamal's `lock status`). */
+export interface LockInfo {
+  /** The lock's own ID on the target (so a take-over removes exactly the lock it judged stale). */
+  id?: string;
+  holder: string;
+  host: string;
+  pid: number;
+  since: string;
+  message: string;
+}
+
+export interface AcquiredLock {
+  release: () => Promise<void>;
+  /** Set when a stale lock of a dead local process was taken over. */
+  tookOver?: LockInfo;
+}
+
+/** One deploy at a time per fleet, held on the target itself so two operators exclude each other. */
+export interface DeployLock {
+  /** The lock's name, for messages. */
+  name: (fleetName: string) => string;
+  /** Take it, or throw LockedError naming the holder. */
+  acquire: (fleetName: string, message: string) => Promise<AcquiredLock>;
+  /** Remove it whoever holds it (`--force-unlock`). */
+  forceRelease: (fleetName: string) => Promise<void>;
+}
+
+export interface Runtime {
+  /** Where containers run, for messages: DOCKER_HOST or the default socket. */
+  readonly endpoint: string;
+  readonly lock: DeployLock;
+  /** Every demo-fleet container (any fleet) and every container holding one of `names`. */
+  list: (names: string[]) => Promise<ActualContainer[]>;
+  /** Create the event's container from its service definition and start it; returns its ID. */
+  createAndStart: (service: ServiceDefinition) => Promise<string>;
+  start: (id: string) => Promise<void>;
+  /** Stop (SIGTERM, then the grace period) and remove; already gone is fine. */
+  stopAndRemove: (id: string) => Promise<void>;
+  /** Wait until the container is ready, has failed, or `timeoutMs` ran out. */
+  waitReady: (id: string, timeoutMs: number) => Promise<ReadyOutcome>;
+  /** null when there is no such container. */
+  inspect: (idOrName: string) => Promise<ContainerDetails | null>;
+  logs: (id: string, options: LogOptions) => Promise<void>;
+  /** The last lines of its output, for a failure report ("(no logs)" when they cannot be read). */
+  lastLogLines: (id: string, lines: number) => Promise<string>;
+  /** Run a command inside the running container and collect its output. */
+  exec: (id: string, cmd: string[]) => Promise<ExecResult>;
+}

@@ -1,0 +1,124 @@
+/**
+ * `up` as a list of named steps you can read top to bottom (after Kamal's deploy): validate, render,
+ * connect, lock, image, plan, converge. Core: reports through `Reporter`, returns results, throws
+ * typed errors; never prints itself.
+ */
+import { DeployError } from '../errors.js';
+import { loadFleet } from '../fleet/file.js';
+import type { Fleet } from '../fleet/schema.js';
+import { renderFleet } from '../render/render.js';
+import type { ServiceDefinition } from '../render/service.js';
+import { applyPlan, type EventResult } from './apply.js';
+import type { Engine } from './client/docker.js';
+import { connect, type Target } from './connect.js';
+import { withDeployLock } from './deploy-lock.js';
+import { buildAndTag } from './image/build.js';
+import { pullFleetImages } from './image/registry.js';
+import { planFleet, type Plan } from './plan.js';
+import type { Reporter } from './reporter.js';
+import type { Runtime } from './runtime/runtime.js';
+
+export interface UpOptions {
+  fleetFile: string;
+  baseImage?: string;
+  dockerfile?: string;
+  /** Use published images (`<image>:<event>` pulled from the registry) instead of building. */
+  pull?: boolean;
+  wait: boolean;
+  healthTimeoutMs: number;
+  concurrency: number;
+  dryRun: boolean;
+  forceUnlock: boolean;
+}
+
+/** The image every event's container runs: its ID decides "image changed"; null when not known (dry run). */
+interface FleetImage {
+  imageId: string | null;
+  imageRef: string | null;
+  built: boolean;
+}
+
+export interface UpResult extends FleetImage {
+  plan: Plan;
+  results: EventResult[];
+}
+
+/** Lines of a failed container's log that `up` reports. */
+const FAILURE_LOG_LINES = 20;
+
+export async function up(options: UpOptions, report: Reporter): Promise<UpResult> {
+  const fleet = await validate(options.fleetFile, report);
+  const services = await render(fleet, options.fleetFile, report);
+  const target = await connectTo(report);
+  if (options.dryRun) return { ...noImage(report), plan: await plan(target.runtime, fleet, services, null, report), results: [] };
+  return withDeployLock(target.runtime, fleet, 'up', options.forceUnlock, report, async () => {
+    const image = await provideImage(target.engine, fleet, services, options, report);
+    const thePlan = await plan(target.runtime, fleet, services, image.imageId, report);
+    const results = await converge(target.runtime, thePlan, options, report);
+    return { ...image, plan: thePlan, results };
+  });
+}
+
+async function validate(fleetFile: string, report: Reporter): Promise<Fleet> {
+  report.step('validate fleet');
+  return (await loadFleet(fleetFile)).fleet;
+}
+
+async function render(fleet: Fleet, fleetFile: string, report: Reporter): Promise<ServiceDefinition[]> {
+  report.step('render compose file');
+  const rendered = await renderFleet(fleet, { fleetFile });
+  for (const w of rendered.warnings) report.warn(w);
+  return rendered.services;
+}
+
+async function connectTo(report: Reporter): Promise<Target> {
+  report.step('connect to Docker');
+  const target = await connect();
+  report.progress(`${target.runtime.endpoint} (API ${target.apiVersion})`);
+  return target;
+}
+
+function noImage(report: Reporter): FleetImage {
+  report.step('build image');
+  report.progress('skipped (--dry-run)');
+  return { imageId: null, imageRef: null, built: false };
+}
+
+/** Build once and tag per event, or (`pull`) the published per-event tags. */
+async function provideImage(engine: Engine, fleet: Fleet, services: ServiceDefinition[], options: UpOptions, report: Reporter): Promise<FleetImage> {
+  const events = services.map((s) => s.event);
+  if (options.pull ?? fleet.pull) {
+    report.step(`pull ${fleet.image} for ${events.length} event(s)`);
+    return { imageId: await pullFleetImages(engine, fleet.image, events, report.progress), imageRef: null, built: false };
+  }
+  const request = { repo: fleet.image, baseImage: options.baseImage ?? fleet.baseImage, dockerfile: options.dockerfile };
+  const image = await buildAndTag(engine, request, events, report);
+  return { imageId: image.id, imageRef: image.ref, built: image.built };
+}
+
+async function plan(runtime: Runtime, fleet: Fleet, services: ServiceDefinition[], imageId: string | null, report: Reporter): Promise<Plan> {
+  report.step('plan');
+  const actual = await runtime.list(services.map((s) => s.name));
+  return planFleet(fleet.name, services, imageId, actual);
+}
+
+async function converge(runtime: Runtime, thePlan: Plan, options: UpOptions, report: Reporter): Promise<EventResult[]> {
+  const waiting = options.wait ? `, waiting up to ${Math.round(options.healthTimeoutMs / 1000)}s for health` : '';
+  report.step(`converge ${thePlan.actions.length} event(s)${waiting}`);
+  return applyPlan(runtime, thePlan, {
+    concurrency: options.concurrency,
+    wait: options.wait,
+    healthTimeoutMs: options.healthTimeoutMs,
+    logLines: FAILURE_LOG_LINES,
+    onProgress: report.progress,
+  });
+}
+
+/** Throw a DeployError naming the failed events (after the caller printed the summary). */
+export function assertConverged(results: EventResult[]): void {
+  const failed = results.filter((r) => !r.ok);
+  if (failed.length === 0) return;
+  throw new DeployError(
+    `${failed.length} of ${results.length} event(s) did not converge: ${failed.map((r) => `${r.event} (${r.status})`).join(', ')}`,
+  );
+}

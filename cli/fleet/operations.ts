@@ -1,0 +1,43 @@
+/**
+ * The fleet-file commands' cores (`init`, `add`, `remove`, `list`): each one locked, validated edit or
+ * read of the file. The commands parse options, call one of these and print.
+ */
+import path from 'node:path';
+import { UsageError } from '../errors.js';
+import { addEvent, initialFleetText, removeEvent, type EventFields } from './edit.js';
+import { editFleet, loadFleet } from './file.js';
+import { writeSchemaFile } from './schema-file.js';
+import { eventSummaries, type EventSummary } from './summary.js';
+
+/** `init`: a new commented fleet file (refused when one exists) and fleet.schema.json beside it. */
+export async function initFleet(file: string, options: { name?: string; image?: string }): Promise<void> {
+  await editFleet(file, (current) => {
+    if (current) throw new UsageError(`${file}: a fleet file already exists (edit it, or use \`demo-fleet add\`)`);
+    return initialFleetText(options);
+  });
+  await writeSchemaFile(path.dirname(file));
+}
+
+/** `add`: the event into the file (creating the file on first use). Returns whether the file was created. */
+export async function addFleetEvent(file: string, event: string, fields: EventFields, options: { update?: boolean }): Promise<{ created: boolean }> {
+  let created = false;
+  await editFleet(file, (current) => {
+    created = current === null;
+    return addEvent(current?.text ?? initialFleetText(), event, fields, { update: options.update });
+  });
+  if (created) await writeSchemaFile(path.dirname(file));
+  return { created };
+}
+
+/** `remove`: the event out of the file; its container goes on the next `up`. */
+export async function removeFleetEvent(file: string, event: string): Promise<void> {
+  await editFleet(file, (current) => {
+    if (!current) throw new UsageError(`${file}: no fleet file here (nothing to remove)`);
+    return removeEvent(current.text, event);
+  });
+}
+
+/** `list`: the events as the file describes them (no engine). */
+export async function listEvents(file: string): Promise<EventSummary[]> {
+  return eventSummaries((await loadFleet(file)).fleet);
+}
