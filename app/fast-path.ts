@@ -27,7 +27,7 @@ declare module 'fastify' {
 }
 
 /** The page handler, from the instance's `visit` and `responseHeaders` and the page options. */
-export function pageHandler(root: FastifyInstance, pageOptions: PageOptions): RawHandler {
+function pageHandler(root: FastifyInstance, pageOptions: PageOptions): RawHandler {
   const { visit, log } = root;
   const { html, json } = root.responseHeaders;
   // Flat [name, value, ...] for writeHead: cheaper to copy per request than spreading an object.

@@ -7,12 +7,12 @@
  */
 import libmime from 'libmime';
 
-export const IDENTITY_HEADERS = {
+const IDENTITY_HEADERS = {
   login: 'tailscale-user-login',
   name: 'tailscale-user-name',
   profilePic: 'tailscale-user-profile-pic',
 } as const;
-export const FUNNEL_HEADER = 'tailscale-funnel-request';
+const FUNNEL_HEADER = 'tailscale-funnel-request';
 
 export interface Identity {
   /** A tailnet user was named by trusted headers (and the request did not come through Funnel). */

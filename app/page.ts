@@ -26,16 +26,16 @@ export interface PageView {
 
 export type PageKind = 'stranger' | 'friend' | 'forbidden';
 
-export const TITLE = 'Tailscale identity headers demo';
-export const DESCRIPTION =
+const TITLE = 'Tailscale identity headers demo';
+const DESCRIPTION =
   'A web page that knows who you are without a login form: Tailscale serve tells it through identity headers.';
-export const SOCIAL_IMAGE_PATH = '/static/social.png';
+const SOCIAL_IMAGE_PATH = '/static/social.png';
 
 /**
  * 🤠 👯 🙅 as character references: the template stays ASCII, so V8 keeps the page a one-byte string
  * (cheaper to build, measure and write) unless a visitor's name needs more.
  */
-export const EMOJI = { stranger: '&#x1F920;', friend: '&#x1F46F;', forbidden: '&#x1F645;' } as const;
+const EMOJI = { stranger: '&#x1F920;', friend: '&#x1F46F;', forbidden: '&#x1F645;' } as const;
 
 const ESCAPABLE = /[&<>"']/;
 const ESCAPABLE_ALL = /[&<>"']/g;
@@ -66,7 +66,7 @@ export const STYLE = [
 export const STYLE_CSP_SOURCE = `'sha256-${createHash('sha256').update(STYLE).digest('base64')}'`;
 
 /** TAILSCALE_URL without trailing slashes, so joining a path never makes `//`. */
-export function baseUrl(tailscaleUrl: string): string {
+function baseUrl(tailscaleUrl: string): string {
   return tailscaleUrl.trim().replace(/\/+$/, '');
 }
 

@@ -8,7 +8,7 @@ import { EXIT, FleetError } from './errors.js';
 import { registerCommands } from './commands/index.js';
 import { packageVersion } from './util/package-root.js';
 
-export function buildProgram(): Command {
+function buildProgram(): Command {
   const program = new Command('demo-fleet')
     .description('Run one Tailscale identity-headers demo container per conference event on one VPS')
     .version(packageVersion())

@@ -39,7 +39,7 @@ export async function status(options: { fleetFile: string }): Promise<EventStatu
   return fleetStatus(runtime, fleet);
 }
 
-export async function fleetStatus(runtime: Runtime, fleet: Fleet): Promise<EventStatus[]> {
+async function fleetStatus(runtime: Runtime, fleet: Fleet): Promise<EventStatus[]> {
   const events = Object.keys(fleet.events).sort();
   const names = new Map(events.map((e) => [e, containerName(fleet, e)]));
   const actual = await runtime.list([...names.values()]);

@@ -10,9 +10,9 @@ import type { Fleet, FleetEvent } from '../fleet/schema.js';
 import { parseDuration } from '../util/duration.js';
 
 /** Port the app listens on inside the container (loopback only; tailscale serve proxies to it). */
-export const APP_PORT = 5000;
+const APP_PORT = 5000;
 export const STATE_DIR = '/var/lib/tailscale';
-export const HEALTH_URL = `http://127.0.0.1:${APP_PORT}/healthz`;
+const HEALTH_URL = `http://127.0.0.1:${APP_PORT}/healthz`;
 /** The docker-mod's auth key variable: the one secret, rendered only into the event's 0600 env file. */
 export const AUTHKEY_ENV = 'TAILSCALE_AUTHKEY';
 /** Seconds between SIGTERM and SIGKILL on stop (Compose's default is 10). */
@@ -77,7 +77,7 @@ export function eventEnvironment(fleet: Fleet, event: string, config: FleetEvent
   return env;
 }
 
-export function healthCheck(fleet: Fleet): HealthCheck {
+function healthCheck(fleet: Fleet): HealthCheck {
   return {
     test: ['CMD-SHELL', `wget -q -O /dev/null ${HEALTH_URL} || exit 1`],
     intervalMs: parseDuration(fleet.health.interval),

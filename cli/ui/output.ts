@@ -18,7 +18,7 @@ export function table(rows: Array<Record<string, unknown>>, columns: string[]): 
   return [fmt(columns.map((c) => c.toUpperCase())), ...cells.map(fmt)].join('\n');
 }
 
-export function createOutput(stdout: NodeJS.WritableStream = process.stdout, stderr: NodeJS.WritableStream = process.stderr): Output {
+function createOutput(stdout: NodeJS.WritableStream = process.stdout, stderr: NodeJS.WritableStream = process.stderr): Output {
   return {
     json: (value) => stdout.write(`${JSON.stringify(value, null, 2)}\n`),
     table: (rows, columns) => stdout.write(`${table(rows, columns)}\n`),

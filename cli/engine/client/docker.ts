@@ -63,7 +63,7 @@ export function isUnreachable(err: unknown): boolean {
   );
 }
 
-export function unreachableError(engine: Engine, err: unknown): EngineError {
+function unreachableError(engine: Engine, err: unknown): EngineError {
   const why = (err as Error)?.message?.split('\n')[0] ?? String(err);
   return new EngineError(`cannot reach Docker at ${engine.endpoint}: is dockerd running? (${why})`);
 }

@@ -9,7 +9,7 @@ import { followStream } from '../client/stream.js';
 import { engineMessage, statusCode, type Engine } from '../client/docker.js';
 import { BuildError, EngineError, StreamFailure } from '../../errors.js';
 
-export const IMAGE_LABELS = {
+const IMAGE_LABELS = {
   context: 'dev.demo-fleet.context-hash',
   baseImage: 'dev.demo-fleet.base-image',
 } as const;

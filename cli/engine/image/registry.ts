@@ -57,7 +57,7 @@ export function redact(message: string, auth: AuthConfig | null): string {
   return auth?.password ? message.split(auth.password).join('***') : message;
 }
 
-export async function pullImage(docker: Docker, ref: string, auth: AuthConfig | null, onProgress: (line: string) => void): Promise<void> {
+async function pullImage(docker: Docker, ref: string, auth: AuthConfig | null, onProgress: (line: string) => void): Promise<void> {
   try {
     const stream = await docker.pull(ref, auth ? { authconfig: auth } : {});
     await followStream(docker, stream, (e) => {
