@@ -12,7 +12,9 @@ function buildProgram(): Command {
   const program = new Command('demo-fleet')
     .description('Run one Tailscale identity-headers demo container per conference event on one VPS')
     .version(packageVersion())
-    .option('-f, --file <path>', 'fleet file (default: $DEMO_FLEET_FILE or ./fleet.yaml)')
+    // No short form: `-f` is each command's own (`logs -f` follows, as in compose and kamal).
+    .option('--file <path>', 'fleet file (default: $DEMO_FLEET_FILE or ./fleet.yaml)')
+    .configureHelp({ showGlobalOptions: true })
     .showHelpAfterError('(run with --help for usage)')
     // Before the commands are registered, so they inherit it: usage errors reach main() as exit code 2.
     .exitOverride()

@@ -1,15 +1,27 @@
 import type { Command } from 'commander';
-import { fleetPath, positiveInt } from './options.js';
+import { fleetPath, nonNegativeInt, sinceTime } from './options.js';
+
+interface LogsFlags {
+  follow?: boolean;
+  tail?: number;
+  since?: number;
+  timestamps?: boolean;
+}
 
 export function register(program: Command): void {
   program
     .command('logs')
-    .description("an event's container output (stdout and stderr, demultiplexed)")
-    .argument('<event>', 'event name')
+    .description("container output of an event, or of every event with each line prefixed by its event")
+    .argument('[event]', 'event name (default: all events)')
     .option('-f, --follow', 'keep streaming')
-    .option('-n, --tail <lines>', 'only the last lines', positiveInt('--tail'))
-    .addHelpText('after', '\nExamples:\n  $ demo-fleet logs cleveland --tail 50\n  $ demo-fleet logs cleveland -f')
-    .action(async (event: string, opts: { follow?: boolean; tail?: number }, cmd: Command) => {
+    .option('-n, --tail <lines>', 'only the last lines (0: none, e.g. with -f for new lines only)', nonNegativeInt('--tail'))
+    .option('--since <time>', 'only output since a time: 10m, 2h, 30s ago, or an ISO date', sinceTime)
+    .option('-t, --timestamps', 'show timestamps')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ demo-fleet logs cleveland --tail 50\n  $ demo-fleet logs cleveland -f\n  $ demo-fleet logs -f --tail 0          # new lines of every event\n  $ demo-fleet logs --since 10m -t',
+    )
+    .action(async (event: string | undefined, opts: LogsFlags, cmd: Command) => {
       const { eventLogs } = await import('../engine/logs.js');
       await eventLogs({ fleetFile: fleetPath(cmd), event, ...opts, stdout: process.stdout, stderr: process.stderr });
     });

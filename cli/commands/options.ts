@@ -17,3 +17,23 @@ export function positiveInt(name: string) {
     return n;
   };
 }
+
+/** commander argParser for integers ≥ 0. */
+export function nonNegativeInt(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be 0 or a positive integer, got "${value}"`);
+    return n;
+  };
+}
+
+const SINCE_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600 };
+
+/** `--since`: "10m" / "2h" / "30s" ago, or an ISO date → UNIX seconds (what the engine's logs take). */
+export function sinceTime(value: string, now = Date.now()): number {
+  const ago = /^(\d+)(s|m|h)$/.exec(value);
+  if (ago) return Math.floor(now / 1000) - Number(ago[1]) * SINCE_UNITS[ago[2]!]!;
+  const at = /^\d{4}-\d\d-\d\d/.test(value) ? Date.parse(value) : Number.NaN;
+  if (Number.isNaN(at)) throw new InvalidArgumentError(`--since must be a duration like 10m, 2h or 30s, or an ISO date like 2026-12-01T09:00:00Z, got "${value}"`);
+  return Math.floor(at / 1000);
+}

@@ -1,30 +1,81 @@
-/** `logs`: one event's container output, refusing a container that is not this fleet's. */
+/**
+ * `logs`: one event's container output, or every event's with each line prefixed by its event (as
+ * `docker compose logs` does). A container that is not this fleet's is never read.
+ */
+import { Writable } from 'node:stream';
 import { UsageError } from '../errors.js';
 import { loadFleet } from '../fleet/file.js';
 import { containerName } from '../fleet/naming.js';
+import type { Fleet } from '../fleet/schema.js';
 import { connect } from './connect.js';
 import { isOurs } from './plan.js';
+import type { ContainerDetails, LogOptions, Runtime } from './runtime/runtime.js';
 
-export interface LogsOptions {
+export interface LogsOptions extends Omit<LogOptions, 'stdout' | 'stderr'> {
   fleetFile: string;
-  event: string;
-  follow?: boolean;
-  tail?: number;
+  /** One event; every event of the fleet when undefined. */
+  event?: string;
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
 }
 
 export async function eventLogs(options: LogsOptions): Promise<void> {
-  const { event } = options;
   const { fleet } = await loadFleet(options.fleetFile);
-  if (!Object.hasOwn(fleet.events, event)) throw new UsageError(`event "${event}" is not in the fleet file (\`demo-fleet list\` shows the events)`);
+  const { stdout, stderr, event, fleetFile: _, ...logOptions } = options;
+  if (event !== undefined) {
+    if (!Object.hasOwn(fleet.events, event)) throw new UsageError(`event "${event}" is not in the fleet file (\`demo-fleet list\` shows the events)`);
+    const { runtime } = await connect();
+    const info = await eventContainer(runtime, fleet, event);
+    if (!info) throw new UsageError(`event "${event}" has no container ${containerName(fleet, event)} (run \`demo-fleet up\`)`);
+    await runtime.logs(info.id, { ...logOptions, stdout, stderr });
+    return;
+  }
+  const events = Object.keys(fleet.events).sort();
+  if (events.length === 0) throw new UsageError('the fleet file has no events (`demo-fleet add <event>`)');
   const { runtime } = await connect();
+  const found = (await Promise.all(events.map(async (e) => ({ event: e, info: await eventContainer(runtime, fleet, e) })))).filter(
+    (c): c is { event: string; info: ContainerDetails } => c.info !== null,
+  );
+  if (found.length === 0) throw new UsageError('no event of the fleet has a container (run `demo-fleet up`)');
+  const width = Math.max(...found.map((c) => c.event.length));
+  const read = async ({ event: e, info }: (typeof found)[number]) => {
+    const prefix = `${e.padEnd(width)} | `;
+    const out = linePrefixer(prefix, stdout);
+    const err = linePrefixer(prefix, stderr);
+    await runtime.logs(info.id, { ...logOptions, stdout: out, stderr: err });
+    out.end();
+    err.end();
+  };
+  // Following: all at once, lines interleaved as they come; otherwise one event after another.
+  if (logOptions.follow) await Promise.all(found.map(read));
+  else for (const c of found) await read(c);
+}
+
+/** The event's container, or null when it has none; refuses one under its name that is not ours. */
+async function eventContainer(runtime: Runtime, fleet: Fleet, event: string): Promise<ContainerDetails | null> {
   const name = containerName(fleet, event);
   const info = await runtime.inspect(name);
-  if (!info) throw new UsageError(`event "${event}" has no container ${name} (run \`demo-fleet up\`)`);
+  if (!info) return null;
   // A container of someone else under our name (status calls it "foreign"): not this event's logs.
   if (!isOurs({ id: info.id, name, labels: info.labels, state: info.state, imageId: info.imageId }, fleet.name)) {
     throw new UsageError(`${name} is not a container of fleet "${fleet.name}" (it was not created by demo-fleet for event ${event}; see \`demo-fleet status\`)`);
   }
-  await runtime.logs(info.id, { follow: options.follow, tail: options.tail, stdout: options.stdout, stderr: options.stderr });
+  return info;
+}
+
+/** A writable that writes each complete line to `target` with `prefix` in front (a partial last line on end). */
+function linePrefixer(prefix: string, target: NodeJS.WritableStream): Writable {
+  let partial = '';
+  return new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      const lines = (partial + chunk.toString('utf8')).split('\n');
+      partial = lines.pop() ?? '';
+      if (lines.length) target.write(lines.map((l) => `${prefix}${l}\n`).join(''));
+      done();
+    },
+    final(done) {
+      if (partial) target.write(`${prefix}${partial}\n`);
+      done();
+    },
+  });
 }

@@ -20,6 +20,9 @@ import {
   inspectContainer,
   inspectImage,
   REVISION_TAG,
+  sleep,
+  spawnCli,
+  waitFor,
   type ContainerInfo,
   type TestFleet,
 } from '../helpers/engine-fixture.js';
@@ -277,6 +280,27 @@ describe.skipIf(!engine.ok)('engine: up / change / remove / status / down (3 eve
     const missing = await f.cli(['logs', 'delta']);
     expect(missing.code).not.toBe(0);
     expect(missing.stderr).toContain(`event "delta" has no container ${f.container('delta')}`);
+ 
+    // Without an event: every event that has a container, each line prefixed with its event (compose-style).
+    const all = expectOk(await f.cli(['logs', '--tail', '3']), 'logs (all events)');
+    const allLines = (all.stdout + all.stderr).trimEnd().split('\n');
+    expect(allLines.length).toBeGreaterThan(0);
+    for (const line of allLines) expect(line).toMatch(/^beta \| /);
+    expect(expectOk(await f.cli(['logs', 'beta', '--tail', '0']), 'logs --tail 0').stdout).toBe('');
+  });
+
+  it('11b. logs -f follows (the -f after the event and before it), until stopped', async () => {
+    for (const args of [['logs', 'beta', '-f'], ['logs', '-f', '--tail', '5', 'beta'], ['logs', '-f', '-t']]) {
+      const run = spawnCli(args, { cwd: f.dir, env: f.env });
+      let seen = '';
+      for (const stream of [run.child.stdout!, run.child.stderr!]) stream.on('data', (d: Buffer) => (seen += d.toString()));
+      await waitFor(`${args.join(' ')} prints the app's start line`, async () => seen.includes('identity demo listening'), 30_000);
+      await sleep(1_000);
+      expect(run.child.exitCode, `${args.join(' ')} should still be following`).toBeNull();
+      if (args.includes('-t')) expect(seen).toMatch(/^beta \| \d{4}-\d\d-\d\dT\S+ /m);
+      run.child.kill('SIGTERM');
+      await run.result;
+    }
   });
 
   it('8. down <event> removes only that one; down removes the rest (orphan too); state dirs stay', async () => {

@@ -38,8 +38,13 @@ export interface ContainerDetails {
 export type ReadyOutcome = { ok: boolean; status: string };
 
 export interface LogOptions {
+  /** Only the last lines (0: none, e.g. to follow new output only); all when undefined. */
   tail?: number;
   follow?: boolean;
+  /** Only output since this time (UNIX seconds). */
+  since?: number;
+  /** Prefix each line with the runtime's timestamp. */
+  timestamps?: boolean;
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
 }

@@ -4,13 +4,15 @@ import { PassThrough } from 'node:stream';
 import type { LogOptions } from '../runtime.js';
 
 /** Demultiplexed logs (non-TTY containers interleave stdout/stderr frames). */
-export async function containerLogs(
-  docker: Docker,
-  id: string,
-  options: LogOptions,
-): Promise<void> {
+export async function containerLogs(docker: Docker, id: string, options: LogOptions): Promise<void> {
   const container = docker.getContainer(id);
-  const common = { stdout: true, stderr: true, timestamps: false, ...(options.tail ? { tail: options.tail } : {}) } as const;
+  const common = {
+    stdout: true,
+    stderr: true,
+    timestamps: options.timestamps ?? false,
+    ...(options.tail !== undefined ? { tail: options.tail } : {}),
+    ...(options.since !== undefined ? { since: options.since } : {}),
+  } as const;
   if (!options.follow) {
     const buf = (await container.logs({ ...common, follow: false })) as unknown as Buffer;
     const out = new PassThrough();
