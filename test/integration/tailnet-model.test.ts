@@ -128,22 +128,57 @@ async function dexec(name: string, args: string[]): Promise<{ code: number; stdo
   return exec('docker', ['exec', name, ...args], { timeoutMs: 30_000 });
 }
 
-async function statusJSON(name: string): Promise<any> {
+/** The fields of `tailscale status --json` (ipnstate.Status) the tests look at. */
+interface StatusJSON {
+  BackendState: string;
+  AuthURL: string;
+  TUN: boolean;
+  TailscaleIPs: string[] | null;
+  Self: {
+    ID: string;
+    HostName: string;
+    DNSName: string;
+    OS: string;
+    Online: boolean;
+    UserID: number;
+    TailscaleIPs: string[] | null;
+    CapMap?: Record<string, unknown>;
+    InNetworkMap: boolean;
+  };
+  CurrentTailnet: { Name: string; MagicDNSSuffix: string; MagicDNSEnabled: boolean } | null;
+  CertDomains: string[] | null;
+  User: Record<string, { LoginName: string; DisplayName: string }> | null;
+}
+
+/** `tailscale serve status --json` (ipn.ServeConfig). */
+interface ServeConfigJSON {
+  TCP?: Record<string, { HTTPS?: boolean; HTTP?: boolean; TCPForward?: string; TerminateTLS?: string }>;
+  Web?: Record<string, { Handlers: Record<string, { Proxy?: string; Text?: string; Path?: string }> }>;
+  AllowFunnel?: Record<string, boolean>;
+}
+
+/** `tailscale-fixture state` (the model's own view). */
+interface ModelStateJSON {
+  memState: boolean;
+  state: { Prefs: { ControlURL: string } | null; Node: { ID: string } | null };
+}
+
+async function statusJSON(name: string): Promise<StatusJSON> {
   const r = await dexec(name, ['tailscale', 'status', '--json']);
   if (r.code !== 0) throw new Error(`tailscale status --json: ${r.stderr}`);
-  return JSON.parse(r.stdout);
+  return JSON.parse(r.stdout) as StatusJSON;
 }
 
-async function serveStatusJSON(name: string): Promise<any> {
+async function serveStatusJSON(name: string): Promise<ServeConfigJSON> {
   const r = await dexec(name, ['tailscale', 'serve', 'status', '--json']);
   if (r.code !== 0) throw new Error(`tailscale serve status --json: ${r.stderr}`);
-  return JSON.parse(r.stdout);
+  return JSON.parse(r.stdout) as ServeConfigJSON;
 }
 
-async function modelState(name: string): Promise<any> {
+async function modelState(name: string): Promise<ModelStateJSON> {
   const r = await dexec(name, ['tailscale-fixture', 'state']);
   if (r.code !== 0) throw new Error(`tailscale-fixture state: ${r.stderr}`);
-  return JSON.parse(r.stdout);
+  return JSON.parse(r.stdout) as ModelStateJSON;
 }
 
 /** Whether the app answers inside the container (the HEALTHCHECK's request). */
@@ -254,11 +289,11 @@ describe.skipIf(!engine.ok || !bundle.ok)('tailnet model (test fixture): docker-
     expect(st.TUN).toBe(false); // no /dev/net/tun: the mod runs tailscaled with --tun=userspace-networking
     expect(st.Self).toMatchObject({ HostName: host, DNSName: `${dns}.`, Online: true, OS: 'linux', InNetworkMap: true });
     expect(st.Self.ID).toMatch(/^n[A-Za-z0-9]+CNTRL$/);
-    expect(st.Self.TailscaleIPs[0]).toMatch(/^100\.(6[4-9]|[7-9][0-9]|1[01][0-9]|12[0-7])\./);
+    expect(st.Self.TailscaleIPs?.[0]).toMatch(/^100\.(6[4-9]|[7-9][0-9]|1[01][0-9]|12[0-7])\./);
     expect(st.TailscaleIPs).toEqual(st.Self.TailscaleIPs);
     expect(st.CurrentTailnet).toMatchObject({ MagicDNSSuffix: SUFFIX });
     expect(st.CertDomains).toEqual([dns]);
-    expect(Object.keys(st.Self.CapMap).sort()).toEqual(['funnel', 'https', 'https://tailscale.com/cap/funnel-ports?ports=443,8443,10000']);
+    expect(Object.keys(st.Self.CapMap ?? {}).sort()).toEqual(['funnel', 'https', 'https://tailscale.com/cap/funnel-ports?ports=443,8443,10000']);
 
     expect(await serveStatusJSON(c)).toEqual({
       TCP: { '443': { HTTPS: true } },
@@ -357,7 +392,7 @@ describe.skipIf(!engine.ok || !bundle.ok)('tailnet model (test fixture): docker-
     expect(lineIndex(lines, APP_START)).toBeGreaterThan(lineIndex(lines, 'Serve started and running in the background.'));
     const after = await statusJSON(c);
     expect(after).toMatchObject({ BackendState: 'Running', AuthURL: '' });
-    expect(after.User[after.Self.UserID]).toMatchObject({ LoginName: 'grace@example.com', DisplayName: 'Grace Hopper' });
+    expect(after.User?.[after.Self.UserID]).toMatchObject({ LoginName: 'grace@example.com', DisplayName: 'Grace Hopper' });
     expect(page(await visit(c, dns, 'kind=user&login=ada@example.com&name=Ada+Lovelace'))).toContain(`${FRIEND}, Ada Lovelace (ada@example.com)!`);
     // no Funnel here: an internet visitor cannot reach the node
     expect(await visit(c, dns, 'funnel')).toEqual({ error: 'ECONNRESET' });
@@ -368,7 +403,7 @@ describe.skipIf(!engine.ok || !bundle.ok)('tailnet model (test fixture): docker-
     const host = 'nocerts';
     const c = await start('nocerts', eventEnv(host, { TAILNET_MODEL_HTTPS: '0' }), await volume('nocerts'));
     const text = await waitLog(c, /\/f\/serve\?node=/);
-    const id = (await statusJSON(c)).Self.ID as string;
+    const id = (await statusJSON(c)).Self.ID;
     expect(text).toContain(`\nServe is not enabled on your tailnet.\nTo enable, visit:\n\n         https://login.tailscale.com/f/serve?node=${id}\n`);
     expect((await statusJSON(c)).CertDomains).toBeNull();
     expect(await serveStatusJSON(c)).toEqual({});
@@ -417,7 +452,7 @@ describe.skipIf(!engine.ok || !bundle.ok)('tailnet model (test fixture): docker-
     const state = await volume('recreate');
     const first = await start('recreate-1', eventEnv(host), state);
     await waitLog(first, APP_LISTENING);
-    const id = (await statusJSON(first)).Self.ID as string;
+    const id = (await statusJSON(first)).Self.ID;
     await remove(first);
 
     const second = await start('recreate-2', eventEnv(host, { TAILSCALE_SERVE_MODE: 'http' }), state);
@@ -443,7 +478,7 @@ describe.skipIf(!engine.ok || !bundle.ok)('tailnet model (test fixture): docker-
     const t1 = await waitLog(first, APP_LISTENING);
     expect(t1).toContain('[!] Using a custom login server');
     expect(t1).toContain(`http://${host}.${SUFFIX}:443/`);
-    const id = (await statusJSON(first)).Self.ID as string;
+    const id = (await statusJSON(first)).Self.ID;
     await remove(first);
 
     const removed = await start('hs-2', eventEnv(host, { TAILSCALE_SERVE_MODE: 'http' }), state);
@@ -456,14 +491,14 @@ describe.skipIf(!engine.ok || !bundle.ok)('tailnet model (test fixture): docker-
         `\ttailscale up --auth-key=${KEY} --hostname=${host} --ssh=false --login-server=${hs}\n`,
     );
     const s2 = await modelState(removed);
-    expect(s2.state.Prefs.ControlURL).toBe(hs);
-    expect(s2.state.Node.ID).toBe(id);
+    expect(s2.state.Prefs?.ControlURL).toBe(hs);
+    expect(s2.state.Node?.ID).toBe(id);
     await remove(removed);
 
     const changed = await start('hs-3', eventEnv(host, { TAILSCALE_SERVE_MODE: 'http', TAILSCALE_LOGIN_SERVER: 'https://other.example.test' }), state);
     const t3 = await waitLog(changed, APP_LISTENING);
     expect(t3).toContain("can't change --login-server without --force-reauth\n");
-    expect((await modelState(changed)).state.Prefs.ControlURL).toBe(hs);
+    expect((await modelState(changed)).state.Prefs?.ControlURL).toBe(hs);
     await remove(changed);
   });
 
@@ -502,7 +537,7 @@ describe.skipIf(!engine.ok || !bundle.ok)('tailnet model (test fixture): docker-
     const env = eventEnv('ephemeral', { TAILSCALE_STATE_DIR: undefined });
     const a = await start('eph-1', env);
     expect(await waitLog(a, APP_LISTENING)).toContain('[!] TAILSCALE_STATE_DIR is not set, this node will be ephemeral.');
-    const idA = (await statusJSON(a)).Self.ID as string;
+    const idA = (await statusJSON(a)).Self.ID;
     expect((await modelState(a)).memState).toBe(true);
     await remove(a);
     const b = await start('eph-2', env);
