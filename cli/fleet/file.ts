@@ -20,7 +20,10 @@ export interface LoadedFleet {
   fleet: Fleet;
 }
 
-/** Parse and validate text as a fleet file; throws a UsageError naming file, line and field. */
+/**
+ * Parse and validate text as a fleet file. Throws a UsageError whose message has one line per problem,
+ * each `file:line: field: what is wrong and the fix` (the first is the one to fix first).
+ */
 export function parseFleet(text: string, file: string): { doc: Document; fleet: Fleet } {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
@@ -34,20 +37,25 @@ export function parseFleet(text: string, file: string): { doc: Document; fleet: 
   const data = doc.toJS() ?? {};
   const result = FleetSchema.safeParse(data);
   if (!result.success) {
-    const issues = result.error.issues;
-    const first = issues[0]!;
-    let fieldPath = first.path.map(String);
-    let message = first.message;
-    if (first.code === 'unrecognized_keys') {
-      const key = first.keys[0]!;
-      fieldPath = [...fieldPath, key];
-      message = `unknown key "${key}" (a typo? \`demo-fleet schema\` lists the allowed keys)`;
+    // Every problem, one line each, in the validator's order (the fields in schema order, then the
+    // rules across fields), so one run shows all that needs fixing.
+    const lines: string[] = [];
+    for (const issue of result.error.issues) {
+      const problems: Array<{ fieldPath: string[]; message: string }> =
+        issue.code === 'unrecognized_keys'
+          ? issue.keys.map((key) => ({
+              fieldPath: [...issue.path.map(String), key],
+              message: `unknown key "${key}" (a typo? \`demo-fleet schema\` lists the allowed keys)`,
+            }))
+          : [{ fieldPath: issue.path.map(String), message: issue.message }];
+      for (const { fieldPath, message } of problems) {
+        const line = lineOf(doc, fieldPath, lineCounter);
+        const where = `${rel}${line ? `:${line}` : ''}`;
+        const field = fieldPath.length ? fieldPath.join('.') : '(top level)';
+        lines.push(`${where}: ${field}: ${message}`);
+      }
     }
-    const line = lineOf(doc, fieldPath, lineCounter);
-    const where = `${rel}${line ? `:${line}` : ''}`;
-    const field = fieldPath.length ? fieldPath.join('.') : '(top level)';
-    const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : '';
-    throw new UsageError(`${where}: ${field}: ${message}${more}`);
+    throw new UsageError(lines.join('\n'));
   }
   return { doc, fleet: result.data };
 }
@@ -109,7 +117,9 @@ export async function editFleet(
       // The change is what is wrong, not the file: a line number would point into text that was never
       // written, so name the file and field only.
       if (!(err instanceof UsageError)) throw err;
-      throw new UsageError(`${err.message.replace(/^(.*?):\d+(:\d+)?: /, '$1: ')} (not written: the fleet file is unchanged)`);
+      const lines = err.message.split('\n').map((line) => line.replace(/^(.*?):\d+(:\d+)?: /, '$1: '));
+      lines[0] = `${lines[0]} (not written: the fleet file is unchanged)`;
+      throw new UsageError(lines.join('\n'));
     }
     if (text !== current?.text) await atomicWrite(file, text);
     return { path: file, text, ...parsed };

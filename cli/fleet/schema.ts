@@ -1,17 +1,72 @@
 /**
  * The fleet file's schema: the single definition of what a fleet file may say. The JSON Schema that
- * editors use (`demo-fleet schema`) is generated from it, so the two cannot drift.
+ * editors use (`demo-fleet schema`) is generated from it, so the two cannot drift. Rules that JSON Schema
+ * cannot say (time zones known to this Node, cross-field rules) are zod refinements: the CLI checks them,
+ * editors do not.
+ *
+ * The rules follow what the Tailscale docker-mod can do (it runs `tailscale serve|funnel --bg
+ * --<mode>=443 http://localhost:5000`, and has no variable for `--advertise-tags`), and nothing depends on
+ * the clock: `year` is written in the file, so a render on 1 January is the render of 31 December.
  */
 import { z } from 'zod';
+import { eventHostname, serveMode } from './naming.js';
 
 /** Event names become hostnames, container names and image tags: DNS labels. */
 export const EVENT_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const DNS_LABEL_HINT = 'lowercase letters, digits and "-", at most 63, not starting or ending with "-"';
+/** A DNS label (and so a tailnet hostname) is at most 63 characters. */
+const MAX_HOSTNAME = 63;
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
-const duration = z
+/** The duration forms parseDuration (cli/util/duration.ts) reads. */
+const DURATION = /^\d+(ms|s|m|h)$/;
+const duration = z.string().regex(DURATION, { error: 'must be a duration like "500ms", "10s", "2m" or "1h"' });
+
+/** YAML 1.2 (what the yaml package reads) takes yes/no/on/off as text, where YAML 1.1 took booleans. */
+const BOOLEAN_WORD = /^(y|yes|n|no|on|off|true|false)$/i;
+const boolean = () =>
+  z.boolean({
+    error: (iss) =>
+      typeof iss.input === 'string' && BOOLEAN_WORD.test(iss.input)
+        ? `expected boolean, got the text "${iss.input}": use true or false (unquoted; YAML reads yes/no/on/off as text)`
+        : undefined,
+  });
+
+let knownZones: Set<string> | undefined;
+/**
+ * Why `tz` is not a time zone the container's tzdata knows, or undefined when it is. Accepted: the
+ * names Intl lists, UTC and Etc/UTC (Node lists neither), and other names ICU knows written exactly
+ * (aliases such as Asia/Kolkata or Europe/Kyiv, which older Nodes do not list but tzdata has). TZ is
+ * looked up as a file name in the container, so the case must be exact.
+ */
+function timeZoneProblem(tz: string): string | undefined {
+  knownZones ??= new Set([...Intl.supportedValuesOf('timeZone'), 'UTC', 'Etc/UTC']);
+  if (knownZones.has(tz)) return undefined;
+  let resolved: string | undefined;
+  try {
+    resolved = new Intl.DateTimeFormat('en-US', { timeZone: tz }).resolvedOptions().timeZone;
+  } catch {
+    resolved = undefined;
+  }
+  if (resolved === tz) return undefined;
+  if (resolved && resolved.toLowerCase() === tz.toLowerCase()) {
+    return `time zone "${tz}" is written in the wrong case: use ${resolved} (the container looks the name up as a file)`;
+  }
+  if (resolved && tz.split('/').every((part) => /^[A-Z]/.test(part))) return undefined; // an alias, e.g. US/Eastern
+  const last = tz.split('/').pop()!.toLowerCase();
+  const guess = resolved ?? [...knownZones].find((zone) => zone.split('/').pop()!.toLowerCase() === last);
+  return `unknown time zone "${tz}": use an IANA name like ${guess ?? 'Europe/Berlin, America/New_York or Etc/UTC'}`;
+}
+
+const timeZone = z
   .string()
-  .regex(/^\d+(ms|s|m)$/, { error: 'must be a duration like "500ms", "10s" or "2m"' });
+  .min(1)
+  .superRefine((tz, ctx) => {
+    const problem = timeZoneProblem(tz);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+
+const YEAR_BOUNDS = { min: 2000, max: 2999 } as const;
 
 export const AuthKeySource = z.union([
   z.strictObject({
@@ -25,21 +80,34 @@ export const AuthKeySource = z.union([
   }),
 ]);
 
-export const ServeMode = z.enum(['https', 'http', 'tcp', 'tls-terminated-tcp']);
+/**
+ * `tailscale serve` modes that work through the docker-mod, which always proxies to
+ * http://localhost:<port>: tcp and tls-terminated-tcp refuse an http:// target, so a node with them
+ * serves nothing.
+ */
+const SERVE_MODES = ['https', 'http'] as const;
+export const ServeMode = z.enum(SERVE_MODES, {
+  error: (iss) =>
+    iss.input === 'tcp' || iss.input === 'tls-terminated-tcp'
+      ? `serve mode "${iss.input}" does not work through the Tailscale docker-mod (it serves http://localhost:5000, which ${iss.input} refuses): use https, or http on headscale`
+      : `must be https or http (got ${JSON.stringify(iss.input)})`,
+});
 
 export const EventSchema = z
   .strictObject({
     inviteLink: httpUrl.optional().describe('Tailnet invite link shown to internet strangers (DEMO_INVITE_LINK)'),
-    funnel: z.boolean().default(false).describe('Open the demo to the internet with Tailscale Funnel'),
+    funnel: boolean().default(false).describe('Open the demo to the internet with Tailscale Funnel'),
     hostname: z
       .string()
       .regex(EVENT_NAME, { error: `must be a DNS label (${DNS_LABEL_HINT})` })
       .optional()
       .describe('Tailnet hostname; default <event><year>'),
-    year: z.number().int().min(2000).max(2999).optional().describe('Overrides the fleet year for this event'),
-    serveMode: ServeMode.optional().describe('tailscale serve mode; default https, or http with a headscale login server'),
-    tz: z.string().min(1).optional().describe('Time zone of this event (TZ)'),
-    ssh: z.boolean().default(false).describe('Enable Tailscale SSH into the container'),
+    year: z.number().int().min(YEAR_BOUNDS.min).max(YEAR_BOUNDS.max).optional().describe('Overrides the fleet year for this event'),
+    serveMode: ServeMode.optional().describe(
+      'tailscale serve mode: https (default; needed for Funnel) or http (default with a headscale login server, which issues no certificates)',
+    ),
+    tz: timeZone.optional().describe('Time zone of this event (TZ), an IANA name like America/New_York'),
+    ssh: boolean().default(false).describe('Enable Tailscale SSH into the container'),
     authKey: AuthKeySource.optional().describe('Where the auth key comes from; never the key itself'),
   })
   .describe('One conference event: one container');
@@ -74,12 +142,22 @@ export const FleetSchema = z
       .min(1)
       .default('ghcr.io/linuxserver/baseimage-alpine:3.22')
       .describe('Base image of the app image (a linuxserver base with s6-overlay /init)'),
-    pull: z.boolean().default(false).describe('up pulls published images instead of building'),
-    year: z.number().int().min(2000).max(2999).default(new Date().getFullYear()),
+    pull: boolean().default(false).describe('up pulls published images instead of building'),
+    year: z
+      .number({
+        error: (iss) =>
+          iss.input === undefined
+            ? `missing: add the line \`year: ${new Date().getFullYear()}\` (the year of your events: hostnames are <event><year>, state dirs <appdata>/<year>/<event>)`
+            : undefined,
+      })
+      .int()
+      .min(YEAR_BOUNDS.min)
+      .max(YEAR_BOUNDS.max)
+      .describe('Year of the events (required): hostnames are <event><year>, node state lives at <appdata>/<year>/<event>'),
     appdata: z.string().min(1).default('./appdata').describe('State dirs live at <appdata>/<year>/<event>'),
     puid: z.number().int().min(0).default(1000),
     pgid: z.number().int().min(0).default(1000),
-    tz: z.string().min(1).default('Etc/UTC'),
+    tz: timeZone.default('Etc/UTC').describe('Time zone of the containers (TZ), an IANA name like Europe/Berlin'),
     dockerMods: z.array(z.string().min(1)).default(['ghcr.io/tailscale-dev/docker-mod:main']),
     loginServer: httpUrl.optional().describe('headscale URL (TAILSCALE_LOGIN_SERVER); Tailscale when absent'),
     tailnetDomain: z
@@ -100,6 +178,28 @@ export const FleetSchema = z
           code: 'custom',
           path: ['events', name, 'funnel'],
           message: 'headscale has no Funnel: set funnel: false, or remove loginServer to use Tailscale',
+        });
+      }
+      if (fleet.loginServer && event.serveMode === 'https') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['events', name, 'serveMode'],
+          message: 'headscale issues no HTTPS certificates, so https serves nothing: use serveMode: http (the default with loginServer)',
+        });
+      }
+      if (!fleet.loginServer && event.funnel && serveMode(fleet, event) !== 'https') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['events', name, 'funnel'],
+          message: `Funnel needs serve mode https (\`tailscale funnel\` has no --${serveMode(fleet, event)}): remove serveMode: ${serveMode(fleet, event)}, or set funnel: false`,
+        });
+      }
+      const hostname = eventHostname(fleet, name, event);
+      if (event.hostname === undefined && EVENT_NAME.test(name) && hostname.length > MAX_HOSTNAME) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['events', name, 'hostname'],
+          message: `the default hostname "${hostname}" (<event><year>) is ${hostname.length} characters, over the ${MAX_HOSTNAME} a DNS label allows: give the event its own hostname: of at most ${MAX_HOSTNAME} (add --hostname <name>)`,
         });
       }
     }

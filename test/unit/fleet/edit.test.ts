@@ -139,6 +139,12 @@ describe('the initial fleet file', () => {
     expect(fleet).toMatchObject({ name: 'id-demo', year: 2025, events: {} });
   });
 
+  it('writes the year out (this year unless given): the fleet file, not the clock, fixes it from then on', () => {
+    expect(initial).toMatch(/^year: 2025$/m);
+    expect(initialFleetText()).toMatch(new RegExp(`^year: ${new Date().getFullYear()}$`, 'm'));
+    expect(parseFleet(initialFleetText(), 'fleet.yaml').fleet.year).toBe(new Date().getFullYear());
+  });
+
   it('first add turns `events: {}` into a block; removing it again gives back the original bytes', () => {
     const added = addEvent(initial, 'cleveland', {});
     expect(added).toBe(initial.replace('events: {}\n', 'events:\n  cleveland: {}\n'));
@@ -179,14 +185,14 @@ describe('other shapes of the events map', () => {
   });
 
   it('follows a 4-space indentation', () => {
-    const text = 'events:\n    a:\n        funnel: true\n';
+    const text = 'year: 2026\nevents:\n    a:\n        funnel: true\n';
     const added = addEvent(text, 'b', { funnel: true, tz: 'Europe/Berlin' });
     expect(added).toBe(`${text}    b:\n        funnel: true\n        tz: Europe/Berlin\n`);
     expect(events(added).b).toMatchObject({ funnel: true, tz: 'Europe/Berlin' });
   });
 
   it('a flow-style events map still works (re-formatted through the yaml Document API)', () => {
-    const text = '# keep me\nevents: {a: {funnel: true}}\n';
+    const text = '# keep me\nyear: 2026\nevents: {a: {funnel: true}}\n';
     const added = addEvent(text, 'b', {});
     expect(added).toContain('# keep me');
     expect(Object.keys(events(added))).toEqual(['a', 'b']);

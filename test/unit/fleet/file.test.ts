@@ -4,7 +4,7 @@
  */
 import { chmod, copyFile, readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { editFleet, loadFleet, parseFleet, resolveFleetPath } from '../../../cli/fleet/file.js';
 import { addEvent, initialFleetText } from '../../../cli/fleet/edit.js';
 import { UsageError } from '../../../cli/errors.js';
@@ -13,17 +13,22 @@ import { INVALID_DIR, INVALID_FLEETS, wherePattern } from '../../fixtures/fleets
 
 const FIXTURES = path.resolve(import.meta.dirname, '../../fixtures/fleets');
 
-/** The UsageError message thrown by `fn` (fails the test if it does not throw one). */
-async function usageError(fn: () => unknown): Promise<string> {
+/** The UsageError message thrown by `fn`, of one or more lines (fails the test if it does not throw one). */
+async function usageErrorLines(fn: () => unknown): Promise<string> {
   try {
     await fn();
   } catch (err) {
     expect(err).toBeInstanceOf(UsageError);
-    const message = (err as Error).message;
-    expect(message, 'one line').not.toContain('\n');
-    return message;
+    return (err as Error).message;
   }
   throw new Error('expected a UsageError');
+}
+
+/** The one-line UsageError message thrown by `fn`. */
+async function usageError(fn: () => unknown): Promise<string> {
+  const message = await usageErrorLines(fn);
+  expect(message, 'one line').not.toContain('\n');
+  return message;
 }
 
 describe('parseFleet errors', () => {
@@ -37,14 +42,47 @@ describe('parseFleet errors', () => {
     });
   }
 
-  it('counts the other problems', async () => {
-    const message = await usageError(() => parseFleet('puid: x\npgid: y\nevnts: {}\n', path.resolve('f.yaml')));
-    expect(message).toMatch(/^f\.yaml:\d+: .* \(and 2 more\)$/);
+  it('lists every problem, one line each, the first problem first', async () => {
+    const message = await usageErrorLines(() => parseFleet('year: 2026\npuid: x\npgid: y\nevnts: {}\nhealth: {interval: 1d, retries: 0}\n', path.resolve('f.yaml')));
+    expect(message.split('\n')).toEqual([
+      expect.stringMatching(/^f\.yaml:2: puid: .*expected number/),
+      expect.stringMatching(/^f\.yaml:3: pgid: .*expected number/),
+      expect.stringMatching(/^f\.yaml:5: health\.interval: must be a duration like "500ms", "10s", "2m" or "1h"$/),
+      expect.stringMatching(/^f\.yaml:5: health\.retries: /),
+      expect.stringMatching(/^f\.yaml:4: evnts: unknown key "evnts"/),
+    ]);
+    expect(message).not.toMatch(/and \d+ more/);
   });
 
-  it('an empty file is a fleet with defaults and no events', () => {
-    const { fleet } = parseFleet('', 'fleet.yaml');
-    expect(fleet).toMatchObject({ name: 'id-demo', image: 'demo-fleet/id-headers-demo', puid: 1000, events: {} });
+  it('several unknown keys in one map: a line each', async () => {
+    const message = await usageErrorLines(() => parseFleet('year: 2026\nevents:\n  a:\n    funel: true\n    sssh: true\n', path.resolve('f.yaml')));
+    expect(message.split('\n')).toEqual([
+      expect.stringMatching(/^f\.yaml:4: events\.a\.funel: unknown key "funel"/),
+      expect.stringMatching(/^f\.yaml:5: events\.a\.sssh: unknown key "sssh"/),
+    ]);
+  });
+
+  it('a file without year is refused (whatever the date), giving the line to add; with year, 31 Dec and 1 Jan parse alike', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      const parsed: unknown[] = [];
+      for (const now of ['2026-12-31T23:59:59Z', '2027-01-01T00:00:01Z']) {
+        vi.setSystemTime(new Date(now));
+        const year = new Date().getFullYear();
+        const message = await usageError(() => parseFleet('name: id-demo\nevents:\n  cleveland: {}\n', path.resolve('fleet.yaml')));
+        expect(message).toMatch(new RegExp(`^fleet\\.yaml:1: year: missing: add the line \`year: ${year}\``));
+        parsed.push(parseFleet('year: 2026\nevents:\n  cleveland: {}\n', 'fleet.yaml').fleet);
+      }
+      expect(parsed[1]).toEqual(parsed[0]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('an empty file is refused for its missing year; with a year it is a fleet with defaults and no events', async () => {
+    expect(await usageError(() => parseFleet('', path.resolve('fleet.yaml')))).toMatch(/^fleet\.yaml: year: missing: add the line `year: \d{4}`/);
+    const { fleet } = parseFleet('year: 2026\n', 'fleet.yaml');
+    expect(fleet).toMatchObject({ name: 'id-demo', image: 'demo-fleet/id-headers-demo', puid: 1000, year: 2026, events: {} });
   });
 
   it('the hand-commented fixture is valid', async () => {
@@ -126,8 +164,20 @@ describe('editFleet', () => {
     expect(await readdir(dir)).toEqual(['fleet.yaml']);
   });
 
+  it('an edit with several problems: every line without a line number, "not written" on the first', async () => {
+    const before = await snapshot();
+    const message = await usageErrorLines(() =>
+      editFleet(file, (current) => addEvent(current!.text, 'berlin', { inviteLink: 'not a url', tz: 'Mars/Olympus' })),
+    );
+    expect(message.split('\n')).toEqual([
+      expect.stringMatching(/^.*fleet\.yaml: events\.berlin\.inviteLink: must be an http\(s\) URL \(not written: the fleet file is unchanged\)$/),
+      expect.stringMatching(/^.*fleet\.yaml: events\.berlin\.tz: unknown time zone "Mars\/Olympus"/),
+    ]);
+    expect(await snapshot()).toEqual(before);
+  });
+
   it('an invalid file on disk is reported with its line and never edited', async () => {
-    await writeFile(file, 'name: id-demo\nevents:\n  a:\n    funel: true\n');
+    await writeFile(file, 'name: id-demo\nyear: 2026\nevents:\n  a:\n    funel: true\n');
     await utimes(file, OLD, OLD);
     const before = await snapshot();
     let called = false;
@@ -138,7 +188,7 @@ describe('editFleet', () => {
       }),
     );
     expect(called).toBe(false);
-    expect(message).toMatch(/fleet\.yaml:4: events\.a\.funel: unknown key "funel"/);
+    expect(message).toMatch(/fleet\.yaml:5: events\.a\.funel: unknown key "funel"/);
     expect(await snapshot()).toEqual(before);
   });
 
