@@ -4,6 +4,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { UsageError } from '../errors.js';
 import type { Fleet } from '../fleet/schema.js';
 import { atomicWriteIfChanged } from '../util/atomic-write.js';
 import { COMPOSE_FILE, composeText } from './compose.js';
@@ -35,16 +36,52 @@ export async function renderFleet(fleet: Fleet, options: RenderOptions): Promise
   const events = Object.keys(fleet.events).sort();
   // Read every key before writing anything: a bad one fails the render with no file touched.
   const secrets = await Promise.all(events.map((event) => readEventSecret(event, fleet.events[event]!, fleetDir)));
-  await mkdir(composeDir, { recursive: true });
-  const services = await Promise.all(
-    events.map(async (event, i) => {
-      const secret = await storeEventSecret(event, secrets[i]!, secretsDir);
-      if (secret.warning) warnings.push(secret.warning);
-      return serviceFor(fleet, event, { fleetDir, secretsDir }, secret.digest);
-    }),
-  );
-  await pruneSecrets(secretsDir, new Set(events));
   const composeFile = path.join(composeDir, COMPOSE_FILE);
-  await atomicWriteIfChanged(composeFile, composeText(services, composeDir, path.basename(options.fleetFile)));
+  let services: ServiceDefinition[];
+  try {
+    await mkdir(composeDir, { recursive: true });
+    services = await Promise.all(
+      events.map(async (event, i) => {
+        const secret = await storeEventSecret(event, secrets[i]!, secretsDir);
+        if (secret.warning) warnings.push(secret.warning);
+        return serviceFor(fleet, event, { fleetDir, secretsDir }, secret.digest);
+      }),
+    );
+    await pruneSecrets(secretsDir, new Set(events));
+    await atomicWriteIfChanged(composeFile, composeText(services, composeDir, path.basename(options.fleetFile)));
+  } catch (err) {
+    throw unwritableError(err, composeDir) ?? err;
+  }
   return { composeFile, services, warnings: warnings.sort() };
+}
+
+/** Errors that mean the output directory cannot be written there: why, in words, and what fixes it. */
+const UNWRITABLE: Record<string, { why: string; fix: string }> = {
+  EACCES: { why: 'permission denied', fix: 'fix its permissions' },
+  EPERM: { why: 'operation not permitted', fix: 'fix its permissions' },
+  EROFS: { why: 'read-only file system', fix: 'use a directory on a writable file system' },
+  ENOTDIR: { why: 'a part of the path is a file, not a directory', fix: 'name a directory' },
+  EEXIST: { why: 'it is a file, not a directory', fix: 'name a directory' },
+  EISDIR: { why: 'a directory is where the file goes', fix: 'move that directory away' },
+};
+
+/**
+ * The UsageError for a render output that cannot be written (one line: the path, why, the fix), or
+ * null when `err` is something else.
+ */
+export function unwritableError(err: unknown, composeDir: string): UsageError | null {
+  const { code, path: failed, dest } = (err ?? {}) as NodeJS.ErrnoException & { dest?: string };
+  const reason = code ? UNWRITABLE[code] : undefined;
+  if (!reason) return null;
+  // A temp file (atomicWrite's .<name>.<pid>.<hex>.tmp) means nothing to the user: name the file it
+  // was being renamed to, or its directory.
+  const isTemp = (p: string) => /^\..*\.tmp$/.test(path.basename(p));
+  const where = dest ?? (failed ? (isTemp(failed) ? path.dirname(failed) : failed) : composeDir);
+  const shown = (p: string) => {
+    const rel = path.relative(process.cwd(), p);
+    return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : p;
+  };
+  return new UsageError(
+    `${shown(where)}: cannot write the render there (${reason.why}): ${reason.fix}, or render elsewhere with \`demo-fleet render --out <dir>\``,
+  );
 }

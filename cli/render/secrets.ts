@@ -17,6 +17,12 @@ export interface SecretResult {
   warning?: string;
 }
 
+/**
+ * An OAuth client secret works as `tailscale up --auth-key` only together with `--advertise-tags`, for
+ * which the docker-mod has no variable: the node would never log in.
+ */
+const OAUTH_CLIENT_SECRET_PREFIX = 'tskey-client-';
+
 async function readAuthKey(event: string, config: FleetEvent, fleetDir: string): Promise<{ key?: string; warning?: string }> {
   const source = config.authKey;
   const login = 'the node will wait for an interactive login (see `demo-fleet logs ' + event + '`)';
@@ -35,6 +41,12 @@ async function readAuthKey(event: string, config: FleetEvent, fleetDir: string):
     if (!key) return { warning: `event ${event}: ${where} is empty; ${login}` };
   }
   if (/[\r\n]/.test(key)) throw new UsageError(`event ${event}: ${where} holds more than one line; it must hold the auth key only`);
+  if (key.startsWith(OAUTH_CLIENT_SECRET_PREFIX)) {
+    // Never any of the key in the message: the prefix says all there is to say.
+    throw new UsageError(
+      `event ${event}: authKey: ${where} holds an OAuth client secret (${OAUTH_CLIENT_SECRET_PREFIX}…), not an auth key: the docker-mod cannot pass --advertise-tags, which a key from an OAuth client needs; mint an auth key (tskey-auth-…) and put that there`,
+    );
+  }
   return { key };
 }
 

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FleetSchema, type FleetInput } from '../../../cli/fleet/schema.js';
-import { renderFleet } from '../../../cli/render/render.js';
+import { renderFleet, unwritableError } from '../../../cli/render/render.js';
 import { composeService, composeText } from '../../../cli/render/compose.js';
 import { envFileText, parseEnvFile, readSecretEnv } from '../../../cli/render/secrets.js';
 import { LABELS } from '../../../cli/fleet/naming.js';
@@ -33,9 +33,11 @@ afterEach(async () => {
   await cleanup();
 });
 
-const fleetOf = (input: FleetInput) => FleetSchema.parse(input);
+/** A fleet as the file would give it; the year is required there, 2026 unless the test says. */
+type TestFleet = Omit<FleetInput, 'year'> & { year?: number };
+const fleetOf = (input: TestFleet) => FleetSchema.parse({ year: 2026, ...input });
 
-async function render(input: FleetInput, outDir?: string) {
+async function render(input: TestFleet, outDir?: string) {
   const fleet = fleetOf(input);
   const result = await renderFleet(fleet, { fleetFile, outDir });
   const text = await readFile(result.composeFile, 'utf8');
@@ -85,6 +87,11 @@ describe('renderFleet: compose file', () => {
   it('health settings in compose duration form', async () => {
     const { services } = await render({ health: { interval: '1500ms', timeout: '2m', retries: 7, startPeriod: '0s' }, events: { a: {} } });
     expect(services['id-demo-a']!.healthcheck).toMatchObject({ interval: '1500ms', timeout: '120s', retries: 7, start_period: '0s' });
+  });
+
+  it('durations in hours', async () => {
+    const { services } = await render({ health: { interval: '1h', startPeriod: '2h' }, events: { a: {} } });
+    expect(services['id-demo-a']!.healthcheck).toMatchObject({ interval: '3600s', start_period: '7200s' });
   });
 
   it('no events: an empty services map', async () => {
@@ -221,6 +228,83 @@ describe('secrets', () => {
     expect((err as Error).message).toBe('event b: environment variable KEY_BAD holds more than one line; it must hold the auth key only');
     expect((err as Error).message).not.toContain(KEY_B);
     expect(await readdir(dir)).toEqual([]);
+  });
+});
+
+describe('an OAuth client secret where the auth key goes', () => {
+  // The shape of a Tailscale OAuth client secret; the part after the prefix must never be printed.
+  const CLIENT_SECRET_BODY = 'kOAUTHOAUTH33CNTRL-unitsecretsecretsecret0000c';
+  const CLIENT_SECRET = `tskey-client-${CLIENT_SECRET_BODY}`;
+
+  for (const source of ['env', 'file'] as const) {
+    it(`from an ${source === 'env' ? 'environment variable' : 'auth key file'}: refused with the reason, none of the key shown, nothing written`, async () => {
+      process.env.KEY_A = KEY_A;
+      let authKey: { env: string } | { file: string };
+      if (source === 'env') {
+        process.env.KEY_BAD = CLIENT_SECRET;
+        authKey = { env: 'KEY_BAD' };
+      } else {
+        await writeFile(path.join(dir, 'client.key'), `${CLIENT_SECRET}\n`);
+        authKey = { file: 'client.key' };
+      }
+      const before = await readdir(dir);
+      const fleet = fleetOf({ events: { a: { authKey: { env: 'KEY_A' } }, b: { authKey } } });
+      const err = await renderFleet(fleet, { fleetFile }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(UsageError);
+      const where = source === 'env' ? 'environment variable KEY_BAD' : 'auth key file client.key';
+      expect((err as Error).message).toBe(
+        `event b: authKey: ${where} holds an OAuth client secret (tskey-client-…), not an auth key: the docker-mod cannot pass --advertise-tags, which a key from an OAuth client needs; mint an auth key (tskey-auth-…) and put that there`,
+      );
+      expect((err as Error).message).not.toContain(CLIENT_SECRET_BODY);
+      expect((err as Error).message).not.toContain(CLIENT_SECRET_BODY.slice(0, 8));
+      expect(await readdir(dir)).toEqual(before); // no compose/ dir, no secret of event a either
+    });
+  }
+});
+
+describe('an output directory that cannot be written', () => {
+  it('a file in the path (ENOTDIR): one UsageError line naming the path and the fix', async () => {
+    await writeFile(path.join(dir, 'plain-file'), 'x');
+    const out = path.join(dir, 'plain-file', 'compose');
+    const err = await renderFleet(fleetOf({ events: { a: {} } }), { fleetFile, outDir: out }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UsageError);
+    expect((err as Error).message).toBe(
+      `${out}: cannot write the render there (a part of the path is a file, not a directory): name a directory, or render elsewhere with \`demo-fleet render --out <dir>\``,
+    );
+  });
+
+  it('--out naming a file (EEXIST)', async () => {
+    await writeFile(path.join(dir, 'plain-file'), 'x');
+    const err = await renderFleet(fleetOf({ events: { a: {} } }), { fleetFile, outDir: path.join(dir, 'plain-file') }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UsageError);
+    expect((err as Error).message).toMatch(/plain-file: cannot write the render there \(it is a file, not a directory\): name a directory/);
+  });
+
+  it.skipIf(process.getuid?.() === 0)('a directory without write permission (EACCES)', async () => {
+    const out = path.join(dir, 'locked');
+    await mkdir(out, { mode: 0o500 });
+    try {
+      const err = await renderFleet(fleetOf({ events: { a: {} } }), { fleetFile, outDir: out }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(UsageError);
+      expect((err as Error).message).toMatch(/locked: cannot write the render there \(permission denied\): fix its permissions/);
+    } finally {
+      await chmod(out, 0o700);
+    }
+  });
+
+  it('unwritableError: EACCES, EPERM, EROFS name the path (a temp file by its directory) and the fix; other errors are not its business', () => {
+    const errno = (code: string, p?: string, dest?: string) => Object.assign(new Error(code), { code, path: p, dest });
+    expect(unwritableError(errno('EACCES', '/srv/out'), '/srv/out')?.message).toBe(
+      '/srv/out: cannot write the render there (permission denied): fix its permissions, or render elsewhere with `demo-fleet render --out <dir>`',
+    );
+    expect(unwritableError(errno('EROFS', '/mnt/ro/out/.docker-compose.yml.123.abcd1234.tmp'), '/mnt/ro/out')?.message).toMatch(
+      /^\/mnt\/ro\/out: cannot write the render there \(read-only file system\): use a directory on a writable file system, or render elsewhere/,
+    );
+    expect(unwritableError(errno('EPERM', '/sys/out'), '/sys/out')?.message).toMatch(/^\/sys\/out: .*\(operation not permitted\): fix its permissions/);
+    expect(unwritableError(errno('EISDIR', '/o/.x.1.a.tmp', '/o/docker-compose.yml'), '/o')?.message).toMatch(/^\/o\/docker-compose\.yml: /);
+    expect(unwritableError(errno('ENOSPC', '/o'), '/o')).toBeNull();
+    expect(unwritableError(new Error('boom'), '/o')).toBeNull();
+    expect(unwritableError(errno('EACCES', path.join(process.cwd(), 'compose')), path.join(process.cwd(), 'compose'))?.message).toMatch(/^compose: /);
   });
 });
 
