@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import path from 'node:path';
+import { UsageError } from '../errors.js';
 import type { EventFields } from '../fleet/edit.js';
 import { out } from '../ui/output.js';
 import { fleetPath, positiveInt } from './options.js';
@@ -27,12 +28,12 @@ export function register(program: Command): void {
     .option('--no-funnel', 'tailnet only')
     .option('--hostname <name>', 'tailnet hostname (default <event><year>)')
     .option('--year <year>', 'year of the event (default: the fleet year)', positiveInt('--year'))
-    .option('--serve-mode <mode>', 'tailscale serve mode: https | http | tcp | tls-terminated-tcp')
-    .option('--tz <zone>', 'time zone, e.g. America/New_York')
+    .option('--serve-mode <mode>', 'tailscale serve mode: https (needed for Funnel) | http (headscale)')
+    .option('--tz <zone>', 'IANA time zone, e.g. America/New_York')
     .option('--ssh', 'enable Tailscale SSH')
     .option('--no-ssh', 'disable Tailscale SSH')
     .option('--auth-key-env <VAR>', 'environment variable holding the auth key at render time')
-    .option('--auth-key-file <path>', 'file holding the auth key (relative to the fleet file)')
+    .option('--auth-key-file <path>', 'file holding the auth key (relative to the fleet file); not with --auth-key-env')
     .option('--update', 'change an existing event instead of failing')
     .addHelpText(
       'after',
@@ -45,6 +46,11 @@ Examples:
     .action(async (event: string, opts: AddOptions, cmd: Command) => {
       const { addFleetEvent } = await import('../fleet/operations.js');
       const file = fleetPath(cmd);
+      if (opts.authKeyEnv !== undefined && opts.authKeyFile !== undefined) {
+        throw new UsageError(
+          `event ${event}: authKey: --auth-key-env and --auth-key-file both given, but an event takes one key source: pass only one of them`,
+        );
+      }
       const fields: EventFields = {
         inviteLink: opts.inviteLink,
         funnel: opts.funnel,
@@ -53,7 +59,7 @@ Examples:
         serveMode: opts.serveMode as EventFields['serveMode'],
         tz: opts.tz,
         ssh: opts.ssh,
-        authKey: opts.authKeyEnv ? { env: opts.authKeyEnv } : opts.authKeyFile ? { file: opts.authKeyFile } : undefined,
+        authKey: opts.authKeyEnv !== undefined ? { env: opts.authKeyEnv } : opts.authKeyFile !== undefined ? { file: opts.authKeyFile } : undefined,
       };
       const { created } = await addFleetEvent(file, event, fields, { update: opts.update });
       out.line(`${opts.update ? 'updated' : 'added'} ${event}${created ? ` (created ${path.basename(file)})` : ''}`);

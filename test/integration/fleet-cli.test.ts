@@ -202,13 +202,65 @@ describe('bad input: one-line error, non-zero exit, fleet file byte-identical', 
       what: 'funnel on with a headscale loginServer',
       args: ['add', 'berlin', '--funnel'],
       says: /^fleet\.yaml: events\.berlin\.funnel: headscale has no Funnel/,
-      fleet: async () => 'loginServer: https://headscale.example.com\nevents:\n  cleveland: {}\n',
+      fleet: async () => 'year: 2026\nloginServer: https://headscale.example.com\nevents:\n  cleveland: {}\n',
+    },
+    {
+      what: 'serve mode tcp, which the docker-mod cannot serve',
+      args: ['add', 'berlin', '--serve-mode', 'tcp'],
+      says: /^fleet\.yaml: events\.berlin\.serveMode: serve mode "tcp" does not work through the Tailscale docker-mod .*: use https, or http on headscale \(not written/,
+    },
+    {
+      what: 'Funnel with serve mode http on a new event',
+      args: ['add', 'berlin', '--funnel', '--serve-mode', 'http'],
+      says: /^fleet\.yaml: events\.berlin\.funnel: Funnel needs serve mode https \(`tailscale funnel` has no --http\): remove serveMode: http, or set funnel: false \(not written/,
+    },
+    {
+      what: 'serve mode http for an existing Funnel event',
+      args: ['add', 'raleigh', '--update', '--serve-mode', 'http'],
+      says: /^fleet\.yaml: events\.raleigh\.funnel: Funnel needs serve mode https/,
+    },
+    {
+      what: 'serve mode https with a headscale loginServer',
+      args: ['add', 'berlin', '--serve-mode', 'https'],
+      says: /^fleet\.yaml: events\.berlin\.serveMode: headscale issues no HTTPS certificates, so https serves nothing: use serveMode: http/,
+      fleet: async () => 'year: 2026\nloginServer: https://headscale.example.com\nevents:\n  cleveland: {}\n',
+    },
+    {
+      what: 'an event name whose default hostname <event><year> is over 63 characters',
+      args: ['add', 'e'.repeat(60)],
+      says: new RegExp(`^fleet\\.yaml: events\\.${'e'.repeat(60)}\\.hostname: the default hostname "${'e'.repeat(60)}2023" \\(<event><year>\\) is 64 characters, over the 63 a DNS label allows: give the event its own hostname: of at most 63`),
+    },
+    {
+      what: 'a time zone that does not exist',
+      args: ['add', 'berlin', '--tz', 'Mars/Olympus'],
+      says: /^fleet\.yaml: events\.berlin\.tz: unknown time zone "Mars\/Olympus": use an IANA name like .* \(not written/,
+    },
+    {
+      what: 'a time zone in the wrong case',
+      args: ['add', 'berlin', '--tz', 'europe/berlin'],
+      says: /^fleet\.yaml: events\.berlin\.tz: time zone "europe\/berlin" is written in the wrong case: use Europe\/Berlin/,
+    },
+    {
+      what: 'both --auth-key-env and --auth-key-file',
+      args: ['add', 'berlin', '--auth-key-env', 'TS_KEY_BERLIN', '--auth-key-file', 'keys/berlin.key'],
+      says: /^event berlin: authKey: --auth-key-env and --auth-key-file both given, but an event takes one key source: pass only one of them$/,
+    },
+    {
+      what: 'both auth key flags on --update',
+      args: ['add', 'chicago', '--update', '--auth-key-env', 'TS_KEY_CHICAGO', '--auth-key-file', 'keys/chicago.key'],
+      says: /^event chicago: authKey: --auth-key-env and --auth-key-file both given/,
+    },
+    {
+      what: 'a fleet file without year (add refuses to touch it)',
+      args: ['add', 'berlin'],
+      says: /^fleet\.yaml:1: year: missing: add the line `year: \d{4}`/,
+      fleet: async () => 'name: id-demo\nevents:\n  cleveland: {}\n',
     },
     {
       what: 'turning funnel on for an existing event with a headscale loginServer',
       args: ['add', 'cleveland', '--update', '--funnel'],
       says: /^fleet\.yaml: events\.cleveland\.funnel: headscale has no Funnel/,
-      fleet: async () => 'loginServer: https://headscale.example.com\nevents:\n  cleveland: {}\n',
+      fleet: async () => 'year: 2026\nloginServer: https://headscale.example.com\nevents:\n  cleveland: {}\n',
     },
   ];
   for (const c of cases) {
@@ -240,6 +292,62 @@ describe('bad input: one-line error, non-zero exit, fleet file byte-identical', 
     expect(failure(await runCli(['render'], { cwd: dir }))).toMatch(/^fleet\.yaml:\d+: puid: /);
     expect((await readFile(compose)).equals(before)).toBe(true);
     expect((await stat(compose)).mtimeMs).toBe(OLD.getTime());
+  });
+
+  it('several problems: every one listed, a line each, the first one first; exit 2, file untouched', async () => {
+    const dir = await newDir();
+    const unchanged = await pinnedFleet(dir, 'name: id-demo\nyear: 2026\npuid: lots\nevents:\n  a:\n    funnel: yes\n    serveMode: tcp\n    tz: Mars/Olympus\n');
+    for (const args of [['render'], ['list'], ['add', 'b']]) {
+      const r = await runCli(args, { cwd: dir });
+      expect(r.code, show(r)).toBe(2);
+      expect(r.stdout).toBe('');
+      // main.ts prefixes the message with `error: `; the lines after the first may carry it too.
+      const lines = r.stderr.replace(/\n$/, '').split('\n').map((l) => l.replace(/^error: /, ''));
+      expect(r.stderr.startsWith('error: fleet.yaml:3: puid: '), show(r)).toBe(true);
+      expect(lines).toEqual([
+        expect.stringMatching(/^fleet\.yaml:3: puid: /),
+        expect.stringMatching(/^fleet\.yaml:6: events\.a\.funnel: expected boolean, got the text "yes": use true or false/),
+        expect.stringMatching(/^fleet\.yaml:7: events\.a\.serveMode: serve mode "tcp" does not work through the Tailscale docker-mod/),
+        expect.stringMatching(/^fleet\.yaml:8: events\.a\.tz: unknown time zone "Mars\/Olympus"/),
+      ]);
+    }
+    await unchanged();
+  });
+
+  it('an OAuth client secret as the auth key: render refuses naming the event and the fix, shows none of the key, writes nothing', async () => {
+    const secretBody = 'kCLIENTCLIENT44CNTRL-clisecretsecretsecret000000d';
+    const dir = await newDir();
+    const unchanged = await pinnedFleet(dir, 'year: 2026\nevents:\n  a: {}\n  cleveland:\n    authKey: {env: TS_KEY_CLEVELAND}\n');
+    const r = await runCli(['render'], { cwd: dir, env: { TS_KEY_CLEVELAND: `tskey-client-${secretBody}` } });
+    expect(failure(r)).toBe(
+      'event cleveland: authKey: environment variable TS_KEY_CLEVELAND holds an OAuth client secret (tskey-client-…), not an auth key: the docker-mod cannot pass --advertise-tags, which a key from an OAuth client needs; mint an auth key (tskey-auth-…) and put that there',
+    );
+    expect(r.stderr).not.toContain(secretBody.slice(0, 6));
+    await unchanged(); // no compose/ dir
+  });
+
+  it('render --out somewhere unwritable: one line naming the path and the fix, exit 2, no raw errno', async () => {
+    const dir = await newDir();
+    const unchanged = await pinnedFleet(dir, 'year: 2026\nevents:\n  a: {}\n');
+    const underFile = failure(await runCli(['render', '--out', 'fleet.yaml/compose'], { cwd: dir }));
+    expect(underFile).toBe(
+      'fleet.yaml/compose: cannot write the render there (a part of the path is a file, not a directory): name a directory, or render elsewhere with `demo-fleet render --out <dir>`',
+    );
+    const isFile = failure(await runCli(['render', '--out', 'fleet.yaml'], { cwd: dir }));
+    expect(isFile).toMatch(/^fleet\.yaml: cannot write the render there \(it is a file, not a directory\): name a directory/);
+    for (const m of [underFile, isFile]) expect(m).not.toMatch(/ENOTDIR|EEXIST|EACCES/);
+    await unchanged();
+  });
+
+  it.skipIf(process.getuid?.() === 0)('render --out a read-only directory (EACCES)', async () => {
+    const dir = await newDir();
+    await writeFile(path.join(dir, 'fleet.yaml'), 'year: 2026\nevents:\n  a: {}\n');
+    await mkdir(path.join(dir, 'ro'), { mode: 0o500 });
+    try {
+      expect(failure(await runCli(['render', '--out', 'ro'], { cwd: dir }))).toMatch(/^ro: cannot write the render there \(permission denied\): fix its permissions/);
+    } finally {
+      await chmod(path.join(dir, 'ro'), 0o700);
+    }
   });
 
   it('no fleet file: list and render say how to create one', async () => {
@@ -405,6 +513,17 @@ describe('schema', () => {
       expect((await readdir(path.join(dir, 'sub'))).sort()).toEqual(['fleet.schema.json', 'fleet.yaml']);
       expect(await readFile(path.join(dir, 'sub', 'fleet.yaml'), 'utf8')).toMatch(/^# yaml-language-server: \$schema=\.\/fleet\.schema\.json\n/);
       expect(await readFile(path.join(dir, 'sub', 'fleet.schema.json'), 'utf8')).toBe(schemaText());
+    }
+  });
+
+  it('init and the first add write this year into the file, and later commands read it from there', async () => {
+    const year = new Date().getFullYear();
+    for (const args of [['init'], ['add', 'cleveland']]) {
+      const dir = await newDir();
+      await ok(dir, args);
+      const text = await readFile(path.join(dir, 'fleet.yaml'), 'utf8');
+      expect(text).toMatch(new RegExp(`^year: ${year}$`, 'm'));
+      expect((await loadFleet(path.join(dir, 'fleet.yaml'))).fleet.year).toBe(year);
     }
   });
 
