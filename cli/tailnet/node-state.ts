@@ -1,0 +1,97 @@
+/**
+ * An event's tailnet node as seen from inside its container: `tailscale status --json` (ipnstate.Status)
+ * and `tailscale serve status --json` (ipn.ServeConfig), and what they mean for the event — served, waiting
+ * for a login, or blocked on a tailnet setting a person must change. Field names are tailscale's
+ * (ipn/ipnstate/ipnstate.go, ipn/serve.go; see test/fixtures/tailnet-model/UPSTREAM.md). Pure: no I/O.
+ */
+import type { ServeExpectation } from '../render/service.js';
+
+export interface NodeState {
+  /** NoState | NeedsLogin | NeedsMachineAuth | Stopped | Starting | Running */
+  backendState: string;
+  /** Set while an interactive login is pending. */
+  authUrl: string | null;
+  /** MagicDNS name without the trailing dot, e.g. cleveland2026.tail1234.ts.net */
+  dnsName: string | null;
+  online: boolean;
+  /** Node capabilities the tailnet grants: "https" (certificates enabled), "funnel" (the node attribute). */
+  caps: Set<string>;
+}
+
+export interface ServeState {
+  /** The :443 listener's mode, or null when :443 is not served. */
+  mode443: 'https' | 'http' | null;
+  /** host:443 → the proxy target of its "/" handler. */
+  proxies: Map<string, string>;
+  /** host:443 keys with Funnel on. */
+  funnel: Set<string>;
+}
+
+export type TailnetOutcome =
+  | { kind: 'served'; url: string; funnel: boolean }
+  /** A person must log the node in (no auth key, or it was refused). */
+  | { kind: 'login'; url: string }
+  /** A person must change the tailnet: the message says what. */
+  | { kind: 'attention'; message: string }
+  /** Not there yet; `why` says what is missing. */
+  | { kind: 'pending'; why: string };
+
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+export function parseNodeStatus(text: string): NodeState {
+  const status = JSON.parse(text) as unknown;
+  if (!isObject(status)) throw new Error('tailscale status --json: not an object');
+  const self = isObject(status.Self) ? status.Self : {};
+  const caps = new Set<string>([
+    ...(Array.isArray(self.Capabilities) ? self.Capabilities.filter((c): c is string => typeof c === 'string') : []),
+    ...(isObject(self.CapMap) ? Object.keys(self.CapMap) : []),
+  ]);
+  const dns = typeof self.DNSName === 'string' && self.DNSName !== '' ? self.DNSName.replace(/\.$/, '') : null;
+  return {
+    backendState: typeof status.BackendState === 'string' ? status.BackendState : 'NoState',
+    authUrl: typeof status.AuthURL === 'string' && status.AuthURL !== '' ? status.AuthURL : null,
+    dnsName: dns,
+    online: self.Online === true,
+    caps,
+  };
+}
+
+export function parseServeStatus(text: string): ServeState {
+  const config = JSON.parse(text) as unknown;
+  if (!isObject(config)) throw new Error('tailscale serve status --json: not an object');
+  const tcp = isObject(config.TCP) && isObject(config.TCP['443']) ? config.TCP['443'] : null;
+  const mode443 = tcp?.HTTPS === true ? 'https' : tcp?.HTTP === true ? 'http' : null;
+  const proxies = new Map<string, string>();
+  for (const [hostPort, web] of Object.entries(isObject(config.Web) ? config.Web : {})) {
+    const root = isObject(web) && isObject(web.Handlers) && isObject(web.Handlers['/']) ? web.Handlers['/'] : null;
+    if (hostPort.endsWith(':443') && typeof root?.Proxy === 'string') proxies.set(hostPort, root.Proxy);
+  }
+  const funnel = new Set(Object.entries(isObject(config.AllowFunnel) ? config.AllowFunnel : {}).filter(([, on]) => on === true).map(([k]) => k));
+  return { mode443, proxies, funnel };
+}
+
+/** The app's address as serve writes it (`http://localhost:5000`; 127.0.0.1 is the same place). */
+function isAppTarget(proxy: string, port: number): boolean {
+  return proxy.replace(/\/$/, '') === `http://localhost:${port}` || proxy.replace(/\/$/, '') === `http://127.0.0.1:${port}`;
+}
+
+/**
+ * What the node's state means for the event. Settings a person must change are named as soon as they
+ * show (they do not fix themselves by waiting); everything else is pending until served.
+ */
+export function judgeNode(node: NodeState, serve: ServeState | null, want: ServeExpectation): TailnetOutcome {
+  if (node.backendState === 'NeedsLogin' && node.authUrl) return { kind: 'login', url: node.authUrl };
+  if (node.backendState === 'NeedsMachineAuth') return { kind: 'attention', message: 'waiting for approval: approve the node in the admin console' };
+  if (node.backendState !== 'Running') return { kind: 'pending', why: `joining the tailnet (${node.backendState})` };
+  if (want.mode === 'https' && !node.caps.has('https')) {
+    return { kind: 'attention', message: 'serve not configured: enable HTTPS certificates for the tailnet' };
+  }
+  if (want.funnel && !node.caps.has('funnel')) return { kind: 'attention', message: 'funnel not allowed for this node' };
+  if (!serve || serve.mode443 !== want.mode) return { kind: 'pending', why: 'configuring serve' };
+  const hostPort = [...serve.proxies].find(([, proxy]) => isAppTarget(proxy, want.port))?.[0];
+  if (!hostPort) return { kind: 'pending', why: 'configuring serve' };
+  if (want.funnel && !serve.funnel.has(hostPort)) return { kind: 'pending', why: 'configuring funnel' };
+  const host = hostPort.slice(0, -':443'.length);
+  return { kind: 'served', url: want.mode === 'https' ? `https://${host}` : `http://${host}:443`, funnel: serve.funnel.has(hostPort) };
+}
