@@ -17,6 +17,8 @@ export const EXIT = {
   registry: 7,
   /** The tailnet's control server (Tailscale or headscale API) refused or failed a call. */
   control: 8,
+  /** Nothing failed, but some events wait for a person: a login, or a tailnet setting to change. */
+  attention: 9,
 } as const;
 
 export class FleetError extends Error {
@@ -67,6 +69,14 @@ export class DeployError extends FleetError {
   constructor(message: string) {
     super(message, EXIT.deploy);
     this.name = 'DeployError';
+  }
+}
+
+/** Every event converged or waits for a person (login URL, HTTPS certificates, funnel attribute). */
+export class NeedsPersonError extends FleetError {
+  constructor(message: string) {
+    super(message, EXIT.attention);
+    this.name = 'NeedsPersonError';
   }
 }
 

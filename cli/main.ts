@@ -43,7 +43,8 @@ export async function main(argv: string[]): Promise<number> {
       return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
     if (err instanceof FleetError) {
-      process.stderr.write(`error: ${err.message}\n`);
+      // One `error:` line per problem (validation lists every problem of the file).
+      for (const line of err.message.split('\n')) process.stderr.write(`error: ${line}\n`);
       return err.exitCode;
     }
     const e = err as Error;

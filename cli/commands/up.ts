@@ -17,12 +17,12 @@ interface UpFlags {
 export function register(program: Command): void {
   program
     .command('up')
-    .description('render, build once, and converge the engine: one healthy container per event')
+    .description('render, build once, and converge the engine: one container per event, each served on the tailnet')
     .option('--base-image <ref>', "base image (default: the fleet file's baseImage)")
     .option('--dockerfile <path>', 'Dockerfile to use instead of templates/Dockerfile')
     .option('--pull', 'run published images (<image>:<event>) instead of building')
     .option('--no-wait', 'do not wait for health checks')
-    .option('--wait-timeout <seconds>', 'how long to wait for each container to be healthy', positiveInt('--wait-timeout'), 120)
+    .option('--wait-timeout <seconds>', 'how long each event may take to be served (a real start installs the docker-mod first)', positiveInt('--wait-timeout'), 300)
     .option('--concurrency <n>', 'events handled at once', positiveInt('--concurrency'), 8)
     .option('--dry-run', 'print the plan, change nothing')
     .option('--force-unlock', 'remove a deploy lock left by a deploy that died, then deploy')
@@ -46,7 +46,7 @@ Examples:
           dockerfile: opts.dockerfile,
           pull: opts.pull,
           wait: opts.wait,
-          healthTimeoutMs: opts.waitTimeout * 1000,
+          readyTimeoutMs: opts.waitTimeout * 1000,
           concurrency: opts.concurrency,
           dryRun: Boolean(opts.dryRun),
           forceUnlock: Boolean(opts.forceUnlock),

@@ -1,17 +1,21 @@
 /**
- * Execute a plan: each event's action, several events at once (bounded), then wait for health.
- * One event failing does not stop the others; the result says which failed and why.
+ * Execute a plan: each event's action, several events at once (bounded), then wait until each event is
+ * ready (served on the tailnet; see readiness.ts). One event failing does not stop the others; the
+ * result says which failed, which need a person, and why.
  */
-import { mapPool } from '../util/pool.js';
+import { serveExpectation } from '../render/service.js';
+import { concurrencyLimit, mapPool } from '../util/pool.js';
 import { engineMessage } from './client/docker.js';
 import { describeAction, type Action, type Plan } from './plan.js';
+import { waitUntilReady } from './readiness.js';
 import type { Runtime } from './runtime/runtime.js';
 
 export interface ApplyOptions {
   concurrency: number;
-  /** Wait for health; false = `--no-wait`. */
+  /** Wait until ready; false = `--no-wait`. */
   wait: boolean;
-  healthTimeoutMs: number;
+  /** How long each event may take to become ready. */
+  readyTimeoutMs: number;
   /** Lines of a failed container's log to include. */
   logLines: number;
   onProgress: (line: string) => void;
@@ -20,12 +24,20 @@ export interface ApplyOptions {
 export interface EventResult {
   event: string;
   action: Action['kind'];
+  /** Converged: served (or healthy without a docker-mod), removed, or started with --no-wait. */
   ok: boolean;
-  /** healthy | running | removed | kept | created (no wait) | the failure */
+  /** Not converged, but nothing failed: a person must log the node in or change the tailnet. */
+  needsPerson?: boolean;
+  /** served https://… | healthy | removed | kept | started (no wait) | waiting for login: … | the failure */
   status: string;
+  /** Where visitors reach the event (when served), or the login URL (when waiting for one). */
+  url?: string;
   containerId: string | null;
   logs?: string;
 }
+
+/** Readiness looks (an inspect and one exec each) in flight at once, however many events wait. */
+const LOOK_CONCURRENCY = 8;
 
 async function execute(runtime: Runtime, action: Action): Promise<string | null> {
   switch (action.kind) {
@@ -67,21 +79,24 @@ export async function applyPlan(runtime: Runtime, plan: Plan, options: ApplyOpti
     }
   });
   if (!options.wait) return executed;
-  // Health waits only poll, so they need no bound; waiting inside the pool would hold its slots.
+  const gate = concurrencyLimit(LOOK_CONCURRENCY);
+  // Waits only poll, so they run side by side (their looks bounded by the gate), not inside the pool.
   return Promise.all(
     executed.map(async (result, i): Promise<EventResult> => {
       const action = plan.actions[i]!;
-      if (!result.ok || !result.containerId) return result;
-      // `docker ps` already said this kept container is healthy: no need to inspect it again.
-      if (action.kind === 'keep' && action.container.health === 'healthy') return { ...result, status: 'healthy' };
-      const health = await runtime.waitReady(result.containerId, options.healthTimeoutMs);
-      if (health.ok) {
-        if (action.kind !== 'keep') options.onProgress(`${action.event}: ${health.status}`);
-        return { ...result, status: health.status };
-      }
-      options.onProgress(`${action.event}: ${health.status}`);
+      if (!result.ok || !result.containerId || action.kind === 'remove' || action.kind === 'conflict') return result;
+      const ready = await waitUntilReady(runtime, result.containerId, serveExpectation(action.service), {
+        timeoutMs: options.readyTimeoutMs,
+        gate,
+        onWaiting: (why) => {
+          if (action.kind !== 'keep') options.onProgress(`${action.event}: ${why}`);
+        },
+      });
+      if (action.kind !== 'keep' || ready.kind !== 'served') options.onProgress(`${action.event}: ${ready.status}`);
+      if (ready.kind === 'served' || ready.kind === 'healthy') return { ...result, status: ready.status, ...(ready.kind === 'served' ? { url: ready.url } : {}) };
+      if (ready.kind === 'needs-person') return { ...result, ok: false, needsPerson: true, status: ready.status, ...(ready.url ? { url: ready.url } : {}) };
       const logs = await runtime.lastLogLines(result.containerId, options.logLines);
-      return { ...result, ok: false, status: health.status, logs };
+      return { ...result, ok: false, status: ready.status, logs };
     }),
   );
 }

@@ -3,7 +3,7 @@
  * connect, lock, image, plan, converge. Core: reports through `Reporter`, returns results, throws
  * typed errors; never prints itself.
  */
-import { DeployError } from '../errors.js';
+import { DeployError, NeedsPersonError } from '../errors.js';
 import { loadFleet } from '../fleet/file.js';
 import type { Fleet } from '../fleet/schema.js';
 import { renderFleet } from '../render/render.js';
@@ -25,7 +25,7 @@ export interface UpOptions {
   /** Use published images (`<image>:<event>` pulled from the registry) instead of building. */
   pull?: boolean;
   wait: boolean;
-  healthTimeoutMs: number;
+  readyTimeoutMs: number;
   concurrency: number;
   dryRun: boolean;
   forceUnlock: boolean;
@@ -103,22 +103,26 @@ async function plan(runtime: Runtime, fleet: Fleet, services: ServiceDefinition[
 }
 
 async function converge(runtime: Runtime, thePlan: Plan, options: UpOptions, report: Reporter): Promise<EventResult[]> {
-  const waiting = options.wait ? `, waiting up to ${Math.round(options.healthTimeoutMs / 1000)}s for health` : '';
+  const waiting = options.wait ? `, waiting up to ${Math.round(options.readyTimeoutMs / 1000)}s for each to be served` : '';
   report.step(`converge ${thePlan.actions.length} event(s)${waiting}`);
   return applyPlan(runtime, thePlan, {
     concurrency: options.concurrency,
     wait: options.wait,
-    healthTimeoutMs: options.healthTimeoutMs,
+    readyTimeoutMs: options.readyTimeoutMs,
     logLines: FAILURE_LOG_LINES,
     onProgress: report.progress,
   });
 }
 
-/** Throw a DeployError naming the failed events (after the caller printed the summary). */
+/**
+ * After the caller printed the summary: a DeployError (exit 5) naming the failed events, else a
+ * NeedsPersonError (exit 9) naming those that wait for a login or a tailnet setting; nothing when all
+ * are served.
+ */
 export function assertConverged(results: EventResult[]): void {
-  const failed = results.filter((r) => !r.ok);
-  if (failed.length === 0) return;
-  throw new DeployError(
-    `${failed.length} of ${results.length} event(s) did not converge: ${failed.map((r) => `${r.event} (${r.status})`).join(', ')}`,
-  );
+  const named = (rs: EventResult[]) => rs.map((r) => `${r.event} (${r.status})`).join(', ');
+  const failed = results.filter((r) => !r.ok && !r.needsPerson);
+  if (failed.length > 0) throw new DeployError(`${failed.length} of ${results.length} event(s) did not converge: ${named(failed)}`);
+  const waiting = results.filter((r) => r.needsPerson);
+  if (waiting.length > 0) throw new NeedsPersonError(`${waiting.length} of ${results.length} event(s) need a person: ${named(waiting)}`);
 }

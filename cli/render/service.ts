@@ -123,3 +123,24 @@ export function serviceFor(
     },
   };
 }
+
+/** What an event's node must serve: :443 → http://localhost:<port> in this mode, with Funnel or not. */
+export interface ServeExpectation {
+  mode: 'https' | 'http';
+  /** The app's port inside the container. */
+  port: number;
+  funnel: boolean;
+}
+
+/**
+ * What the event's node must serve for the event to count as up, read back from the service's own
+ * docker-mod env (so it cannot disagree with what was rendered); null when no Tailscale docker-mod is
+ * applied (then "healthy" is all `up` can wait for).
+ */
+export function serveExpectation(service: ServiceDefinition): ServeExpectation | null {
+  const env = new Map(service.environment);
+  if (!/tailscale/.test(env.get('DOCKER_MODS') ?? '')) return null;
+  const mode = env.get('TAILSCALE_SERVE_MODE');
+  if (mode !== 'https' && mode !== 'http') return null;
+  return { mode, port: Number(env.get('TAILSCALE_SERVE_PORT') ?? APP_PORT), funnel: env.has('TAILSCALE_FUNNEL') };
+}

@@ -51,19 +51,21 @@ const FLEETS: Record<string, FleetInput> = {
   },
   full: {
     name: 'booth',
+    year: 2026,
     tailnetDomain: 'tail1234.ts.net',
     dockerMods: ['ghcr.io/tailscale-dev/docker-mod:main', 'ghcr.io/linuxserver/mods:universal-package-install'],
     health: { interval: '1500ms', timeout: '2m', retries: 5, startPeriod: '0s' },
     events: {
       cleveland: { funnel: true, inviteLink: 'https://login.tailscale.com/admin/invite/abc', authKey: { env: 'COMPOSE_VALIDATE_KEY' } },
-      berlin: { year: 2024, tz: 'Europe/Berlin', ssh: true, serveMode: 'tcp', authKey: { file: 'berlin.key' } },
+      berlin: { year: 2024, tz: 'Europe/Berlin', ssh: true, serveMode: 'http', authKey: { file: 'berlin.key' } },
       tokyo: { hostname: 'tokyo-booth', authKey: { env: 'COMPOSE_VALIDATE_UNSET' } },
     },
   },
   headscale: {
+    year: 2026,
     loginServer: 'https://headscale.example.com',
     tailnetDomain: 'hs.example.com',
-    events: { a: {}, b: { serveMode: 'https', inviteLink: 'http://hs.example.com/invite' } },
+    events: { a: {}, b: { serveMode: 'http', inviteLink: 'http://hs.example.com/invite' } },
   },
 };
 
@@ -99,7 +101,7 @@ describe('compose-spec JSON Schema', () => {
   }
 
   it('an empty fleet (services: {}) validates', async () => {
-    const result = await renderFleet(FleetSchema.parse({}), { fleetFile: path.join(dir, 'empty', 'fleet.yaml') });
+    const result = await renderFleet(FleetSchema.parse({ year: 2026 }), { fleetFile: path.join(dir, 'empty', 'fleet.yaml') });
     expect(validate(parse(await readFile(result.composeFile, 'utf8')))).toBe(true);
   });
 

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LockedError } from '../../cli/errors.js';
 import { LABELS } from '../../cli/fleet/naming.js';
 import { connectEngine } from '../../cli/engine/client/docker.js';
+import { waitUntilReady } from '../../cli/engine/readiness.js';
 import { dockerRuntime } from '../../cli/engine/runtime/docker/runtime.js';
 import type { Runtime } from '../../cli/engine/runtime/runtime.js';
 import type { ServiceDefinition } from '../../cli/render/service.js';
@@ -52,12 +53,12 @@ describe.skipIf(!engine.ok)('runtime: the Docker implementation of the Runtime i
     if (stateDir) await rm(stateDir, { recursive: true, force: true });
   });
 
-  it('createAndStart → list shows it with labels and the state dir mount → waitReady: healthy', async () => {
+  it('createAndStart → list shows it with labels and the state dir mount → waitUntilReady (no docker-mod): healthy', async () => {
     id = await runtime.createAndStart(service(stateDir));
     const listed = (await runtime.list([NAME])).find((c) => c.id === id);
     expect(listed).toMatchObject({ name: NAME, state: 'running', labels: { [LABELS.fleet]: FLEET, [LABELS.event]: 'solo' } });
     expect(listed!.mounts).toContain(stateDir);
-    expect(await runtime.waitReady(id, 60_000)).toEqual({ ok: true, status: 'healthy' });
+    expect(await waitUntilReady(runtime, id, null, { timeoutMs: 60_000, pollMs: 250 })).toEqual({ kind: 'healthy', status: 'healthy' });
   });
 
   it('inspect by name gives the details status shows; an unknown name is null', async () => {

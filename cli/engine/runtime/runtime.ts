@@ -33,9 +33,9 @@ export interface ContainerDetails {
   imageId: string;
   /** When it started, while it runs; null when it does not run. */
   startedAt: string | null;
+  /** Exit code of its last run (0 while it runs). */
+  exitCode: number;
 }
-
-export type ReadyOutcome = { ok: boolean; status: string };
 
 export interface LogOptions {
   /** Only the last lines (0: none, e.g. to follow new output only); all when undefined. */
@@ -93,8 +93,6 @@ export interface Runtime {
   start: (id: string) => Promise<void>;
   /** Stop (SIGTERM, then the grace period) and remove; already gone is fine. */
   stopAndRemove: (id: string) => Promise<void>;
-  /** Wait until the container is ready, has failed, or `timeoutMs` ran out. */
-  waitReady: (id: string, timeoutMs: number) => Promise<ReadyOutcome>;
   /** null when there is no such container. */
   inspect: (idOrName: string) => Promise<ContainerDetails | null>;
   logs: (id: string, options: LogOptions) => Promise<void>;

@@ -11,8 +11,10 @@ import { AUTHKEY_ENV, eventEnvironment, serviceFor } from '../../../cli/render/s
 
 const paths = { fleetDir: '/srv/fleet', secretsDir: '/srv/fleet/compose/secrets' };
 
-function fleetOf(input: FleetInput) {
-  return FleetSchema.parse(input);
+/** A fleet as the file would give it: `year` is required there (2026 unless the test says). */
+type TestFleet = Omit<FleetInput, 'year'> & { year?: number };
+function fleetOf(input: TestFleet) {
+  return FleetSchema.parse({ year: 2026, ...input });
 }
 
 /** The seed's fleet: tailscale-dev/id-headers-demo README, service id-demo-cleveland. */
@@ -75,7 +77,7 @@ describe('serviceFor: the seed snippet', () => {
 });
 
 describe('eventEnvironment', () => {
-  const env = (input: FleetInput, event = 'e') => {
+  const env = (input: TestFleet, event = 'e') => {
     const fleet = fleetOf(input);
     return new Map(eventEnvironment(fleet, event, fleet.events[event]!));
   };
@@ -97,11 +99,11 @@ describe('eventEnvironment', () => {
   });
 
   it('per-event overrides: year, hostname, tz, ssh, serve mode, invite link', () => {
-    const e = env({ year: 2025, events: { e: { year: 2024, tz: 'Europe/Berlin', ssh: true, serveMode: 'tcp', inviteLink: 'https://login.tailscale.com/admin/invite/x' } } });
+    const e = env({ year: 2025, events: { e: { year: 2024, tz: 'Europe/Berlin', ssh: true, serveMode: 'http', inviteLink: 'https://login.tailscale.com/admin/invite/x' } } });
     expect(e.get('TAILSCALE_HOSTNAME')).toBe('e2024');
     expect(e.get('TZ')).toBe('Europe/Berlin');
     expect(e.get('TAILSCALE_USE_SSH')).toBe('1');
-    expect(e.get('TAILSCALE_SERVE_MODE')).toBe('tcp');
+    expect(e.get('TAILSCALE_SERVE_MODE')).toBe('http');
     expect(e.get('DEMO_INVITE_LINK')).toBe('https://login.tailscale.com/admin/invite/x');
   });
 
@@ -109,11 +111,12 @@ describe('eventEnvironment', () => {
     expect(env({ dockerMods: ['a/b:1', 'c/d:2'], events: { e: {} } }).get('DOCKER_MODS')).toBe('a/b:1|c/d:2');
   });
 
-  it('headscale: TAILSCALE_LOGIN_SERVER, serve mode http unless set', () => {
+  it('headscale: TAILSCALE_LOGIN_SERVER, serve mode http (https is refused: no certificates there)', () => {
     const hs = env({ loginServer: 'https://hs.example.com', events: { e: {} } });
     expect(hs.get('TAILSCALE_LOGIN_SERVER')).toBe('https://hs.example.com');
     expect(hs.get('TAILSCALE_SERVE_MODE')).toBe('http');
-    expect(env({ loginServer: 'https://hs.example.com', events: { e: { serveMode: 'https' } } }).get('TAILSCALE_SERVE_MODE')).toBe('https');
+    expect(env({ loginServer: 'https://hs.example.com', events: { e: { serveMode: 'http' } } }).get('TAILSCALE_SERVE_MODE')).toBe('http');
+    expect(() => fleetOf({ loginServer: 'https://hs.example.com', events: { e: { serveMode: 'https' } } })).toThrow(/headscale issues no HTTPS certificates/);
     const fleet = fleetOf({ loginServer: 'https://hs.example.com', events: { e: {} } });
     expect(serveMode(fleet, fleet.events.e!)).toBe('http');
   });

@@ -1,14 +1,14 @@
 /**
  * Event containers on one Docker engine: list what is there, turn a rendered service definition into
  * container-create options (the same definition the compose file was written from), start, stop,
- * inspect, wait for health.
+ * inspect.
  */
 import type Docker from 'dockerode';
 import { LABELS } from '../../../fleet/naming.js';
 import { readSecretEnv } from '../../../render/secrets.js';
 import { STOP_GRACE_SECONDS, type ServiceDefinition } from '../../../render/service.js';
 import { statusCode } from '../../client/docker.js';
-import type { ActualContainer, ContainerDetails, ReadyOutcome } from '../runtime.js';
+import type { ActualContainer, ContainerDetails } from '../runtime.js';
 
 const NS_PER_MS = 1_000_000;
 
@@ -116,21 +116,6 @@ export async function inspectContainer(docker: Docker, idOrName: string): Promis
     image: info.Config.Image,
     imageId: info.Image,
     startedAt: info.State.Running ? info.State.StartedAt : null,
+    exitCode: info.State.ExitCode,
   };
-}
-
-/** Wait until the container is healthy (or has no health check and runs), or fails, or time runs out. */
-export async function waitHealthy(docker: Docker, id: string, timeoutMs: number, pollMs = 250): Promise<ReadyOutcome> {
-  const deadline = Date.now() + timeoutMs;
-  let last = 'unknown';
-  for (;;) {
-    const info = await docker.getContainer(id).inspect();
-    const health = info.State.Health?.Status;
-    if (!info.State.Running && !info.State.Restarting) return { ok: false, status: `exited (code ${info.State.ExitCode})` };
-    if (health === 'healthy' || (health === undefined && info.State.Running)) return { ok: true, status: health ?? 'running' };
-    if (health === 'unhealthy') return { ok: false, status: 'unhealthy' };
-    last = health ?? info.State.Status;
-    if (Date.now() >= deadline) return { ok: false, status: `still ${last} after ${Math.round(timeoutMs / 1000)}s` };
-    await new Promise((r) => setTimeout(r, pollMs));
-  }
 }

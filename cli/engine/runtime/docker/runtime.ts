@@ -1,7 +1,7 @@
 /** The Runtime over one Docker engine (local socket, tcp:// or ssh://): plain containers. */
 import type { Engine } from '../../client/docker.js';
 import type { Runtime } from '../runtime.js';
-import { createAndStart, inspectContainer, listFleetContainers, startContainer, stopAndRemove, waitHealthy } from './containers.js';
+import { createAndStart, inspectContainer, listFleetContainers, startContainer, stopAndRemove } from './containers.js';
 import { execInContainer } from './exec.js';
 import { acquireLock, lockName, releaseLock } from './lock.js';
 import { containerLogs, lastLogLines } from './logs.js';
@@ -19,7 +19,6 @@ export function dockerRuntime(engine: Engine): Runtime {
     createAndStart: (service) => createAndStart(docker, service),
     start: (id) => startContainer(docker, id),
     stopAndRemove: (id) => stopAndRemove(docker, id),
-    waitReady: (id, timeoutMs) => waitHealthy(docker, id, timeoutMs),
     inspect: (idOrName) => inspectContainer(docker, idOrName),
     logs: (id, options) => containerLogs(docker, id, options),
     lastLogLines: (id, lines) => lastLogLines(docker, id, lines),

@@ -1,0 +1,80 @@
+/**
+ * Reading an event's node from `tailscale status --json` / `tailscale serve status --json` (the shapes of
+ * ipnstate.Status and ipn.ServeConfig, as test/fixtures/tailnet-model/UPSTREAM.md cites them) and judging
+ * what it means for the event.
+ */
+import { describe, expect, it } from 'vitest';
+import type { ServeExpectation } from '../../../cli/render/service.js';
+import { judgeNode, parseNodeStatus, parseServeStatus } from '../../../cli/tailnet/node-state.js';
+
+const HOST = 'cleveland2026.tail1234.ts.net';
+
+function status(over: Record<string, unknown> = {}, self: Record<string, unknown> = {}): string {
+  return JSON.stringify({
+    Version: '1.90.0',
+    BackendState: 'Running',
+    AuthURL: '',
+    Self: { ID: 'n123CNTRL', HostName: 'cleveland2026', DNSName: `${HOST}.`, Online: true, CapMap: { https: null, funnel: null }, ...self },
+    CertDomains: [HOST],
+    ...over,
+  });
+}
+function serve(mode: 'HTTPS' | 'HTTP', funnel = false, proxy = 'http://localhost:5000'): string {
+  return JSON.stringify({
+    TCP: { '443': { [mode]: true } },
+    Web: { [`${HOST}:443`]: { Handlers: { '/': { Proxy: proxy } } } },
+    ...(funnel ? { AllowFunnel: { [`${HOST}:443`]: true } } : {}),
+  });
+}
+const https: ServeExpectation = { mode: 'https', port: 5000, funnel: false };
+
+describe('parseNodeStatus', () => {
+  it('reads the backend state, the DNS name without its dot, online and the capabilities', () => {
+    const node = parseNodeStatus(status());
+    expect(node).toMatchObject({ backendState: 'Running', authUrl: null, dnsName: HOST, online: true });
+    expect([...node.caps].sort()).toEqual(['funnel', 'https']);
+  });
+  it('a node waiting for login has its AuthURL and no DNS name yet', () => {
+    const node = parseNodeStatus(status({ BackendState: 'NeedsLogin', AuthURL: 'https://login.tailscale.com/a/abc123', CertDomains: null }, { DNSName: '', CapMap: null }));
+    expect(node).toMatchObject({ backendState: 'NeedsLogin', authUrl: 'https://login.tailscale.com/a/abc123', dnsName: null });
+  });
+});
+
+describe('judgeNode', () => {
+  it('served: Running, :443 in the wanted mode proxying to the app → the URL', () => {
+    expect(judgeNode(parseNodeStatus(status()), parseServeStatus(serve('HTTPS')), https)).toEqual({ kind: 'served', url: `https://${HOST}`, funnel: false });
+    expect(judgeNode(parseNodeStatus(status()), parseServeStatus(serve('HTTP')), { ...https, mode: 'http' })).toEqual({
+      kind: 'served',
+      url: `http://${HOST}:443`,
+      funnel: false,
+    });
+  });
+  it('funnel wanted: served only with AllowFunnel for that host', () => {
+    const want = { ...https, funnel: true };
+    expect(judgeNode(parseNodeStatus(status()), parseServeStatus(serve('HTTPS')), want)).toEqual({ kind: 'pending', why: 'configuring funnel' });
+    expect(judgeNode(parseNodeStatus(status()), parseServeStatus(serve('HTTPS', true)), want)).toMatchObject({ kind: 'served', funnel: true });
+  });
+  it('a pending login is a person\'s job, with the URL', () => {
+    const node = parseNodeStatus(status({ BackendState: 'NeedsLogin', AuthURL: 'https://login.tailscale.com/a/x' }));
+    expect(judgeNode(node, parseServeStatus('{}'), https)).toEqual({ kind: 'login', url: 'https://login.tailscale.com/a/x' });
+  });
+  it('HTTPS certificates off (no "https" capability) → the actionable message, also before serve is tried', () => {
+    const node = parseNodeStatus(status({ CertDomains: null }, { CapMap: { funnel: null } }));
+    expect(judgeNode(node, parseServeStatus('{}'), https)).toEqual({ kind: 'attention', message: 'serve not configured: enable HTTPS certificates for the tailnet' });
+    // http mode (headscale) needs no certificates
+    expect(judgeNode(node, parseServeStatus(serve('HTTP')), { ...https, mode: 'http' })).toMatchObject({ kind: 'served' });
+  });
+  it('no funnel node attribute → funnel not allowed', () => {
+    const node = parseNodeStatus(status({}, { CapMap: { https: null } }));
+    expect(judgeNode(node, parseServeStatus('{}'), { ...https, funnel: true })).toEqual({ kind: 'attention', message: 'funnel not allowed for this node' });
+  });
+  it('pending while joining, while serve is not (or wrongly) configured', () => {
+    expect(judgeNode(parseNodeStatus(status({ BackendState: 'Starting' })), null, https)).toEqual({ kind: 'pending', why: 'joining the tailnet (Starting)' });
+    expect(judgeNode(parseNodeStatus(status()), parseServeStatus('{}'), https)).toEqual({ kind: 'pending', why: 'configuring serve' });
+    expect(judgeNode(parseNodeStatus(status()), parseServeStatus(serve('HTTP')), https)).toEqual({ kind: 'pending', why: 'configuring serve' });
+    expect(judgeNode(parseNodeStatus(status()), parseServeStatus(serve('HTTPS', false, 'http://localhost:8080')), https)).toEqual({
+      kind: 'pending',
+      why: 'configuring serve',
+    });
+  });
+});
