@@ -25,8 +25,18 @@ import { assertBuilt, cliEnv as baseCliEnv, REPO_ROOT } from './cli.js';
 import { runId } from './requirements.js';
 
 export { REPO_ROOT };
-export const BUILD_SH = path.join(REPO_ROOT, 'test/fixtures/base-image/build.sh');
-export const BASE_IMAGE = 'demo-fleet-test/base:fixture';
+/**
+ * The base `up --base-image` builds on: the tailnet model (test/fixtures/tailnet-model), i.e. the base
+ * fixture plus a model of the docker-mod's start path and of tailscale/tailscaled, so events join a
+ * (modelled) tailnet and are served as on the real base. Its build.sh builds the base fixture first.
+ */
+export const BUILD_SH = path.join(REPO_ROOT, 'test/fixtures/tailnet-model/build.sh');
+export const BASE_IMAGE = 'demo-fleet-test/base:tailnet';
+/** The auth key test fleets give their events (the model accepts any non-empty key by default). */
+export const MODEL_KEY_VAR = 'DEMO_FLEET_TEST_MODEL_KEY';
+export const MODEL_KEY = `tskey-auth-model-${runId}`;
+/** The model's MagicDNS suffix: an event is served at https://<hostname>.<suffix>. */
+export const MODEL_SUFFIX = 'tail0000.ts.net';
 
 function headCommit(): string {
   try {
@@ -256,7 +266,7 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined |
 
 let baseBuilt: Promise<void> | undefined;
 
-/** build.sh: builds demo-fleet-test/base:fixture or says it is up to date. */
+/** build.sh: builds demo-fleet-test/base:tailnet (and the base fixture under it) or says they are up to date. */
 export function ensureBaseImage(): Promise<void> {
   baseBuilt ??= exec('bash', [BUILD_SH], { timeoutMs: 300_000 }).then((r) => {
     if (r.code !== 0) throw new Error(`${BUILD_SH} failed (${r.code}): ${r.stderr.trim()}`);
@@ -272,6 +282,11 @@ export interface FleetSpec {
   events: Record<string, string[]>;
   /** Env for every CLI run of this fleet (e.g. the auth key variables). */
   env?: Record<string, string | undefined>;
+  /**
+   * Events added without an auth key (they wait for an interactive login). Every other event without
+   * its own `--auth-key-*` flag gets the model's key (MODEL_KEY_VAR), as a real fleet would have one.
+   */
+  keyless?: string[];
   /**
    * The fleet file's `health:` block (default FAST_HEALTH). Set to null to keep the file's defaults.
    */
@@ -335,7 +350,7 @@ export async function makeFleet(spec: FleetSpec, register: (f: TestFleet) => voi
   const image = `demo-fleet-test/${name}`;
   const dir = await mkdtemp(path.join(tmpdir(), `demo-fleet-${name}-`));
   const file = path.join(dir, 'fleet.yaml');
-  const env = { ...(spec.env ?? {}) };
+  const env = { [MODEL_KEY_VAR]: MODEL_KEY, ...(spec.env ?? {}) };
   const runs: TestFleet['runs'] = [];
   const cli = async (args: string[], options: RunOptions = {}) => {
     const result = await runCli(args, { cwd: dir, ...options, env: { ...env, ...(options.env ?? {}) } });
@@ -359,7 +374,10 @@ export async function makeFleet(spec: FleetSpec, register: (f: TestFleet) => voi
   };
   register(fleet); // before anything is created, so a failing `init`/`add` is still cleaned up
   expectOk(await cli(['init', '--name', name, '--image', image]), 'init');
-  for (const [event, flags] of Object.entries(spec.events)) expectOk(await cli(['add', event, ...flags]), `add ${event}`);
+  for (const [event, flags] of Object.entries(spec.events)) {
+    const ownKey = flags.some((f) => f.startsWith('--auth-key')) || spec.keyless?.includes(event);
+    expectOk(await cli(['add', event, ...flags, ...(ownKey ? [] : ['--auth-key-env', MODEL_KEY_VAR])]), `add ${event}`);
+  }
   const health = spec.health === undefined ? FAST_HEALTH : spec.health;
   if (health) {
     const lines = Object.entries(health).map(([k, v]) => `  ${k}: ${v}\n`);

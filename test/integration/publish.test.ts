@@ -7,12 +7,13 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, show, tempDir } from '../helpers/cli.js';
+import { BASE_IMAGE, BUILD_SH, MODEL_KEY, MODEL_KEY_VAR } from '../helpers/engine-fixture.js';
 import { dockerEngine, runId } from '../helpers/requirements.js';
 import { registryAvailable, startRegistry, type TestRegistry } from '../helpers/registry.js';
 
 const engine = dockerEngine();
 const registry = engine.ok ? registryAvailable() : engine;
-const FIXTURE_BASE = 'demo-fleet-test/base:fixture';
+const FIXTURE_BASE = BASE_IMAGE;
 const FAKE_SHA = 'abcdef0123456789abcdef0123456789abcdef01';
 const EVENTS = ['alpha', 'beta', 'gamma'];
 const MANIFEST_TYPES = 'application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json';
@@ -29,15 +30,15 @@ describe.skipIf(!registry.ok)('publish to a real registry', () => {
   let repo: string;
   let publishedDigest = '';
   const actions = { GITHUB_SHA: FAKE_SHA, GITHUB_REPOSITORY: 'acme/demo-fleet', GITHUB_SERVER_URL: 'https://github.example' };
-  const goodEnv = () => ({ ...actions, REGISTRY_USERNAME: reg.username, REGISTRY_PASSWORD: reg.password });
+  const goodEnv = () => ({ ...actions, REGISTRY_USERNAME: reg.username, REGISTRY_PASSWORD: reg.password, [MODEL_KEY_VAR]: MODEL_KEY });
 
   beforeAll(async () => {
-    execFileSync(path.resolve('test/fixtures/base-image/build.sh'), { stdio: 'ignore' });
+    execFileSync(BUILD_SH, { stdio: 'ignore' });
     reg = await startRegistry();
     ({ dir, cleanup: cleanupDir } = await tempDir());
     repo = `${reg.host}/${fleetName}/demo`;
     expect((await runCli(['init', '--name', fleetName, '--image', repo], { cwd: dir })).code).toBe(0);
-    for (const e of EVENTS) expect((await runCli(['add', e], { cwd: dir })).code).toBe(0);
+    for (const e of EVENTS) expect((await runCli(['add', e, '--auth-key-env', MODEL_KEY_VAR], { cwd: dir })).code).toBe(0);
     const file = path.join(dir, 'fleet.yaml');
     const text = (await readFile(file, 'utf8')).replace(/^baseImage: .*$/m, `baseImage: ${FIXTURE_BASE}`);
     await writeFile(file, `${text}health:\n  interval: 1s\n  startPeriod: 1s\n`);
@@ -115,7 +116,7 @@ describe.skipIf(!registry.ok)('publish to a real registry', () => {
     expect(r.code, show(r)).toBe(0);
     expect(r.stderr).not.toMatch(/build image/);
     const result = JSON.parse(r.stdout) as { results: Array<{ event: string; ok: boolean; status: string }> };
-    expect(result.results.map((x) => [x.event, x.ok, x.status])).toEqual(EVENTS.map((e) => [e, true, 'healthy']));
+    expect(result.results.map((x) => [x.event, x.ok, x.status])).toEqual(EVENTS.map((e) => [e, true, expect.stringMatching(/^served https:\/\//)]));
     const ids = new Set(EVENTS.map((e) => docker(['inspect', '--format', '{{.Image}}', `${fleetName}-${e}`])));
     expect(ids.size).toBe(1);
     const repoDigests = docker(['image', 'inspect', '--format', '{{json .RepoDigests}}', `${repo}:alpha`]);
