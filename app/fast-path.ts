@@ -14,7 +14,7 @@ import { renderPage, type PageOptions } from './page.js';
 /** GET or HEAD of the page (any query string). */
 export function isPageRequest(req: IncomingMessage): boolean {
   const { method, url } = req;
-  return (method === 'GET' || method === 'HEAD') && (url === '/' || (url !== undefined && url.startsWith('/?')));
+  return (method === 'GET' || method === 'HEAD') && (url === '/' || url?.startsWith('/?') === true);
 }
 
 export type RawHandler = (req: IncomingMessage, res: ServerResponse) => void;

@@ -86,7 +86,7 @@ function precompute(options: PageOptions): Precomputed {
     '<meta property="og:type" content="website">',
     `<meta property="og:description" content="${escapeHtml(DESCRIPTION)}">`,
   ];
-  if (options.tailscaleUrl && options.tailscaleUrl.trim()) {
+  if (options.tailscaleUrl?.trim()) {
     const base = baseUrl(options.tailscaleUrl);
     meta.push(
       `<meta property="og:url" content="${escapeHtml(base)}">`,

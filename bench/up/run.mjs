@@ -101,8 +101,7 @@ function timed(cmd, args, { cwd, env, cpu = false } = {}) {
       const t = performance.now() - t0;
       err.push(d);
       pending += d;
-      let i;
-      while ((i = pending.indexOf('\n')) >= 0) {
+      for (let i = pending.indexOf('\n'); i >= 0; i = pending.indexOf('\n')) {
         const line = pending.slice(0, i);
         pending = pending.slice(i + 1);
         if (line.startsWith('==> ')) steps.push({ name: line.slice(4), t });
@@ -673,7 +672,9 @@ function summarizeProfile(dir) {
   };
   const total = new Map();
   const dt = prof.timeDeltas;
-  prof.samples.forEach((id, i) => total.set(charge(id), (total.get(charge(id)) ?? 0) + (dt[i] ?? 0)));
+  prof.samples.forEach((id, i) => {
+    total.set(charge(id), (total.get(charge(id)) ?? 0) + (dt[i] ?? 0));
+  });
   const sum = [...total.values()].reduce((a, b) => a + b, 0);
   return [
     `wall ${(sum / 1000).toFixed(0)} ms sampled; charged to the nearest package frame:`,

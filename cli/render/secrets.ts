@@ -25,7 +25,7 @@ const OAUTH_CLIENT_SECRET_PREFIX = 'tskey-client-';
 
 async function readAuthKey(event: string, config: FleetEvent, fleetDir: string): Promise<{ key?: string; warning?: string }> {
   const source = config.authKey;
-  const login = 'the node will wait for an interactive login (see `demo-fleet logs ' + event + '`)';
+  const login = `the node will wait for an interactive login (see \`demo-fleet logs ${event}\`)`;
   if (!source) return { warning: `event ${event}: no authKey configured; ${login}` };
   const where = 'env' in source ? `environment variable ${source.env}` : `auth key file ${source.file}`;
   let key: string | undefined;

@@ -83,7 +83,10 @@ export function packageCopy(): string {
     cpSync(dist, path.join(root, 'dist'), { recursive: true });
     cpSync(path.join(REPO_ROOT, 'templates'), path.join(root, 'templates'), { recursive: true });
     symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(root, 'node_modules'));
-    if (newestMtime(dist) === before || attempt >= 20) return (snapshotRoot = root);
+    if (newestMtime(dist) === before || attempt >= 20) {
+      snapshotRoot = root;
+      return root;
+    }
     rmSync(root, { recursive: true, force: true }); // dist/ changed while copying: again
   }
 }

@@ -14,8 +14,8 @@ const req = netns();
 
 const ns = `df-spoof-${runId}`;
 // Interface names are at most 15 characters.
-const vethHost = `dfs${runId}`.slice(0, 13) + 'h';
-const vethNs = `dfs${runId}`.slice(0, 13) + 'n';
+const vethHost = `${`dfs${runId}`.slice(0, 13)}h`;
+const vethNs = `${`dfs${runId}`.slice(0, 13)}n`;
 
 const SPOOF = {
   'Tailscale-User-Login': 'ceo@example.com',

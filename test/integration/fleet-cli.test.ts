@@ -11,7 +11,7 @@ import { loadFleet } from '../../cli/fleet/file.js';
 import { schemaText } from '../../cli/fleet/schema-file.js';
 import { assertBuilt, runCli, show, tempDir, type CliResult } from '../helpers/cli.js';
 import { INVALID_DIR, INVALID_FLEETS, wherePattern } from '../fixtures/fleets/invalid.js';
-import type { ComposeFile, ComposeService } from '../helpers/compose.js';
+import type { ComposeFile, } from '../helpers/compose.js';
 
 const FIXTURES = path.resolve(import.meta.dirname, '../fixtures/fleets');
 
@@ -148,7 +148,7 @@ describe('comments and hand formatting survive add/remove', () => {
 
     await ok(dir, ['rm', 'raleigh']);
     const afterRemove = await readFile(file, 'utf8');
-    const raleigh = original.toString('utf8').match(/ {2}# All Things Open[^]*?funnel: true\n\n/)![0];
+    const raleigh = original.toString('utf8').match(/ {2}# All Things Open[\s\S]*?funnel: true\n\n/)![0];
     expect(afterRemove).toBe(original.toString('utf8').replace(raleigh, ''));
   });
 });

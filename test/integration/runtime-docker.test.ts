@@ -6,6 +6,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LockedError } from '../../cli/errors.js';
 import { LABELS } from '../../cli/fleet/naming.js';
@@ -76,7 +77,12 @@ describe.skipIf(!engine.ok)('runtime: the Docker implementation of the Runtime i
   it('lastLogLines and logs read the container output', async () => {
     expect(await runtime.lastLogLines(id, 50)).toContain('[fixture-init]');
     const chunks: string[] = [];
-    const sink = new (await import('node:stream')).Writable({ write: (c, _e, done) => (chunks.push(String(c)), done()) });
+    const sink = new Writable({
+      write: (c, _e, done) => {
+        chunks.push(String(c));
+        done();
+      },
+    });
     await runtime.logs(id, { tail: 50, stdout: sink, stderr: sink });
     expect(chunks.join('')).toContain('TEST FIXTURE /init');
   });

@@ -36,8 +36,10 @@ describe('renderPage (pure)', () => {
   it('is pure ASCII for an ASCII visitor (a one-byte string, cheap to build and write)', () => {
     for (const identity of [stranger, { ...zoe, name: 'Zoe' }]) {
       const html = renderPage({ identity, rawHeaders: ['Host', 'x'], options: { inviteLink: 'https://x.example/' } });
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: the point is that every byte is ASCII
       expect(html).toMatch(/^[\x00-\x7f]*$/);
     }
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the point is that every byte is ASCII
     expect(renderPage({ identity: { ...zoe, name: 'Zoe' }, rawHeaders: [], options: {}, forbidden: true })).toMatch(/^[\x00-\x7f]*$/);
   });
 
