@@ -27,8 +27,7 @@ export interface PageView {
 export type PageKind = 'stranger' | 'friend' | 'forbidden';
 
 const TITLE = 'Tailscale identity headers demo';
-const DESCRIPTION =
-  'A web page that knows who you are without a login form: Tailscale serve tells it through identity headers.';
+const DESCRIPTION = 'A web page that knows who you are without a login form: Tailscale serve tells it through identity headers.';
 const SOCIAL_IMAGE_PATH = '/static/social.png';
 
 /**

@@ -10,7 +10,10 @@ export default fp(
     const { json } = root.responseHeaders;
 
     root.setNotFoundHandler((request, reply) => {
-      reply.headers(json).code(404).send({ statusCode: 404, error: 'Not Found', message: `${request.method} ${request.url} not found` });
+      reply
+        .headers(json)
+        .code(404)
+        .send({ statusCode: 404, error: 'Not Found', message: `${request.method} ${request.url} not found` });
     });
 
     root.setErrorHandler((error: { statusCode?: number; message?: string }, request, reply) => {

@@ -44,7 +44,13 @@ export function summarizeProfile(profilePath, bundlePath) {
   };
   const moduleOf = ({ url, functionName, lineNumber }) => {
     if (!url) return functionName.startsWith('(') ? functionName : '(native/V8 builtins)';
-    if (url.startsWith('node:')) return `node:${url.slice(5).replace(/^internal\//, 'internal/').split('/').slice(0, 2).join('/')}`;
+    if (url.startsWith('node:'))
+      return `node:${url
+        .slice(5)
+        .replace(/^internal\//, 'internal/')
+        .split('/')
+        .slice(0, 2)
+        .join('/')}`;
     if (bundleName && url.endsWith(bundleName)) {
       const file = moduleOfLine(lineNumber);
       return file ? packageOf(file) : `${bundleName} (runtime)`;
@@ -87,9 +93,7 @@ export function summarizeProfile(profilePath, bundlePath) {
   const byFunction = [...fnTotals.values()]
     .sort((a, b) => b.us - a.us)
     .map((f) => ({ name: f.name, module: f.module, ms: f.us / 1000, share: f.us / busy }));
-  const byModule = [...modTotals.entries()]
-    .sort((a, b) => b[1] - a[1])
-    .map(([name, us]) => ({ name, ms: us / 1000, share: us / busy }));
+  const byModule = [...modTotals.entries()].sort((a, b) => b[1] - a[1]).map(([name, us]) => ({ name, ms: us / 1000, share: us / busy }));
   return { totalMs: total / 1000, busyMs: busy / 1000, busyShare: busy / total, byFunction, byModule };
 }
 
@@ -101,7 +105,9 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   }
   const s = summarizeProfile(profile, bundle);
   console.log(`${(s.totalMs / 1000).toFixed(1)} s sampled, ${(s.busyShare * 100).toFixed(0)}% busy`);
-  for (const m of s.byModule.slice(0, 20)) console.log(`${(m.share * 100).toFixed(1).padStart(5)}%  ${m.ms.toFixed(0).padStart(6)} ms  ${m.name}`);
+  for (const m of s.byModule.slice(0, 20))
+    console.log(`${(m.share * 100).toFixed(1).padStart(5)}%  ${m.ms.toFixed(0).padStart(6)} ms  ${m.name}`);
   console.log('');
-  for (const f of s.byFunction.slice(0, 30)) console.log(`${(f.share * 100).toFixed(1).padStart(5)}%  ${f.ms.toFixed(0).padStart(6)} ms  ${f.name}  [${f.module}]`);
+  for (const f of s.byFunction.slice(0, 30))
+    console.log(`${(f.share * 100).toFixed(1).padStart(5)}%  ${f.ms.toFixed(0).padStart(6)} ms  ${f.name}  [${f.module}]`);
 }

@@ -227,13 +227,24 @@ async function waitReady(server, timeoutMs = 30_000) {
       await sleep(200);
     }
   }
-  throw new Error(`${server.label} did not answer on 127.0.0.1:${server.port} within ${timeoutMs} ms (${lastError?.message})\n${server.output()}`);
+  throw new Error(
+    `${server.label} did not answer on 127.0.0.1:${server.port} within ${timeoutMs} ms (${lastError?.message})\n${server.output()}`,
+  );
 }
 
 /** The caller's env without the app's settings: every server runs with its defaults (LOG_LEVEL info, ...). */
 function cleanEnv() {
   const env = { ...process.env };
-  for (const name of ['LOG_LEVEL', 'DEMO_INVITE_LINK', 'TAILSCALE_URL', 'ALLOWED_DOMAINS', 'ALLOWED_USERS', 'STATIC_DIR', 'NODE_OPTIONS', 'GUNICORN_CMD_ARGS']) {
+  for (const name of [
+    'LOG_LEVEL',
+    'DEMO_INVITE_LINK',
+    'TAILSCALE_URL',
+    'ALLOWED_DOMAINS',
+    'ALLOWED_USERS',
+    'STATIC_DIR',
+    'NODE_OPTIONS',
+    'GUNICORN_CMD_ARGS',
+  ]) {
     delete env[name];
   }
   return env;
@@ -241,12 +252,16 @@ function cleanEnv() {
 
 async function startServer({ key, label, cmd, args, env = {}, cwd = ROOT }) {
   const port = await freePort();
-  const child = spawn(cmd, args.map((a) => a.replace('{PORT}', String(port))), {
-    cwd,
-    env: { ...cleanEnv(), HOST: '127.0.0.1', PORT: String(port), ...env },
-    detached: true, // own process group: gunicorn's workers die with it
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    cmd,
+    args.map((a) => a.replace('{PORT}', String(port))),
+    {
+      cwd,
+      env: { ...cleanEnv(), HOST: '127.0.0.1', PORT: String(port), ...env },
+      detached: true, // own process group: gunicorn's workers die with it
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   track(child);
   let out = '';
   const keep = (chunk) => {
@@ -258,8 +273,7 @@ async function startServer({ key, label, cmd, args, env = {}, cwd = ROOT }) {
   const page = await waitReady(server);
   if (page.status !== 200 || !page.body.includes(FRIEND_MARKER)) {
     throw new Error(
-      `${label} did not render the friend view (status ${page.status}, no "${FRIEND_MARKER}" in the body):\n` +
-        page.body.slice(0, 1500),
+      `${label} did not render the friend view (status ${page.status}, no "${FRIEND_MARKER}" in the body):\n` + page.body.slice(0, 1500),
     );
   }
   return server;
@@ -267,16 +281,7 @@ async function startServer({ key, label, cmd, args, env = {}, cwd = ROOT }) {
 
 /** One wrk run against a server; resolves with wrk's JSON summary. */
 function wrk(port, seconds, o) {
-  const args = [
-    `-t${o.threads}`,
-    `-c${o.connections}`,
-    `-d${seconds}s`,
-    '--timeout',
-    '10s',
-    '-s',
-    WRK_SCRIPT,
-    `http://127.0.0.1:${port}/`,
-  ];
+  const args = [`-t${o.threads}`, `-c${o.connections}`, `-d${seconds}s`, '--timeout', '10s', '-s', WRK_SCRIPT, `http://127.0.0.1:${port}/`];
   return new Promise((resolve, reject) => {
     // Own process group too, listed for run.sh's trap: no load generator outlives a killed run.
     const child = spawn('wrk', args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
@@ -337,11 +342,19 @@ function checkBuild(o) {
   for (const f of [o.bundle, path.join(TSC_OUT, 'page.js'), path.join(TSC_OUT, 'identity.js'), path.join(TSC_OUT, 'security.js')]) {
     if (!existsSync(f)) throw new Error(`${path.relative(ROOT, f)} is missing: run \`npm run build\` first`);
   }
-  const newestSource = Math.max(...readdirSync(path.join(ROOT, 'app')).filter((f) => f.endsWith('.ts')).map((f) => statSync(path.join(ROOT, 'app', f)).mtimeMs));
+  const newestSource = Math.max(
+    ...readdirSync(path.join(ROOT, 'app'))
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => statSync(path.join(ROOT, 'app', f)).mtimeMs),
+  );
   const stale = [BUNDLE, path.join(TSC_OUT, 'page.js')].filter((f) => statSync(f).mtimeMs < newestSource);
-  for (const f of stale) console.log(`WARNING: ${path.relative(ROOT, f)} is older than app/*.ts: the numbers are for the last build (npm run build)`);
+  for (const f of stale)
+    console.log(`WARNING: ${path.relative(ROOT, f)} is older than app/*.ts: the numbers are for the last build (npm run build)`);
   const git = (...args) => spawnSync('git', ['-C', ROOT, ...args], { encoding: 'utf8' }).stdout.trim();
-  const dirty = spawnSync('git', ['-C', ROOT, 'status', '--porcelain', '--', 'app'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map((l) => l.slice(3));
+  const dirty = spawnSync('git', ['-C', ROOT, 'status', '--porcelain', '--', 'app'], { encoding: 'utf8' })
+    .stdout.split('\n')
+    .filter(Boolean)
+    .map((l) => l.slice(3));
   console.log(
     `measured build: ${path.relative(ROOT, o.bundle)} (built ${statSync(o.bundle).mtime.toISOString()}), git HEAD ${git('rev-parse', '--short', 'HEAD')}, ` +
       `app/ ${dirty.length ? `with uncommitted changes: ${dirty.join(', ')}` : 'clean'}`,
@@ -371,9 +384,16 @@ async function profileUnderLoad(o) {
       `\n--- ${key}: ${file}\n    (${fmt.rps(rps)} req/s while profiled; ${fmt.ms(summary.totalMs)} ms sampled from start-up to exit, ${fmt.pct(summary.busyShare)} busy)`,
     );
     console.log('top packages/modules by self time (share of busy time):');
-    console.log(table([['module', 'self ms', 'share'], ...summary.byModule.slice(0, 12).map((m) => [m.name, fmt.ms(m.ms), fmt.pct(m.share)])]));
+    console.log(
+      table([['module', 'self ms', 'share'], ...summary.byModule.slice(0, 12).map((m) => [m.name, fmt.ms(m.ms), fmt.pct(m.share)])]),
+    );
     console.log('top functions by self time:');
-    console.log(table([['function', 'module', 'self ms', 'share'], ...summary.byFunction.slice(0, 15).map((f) => [f.name, f.module, fmt.ms(f.ms), fmt.pct(f.share)])]));
+    console.log(
+      table([
+        ['function', 'module', 'self ms', 'share'],
+        ...summary.byFunction.slice(0, 15).map((f) => [f.name, f.module, fmt.ms(f.ms), fmt.pct(f.share)]),
+      ]),
+    );
   }
   return results;
 }
@@ -464,7 +484,12 @@ async function main() {
   const oursOverBare = med.ours.rps / med.bare.rps;
   const checks = [
     ['req/s ours / bare node:http', fmt.pct(oursOverBare), `>= ${fmt.pct(TARGETS.oursOverBare)}`, oursOverBare >= TARGETS.oursOverBare],
-    ['p99 ours vs Flask', `${fmt.ms(med.ours.p99Ms)} ms vs ${fmt.ms(med.flask.p99Ms)} ms`, 'ours <= Flask', med.ours.p99Ms <= med.flask.p99Ms],
+    [
+      'p99 ours vs Flask',
+      `${fmt.ms(med.ours.p99Ms)} ms vs ${fmt.ms(med.flask.p99Ms)} ms`,
+      'ours <= Flask',
+      med.ours.p99Ms <= med.flask.p99Ms,
+    ],
     ['max RSS of ours under load', `${fmt.mb(med.ours.maxRssMb)} MB`, `<= ${TARGETS.rssMb} MB`, med.ours.maxRssMb <= TARGETS.rssMb],
     ['no errors from ours', String(med.ours.errors), '0', med.ours.errors === 0],
   ];
@@ -488,7 +513,22 @@ async function main() {
   if (o.json) {
     writeFileSync(
       o.json,
-      JSON.stringify({ date: started.toISOString(), node: process.version, cpus: os.cpus().length, loadStart, loadEnd, settings: o, runs, median: med, ratios: { oursOverFlask, oursOverBare, cpuOursOverBare, cpuOursOverFlask }, checks }, null, 2),
+      JSON.stringify(
+        {
+          date: started.toISOString(),
+          node: process.version,
+          cpus: os.cpus().length,
+          loadStart,
+          loadEnd,
+          settings: o,
+          runs,
+          median: med,
+          ratios: { oursOverFlask, oursOverBare, cpuOursOverBare, cpuOursOverFlask },
+          checks,
+        },
+        null,
+        2,
+      ),
     );
   }
   for (const key of keys) await stopServer(running[key].child);

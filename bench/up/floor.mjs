@@ -38,7 +38,15 @@ const bodies = await Promise.all(
   services.map(async (s) => {
     const full = await createOptions(s);
     if (!bare) return full;
-    return { name: full.name, Image: full.Image, Labels: full.Labels, Entrypoint: ['sh', '-c', 'trap "exit 0" TERM; sleep 3600 & wait'], Cmd: [], Healthcheck: { Test: ['NONE'] }, HostConfig: { NetworkMode: 'none' } };
+    return {
+      name: full.name,
+      Image: full.Image,
+      Labels: full.Labels,
+      Entrypoint: ['sh', '-c', 'trap "exit 0" TERM; sleep 3600 & wait'],
+      Cmd: [],
+      Healthcheck: { Test: ['NONE'] },
+      HostConfig: { NetworkMode: 'none' },
+    };
   }),
 );
 const at = flags.indexOf('--concurrency');

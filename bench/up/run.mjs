@@ -54,7 +54,7 @@ function parseArgs(argv) {
       '  --profile          also: up --concurrency N, the bare-API engine floor, import costs,',
       '                     CPU profiles and engine API request counts (takes longer)',
       '  --cpu-prof-dir D   keep the .cpuprofile files in D (with --profile)',
-      '  --cold-default-health  (a) with the default 10 s probe interval instead of 1 s ((a\') keeps 1 s)',
+      "  --cold-default-health  (a) with the default 10 s probe interval instead of 1 s ((a') keeps 1 s)",
       '  --out FILE         also write the numbers as JSON',
     ].join('\n'),
   );
@@ -117,7 +117,11 @@ function timed(cmd, args, { cwd, env, cpu = false } = {}) {
       const ms = performance.now() - t0;
       let cpuMs = null;
       if (cpuFile) {
-        const m = readFileSync(cpuFile, 'utf8').trim().split('\n').at(-1).match(/^([\d.]+) ([\d.]+)$/);
+        const m = readFileSync(cpuFile, 'utf8')
+          .trim()
+          .split('\n')
+          .at(-1)
+          .match(/^([\d.]+) ([\d.]+)$/);
         if (m) cpuMs = (Number(m[1]) + Number(m[2])) * 1000;
       }
       resolve({
@@ -174,7 +178,13 @@ function cleanup() {
     try {
       fn();
     } catch (e) {
-      problems.push(`${what}: ${String(e.stderr || e.message).trim().split('\n')[0]}`);
+      problems.push(
+        `${what}: ${
+          String(e.stderr || e.message)
+            .trim()
+            .split('\n')[0]
+        }`,
+      );
     }
   };
   attempt('containers', () => {
@@ -213,7 +223,8 @@ function cleanup() {
     if (left.length) docker('rmi', '-f', ...left);
   });
   const tmp = process.env.BENCH_TMP;
-  if (tmp && path.basename(tmp).startsWith('demo-fleet-bench-up.')) attempt('temp dir', () => rmSync(tmp, { recursive: true, force: true }));
+  if (tmp && path.basename(tmp).startsWith('demo-fleet-bench-up.'))
+    attempt('temp dir', () => rmSync(tmp, { recursive: true, force: true }));
   return problems;
 }
 
@@ -251,7 +262,14 @@ function medianSteps(runs) {
 
 function table(rows) {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
-  return rows.map((r) => r.map((c, i) => String(c).padEnd(widths[i])).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((c, i) => String(c).padEnd(widths[i]))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -313,7 +331,15 @@ async function main(o) {
       path.join(fleetDir, 'fleet.yaml'),
       initText.replace(
         /^events: \{\}$/m,
-        `${health ? `health:\n${Object.entries(health).map(([k, v]) => `  ${k}: ${v}`).join('\n')}\n` : ''}events:\n${eventNames(n).map((e) => `  ${e}: {}`).join('\n')}`,
+        `${
+          health
+            ? `health:\n${Object.entries(health)
+                .map(([k, v]) => `  ${k}: ${v}`)
+                .join('\n')}\n`
+            : ''
+        }events:\n${eventNames(n)
+          .map((e) => `  ${e}: {}`)
+          .join('\n')}`,
       ),
     );
   const pause = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -332,7 +358,8 @@ async function main(o) {
 
   const assertClean = (before) => {
     const left = fleetContainers();
-    if (left.length) throw new Error(`${before}: ${left.length} container(s) of the run still exist: ${left.map((c) => c.name).join(', ')}`);
+    if (left.length)
+      throw new Error(`${before}: ${left.length} container(s) of the run still exist: ${left.map((c) => c.name).join(', ')}`);
     if (lines(docker('ps', '-aq', '--filter', `name=^/${LOCK}$`)).length) throw new Error(`${before}: lock container ${LOCK} exists`);
   };
   /** The containers after a cold start: n running, all the run's image, all made by `tool`. */
@@ -363,7 +390,9 @@ async function main(o) {
     for (;;) {
       const ids = fleetContainers().map((c) => c.id);
       const busy = ids.length
-        ? lines(docker('inspect', '-f', '{{.State.Status}} {{range .NetworkSettings.Networks}}{{.EndpointID}}{{end}}', ...ids)).filter((l) => l.trim() !== 'exited')
+        ? lines(docker('inspect', '-f', '{{.State.Status}} {{range .NetworkSettings.Networks}}{{.EndpointID}}{{end}}', ...ids)).filter(
+            (l) => l.trim() !== 'exited',
+          )
         : [];
       if (busy.length === 0 || Date.now() > deadline) break;
       await pause(250);
@@ -410,7 +439,13 @@ async function main(o) {
       r = must(await compose(['up', '-d', '--no-build']), 'docker-compose up -d');
       if (/Pulling|Building/.test(r.stderr)) throw new Error(`docker-compose pulled or built:\n${r.stderr}`);
     } else {
-      const f = must(await timed(process.execPath, [path.join(HERE, 'floor.mjs'), cliRoot, path.join(fleetDir, 'fleet.yaml'), ...v.flags], { cwd: fleetDir, env }), 'floor.mjs');
+      const f = must(
+        await timed(process.execPath, [path.join(HERE, 'floor.mjs'), cliRoot, path.join(fleetDir, 'fleet.yaml'), ...v.flags], {
+          cwd: fleetDir,
+          env,
+        }),
+        'floor.mjs',
+      );
       r = { ...f, ms: JSON.parse(f.stdout).ms };
     }
     const c = cold[v.key];
@@ -427,7 +462,13 @@ async function main(o) {
 
   // --- (a') health-gated cold `demo-fleet up` (default: wait until every container is healthy)
   const gatedVariants = [{ key: 'gated', label: 'demo-fleet up (health-gated)', kind: 'df', flags: [] }];
-  if (o.profile) gatedVariants.push({ key: 'gatedAll', label: `demo-fleet up --concurrency ${N} (health-gated)`, kind: 'df', flags: ['--concurrency', String(N)] });
+  if (o.profile)
+    gatedVariants.push({
+      key: 'gatedAll',
+      label: `demo-fleet up --concurrency ${N} (health-gated)`,
+      kind: 'df',
+      flags: ['--concurrency', String(N)],
+    });
   for (const v of gatedVariants) cold[v.key] = { ms: [], runs: [], counts: [] };
   setEvents(N, FAST_HEALTH);
   log(`(a') health-gated cold demo-fleet up of ${N} events, ${o.gatedRepeats}x`);
@@ -439,7 +480,9 @@ async function main(o) {
   // itself: `up` waits inside its bounded pool, so with a 10 s probe interval a health-gated cold up
   // of 50 would take about 50/concurrency x 10 s.
   setEvents(o.noopEvents, NOOP_HEALTH);
-  log(`(b) bring ${o.noopEvents} events up (up --no-wait, then wait for health), then no-op up ${o.noopRepeats}x with and without --no-wait`);
+  log(
+    `(b) bring ${o.noopEvents} events up (up --no-wait, then wait for health), then no-op up ${o.noopRepeats}x with and without --no-wait`,
+  );
   assertClean('before bringing the no-op fleet up');
   const grow = must(await df(['up', '--no-wait', '--json', '--base-image', BASE_IMAGE]), 'demo-fleet up --no-wait (bring-up)');
   const growJson = jsonOf(grow, 'demo-fleet up (bring-up)');
@@ -451,7 +494,8 @@ async function main(o) {
     const states = lines(docker('inspect', '-f', '{{.State.Health.Status}}', ...fleetContainers().map((c) => c.id)));
     const healthy = states.filter((h) => h === 'healthy').length;
     if (healthy === o.noopEvents) break;
-    if (Date.now() > healthDeadline) throw new Error(`no-op fleet: ${healthy}/${o.noopEvents} healthy (${[...new Set(states)].join(', ')})`);
+    if (Date.now() > healthDeadline)
+      throw new Error(`no-op fleet: ${healthy}/${o.noopEvents} healthy (${[...new Set(states)].join(', ')})`);
     await pause(1000);
   }
   await pause(SETTLE_MS);
@@ -472,7 +516,9 @@ async function main(o) {
     noop.actions.push([...new Set(j.plan.map((a) => a.action))].join('/'));
     into.push(r.ms);
     (flags.length ? noop.noWaitRuns : noop.runs).push(r);
-    log(`  demo-fleet up ${flags.join(' ').padEnd(10)} no-op #${i}: ${sec(r.ms)}, actions ${noop.actions.at(-1)}, touched ${touched.size}, built ${j.built}`);
+    log(
+      `  demo-fleet up ${flags.join(' ').padEnd(10)} no-op #${i}: ${sec(r.ms)}, actions ${noop.actions.at(-1)}, touched ${touched.size}, built ${j.built}`,
+    );
   };
   for (let i = 1; i <= o.noopRepeats; i++) {
     await noopOnce(i, [], noop.wait);
@@ -493,7 +539,16 @@ async function main(o) {
   let profiles = null;
   if (o.profile) {
     imports = [];
-    for (const spec of ['commander', 'zod', 'yaml', 'proper-lockfile', 'tar-stream', 'dockerode', './dist/cli/commands/index.js', './dist/cli/engine/up.js']) {
+    for (const spec of [
+      'commander',
+      'zod',
+      'yaml',
+      'proper-lockfile',
+      'tar-stream',
+      'dockerode',
+      './dist/cli/commands/index.js',
+      './dist/cli/engine/up.js',
+    ]) {
       const xs = [];
       for (let i = 0; i < 3; i++) xs.push(await importCost(cliRoot, spec));
       imports.push([spec, median(xs)]);
@@ -541,11 +596,21 @@ async function main(o) {
   const verdict = (ok) => (ok ? 'PASS' : 'MISS');
   const targets = [
     ['target', 'measured', 'goal', 'result'],
-    ['cold up --no-wait vs docker-compose up -d', `${ratio.toFixed(2)}x (${sec(med('compose'))} / ${sec(med('df'))})`, '>= 2x faster', verdict(ratio >= 2)],
-    [`no-op up, ${o.noopEvents} running`, `${sec(medNoop)}, ${maxTouched} touched, built ${anyBuilt}`, '< 1 s, 0 touched, built false', verdict(medNoop < 1000 && maxTouched === 0 && !anyBuilt)],
+    [
+      'cold up --no-wait vs docker-compose up -d',
+      `${ratio.toFixed(2)}x (${sec(med('compose'))} / ${sec(med('df'))})`,
+      '>= 2x faster',
+      verdict(ratio >= 2),
+    ],
+    [
+      `no-op up, ${o.noopEvents} running`,
+      `${sec(medNoop)}, ${maxTouched} touched, built ${anyBuilt}`,
+      '< 1 s, 0 touched, built false',
+      verdict(medNoop < 1000 && maxTouched === 0 && !anyBuilt),
+    ],
     [
       'image builds over the run',
-      `${buildsCount} (${tags.length} tags, ${imageIds.size} image ID, ${sameImage ? 'unchanged since the build' : 'NOT the first build\'s'})`,
+      `${buildsCount} (${tags.length} tags, ${imageIds.size} image ID, ${sameImage ? 'unchanged since the build' : "NOT the first build's"})`,
       '= 1',
       verdict(buildsCount === 1 && sameImage),
     ],
@@ -556,7 +621,12 @@ async function main(o) {
   };
   const numbers = [
     ['measurement', 'median', 'client CPU', 'runs (s)'],
-    ...[...variants, ...gatedVariants].map((v) => [`${v.label}, cold, ${N} events`, sec(med(v.key)), cpuOf(cold[v.key].runs), list(cold[v.key].ms)]),
+    ...[...variants, ...gatedVariants].map((v) => [
+      `${v.label}, cold, ${N} events`,
+      sec(med(v.key)),
+      cpuOf(cold[v.key].runs),
+      list(cold[v.key].ms),
+    ]),
     ['  ratio docker-compose / demo-fleet --no-wait', `${ratio.toFixed(2)}x`, '', ''],
     [`demo-fleet up --no-wait, cold, ${o.noopEvents} events (bring-up for b)`, sec(grown.ms), cpuOf([grow]), `${grown.create} create`],
     [`demo-fleet up, no-op, ${o.noopEvents} running`, sec(medNoop), cpuOf(noop.runs), list(noop.wait)],
@@ -591,7 +661,10 @@ async function main(o) {
     `tags of ${REPO}: ${tags.map((t) => t.split('\t')[0]).join(' ')}`,
   ];
   if (imports) {
-    report.push('', table([['import (alone, fresh process, in-process timer)', 'median'], ...imports.map(([k, v]) => [`  ${k}`, `${v.toFixed(0)} ms`])]));
+    report.push(
+      '',
+      table([['import (alone, fresh process, in-process timer)', 'median'], ...imports.map(([k, v]) => [`  ${k}`, `${v.toFixed(0)} ms`])]),
+    );
   }
   if (profiles) {
     for (const [k, p] of Object.entries(profiles)) {
@@ -600,7 +673,10 @@ async function main(o) {
     }
   }
   if (leakedNetworks.size) {
-    report.push('', `note: dockerd kept the empty network(s) ${[...leakedNetworks].join(', ')} after docker-compose down (moby/moby#42119); timings unaffected`);
+    report.push(
+      '',
+      `note: dockerd kept the empty network(s) ${[...leakedNetworks].join(', ')} after docker-compose down (moby/moby#42119); timings unaffected`,
+    );
   }
   report.push('', table(targets), '', '(a report, not a test: exit status 0 whether targets pass or miss)');
   process.stdout.write(`${report.join('\n')}\n`);
@@ -611,7 +687,13 @@ async function main(o) {
       JSON.stringify(
         {
           date: started.toISOString(),
-          machine: { cores: os.cpus().length, memGB: Math.round(os.totalmem() / 2 ** 30), docker: engineVersion, compose: composeVersion, node: process.version },
+          machine: {
+            cores: os.cpus().length,
+            memGB: Math.round(os.totalmem() / 2 ** 30),
+            docker: engineVersion,
+            compose: composeVersion,
+            node: process.version,
+          },
           cold: { events: N, ...Object.fromEntries(Object.entries(cold).map(([k, v]) => [k, v.ms])), ratio },
           noop: { events: o.noopEvents, waitMs: noop.wait, noWaitMs: noop.noWait, touched: noop.touched, built: noop.built },
           builds: buildsCount,
@@ -636,7 +718,10 @@ function bundleContents(file) {
     const owner = input.match(/node_modules\/((?:@[^/]+\/)?[^/]+)/)?.[1] ?? input.split('/').slice(0, 2).join('/');
     bytes.set(owner, (bytes.get(owner) ?? 0) + bytesInOutput);
   }
-  const top = [...bytes.entries()].sort((x, y) => y[1] - x[1]).slice(0, 3).map(([k]) => k);
+  const top = [...bytes.entries()]
+    .sort((x, y) => y[1] - x[1])
+    .slice(0, 3)
+    .map(([k]) => k);
   return ` (${top.join(', ')}${bytes.size > 3 ? ', ...' : ''})`;
 }
 

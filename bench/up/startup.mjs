@@ -27,11 +27,15 @@ try {
   mkdirSync(fleetDir);
   const env = { ...process.env };
   delete env.DEMO_FLEET_FILE;
-  execFileSync(process.execPath, [path.join(pkg, 'dist/bin/demo-fleet.mjs'), 'init', '--name', 'bench-startup', '--image', 'demo-fleet-bench/startup'], {
-    cwd: fleetDir,
-    stdio: 'ignore',
-    env,
-  });
+  execFileSync(
+    process.execPath,
+    [path.join(pkg, 'dist/bin/demo-fleet.mjs'), 'init', '--name', 'bench-startup', '--image', 'demo-fleet-bench/startup'],
+    {
+      cwd: fleetDir,
+      stdio: 'ignore',
+      env,
+    },
+  );
   const fleetFile = path.join(fleetDir, 'fleet.yaml');
   const events = Array.from({ length: 50 }, (_, i) => `  e${String(i + 1).padStart(2, '0')}: {}`).join('\n');
   writeFileSync(fleetFile, readFileSync(fleetFile, 'utf8').replace(/^events: \{\}$/m, `events:\n${events}`));
@@ -65,7 +69,13 @@ try {
   rows.push(['node -e 0', '-', '', `${median(nodeCpu).toFixed(0)} ms`]);
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   console.log(`startup of demo-fleet (${runs} runs each, load average ${os.loadavg()[0].toFixed(2)}, ${os.cpus().length} cores)`);
-  for (const r of rows) console.log(r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd());
+  for (const r of rows)
+    console.log(
+      r
+        .map((c, i) => c.padEnd(widths[i]))
+        .join('  ')
+        .trimEnd(),
+    );
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }

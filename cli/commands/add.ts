@@ -59,7 +59,12 @@ Examples:
         serveMode: opts.serveMode as EventFields['serveMode'],
         tz: opts.tz,
         ssh: opts.ssh,
-        authKey: opts.authKeyEnv !== undefined ? { env: opts.authKeyEnv } : opts.authKeyFile !== undefined ? { file: opts.authKeyFile } : undefined,
+        authKey:
+          opts.authKeyEnv !== undefined
+            ? { env: opts.authKeyEnv }
+            : opts.authKeyFile !== undefined
+              ? { file: opts.authKeyFile }
+              : undefined,
       };
       const { created } = await addFleetEvent(file, event, fields, { update: opts.update });
       out.line(`${opts.update ? 'updated' : 'added'} ${event}${created ? ` (created ${path.basename(file)})` : ''}`);

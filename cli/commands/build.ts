@@ -6,7 +6,7 @@ export function register(program: Command): void {
   program
     .command('build')
     .description('build the app image once and tag it <image>:sha-<rev> and <image>:<event> for every event')
-    .option('--base-image <ref>', 'base image (default: the fleet file\'s baseImage)')
+    .option('--base-image <ref>', "base image (default: the fleet file's baseImage)")
     .option('--dockerfile <path>', 'Dockerfile to use instead of templates/Dockerfile')
     .option('--force', 'build even when the image for this revision exists')
     .option('--json', 'machine-readable result')
@@ -15,6 +15,8 @@ export function register(program: Command): void {
       const { buildFleetImage } = await import('../engine/image/build.js');
       const result = await buildFleetImage({ fleetFile: fleetPath(cmd), ...opts }, reporter());
       if (opts.json) return out.json(result);
-      out.line(`${result.built ? 'built' : 'up to date'}: ${result.ref} (${result.id.slice(7, 19)}), tagged ${result.tags.length} event(s)`);
+      out.line(
+        `${result.built ? 'built' : 'up to date'}: ${result.ref} (${result.id.slice(7, 19)}), tagged ${result.tags.length} event(s)`,
+      );
     });
 }

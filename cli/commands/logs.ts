@@ -11,7 +11,7 @@ interface LogsFlags {
 export function register(program: Command): void {
   program
     .command('logs')
-    .description("container output of an event, or of every event with each line prefixed by its event")
+    .description('container output of an event, or of every event with each line prefixed by its event')
     .argument('[event]', 'event name (default: all events)')
     .option('-f, --follow', 'keep streaming')
     .option('-n, --tail <lines>', 'only the last lines (0: none, e.g. with -f for new lines only)', nonNegativeInt('--tail'))

@@ -34,6 +34,9 @@ export function sinceTime(value: string, now = Date.now()): number {
   const ago = /^(\d+)(s|m|h)$/.exec(value);
   if (ago) return Math.floor(now / 1000) - Number(ago[1]) * SINCE_UNITS[ago[2]!]!;
   const at = /^\d{4}-\d\d-\d\d/.test(value) ? Date.parse(value) : Number.NaN;
-  if (Number.isNaN(at)) throw new InvalidArgumentError(`--since must be a duration like 10m, 2h or 30s, or an ISO date like 2026-12-01T09:00:00Z, got "${value}"`);
+  if (Number.isNaN(at))
+    throw new InvalidArgumentError(
+      `--since must be a duration like 10m, 2h or 30s, or an ISO date like 2026-12-01T09:00:00Z, got "${value}"`,
+    );
   return Math.floor(at / 1000);
 }

@@ -9,7 +9,10 @@ export function register(program: Command): void {
     .description('write compose/docker-compose.yml and 0600 secret env files from the fleet file')
     .option('-o, --out <dir>', 'output directory (default: compose/ beside the fleet file)')
     .option('--json', 'machine-readable summary (no secrets)')
-    .addHelpText('after', '\nExamples:\n  $ demo-fleet render\n  $ demo-fleet render && docker-compose -f compose/docker-compose.yml config')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ demo-fleet render\n  $ demo-fleet render && docker-compose -f compose/docker-compose.yml config',
+    )
     .action(async (opts: { out?: string; json?: boolean }, cmd: Command) => {
       const { loadFleet } = await import('../fleet/file.js');
       const { renderFleet } = await import('../render/render.js');
@@ -20,10 +23,18 @@ export function register(program: Command): void {
       if (opts.json) {
         return out.json({
           composeFile: result.composeFile,
-          services: result.services.map((s) => ({ name: s.name, event: s.event, image: s.image, hostname: s.hostname, hasAuthKey: s.envFile !== null })),
+          services: result.services.map((s) => ({
+            name: s.name,
+            event: s.event,
+            image: s.image,
+            hostname: s.hostname,
+            hasAuthKey: s.envFile !== null,
+          })),
           warnings: result.warnings,
         });
       }
-      out.line(`wrote ${path.relative(process.cwd(), result.composeFile) || result.composeFile} (${result.services.length} service${result.services.length === 1 ? '' : 's'})`);
+      out.line(
+        `wrote ${path.relative(process.cwd(), result.composeFile) || result.composeFile} (${result.services.length} service${result.services.length === 1 ? '' : 's'})`,
+      );
     });
 }

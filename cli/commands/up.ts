@@ -22,7 +22,12 @@ export function register(program: Command): void {
     .option('--dockerfile <path>', 'Dockerfile to use instead of templates/Dockerfile')
     .option('--pull', 'run published images (<image>:<event>) instead of building')
     .option('--no-wait', 'do not wait for health checks')
-    .option('--wait-timeout <seconds>', 'how long each event may take to be served (a real start installs the docker-mod first)', positiveInt('--wait-timeout'), 300)
+    .option(
+      '--wait-timeout <seconds>',
+      'how long each event may take to be served (a real start installs the docker-mod first)',
+      positiveInt('--wait-timeout'),
+      300,
+    )
     .option('--concurrency <n>', 'events handled at once', positiveInt('--concurrency'), 8)
     .option('--dry-run', 'print the plan, change nothing')
     .option('--force-unlock', 'remove a deploy lock left by a deploy that died, then deploy')
@@ -68,7 +73,12 @@ Examples:
           process.stderr.write(`--- last log lines of ${r.event} ---\n${r.logs}\n---\n`);
         }
         out.table(
-          result.results.map((r) => ({ event: r.event, action: r.action, status: r.status, container: r.containerId?.slice(0, 12) ?? '-' })),
+          result.results.map((r) => ({
+            event: r.event,
+            action: r.action,
+            status: r.status,
+            container: r.containerId?.slice(0, 12) ?? '-',
+          })),
           ['event', 'action', 'status', 'container'],
         );
       }

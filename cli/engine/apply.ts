@@ -93,8 +93,10 @@ export async function applyPlan(runtime: Runtime, plan: Plan, options: ApplyOpti
         },
       });
       if (action.kind !== 'keep' || ready.kind !== 'served') options.onProgress(`${action.event}: ${ready.status}`);
-      if (ready.kind === 'served' || ready.kind === 'healthy') return { ...result, status: ready.status, ...(ready.kind === 'served' ? { url: ready.url } : {}) };
-      if (ready.kind === 'needs-person') return { ...result, ok: false, needsPerson: true, status: ready.status, ...(ready.url ? { url: ready.url } : {}) };
+      if (ready.kind === 'served' || ready.kind === 'healthy')
+        return { ...result, status: ready.status, ...(ready.kind === 'served' ? { url: ready.url } : {}) };
+      if (ready.kind === 'needs-person')
+        return { ...result, ok: false, needsPerson: true, status: ready.status, ...(ready.url ? { url: ready.url } : {}) };
       const logs = await runtime.lastLogLines(result.containerId, options.logLines);
       return { ...result, ok: false, status: ready.status, logs };
     }),

@@ -18,7 +18,9 @@ export async function withDeployLock<T>(
   report.step(`take deploy lock ${runtime.lock.name(fleet.name)}`);
   const lock = await runtime.lock.acquire(fleet.name, what);
   if (lock.tookOver) {
-    report.warn(`took over a stale deploy lock of ${lock.tookOver.holder} (pid ${lock.tookOver.pid} is gone, since ${lock.tookOver.since})`);
+    report.warn(
+      `took over a stale deploy lock of ${lock.tookOver.holder} (pid ${lock.tookOver.pid} is gone, since ${lock.tookOver.since})`,
+    );
   }
   try {
     return await fn();

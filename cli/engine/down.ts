@@ -22,7 +22,8 @@ export interface DownResult {
 export async function down(options: DownOptions, report: Reporter): Promise<DownResult> {
   const { fleet } = await loadFleet(options.fleetFile);
   for (const event of options.events) {
-    if (!Object.hasOwn(fleet.events, event)) throw new UsageError(`event "${event}" is not in the fleet file (\`demo-fleet list\` shows the events)`);
+    if (!Object.hasOwn(fleet.events, event))
+      throw new UsageError(`event "${event}" is not in the fleet file (\`demo-fleet list\` shows the events)`);
   }
   const { runtime } = await connect();
   return withDeployLock(runtime, fleet, 'down', options.forceUnlock, report, async () => {

@@ -23,7 +23,8 @@ export async function eventLogs(options: LogsOptions): Promise<void> {
   const { fleet } = await loadFleet(options.fleetFile);
   const { stdout, stderr, event, fleetFile: _, ...logOptions } = options;
   if (event !== undefined) {
-    if (!Object.hasOwn(fleet.events, event)) throw new UsageError(`event "${event}" is not in the fleet file (\`demo-fleet list\` shows the events)`);
+    if (!Object.hasOwn(fleet.events, event))
+      throw new UsageError(`event "${event}" is not in the fleet file (\`demo-fleet list\` shows the events)`);
     const { runtime } = await connect();
     const info = await eventContainer(runtime, fleet, event);
     if (!info) throw new UsageError(`event "${event}" has no container ${containerName(fleet, event)} (run \`demo-fleet up\`)`);
@@ -58,7 +59,9 @@ async function eventContainer(runtime: Runtime, fleet: Fleet, event: string): Pr
   if (!info) return null;
   // A container of someone else under our name (status calls it "foreign"): not this event's logs.
   if (!isOurs({ id: info.id, name, labels: info.labels, state: info.state, imageId: info.imageId }, fleet.name)) {
-    throw new UsageError(`${name} is not a container of fleet "${fleet.name}" (it was not created by demo-fleet for event ${event}; see \`demo-fleet status\`)`);
+    throw new UsageError(
+      `${name} is not a container of fleet "${fleet.name}" (it was not created by demo-fleet for event ${event}; see \`demo-fleet status\`)`,
+    );
   }
   return info;
 }

@@ -36,7 +36,13 @@ interface PlanInput {
 
 export function planFleet(fleetName: string, desired: ServiceDefinition[], imageId: string | null, actual: ActualContainer[]): Plan {
   const wanted = new Map(desired.map((s) => [s.event, s]));
-  const input: PlanInput = { fleetName, imageId, actual, byName: new Map(actual.map((c) => [c.name, c])), strays: findStrays(fleetName, wanted, actual) };
+  const input: PlanInput = {
+    fleetName,
+    imageId,
+    actual,
+    byName: new Map(actual.map((c) => [c.name, c])),
+    strays: findStrays(fleetName, wanted, actual),
+  };
   const eventActions = [...desired].sort((a, b) => a.event.localeCompare(b.event)).map((service) => planEvent(service, input));
   /** Events refused (a conflict): their renamed containers are all they have, so they stay. */
   const refused = new Set(eventActions.filter((a) => a.kind === 'conflict').map((a) => a.event));
@@ -104,7 +110,9 @@ function nameTakenConflict(service: ServiceDefinition, container: ActualContaine
     event: service.event,
     name: service.name,
     container,
-    reason: owner ? `belongs to demo-fleet fleet "${owner}", not "${fleetName}"` : 'was not created by demo-fleet (no dev.demo-fleet labels)',
+    reason: owner
+      ? `belongs to demo-fleet fleet "${owner}", not "${fleetName}"`
+      : 'was not created by demo-fleet (no dev.demo-fleet labels)',
   };
 }
 
@@ -126,7 +134,11 @@ function sharedStateDirConflict(service: ServiceDefinition, sharer: { container:
  * left running after `name:` was changed in the fleet file. Starting a second tailscaled on the same
  * state would make two nodes fight over one identity.
  */
-function stateDirSharer(service: ServiceDefinition, actual: ActualContainer[], fleetName: string): { container: ActualContainer; dir: string } | undefined {
+function stateDirSharer(
+  service: ServiceDefinition,
+  actual: ActualContainer[],
+  fleetName: string,
+): { container: ActualContainer; dir: string } | undefined {
   const dirs = new Set(service.volumes.map((v) => v.source));
   for (const c of actual) {
     if (isOurs(c, fleetName) || c.labels[LABELS.fleet] === undefined) continue;

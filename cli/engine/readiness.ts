@@ -52,7 +52,12 @@ function healthOf(info: ContainerDetails): 'ok' | 'waiting' | string {
 }
 
 /** Wait until the event is served (or healthy without a docker-mod), needs a person, fails, or time runs out. */
-export async function waitUntilReady(runtime: Runtime, id: string, want: ServeExpectation | null, options: ReadinessOptions): Promise<Readiness> {
+export async function waitUntilReady(
+  runtime: Runtime,
+  id: string,
+  want: ServeExpectation | null,
+  options: ReadinessOptions,
+): Promise<Readiness> {
   const deadline = Date.now() + options.timeoutMs;
   const gate = options.gate ?? ((fn) => fn());
   let last = 'starting';
@@ -62,7 +67,12 @@ export async function waitUntilReady(runtime: Runtime, id: string, want: ServeEx
       if (!info) return { kind: 'failed', status: 'container removed' };
       if (info.state === 'exited' || info.state === 'dead') return { kind: 'failed', status: `exited (code ${info.exitCode})` };
       const health = healthOf(info);
-      if (!want) return health === 'ok' ? { kind: 'healthy', status: info.health ?? 'running' } : health === 'unhealthy' ? 'unhealthy' : 'app starting';
+      if (!want)
+        return health === 'ok'
+          ? { kind: 'healthy', status: info.health ?? 'running' }
+          : health === 'unhealthy'
+            ? 'unhealthy'
+            : 'app starting';
       if (info.state !== 'running') return info.state;
       const node = await probeNode(runtime, id, want);
       if (node.kind === 'login') return { kind: 'needs-person', status: `waiting for login: ${node.url}`, url: node.url };

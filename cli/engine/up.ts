@@ -85,7 +85,13 @@ function noImage(report: Reporter): FleetImage {
 }
 
 /** Build once and tag per event, or (`pull`) the published per-event tags. */
-async function provideImage(engine: Engine, fleet: Fleet, services: ServiceDefinition[], options: UpOptions, report: Reporter): Promise<FleetImage> {
+async function provideImage(
+  engine: Engine,
+  fleet: Fleet,
+  services: ServiceDefinition[],
+  options: UpOptions,
+  report: Reporter,
+): Promise<FleetImage> {
   const events = services.map((s) => s.event);
   if (options.pull ?? fleet.pull) {
     report.step(`pull ${fleet.image} for ${events.length} event(s)`);
@@ -96,7 +102,13 @@ async function provideImage(engine: Engine, fleet: Fleet, services: ServiceDefin
   return { imageId: image.id, imageRef: image.ref, built: image.built };
 }
 
-async function plan(runtime: Runtime, fleet: Fleet, services: ServiceDefinition[], imageId: string | null, report: Reporter): Promise<Plan> {
+async function plan(
+  runtime: Runtime,
+  fleet: Fleet,
+  services: ServiceDefinition[],
+  imageId: string | null,
+  report: Reporter,
+): Promise<Plan> {
   report.step('plan');
   const actual = await runtime.list(services.map((s) => s.name));
   return planFleet(fleet.name, services, imageId, actual);

@@ -97,10 +97,7 @@ export async function loadFleet(file: string): Promise<LoadedFleet> {
  * does not exist yet) and returns the new text, which must validate before it replaces the file.
  * Any throw leaves the file byte-identical.
  */
-export async function editFleet(
-  file: string,
-  edit: (current: LoadedFleet | null) => string | Promise<string>,
-): Promise<LoadedFleet> {
+export async function editFleet(file: string, edit: (current: LoadedFleet | null) => string | Promise<string>): Promise<LoadedFleet> {
   const release = await acquireLock(file);
   try {
     let current: LoadedFleet | null = null;
@@ -131,7 +128,10 @@ export async function editFleet(
 async function acquireLock(file: string): Promise<() => Promise<void>> {
   // proper-lockfile retries on every error, so a missing directory would take all its retries to report.
   const dir = path.dirname(file);
-  const isDir = await stat(dir).then((s) => s.isDirectory(), () => false);
+  const isDir = await stat(dir).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
   if (!isDir) throw new UsageError(`${file}: the directory ${dir} does not exist (create it, or pass another --file)`);
   try {
     return await lockfile.lock(file, {

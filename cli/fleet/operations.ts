@@ -19,7 +19,12 @@ export async function initFleet(file: string, options: { name?: string; image?: 
 }
 
 /** `add`: the event into the file (creating the file on first use). Returns whether the file was created. */
-export async function addFleetEvent(file: string, event: string, fields: EventFields, options: { update?: boolean }): Promise<{ created: boolean }> {
+export async function addFleetEvent(
+  file: string,
+  event: string,
+  fields: EventFields,
+  options: { update?: boolean },
+): Promise<{ created: boolean }> {
   let created = false;
   await editFleet(file, (current) => {
     created = current === null;

@@ -104,9 +104,7 @@ export async function storeEventSecret(event: string, secret: EventSecret, secre
 export async function pruneSecrets(secretsDir: string, keep: Set<string>): Promise<void> {
   const names = await readdir(secretsDir).catch(() => [] as string[]);
   await Promise.all(
-    names
-      .filter((n) => n.endsWith('.env') && !keep.has(n.slice(0, -4)))
-      .map((n) => rm(path.join(secretsDir, n), { force: true })),
+    names.filter((n) => n.endsWith('.env') && !keep.has(n.slice(0, -4))).map((n) => rm(path.join(secretsDir, n), { force: true })),
   );
 }
 

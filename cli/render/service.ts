@@ -91,12 +91,7 @@ function healthCheck(fleet: Fleet): HealthCheck {
  * The service definition of one event. `secretDigest` (a hash of the secret env file's content, or
  * null) goes into the config hash, so a changed auth key re-creates the container like Compose does.
  */
-export function serviceFor(
-  fleet: Fleet,
-  event: string,
-  paths: ServicePaths,
-  secretDigest: string | null,
-): ServiceDefinition {
+export function serviceFor(fleet: Fleet, event: string, paths: ServicePaths, secretDigest: string | null): ServiceDefinition {
   const config = fleet.events[event];
   if (!config) throw new Error(`serviceFor: no event ${event}`);
   const base = {

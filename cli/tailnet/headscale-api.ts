@@ -85,9 +85,10 @@ export function shapeFromDescription(doc: unknown): HeadscaleApiShape | { unsupp
   const parsed = z.object({ paths: Obj, definitions: Obj }).safeParse(doc);
   if (!parsed.success) return { unsupported: 'it is not a Swagger 2 description with paths and definitions' };
   const { paths, definitions } = parsed.data;
-  const op = (p: string, method: string): boolean => Obj.safeParse(paths[p]).success && (paths[p] as Record<string, unknown>)[method] !== undefined;
+  const op = (p: string, method: string): boolean =>
+    Obj.safeParse(paths[p]).success && (paths[p] as Record<string, unknown>)[method] !== undefined;
   const props = (name: string): Record<string, { type?: string; format?: string }> =>
-    ((definitions[name] as { properties?: Record<string, { type?: string; format?: string }> } | undefined)?.properties ?? {});
+    (definitions[name] as { properties?: Record<string, { type?: string; format?: string }> } | undefined)?.properties ?? {};
   for (const [p, m] of [
     ['/api/v1/preauthkey', 'post'],
     ['/api/v1/preauthkey/expire', 'post'],
@@ -180,7 +181,8 @@ export class HeadscaleApi {
 
   private hints(call: string, notFound: string): Hints {
     return {
-      unauthorized: 'the API key is wrong, expired or revoked: make a new one (`headscale apikeys create --expiration 90d`) and configure it',
+      unauthorized:
+        'the API key is wrong, expired or revoked: make a new one (`headscale apikeys create --expiration 90d`) and configure it',
       forbidden: `something in front of headscale refused to ${call}: check the reverse proxy and the API key`,
       notFound,
       refused: 'headscale refused it: see its message above and the headscale log',
@@ -234,7 +236,8 @@ export class HeadscaleApi {
     });
     const users = parseAnswer(this.transport, call, result, (b) => UsersSchema.parse(b)).users ?? [];
     const user = users.find((u) => u.name === name);
-    if (!user) throw this.transport.error(call, 'no such user', `create it (\`headscale users create ${name}\`) or configure an existing one`, 404);
+    if (!user)
+      throw this.transport.error(call, 'no such user', `create it (\`headscale users create ${name}\`) or configure an existing one`, 404);
     return user.id;
   }
 
@@ -279,7 +282,8 @@ export class HeadscaleApi {
       await this.call({ call, method: 'POST', url: this.url('/api/v1/preauthkey/expire'), json: { id: ref.id }, hints });
       return;
     }
-    if (ref.userId === undefined) throw new UsageError(`headscale 0.26–0.27 expire a pre-auth key by its user: pass the key's userId (${ref.id})`);
+    if (ref.userId === undefined)
+      throw new UsageError(`headscale 0.26–0.27 expire a pre-auth key by its user: pass the key's userId (${ref.id})`);
     const key = ref.key ?? (await this.keyOf(ref.userId, ref.id, call));
     this.secrets.add(key);
     await this.call({ call, method: 'POST', url: this.url('/api/v1/preauthkey/expire'), json: { user: ref.userId, key }, hints });
@@ -296,7 +300,13 @@ export class HeadscaleApi {
     const keys = parseAnswer(this.transport, call, result, (b) => KeysSchema.parse(b)).preAuthKeys ?? [];
     for (const k of keys) this.secrets.add(k.key);
     const found = keys.find((k) => k.id === id);
-    if (!found) throw this.transport.error(call, `user ${userId} has no pre-auth key ${id}`, 'it was deleted already, or belongs to another user', 404);
+    if (!found)
+      throw this.transport.error(
+        call,
+        `user ${userId} has no pre-auth key ${id}`,
+        'it was deleted already, or belongs to another user',
+        404,
+      );
     return found.key;
   }
 
@@ -304,7 +314,11 @@ export class HeadscaleApi {
   async deletePreAuthKey(id: string): Promise<void> {
     const call = `delete pre-auth key ${id}`;
     if ((await this.shape()) !== '0.28+') {
-      throw this.transport.error(call, 'headscale 0.26–0.27 cannot delete pre-auth keys (DELETE /api/v1/preauthkey came in 0.28)', 'expire it instead');
+      throw this.transport.error(
+        call,
+        'headscale 0.26–0.27 cannot delete pre-auth keys (DELETE /api/v1/preauthkey came in 0.28)',
+        'expire it instead',
+      );
     }
     await this.call({
       call,
@@ -341,6 +355,11 @@ export class HeadscaleApi {
   async deleteNode(id: string): Promise<void> {
     const call = `delete node ${id}`;
     if (!/^\d+$/.test(id)) throw new UsageError(`headscale node ID ${JSON.stringify(id)}: a number`);
-    await this.call({ call, method: 'DELETE', url: this.url(`/api/v1/node/${id}`), hints: this.hints(call, 'no such node (deleted already?)') });
+    await this.call({
+      call,
+      method: 'DELETE',
+      url: this.url(`/api/v1/node/${id}`),
+      hints: this.hints(call, 'no such node (deleted already?)'),
+    });
   }
 }

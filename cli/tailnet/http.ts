@@ -179,7 +179,12 @@ export class Transport {
       if (res.status === 429) {
         const wait = retryAfterMs(res.headers.get('retry-after'), this.now()) ?? this.backoff(attempt);
         if (wait > this.maxWaitMs) {
-          throw this.error(spec.call, `${what}, Retry-After ${Math.ceil(wait / 1000)} s`, 'rate limited for longer than demo-fleet waits: run again later', 429);
+          throw this.error(
+            spec.call,
+            `${what}, Retry-After ${Math.ceil(wait / 1000)} s`,
+            'rate limited for longer than demo-fleet waits: run again later',
+            429,
+          );
         }
         if (!last) {
           await this.sleep(wait);
@@ -208,7 +213,11 @@ export function parseAnswer<T>(transport: Transport, call: string, result: HttpR
   try {
     body = result.text ? JSON.parse(result.text) : {};
   } catch {
-    throw transport.error(call, `HTTP ${result.status} with a body that is not JSON`, 'is the URL the API of the server, not a proxy or web page?');
+    throw transport.error(
+      call,
+      `HTTP ${result.status} with a body that is not JSON`,
+      'is the URL the API of the server, not a proxy or web page?',
+    );
   }
   try {
     return parse(body);
@@ -223,6 +232,8 @@ function describeIssues(issues: unknown): string {
   if (!Array.isArray(issues)) return 'unexpected shape';
   return issues
     .slice(0, 3)
-    .map((i: { path?: PropertyKey[]; message?: string }) => `${(i.path ?? []).map(String).join('.') || '(root)'}: ${i.message ?? 'invalid'}`)
+    .map(
+      (i: { path?: PropertyKey[]; message?: string }) => `${(i.path ?? []).map(String).join('.') || '(root)'}: ${i.message ?? 'invalid'}`,
+    )
     .join('; ');
 }

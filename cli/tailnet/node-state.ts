@@ -67,7 +67,11 @@ export function parseServeStatus(text: string): ServeState {
     const root = isObject(web) && isObject(web.Handlers) && isObject(web.Handlers['/']) ? web.Handlers['/'] : null;
     if (hostPort.endsWith(':443') && typeof root?.Proxy === 'string') proxies.set(hostPort, root.Proxy);
   }
-  const funnel = new Set(Object.entries(isObject(config.AllowFunnel) ? config.AllowFunnel : {}).filter(([, on]) => on === true).map(([k]) => k));
+  const funnel = new Set(
+    Object.entries(isObject(config.AllowFunnel) ? config.AllowFunnel : {})
+      .filter(([, on]) => on === true)
+      .map(([k]) => k),
+  );
   return { mode443, proxies, funnel };
 }
 
@@ -82,7 +86,8 @@ function isAppTarget(proxy: string, port: number): boolean {
  */
 export function judgeNode(node: NodeState, serve: ServeState | null, want: ServeExpectation): TailnetOutcome {
   if (node.backendState === 'NeedsLogin' && node.authUrl) return { kind: 'login', url: node.authUrl };
-  if (node.backendState === 'NeedsMachineAuth') return { kind: 'attention', message: 'waiting for approval: approve the node in the admin console' };
+  if (node.backendState === 'NeedsMachineAuth')
+    return { kind: 'attention', message: 'waiting for approval: approve the node in the admin console' };
   if (node.backendState !== 'Running') return { kind: 'pending', why: `joining the tailnet (${node.backendState})` };
   if (want.mode === 'https' && !node.caps.has('https')) {
     return { kind: 'attention', message: 'serve not configured: enable HTTPS certificates for the tailnet' };

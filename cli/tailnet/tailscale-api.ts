@@ -255,7 +255,12 @@ export class TailscaleApi {
   /** Revoke an auth key (devices that registered with it stay). */
   async deleteAuthKey(id: string): Promise<void> {
     const call = `delete auth key ${id}`;
-    await this.call({ call, method: 'DELETE', url: this.url('tailnet', this.tailnet, 'keys', id), hints: this.hints(call, 'auth_keys', 'no such key (revoked already?)') });
+    await this.call({
+      call,
+      method: 'DELETE',
+      url: this.url('tailnet', this.tailnet, 'keys', id),
+      hints: this.hints(call, 'auth_keys', 'no such key (revoked already?)'),
+    });
   }
 
   async listDevices(): Promise<TailscaleDevice[]> {
@@ -282,6 +287,11 @@ export class TailscaleApi {
   /** Delete a device by its nodeId (or legacy numeric id). */
   async deleteDevice(id: string): Promise<void> {
     const call = `delete device ${id}`;
-    await this.call({ call, method: 'DELETE', url: this.url('device', id), hints: this.hints(call, 'devices:core', 'no such device (deleted already?)') });
+    await this.call({
+      call,
+      method: 'DELETE',
+      url: this.url('device', id),
+      hints: this.hints(call, 'devices:core', 'no such device (deleted already?)'),
+    });
   }
 }

@@ -9,7 +9,10 @@ export async function atomicWrite(file: string, data: string, options: { mode?: 
   // Keep an existing file's mode unless one is asked for (0600 for secrets).
   let mode = options.mode;
   if (mode === undefined) {
-    mode = await stat(file).then((s) => s.mode & 0o777, () => 0o644);
+    mode = await stat(file).then(
+      (s) => s.mode & 0o777,
+      () => 0o644,
+    );
   }
   const handle = await open(tmp, 'wx', mode);
   try {
@@ -37,7 +40,10 @@ export async function atomicWrite(file: string, data: string, options: { mode?: 
 export async function atomicWriteIfChanged(file: string, data: string, options: { mode?: number } = {}): Promise<boolean> {
   const [current, mode] = await Promise.all([
     readFile(file, 'utf8').catch(() => null),
-    stat(file).then((s) => s.mode & 0o777, () => null),
+    stat(file).then(
+      (s) => s.mode & 0o777,
+      () => null,
+    ),
   ]);
   if (current === data && (options.mode === undefined || mode === options.mode)) return false;
   // the mode just read is the one atomicWrite would keep: spare it a second stat

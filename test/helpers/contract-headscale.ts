@@ -233,7 +233,8 @@ export class FakeHeadscale {
 
       HeadscaleService_DeleteNode: (req) => {
         const i = this.nodes.findIndex((n) => n.id === Number(req.params.nodeId));
-        if (i < 0) return this.minor >= 27 ? rpcError(404, rpcCode.NotFound, 'node not found') : rpcError(500, rpcCode.Unknown, 'record not found');
+        if (i < 0)
+          return this.minor >= 27 ? rpcError(404, rpcCode.NotFound, 'node not found') : rpcError(500, rpcCode.Unknown, 'record not found');
         this.nodes.splice(i, 1);
         return { status: 200, body: {} };
       },
@@ -266,7 +267,11 @@ export async function startHeadscaleContract(fake: FakeHeadscale, options: { ser
       text: 'Unauthorized',
       outsideSpec: "headscale's HTTP auth middleware answers in plain text before the gRPC gateway (hscontrol/app.go)",
     }),
-    errorBody: (status) => ({ code: status === 404 ? rpcCode.NotFound : status >= 500 ? 14 : rpcCode.InvalidArgument, message: `injected ${status}`, details: [] }),
+    errorBody: (status) => ({
+      code: status === 404 ? rpcCode.NotFound : status >= 500 ? 14 : rpcCode.InvalidArgument,
+      message: `injected ${status}`,
+      details: [],
+    }),
     rawRoutes: [
       {
         method: 'GET',

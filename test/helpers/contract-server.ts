@@ -302,7 +302,10 @@ function validator(d: CompiledDocument, pointer: string, strict = false): Valida
 function errorsText(v: ValidateFunction): string {
   return (v.errors ?? [])
     .slice(0, 5)
-    .map((e) => `${e.instancePath || '(root)'} ${e.message ?? ''}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`)
+    .map(
+      (e) =>
+        `${e.instancePath || '(root)'} ${e.message ?? ''}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`,
+    )
     .join('; ');
 }
 
@@ -321,10 +324,12 @@ function operations(d: CompiledDocument): Operation[] {
       const merged = new Map<string, { param: Obj; pointer: string }>();
       for (const p of [...shared, ...own]) merged.set(`${String(p.node.in)}:${String(p.node.name)}`, { param: p.node, pointer: p.pointer });
       const paramNames: string[] = [];
-      const pattern = template.replace(/[.*+?^${}()|[\]\\]/g, (ch) => (ch === '{' || ch === '}' ? ch : `\\${ch}`)).replace(/\{([^}]+)\}/g, (_m, name: string) => {
-        paramNames.push(name);
-        return '([^/]+)';
-      });
+      const pattern = template
+        .replace(/[.*+?^${}()|[\]\\]/g, (ch) => (ch === '{' || ch === '}' ? ch : `\\${ch}`))
+        .replace(/\{([^}]+)\}/g, (_m, name: string) => {
+          paramNames.push(name);
+          return '([^/]+)';
+        });
       out.push({
         doc: d,
         method: method.toUpperCase(),
@@ -550,7 +555,13 @@ export async function startContractServer(options: ContractServerOptions): Promi
     }
     const { o, match, rel } = hit;
     const d = o.doc;
-    const where = (w: Violation['where'], message: string): Violation => ({ where: w, method, path: url.pathname, operationId: o.operationId, message });
+    const where = (w: Violation['where'], message: string): Violation => ({
+      where: w,
+      method,
+      path: url.pathname,
+      operationId: o.operationId,
+      message,
+    });
 
     // Auth the description asks for.
     let token: string | undefined;
@@ -629,7 +640,10 @@ export async function startContractServer(options: ContractServerOptions): Promi
       violate(where('request', `Content-Type ${contentType || '(none)'} is not one of ${bodySpec.mediaTypes.join(', ')}`));
     } else {
       try {
-        body = contentType === 'application/x-www-form-urlencoded' ? Object.fromEntries(new URLSearchParams(rawBody)) : (JSON.parse(rawBody) as Json);
+        body =
+          contentType === 'application/x-www-form-urlencoded'
+            ? Object.fromEntries(new URLSearchParams(rawBody))
+            : (JSON.parse(rawBody) as Json);
       } catch {
         violate(where('request', `the ${contentType} body does not parse`));
       }
@@ -727,10 +741,12 @@ export async function startContractServer(options: ContractServerOptions): Promi
     undocumented,
     calls,
     fail: (operationId, fault, times = 1) => {
-      if (operationId !== '*' && !ops.some((o) => o.operationId === operationId)) throw new Error(`no operation ${operationId} in the API description`);
+      if (operationId !== '*' && !ops.some((o) => o.operationId === operationId))
+        throw new Error(`no operation ${operationId} in the API description`);
       faults.push({ operationId, fault, remaining: times });
     },
-    report: () => violations.map((v) => `${v.where}: ${v.method} ${v.path}${v.operationId ? ` (${v.operationId})` : ''}: ${v.message}`).join('\n'),
+    report: () =>
+      violations.map((v) => `${v.where}: ${v.method} ${v.path}${v.operationId ? ` (${v.operationId})` : ''}: ${v.message}`).join('\n'),
     stop: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -111,7 +111,10 @@ export class FakeTailscale {
           scopes: requested,
           tags: client.tags,
         });
-        return { status: 200, body: { access_token: token, token_type: 'Bearer', expires_in: this.tokenLifetimeSeconds, scope: requested.join(' ') } };
+        return {
+          status: 200,
+          body: { access_token: token, token_type: 'Bearer', expires_in: this.tokenLifetimeSeconds, scope: requested.join(' ') },
+        };
       },
 
       createKey: (req) => {
@@ -124,12 +127,15 @@ export class FakeTailscale {
         };
         // Rules the description states in prose, not in the schema.
         if (body.description !== undefined && !/^[A-Za-z0-9 -]{0,50}$/.test(body.description)) {
-          req.violate(`description ${JSON.stringify(body.description)}: "a maximum of 50 alphanumeric characters. Hyphens and spaces are also allowed."`);
+          req.violate(
+            `description ${JSON.stringify(body.description)}: "a maximum of 50 alphanumeric characters. Hyphens and spaces are also allowed."`,
+          );
         }
         if ((body.keyType ?? 'auth') === 'auth' && body.capabilities?.devices === undefined) {
           req.violate('an auth key request "must have a `capabilities` object with a `devices` object"');
         }
-        if (!this.allows(p, 'auth_keys', true)) return this.forbidden('calling actor does not have enough permissions to perform this function');
+        if (!this.allows(p, 'auth_keys', true))
+          return this.forbidden('calling actor does not have enough permissions to perform this function');
         const create = body.capabilities?.devices?.create ?? {};
         const tags = create.tags ?? [];
         if (p.kind === 'oauth') {
@@ -160,7 +166,9 @@ export class FakeTailscale {
             created: key.created,
             expires: key.expires,
             expirySeconds,
-            capabilities: { devices: { create: { reusable: key.reusable, ephemeral: key.ephemeral, preauthorized: key.preauthorized, tags } } },
+            capabilities: {
+              devices: { create: { reusable: key.reusable, ephemeral: key.ephemeral, preauthorized: key.preauthorized, tags } },
+            },
             ...(key.description !== undefined ? { description: key.description } : {}),
             invalid: false,
             userId: p.kind === 'user' ? 'uFake11DEVEL' : '',
@@ -170,14 +178,16 @@ export class FakeTailscale {
 
       deleteKey: (req) => {
         const p = this.principal(req.token!)!;
-        if (!this.allows(p, 'auth_keys', true)) return this.forbidden('calling actor does not have enough permissions to perform this function');
+        if (!this.allows(p, 'auth_keys', true))
+          return this.forbidden('calling actor does not have enough permissions to perform this function');
         if (!this.keys.delete(String(req.params.keyId))) return { status: 404, body: { message: 'key not found' } };
         return { status: 200 };
       },
 
       listTailnetDevices: (req) => {
         const p = this.principal(req.token!)!;
-        if (!this.allows(p, 'devices:core', false)) return this.forbidden('calling actor does not have enough permissions to perform this function');
+        if (!this.allows(p, 'devices:core', false))
+          return this.forbidden('calling actor does not have enough permissions to perform this function');
         return {
           status: 200,
           body: {
@@ -212,7 +222,8 @@ export class FakeTailscale {
 
       deleteDevice: (req) => {
         const p = this.principal(req.token!)!;
-        if (!this.allows(p, 'devices:core', true)) return this.forbidden('calling actor does not have enough permissions to perform this function');
+        if (!this.allows(p, 'devices:core', true))
+          return this.forbidden('calling actor does not have enough permissions to perform this function');
         const id = String(req.params.deviceId);
         const i = this.devices.findIndex((d) => d.nodeId === id || d.id === id);
         if (i < 0) return { status: 404, body: { message: 'device not found' } };

@@ -40,7 +40,9 @@ export const MODEL_SUFFIX = 'tail0000.ts.net';
 
 function headCommit(): string {
   try {
-    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString()
+      .trim();
   } catch {
     return '0000000000000000000000000000000000000000';
   }
@@ -126,9 +128,16 @@ export function cliEnv(extra: Record<string, string | undefined> = {}): NodeJS.P
  * Start the CLI without waiting (test/helpers/cli.ts's runCli does not hand out the child, which the
  * SIGKILL test needs). Output is collected into `result`.
  */
-export function spawnCli(args: string[], options: RunOptions = {}): { child: ChildProcess; result: Promise<RunResult>; stderrSoFar: () => string } {
+export function spawnCli(
+  args: string[],
+  options: RunOptions = {},
+): { child: ChildProcess; result: Promise<RunResult>; stderrSoFar: () => string } {
   const started = Date.now();
-  const child = spawn(process.execPath, [cliPath(), ...args], { cwd: options.cwd, env: cliEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [cliPath(), ...args], {
+    cwd: options.cwd,
+    env: cliEnv(options.env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -165,14 +174,18 @@ export interface ExecResult {
 }
 
 /** Run a program; never throws on a non-zero exit (look at `code`). */
-export function exec(file: string, args: string[], options: { timeoutMs?: number; env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<ExecResult> {
+export function exec(
+  file: string,
+  args: string[],
+  options: { timeoutMs?: number; env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): Promise<ExecResult> {
   return new Promise((resolve) => {
     execFile(
       file,
       args,
       { timeout: options.timeoutMs ?? 120_000, maxBuffer: 64 * 1024 * 1024, env: options.env, cwd: options.cwd },
       (err, stdout, stderr) => {
-        const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1) : 0;
+        const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
         resolve({ code, stdout: String(stdout), stderr: String(stderr || (err && !stderr ? err.message : '')) });
       },
     );
@@ -249,7 +262,12 @@ export async function sleep(ms: number): Promise<void> {
   await new Promise((r) => setTimeout(r, ms));
 }
 
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 30_000, everyMs = 250): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | undefined | null | false>,
+  timeoutMs = 30_000,
+  everyMs = 250,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -413,4 +431,3 @@ export function envMap(env: string[] | null | undefined): Map<string, string> {
   }
   return m;
 }
-

@@ -124,10 +124,14 @@ describe.skipIf(!req.ok)('the identity demo in Chromium', () => {
     expect(await page.locator('.emoji').innerText()).toBe('👯');
     // The https avatar is allowed by the CSP and actually rendered.
     const avatar = page.locator('img.avatar');
-    await expect.poll(() => avatar.evaluate((el) => {
-        const img = el as unknown as { complete: boolean; naturalWidth: number };
-        return img.complete && img.naturalWidth;
-      })).toBe(1200);
+    await expect
+      .poll(() =>
+        avatar.evaluate((el) => {
+          const img = el as unknown as { complete: boolean; naturalWidth: number };
+          return img.complete && img.naturalWidth;
+        }),
+      )
+      .toBe(1200);
     const box = await avatar.boundingBox();
     expect(box).toMatchObject({ width: 96, height: 96 });
     expect(external).toEqual([AVATAR]);
@@ -147,7 +151,10 @@ describe.skipIf(!req.ok)('the identity demo in Chromium', () => {
   });
 
   it('a script smuggled into the name is shown as text and never runs', async () => {
-    const { page } = await open({ 'Tailscale-User-Login': 'x@example.com', 'Tailscale-User-Name': '<img src=x onerror="document.title=1"><script>document.title=2</script>' });
+    const { page } = await open({
+      'Tailscale-User-Login': 'x@example.com',
+      'Tailscale-User-Name': '<img src=x onerror="document.title=1"><script>document.title=2</script>',
+    });
     await page.goto(`http://127.0.0.1:${server!.port}/`);
     expect(await page.locator('h1').innerText()).toContain('<script>document.title=2</script>');
     expect(await page.title()).toBe('Tailscale identity headers demo');

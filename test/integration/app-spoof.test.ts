@@ -82,7 +82,10 @@ describe.skipIf(!req.ok)('spoofed identity headers from a non-loopback peer (net
     await server?.stop();
     await bundle?.remove();
     // Deleting the namespace removes its veth end, which removes the peer; delete both anyway.
-    for (const args of [['netns', 'del', ns], ['link', 'del', vethHost]]) {
+    for (const args of [
+      ['netns', 'del', ns],
+      ['link', 'del', vethHost],
+    ]) {
       try {
         ip(...args);
       } catch {

@@ -108,7 +108,11 @@ describe('compose-spec JSON Schema', () => {
   it('the validator is live: it rejects a misspelt key, a non-string env entry, a bad restart shape', () => {
     const base = parse(readFileSync(rendered.full!, 'utf8')) as { services: Record<string, Record<string, unknown>> };
     const service = base.services['booth-cleveland']!;
-    for (const broken of [{ ...service, restat: 'always' }, { ...service, environment: [1] }, { ...service, restart: { policy: 'always' } }]) {
+    for (const broken of [
+      { ...service, restat: 'always' },
+      { ...service, environment: [1] },
+      { ...service, restart: { policy: 'always' } },
+    ]) {
       expect(validate({ services: { x: broken } })).toBe(false);
     }
   });

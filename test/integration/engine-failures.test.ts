@@ -78,7 +78,9 @@ describe.skipIf(!engine.ok)('engine: conflicts, interrupted up, broken build, lo
     const foreignId = (await docker(['create', '--name', squatter, '--label', 'owner=someone-else', BASE_IMAGE])).trim();
     const r = await f.up();
     expect(r.code).toBe(5);
-    expect(r.stderr).toContain(`beta: refuse ${squatter}: a container with that name was not created by demo-fleet (no dev.demo-fleet labels)`);
+    expect(r.stderr).toContain(
+      `beta: refuse ${squatter}: a container with that name was not created by demo-fleet (no dev.demo-fleet labels)`,
+    );
     expect(r.stderr.trimEnd().split('\n').at(-1)).toBe(
       `error: 1 of 3 event(s) did not converge: beta (refused: ${squatter} was not created by demo-fleet (no dev.demo-fleet labels))`,
     );
@@ -137,7 +139,9 @@ describe.skipIf(!engine.ok)('engine: conflicts, interrupted up, broken build, lo
     expect(r.stderr).toMatch(new RegExp(`took over a stale deploy lock of \\S+ \\(pid ${run.child.pid} is gone, since `));
     const json = JSON.parse(r.stdout) as { plan: Array<{ line: string }>; results: Array<{ ok: boolean; status: string }> };
     console.info(`killed up left ${left.length} container(s); the next up: ${json.plan.map((p) => p.line).join('; ')}`);
-    expect(json.results.map((x) => x.status)).toEqual(['alpha', 'beta', 'gamma'].map((e) => expect.stringMatching(new RegExp(`^served https://${e}\\d{4}\\.`))));
+    expect(json.results.map((x) => x.status)).toEqual(
+      ['alpha', 'beta', 'gamma'].map((e) => expect.stringMatching(new RegExp(`^served https://${e}\\d{4}\\.`))),
+    );
     await expectAllHealthy(f);
     expect(await labelled(f)).toEqual(EVENTS.map((e) => f.container(e)));
     expect(await inspectContainer(lockName(f.name))).toBeNull();
@@ -258,7 +262,7 @@ describe.skipIf(!engine.ok)('engine: an event that never becomes healthy', () =>
   // the wait timeout (150 s). (A first version made the app exit instead; its restart loop of node
   // start-ups ate the CPU of a loaded machine and starved the healthy events. This costs one start-up.)
   // The start period is the fixture's usual 30 s: on a loaded machine the healthy events need it.
-  it('10. up exits non-zero, prints that event\'s last log lines; the other events are healthy', async () => {
+  it("10. up exits non-zero, prints that event's last log lines; the other events are healthy", async () => {
     const f = await make({ events: { alpha: [], beta: [], gamma: ['--hostname', `nostart-${runId}`] } });
     const dockerfile = path.join(f.dir, 'WrongPort.Dockerfile');
     const template = await readFile(path.join(packageCopy(), 'templates/Dockerfile'), 'utf8');
@@ -279,10 +283,15 @@ describe.skipIf(!engine.ok)('engine: an event that never becomes healthy', () =>
     expect(logs).toMatch(/\] starting service svc-demo-app/);
     expect(logs!.split('\n').length).toBeLessThanOrEqual(20);
     const appLine = (l: string) => l.includes('identity demo listening on http://127.0.0.1:5001');
-    const gammaLogs = await waitFor('the app start line in `logs gamma`', async () => {
-      const l = await f.cli(['logs', 'gamma', '--tail', '20']);
-      return appLine(l.stdout) && l.stdout;
-    }, 60_000, 1_000);
+    const gammaLogs = await waitFor(
+      'the app start line in `logs gamma`',
+      async () => {
+        const l = await f.cli(['logs', 'gamma', '--tail', '20']);
+        return appLine(l.stdout) && l.stdout;
+      },
+      60_000,
+      1_000,
+    );
     expect(gammaLogs).not.toContain('listening on http://127.0.0.1:5000');
     expect(r.stderr).not.toContain('--- last log lines of alpha');
     expect(r.stderr.trimEnd().split('\n').at(-1)).toBe('error: 1 of 3 event(s) did not converge: gamma (unhealthy)');

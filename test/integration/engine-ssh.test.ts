@@ -22,7 +22,8 @@ const engine = dockerEngine();
 const sshd = engine.ok
   ? requirement('openssh-server (sshd) and ssh-agent', () => {
       if (!existsSync(SSHD)) {
-        const apt = (args: string[]) => execFileSync('apt-get', args, { stdio: 'pipe', timeout: 300_000, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+        const apt = (args: string[]) =>
+          execFileSync('apt-get', args, { stdio: 'pipe', timeout: 300_000, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
         try {
           apt(['install', '-y', '--no-install-recommends', 'openssh-server', 'openssh-client']);
         } catch {
@@ -115,10 +116,15 @@ describe.skipIf(!engine.ok || !sshd.ok)('engine over DOCKER_HOST=ssh:// (throwaw
     sshdProc = spawn(SSHD, ['-D', '-e', '-f', path.join(dir, 'sshd_config')], { stdio: ['ignore', 'pipe', 'pipe'] });
     sshdProc.stdout!.on('data', (d: Buffer) => (sshdLog += d.toString()));
     sshdProc.stderr!.on('data', (d: Buffer) => (sshdLog += d.toString()));
-    await waitFor(`sshd on 127.0.0.1:${port}`, async () => {
-      if (sshdProc!.exitCode !== null) throw new Error(`sshd exited ${sshdProc!.exitCode}: ${sshdLog}`);
-      return accepts(port);
-    }, 15_000, 100);
+    await waitFor(
+      `sshd on 127.0.0.1:${port}`,
+      async () => {
+        if (sshdProc!.exitCode !== null) throw new Error(`sshd exited ${sshdProc!.exitCode}: ${sshdLog}`);
+        return accepts(port);
+      },
+      15_000,
+      100,
+    );
 
     agentSock = path.join(dir, 'agent.sock');
     agentProc = spawn('ssh-agent', ['-D', '-a', agentSock], { stdio: 'ignore' });

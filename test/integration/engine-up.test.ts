@@ -82,7 +82,8 @@ describe.skipIf(!engine.ok)('engine: up / change / remove / status / down (3 eve
     for (const e of EVENTS) expect(r.stderr).toContain(`${e}: create ${f.container(e)}`);
     // done means served: each event's line names its tailnet URL
     const year = (await loadFleet(f.file)).fleet.year;
-    for (const e of EVENTS) expect(r.stdout).toMatch(new RegExp(`${e}\\s+create\\s+served https://${e}${year}\\.${MODEL_SUFFIX.replaceAll('.', '\\.')}`));
+    for (const e of EVENTS)
+      expect(r.stdout).toMatch(new RegExp(`${e}\\s+create\\s+served https://${e}${year}\\.${MODEL_SUFFIX.replaceAll('.', '\\.')}`));
 
     const { fleet } = await loadFleet(f.file);
     const image = await inspectImage(`${f.image}:${REVISION_TAG}`);
@@ -196,7 +197,9 @@ describe.skipIf(!engine.ok)('engine: up / change / remove / status / down (3 eve
     expect(planOf(json)).toEqual({ alpha: 'keep', beta: 'keep', gamma: 'recreate' });
     expect(json.plan.find((p) => p.event === 'gamma')?.line).toBe(`gamma: recreate ${f.container('gamma')} (found as ${renamed})`);
     expect(await inspectContainer(renamed)).toBeNull();
-    const gammas = (await docker(['ps', '-aq', '--filter', `label=${LABELS.fleet}=${f.name}`, '--filter', `label=${LABELS.event}=gamma`])).trim().split('\n');
+    const gammas = (await docker(['ps', '-aq', '--filter', `label=${LABELS.fleet}=${f.name}`, '--filter', `label=${LABELS.event}=gamma`]))
+      .trim()
+      .split('\n');
     expect(gammas).toHaveLength(1);
     const gamma = (await inspectContainer(f.container('gamma')))!;
     expect(gamma.Id.startsWith(gammas[0]!)).toBe(true);
@@ -261,7 +264,16 @@ describe.skipIf(!engine.ok)('engine: up / change / remove / status / down (3 eve
         hostname: `beta${fleet.year}`,
         inFleet: true,
       },
-      { event: 'delta', container: f.container('delta'), state: 'missing', health: '-', image: '-', started: null, hostname: `delta${fleet.year}`, inFleet: true },
+      {
+        event: 'delta',
+        container: f.container('delta'),
+        state: 'missing',
+        health: '-',
+        image: '-',
+        started: null,
+        hostname: `delta${fleet.year}`,
+        inFleet: true,
+      },
       {
         event: 'gamma',
         container: f.container('gamma'),
@@ -285,7 +297,7 @@ describe.skipIf(!engine.ok)('engine: up / change / remove / status / down (3 eve
     const missing = await f.cli(['logs', 'delta']);
     expect(missing.code).not.toBe(0);
     expect(missing.stderr).toContain(`event "delta" has no container ${f.container('delta')}`);
- 
+
     // Without an event: every event that has a container, each line prefixed with its event (compose-style).
     const all = expectOk(await f.cli(['logs', '--tail', '3']), 'logs (all events)');
     const allLines = (all.stdout + all.stderr).trimEnd().split('\n');
@@ -295,7 +307,11 @@ describe.skipIf(!engine.ok)('engine: up / change / remove / status / down (3 eve
   });
 
   it('11b. logs -f follows (the -f after the event and before it), until stopped', async () => {
-    for (const args of [['logs', 'beta', '-f'], ['logs', '-f', '--tail', '5', 'beta'], ['logs', '-f', '-t']]) {
+    for (const args of [
+      ['logs', 'beta', '-f'],
+      ['logs', '-f', '--tail', '5', 'beta'],
+      ['logs', '-f', '-t'],
+    ]) {
       const run = spawnCli(args, { cwd: f.dir, env: f.env });
       let seen = '';
       for (const stream of [run.child.stdout!, run.child.stderr!]) stream.on('data', (d: Buffer) => (seen += d.toString()));

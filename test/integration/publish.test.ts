@@ -19,7 +19,9 @@ const EVENTS = ['alpha', 'beta', 'gamma'];
 const MANIFEST_TYPES = 'application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json';
 
 function docker(args: string[]): string {
-  return execFileSync('docker', args, { stdio: ['ignore', 'pipe', 'pipe'] }).toString().trim();
+  return execFileSync('docker', args, { stdio: ['ignore', 'pipe', 'pipe'] })
+    .toString()
+    .trim();
 }
 
 describe.skipIf(!registry.ok)('publish to a real registry', () => {
@@ -46,7 +48,9 @@ describe.skipIf(!registry.ok)('publish to a real registry', () => {
 
   afterAll(async () => {
     if (dir) await runCli(['down', '--force-unlock'], { cwd: dir });
-    for (const line of docker(['images', '--format', '{{.Repository}}:{{.Tag}}', repo ?? 'none']).split('\n').filter(Boolean)) {
+    for (const line of docker(['images', '--format', '{{.Repository}}:{{.Tag}}', repo ?? 'none'])
+      .split('\n')
+      .filter(Boolean)) {
       docker(['rmi', '-f', line]);
     }
     await reg?.stop();
@@ -67,7 +71,12 @@ describe.skipIf(!registry.ok)('publish to a real registry', () => {
     const r = await runCli(['publish'], { cwd: dir, env: { ...actions, REGISTRY_USERNAME: reg.username, REGISTRY_PASSWORD: wrong } });
     expect(r.code, show(r)).not.toBe(0);
     expect(r.stderr).toMatch(/^error: .*refused the credentials for ci/m);
-    expect(r.stderr.trim().split('\n').filter((l) => l.startsWith('error:'))).toHaveLength(1);
+    expect(
+      r.stderr
+        .trim()
+        .split('\n')
+        .filter((l) => l.startsWith('error:')),
+    ).toHaveLength(1);
     expect(r.stdout + r.stderr).not.toContain(wrong);
     const tags = await reg.api(`/v2/${fleetName}/demo/tags/list`);
     expect(tags.status).toBe(404); // NAME_UNKNOWN: the repository was never created
@@ -116,7 +125,9 @@ describe.skipIf(!registry.ok)('publish to a real registry', () => {
     expect(r.code, show(r)).toBe(0);
     expect(r.stderr).not.toMatch(/build image/);
     const result = JSON.parse(r.stdout) as { results: Array<{ event: string; ok: boolean; status: string }> };
-    expect(result.results.map((x) => [x.event, x.ok, x.status])).toEqual(EVENTS.map((e) => [e, true, expect.stringMatching(/^served https:\/\//)]));
+    expect(result.results.map((x) => [x.event, x.ok, x.status])).toEqual(
+      EVENTS.map((e) => [e, true, expect.stringMatching(/^served https:\/\//)]),
+    );
     const ids = new Set(EVENTS.map((e) => docker(['inspect', '--format', '{{.Image}}', `${fleetName}-${e}`])));
     expect(ids.size).toBe(1);
     const repoDigests = docker(['image', 'inspect', '--format', '{{json .RepoDigests}}', `${repo}:alpha`]);

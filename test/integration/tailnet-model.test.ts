@@ -25,7 +25,9 @@ import { dockerEngine, requirement, runId } from '../helpers/requirements.js';
 const engine = dockerEngine();
 const APP_BUNDLE = path.join(REPO_ROOT, 'dist', 'image', 'server.cjs');
 const bundle = engine.ok
-  ? requirement('the app bundle (dist/image/server.cjs; run `npm run build`)', () => (existsSync(APP_BUNDLE) ? true : `${APP_BUNDLE} is missing`))
+  ? requirement('the app bundle (dist/image/server.cjs; run `npm run build`)', () =>
+      existsSync(APP_BUNDLE) ? true : `${APP_BUNDLE} is missing`,
+    )
   : { ok: false };
 
 const BUILD_SH = path.join(REPO_ROOT, 'test/fixtures/tailnet-model/build.sh');
@@ -111,10 +113,14 @@ async function logText(name: string): Promise<string> {
 }
 
 async function waitLog(name: string, what: RegExp | string, timeoutMs = 30_000): Promise<string> {
-  return waitFor(`${name} to log ${String(what)}`, async () => {
-    const text = await logText(name);
-    return (typeof what === 'string' ? text.includes(what) : what.test(text)) ? text : undefined;
-  }, timeoutMs).catch(async (err) => {
+  return waitFor(
+    `${name} to log ${String(what)}`,
+    async () => {
+      const text = await logText(name);
+      return (typeof what === 'string' ? text.includes(what) : what.test(text)) ? text : undefined;
+    },
+    timeoutMs,
+  ).catch(async (err) => {
     throw new Error(`${(err as Error).message}\n--- log of ${name}:\n${await logText(name).catch(() => '?')}`);
   });
 }
@@ -280,7 +286,11 @@ describe.skipIf(!engine.ok || !bundle.ok)('tailnet model (test fixture): docker-
   it('with an auth key: Running, serve/funnel :443 -> localhost:5000 configured BEFORE the app starts; tailnet users are friends, Funnel visitors strangers', async () => {
     const host = 'kubecon2025';
     const dns = `${host}.${SUFFIX}`;
-    const c = await start('key', eventEnv(host, { TAILSCALE_FUNNEL: 'on', DEMO_INVITE_LINK: 'https://example.com/invite' }), await volume('key'));
+    const c = await start(
+      'key',
+      eventEnv(host, { TAILSCALE_FUNNEL: 'on', DEMO_INVITE_LINK: 'https://example.com/invite' }),
+      await volume('key'),
+    );
     await waitLog(c, APP_LISTENING);
 
     const st = await statusJSON(c);
@@ -293,7 +303,11 @@ describe.skipIf(!engine.ok || !bundle.ok)('tailnet model (test fixture): docker-
     expect(st.TailscaleIPs).toEqual(st.Self.TailscaleIPs);
     expect(st.CurrentTailnet).toMatchObject({ MagicDNSSuffix: SUFFIX });
     expect(st.CertDomains).toEqual([dns]);
-    expect(Object.keys(st.Self.CapMap ?? {}).sort()).toEqual(['funnel', 'https', 'https://tailscale.com/cap/funnel-ports?ports=443,8443,10000']);
+    expect(Object.keys(st.Self.CapMap ?? {}).sort()).toEqual([
+      'funnel',
+      'https',
+      'https://tailscale.com/cap/funnel-ports?ports=443,8443,10000',
+    ]);
 
     expect(await serveStatusJSON(c)).toEqual({
       TCP: { '443': { HTTPS: true } },
@@ -332,14 +346,21 @@ describe.skipIf(!engine.ok || !bundle.ok)('tailnet model (test fixture): docker-
     ]);
 
     // a tailnet user (non-ASCII name: RFC 2047 on the wire) who also tries to spoof the headers
-    const friend = page(await visit(c, dns, 'kind=user&login=zoe@example.com&name=Zo%C3%AB+Lee', { 'Tailscale-User-Login': 'mallory@evil.example', 'Tailscale-User-Name': 'Mallory' }));
+    const friend = page(
+      await visit(c, dns, 'kind=user&login=zoe@example.com&name=Zo%C3%AB+Lee', {
+        'Tailscale-User-Login': 'mallory@evil.example',
+        'Tailscale-User-Name': 'Mallory',
+      }),
+    );
     expect(friend).toContain(`${FRIEND}, Zoë Lee (zoe@example.com)!`);
     expect(friend).toContain('=?utf-8?q?Zo=C3=AB_Lee?=');
     expect(friend).not.toContain('mallory@evil.example');
     expect(friend).not.toContain(VISITOR);
 
     // an internet visitor through Funnel, spoofing an identity: serve drops it and marks the request
-    const stranger = page(await visit(c, dns, 'funnel', { 'Tailscale-User-Login': 'mallory@evil.example', 'Tailscale-User-Name': 'Mallory' }));
+    const stranger = page(
+      await visit(c, dns, 'funnel', { 'Tailscale-User-Login': 'mallory@evil.example', 'Tailscale-User-Name': 'Mallory' }),
+    );
     expect(stranger).toContain(STRANGER);
     expect(stranger).not.toContain(FRIEND);
     expect(stranger).not.toContain('mallory@evil.example');
@@ -393,7 +414,9 @@ describe.skipIf(!engine.ok || !bundle.ok)('tailnet model (test fixture): docker-
     const after = await statusJSON(c);
     expect(after).toMatchObject({ BackendState: 'Running', AuthURL: '' });
     expect(after.User?.[after.Self.UserID]).toMatchObject({ LoginName: 'grace@example.com', DisplayName: 'Grace Hopper' });
-    expect(page(await visit(c, dns, 'kind=user&login=ada@example.com&name=Ada+Lovelace'))).toContain(`${FRIEND}, Ada Lovelace (ada@example.com)!`);
+    expect(page(await visit(c, dns, 'kind=user&login=ada@example.com&name=Ada+Lovelace'))).toContain(
+      `${FRIEND}, Ada Lovelace (ada@example.com)!`,
+    );
     // no Funnel here: an internet visitor cannot reach the node
     expect(await visit(c, dns, 'funnel')).toEqual({ error: 'ECONNRESET' });
     await remove(c);
@@ -404,7 +427,9 @@ describe.skipIf(!engine.ok || !bundle.ok)('tailnet model (test fixture): docker-
     const c = await start('nocerts', eventEnv(host, { TAILNET_MODEL_HTTPS: '0' }), await volume('nocerts'));
     const text = await waitLog(c, /\/f\/serve\?node=/);
     const id = (await statusJSON(c)).Self.ID;
-    expect(text).toContain(`\nServe is not enabled on your tailnet.\nTo enable, visit:\n\n         https://login.tailscale.com/f/serve?node=${id}\n`);
+    expect(text).toContain(
+      `\nServe is not enabled on your tailnet.\nTo enable, visit:\n\n         https://login.tailscale.com/f/serve?node=${id}\n`,
+    );
     expect((await statusJSON(c)).CertDomains).toBeNull();
     expect(await serveStatusJSON(c)).toEqual({});
     await expectAppNeverStarted(c);
@@ -420,9 +445,15 @@ describe.skipIf(!engine.ok || !bundle.ok)('tailnet model (test fixture): docker-
 
   it('HTTPS certificates off (control does not make the CLI wait): serve exits 0, so the app starts, but nothing is served', async () => {
     const host = 'nocerts-exit';
-    const c = await start('nocerts-exit', eventEnv(host, { TAILNET_MODEL_HTTPS: '0', TAILNET_MODEL_FEATURE_PROMPT: 'exit' }), await volume('nocerts-exit'));
+    const c = await start(
+      'nocerts-exit',
+      eventEnv(host, { TAILNET_MODEL_HTTPS: '0', TAILNET_MODEL_FEATURE_PROMPT: 'exit' }),
+      await volume('nocerts-exit'),
+    );
     const text = await waitLog(c, APP_LISTENING);
-    expect(text).toMatch(/Serve is not enabled on your tailnet\.\nTo enable, visit:\n\n {9}https:\/\/login\.tailscale\.com\/f\/serve\?node=n\w+CNTRL\n/);
+    expect(text).toMatch(
+      /Serve is not enabled on your tailnet\.\nTo enable, visit:\n\n {9}https:\/\/login\.tailscale\.com\/f\/serve\?node=n\w+CNTRL\n/,
+    );
     expect(text).toContain('oneshot svc-tailscale-up: done');
     expect(await serveStatusJSON(c)).toEqual({});
     expect(await visit(c, `${host}.${SUFFIX}`, 'kind=user&login=ada@example.com')).toEqual({ error: 'ECONNREFUSED' });
@@ -431,7 +462,10 @@ describe.skipIf(!engine.ok || !bundle.ok)('tailnet model (test fixture): docker-
 
   it('Funnel without the "funnel" node attribute: the upstream error (control cannot offer enablement) or the enable URL (it can); the app does not start', async () => {
     const [a, b] = await Promise.all([
-      start('nofunnel-err', eventEnv('nofunnel-err', { TAILSCALE_FUNNEL: 'on', TAILNET_MODEL_FUNNEL: '0', TAILNET_MODEL_FEATURE_PROMPT: 'unsupported' })),
+      start(
+        'nofunnel-err',
+        eventEnv('nofunnel-err', { TAILSCALE_FUNNEL: 'on', TAILNET_MODEL_FUNNEL: '0', TAILNET_MODEL_FEATURE_PROMPT: 'unsupported' }),
+      ),
       start('nofunnel-url', eventEnv('nofunnel-url', { TAILSCALE_FUNNEL: 'on', TAILNET_MODEL_FUNNEL: '0' })),
     ]);
     const ta = await waitLog(a, 'init chain finished');
@@ -495,7 +529,11 @@ describe.skipIf(!engine.ok || !bundle.ok)('tailnet model (test fixture): docker-
     expect(s2.state.Node?.ID).toBe(id);
     await remove(removed);
 
-    const changed = await start('hs-3', eventEnv(host, { TAILSCALE_SERVE_MODE: 'http', TAILSCALE_LOGIN_SERVER: 'https://other.example.test' }), state);
+    const changed = await start(
+      'hs-3',
+      eventEnv(host, { TAILSCALE_SERVE_MODE: 'http', TAILSCALE_LOGIN_SERVER: 'https://other.example.test' }),
+      state,
+    );
     const t3 = await waitLog(changed, APP_LISTENING);
     expect(t3).toContain("can't change --login-server without --force-reauth\n");
     expect((await modelState(changed)).state.Prefs?.ControlURL).toBe(hs);
@@ -523,7 +561,9 @@ describe.skipIf(!engine.ok || !bundle.ok)('tailnet model (test fixture): docker-
     await expectAppNeverStarted(badKey);
 
     const tt = await waitLog(tcp, 'init chain finished');
-    expect(tt).toContain('error: failed to apply TCP serve: unable to expand target: must be a URL starting with one of the supported schemes: [tcp unix]\n\ntry `tailscale serve --help` for usage info');
+    expect(tt).toContain(
+      'error: failed to apply TCP serve: unable to expand target: must be a URL starting with one of the supported schemes: [tcp unix]\n\ntry `tailscale serve --help` for usage info',
+    );
     await expectAppNeverStarted(tcp);
 
     const th = await waitLog(httpFunnel, 'init chain finished');

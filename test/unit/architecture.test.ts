@@ -39,14 +39,20 @@ describe('architecture', () => {
   });
 
   it('app/ imports nothing from cli/', () => {
-    const found = sources('app').flatMap((f) => importsOf(f).filter((t) => t.startsWith('cli/')).map((t) => `${f} → ${t}`));
+    const found = sources('app').flatMap((f) =>
+      importsOf(f)
+        .filter((t) => t.startsWith('cli/'))
+        .map((t) => `${f} → ${t}`),
+    );
     expect(found).toEqual([]);
   });
 
   it('core modules never print or exit: only cli/ui, cli/main.ts and the commands do', () => {
     const printing = sources('cli')
       .filter((f) => !f.startsWith('cli/ui/') && !f.startsWith('cli/commands/') && f !== 'cli/main.ts')
-      .filter((f) => /console\.(log|error|warn)|process\.exit\(|process\.(stdout|stderr)\.write/.test(readFileSync(path.join(ROOT, f), 'utf8')));
+      .filter((f) =>
+        /console\.(log|error|warn)|process\.exit\(|process\.(stdout|stderr)\.write/.test(readFileSync(path.join(ROOT, f), 'utf8')),
+      );
     expect(printing).toEqual([]);
   });
 

@@ -34,7 +34,10 @@ describe('the CLI bundle (dist/bin)', () => {
     const packages = new Set(Object.keys(entry!.inputs).map(packageOf).filter(Boolean));
     expect([...packages]).toEqual(['commander']);
     const others = Object.keys(entry!.inputs).filter((i) => !packageOf(i));
-    expect(others.every((i) => i.startsWith('cli/')), others.join(', ')).toBe(true);
+    expect(
+      others.every((i) => i.startsWith('cli/')),
+      others.join(', '),
+    ).toBe(true);
     expect(others).not.toContain('cli/fleet/file.ts');
     expect(others).not.toContain('cli/engine/up.ts');
   });
@@ -42,7 +45,8 @@ describe('the CLI bundle (dist/bin)', () => {
   it('BuildKit (grpc, protobufjs) and ssh2 are not in any chunk; their requirers get small stand-ins', () => {
     const inputs = Object.values(meta().outputs).flatMap((o) => Object.entries(o.inputs));
     const packages = new Set(inputs.map(([i]) => packageOf(i)));
-    for (const heavy of ['@grpc/grpc-js', '@grpc/proto-loader', 'protobufjs', 'ssh2', 'uuid']) expect(packages.has(heavy), heavy).toBe(false);
+    for (const heavy of ['@grpc/grpc-js', '@grpc/proto-loader', 'protobufjs', 'ssh2', 'uuid'])
+      expect(packages.has(heavy), heavy).toBe(false);
     for (const lazy of ['dockerode/lib/session.js', 'dockerode/lib/buildkit.js', 'docker-modem/lib/ssh.js']) {
       const found = inputs.filter(([i]) => i.endsWith(`node_modules/${lazy}`));
       expect(found.length, lazy).toBeGreaterThan(0);
@@ -64,7 +68,9 @@ describe('the CLI bundle (dist/bin)', () => {
       // Port 1 on loopback: nothing listens, so ssh2 itself must report the refused connection.
       const r = await runCli(['status'], { cwd: dir, env: { DOCKER_HOST: 'ssh://nobody@127.0.0.1:1' } });
       expect(r.code, show(r)).toBe(3);
-      expect(r.stderr).toBe('error: cannot reach Docker at ssh://nobody@127.0.0.1:1: is dockerd running? (connect ECONNREFUSED 127.0.0.1:1)\n');
+      expect(r.stderr).toBe(
+        'error: cannot reach Docker at ssh://nobody@127.0.0.1:1: is dockerd running? (connect ECONNREFUSED 127.0.0.1:1)\n',
+      );
     } finally {
       await cleanup();
     }

@@ -20,7 +20,12 @@ describe('logs -f', () => {
   it('follows whether -f comes before or after the event: both get as far as the engine (exit 3)', async () => {
     const { dir, cleanup } = await fleetDir();
     try {
-      for (const args of [['logs', '-f', 'cleveland'], ['logs', 'cleveland', '-f'], ['logs', '-f'], ['logs', '-f', '--tail', '0', '-t', '--since', '10m']]) {
+      for (const args of [
+        ['logs', '-f', 'cleveland'],
+        ['logs', 'cleveland', '-f'],
+        ['logs', '-f'],
+        ['logs', '-f', '--tail', '0', '-t', '--since', '10m'],
+      ]) {
         const r = await runCli(args, { cwd: dir, env: NO_ENGINE });
         expect(r.code, `${args.join(' ')}: ${show(r)}`).toBe(3);
         expect(r.stderr).toMatch(/^error: cannot reach Docker at unix:\/\/\/nonexistent\/docker\.sock/);

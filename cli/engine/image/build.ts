@@ -5,7 +5,12 @@ import type { Reporter } from '../reporter.js';
 import { ensureImage, tagImage, type BuiltImage, type ImageRequest } from './image.js';
 
 /** The image for this revision (built, or reused when the engine has it), then `<repo>:<tag>` for each tag. */
-export async function buildAndTag(engine: Engine, request: Omit<ImageRequest, 'onProgress'>, tags: string[], report: Reporter): Promise<BuiltImage> {
+export async function buildAndTag(
+  engine: Engine,
+  request: Omit<ImageRequest, 'onProgress'>,
+  tags: string[],
+  report: Reporter,
+): Promise<BuiltImage> {
   report.step('build image');
   const image = await ensureImage(engine, { ...request, onProgress: report.progress });
   report.progress(image.built ? `built ${image.ref}` : `${image.ref} is up to date (build skipped)`);

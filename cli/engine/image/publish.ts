@@ -37,7 +37,9 @@ async function checkCredentials(docker: Docker, repo: string, auth: AuthConfig):
   try {
     await docker.checkAuth(auth);
   } catch (err) {
-    throw new RegistryError(`${registryHost(repo)} refused the credentials for ${auth.username}: ${redact(engineMessage(err), auth)} (check REGISTRY_USERNAME/REGISTRY_PASSWORD)`);
+    throw new RegistryError(
+      `${registryHost(repo)} refused the credentials for ${auth.username}: ${redact(engineMessage(err), auth)} (check REGISTRY_USERNAME/REGISTRY_PASSWORD)`,
+    );
   }
 }
 
@@ -62,7 +64,12 @@ export async function publish(options: PublishOptions, report: Reporter): Promis
   else report.progress('no credentials found (REGISTRY_USERNAME/REGISTRY_PASSWORD, GITHUB_TOKEN or docker config): pushing anonymously');
 
   // tags[0] is the revision tag the build itself names the image by.
-  const image = await buildAndTag(engine, { repo, baseImage: options.baseImage ?? fleet.baseImage, dockerfile: options.dockerfile, revision }, tags.slice(1), report);
+  const image = await buildAndTag(
+    engine,
+    { repo, baseImage: options.baseImage ?? fleet.baseImage, dockerfile: options.dockerfile, revision },
+    tags.slice(1),
+    report,
+  );
 
   report.step(`push ${tags.length} tag(s) to ${repo}`);
   const digests = new Set<string>();

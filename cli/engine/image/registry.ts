@@ -26,7 +26,8 @@ async function dockerConfigAuth(host: string, env: NodeJS.ProcessEnv): Promise<A
   const dir = env.DOCKER_CONFIG ?? path.join(os.homedir(), '.docker');
   try {
     const config = JSON.parse(await readFile(path.join(dir, 'config.json'), 'utf8')) as { auths?: Record<string, { auth?: string }> };
-    const keys = host === 'docker.io' ? ['https://index.docker.io/v1/', 'docker.io', 'index.docker.io'] : [host, `https://${host}`, `http://${host}`];
+    const keys =
+      host === 'docker.io' ? ['https://index.docker.io/v1/', 'docker.io', 'index.docker.io'] : [host, `https://${host}`, `http://${host}`];
     for (const key of keys) {
       const auth = config.auths?.[key]?.auth;
       if (!auth) continue;
@@ -70,7 +71,12 @@ async function pullImage(docker: Docker, ref: string, auth: AuthConfig | null, o
 }
 
 /** Pull `<repo>:<event>` for every event; they must be one image. Returns its ID. */
-export async function pullFleetImages(engine: Engine, repo: string, events: string[], onProgress: (line: string) => void): Promise<string | null> {
+export async function pullFleetImages(
+  engine: Engine,
+  repo: string,
+  events: string[],
+  onProgress: (line: string) => void,
+): Promise<string | null> {
   const auth = await registryAuth(repo);
   const ids = new Set<string>();
   for (const event of events) {
@@ -79,7 +85,9 @@ export async function pullFleetImages(engine: Engine, repo: string, events: stri
     ids.add((await engine.docker.getImage(ref).inspect()).Id);
   }
   if (ids.size > 1) {
-    throw new EngineError(`the published tags of ${repo} are ${ids.size} different images; publish the fleet again (\`demo-fleet publish\`)`);
+    throw new EngineError(
+      `the published tags of ${repo} are ${ids.size} different images; publish the fleet again (\`demo-fleet publish\`)`,
+    );
   }
   return [...ids][0] ?? null;
 }
@@ -89,7 +97,13 @@ export interface PushedTag {
   digest: string | null;
 }
 
-export async function pushTag(docker: Docker, repo: string, tag: string, auth: AuthConfig | null, onProgress: (line: string) => void): Promise<PushedTag> {
+export async function pushTag(
+  docker: Docker,
+  repo: string,
+  tag: string,
+  auth: AuthConfig | null,
+  onProgress: (line: string) => void,
+): Promise<PushedTag> {
   const ref = `${repo}:${tag}`;
   let digest: string | null = null;
   try {

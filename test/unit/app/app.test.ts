@@ -44,9 +44,7 @@ describe('GET / stranger view', () => {
     expect(without.html).not.toMatch(/<a [^>]*target="_blank"/);
     await app!.close();
     const { html } = await page({}, { inviteLink: 'https://login.tailscale.com/admin/invite/abc?x=1&y=2' });
-    expect(html).toContain(
-      '<a href="https://login.tailscale.com/admin/invite/abc?x=1&amp;y=2" target="_blank" rel="noopener noreferrer">',
-    );
+    expect(html).toContain('<a href="https://login.tailscale.com/admin/invite/abc?x=1&amp;y=2" target="_blank" rel="noopener noreferrer">');
   });
 
   it('treats empty identity headers as no identity', async () => {
@@ -72,9 +70,7 @@ describe('GET / friend view', () => {
   });
 
   it('is identified by the login alone or the name alone', async () => {
-    expect(tagText((await page({ 'tailscale-user-login': 'bob@example.com' })).html, 'h1')).toBe(
-      "Now we're friends, bob@example.com!",
-    );
+    expect(tagText((await page({ 'tailscale-user-login': 'bob@example.com' })).html, 'h1')).toBe("Now we're friends, bob@example.com!");
     await app!.close();
     expect(tagText((await page({ 'tailscale-user-name': 'Bob' })).html, 'h1')).toBe("Now we're friends, Bob!");
   });
@@ -84,16 +80,14 @@ describe('GET / friend view', () => {
     expect(html).toMatch(/<img class="avatar" src="https:\/\/lh3\.example\.com\/a\/pic\.png\?sz=96&amp;x=1"/);
   });
 
-  it.each([
-    ['http://example.com/pic.png'],
-    ['javascript:alert(1)'],
-    ['data:image/png;base64,AAAA'],
-    ['not a url'],
-  ])('ignores a non-https profile picture: %s', async (pic) => {
-    const { html } = await page({ ...ZOE, 'tailscale-user-profile-pic': pic });
-    expect(html).toContain('<body class="friend">');
-    expect(html).not.toContain('<img');
-  });
+  it.each([['http://example.com/pic.png'], ['javascript:alert(1)'], ['data:image/png;base64,AAAA'], ['not a url']])(
+    'ignores a non-https profile picture: %s',
+    async (pic) => {
+      const { html } = await page({ ...ZOE, 'tailscale-user-profile-pic': pic });
+      expect(html).toContain('<body class="friend">');
+      expect(html).not.toContain('<img');
+    },
+  );
 
   it('shows the stranger view to a Funnel visitor, even with identity headers', async () => {
     const { html } = await page({ ...ZOE, 'tailscale-funnel-request': '?1' });
@@ -417,7 +411,13 @@ describe('over a real socket (the fast path that bypasses fastify routing for GE
     expect(viaSocket.status).toBe(200);
     expect(body).toContain("Now we're friends, Zoë Ñúñez (zoe@example.com)!");
     expect(body).toContain('<meta property="og:image" content="https://demo.example.ts.net/static/social.png">');
-    for (const name of ['content-security-policy', 'content-type', 'cache-control', 'x-content-type-options', 'strict-transport-security']) {
+    for (const name of [
+      'content-security-policy',
+      'content-type',
+      'cache-control',
+      'x-content-type-options',
+      'strict-transport-security',
+    ]) {
       expect(viaSocket.headers.get(name), name).toBe(viaInject.headers[name]);
     }
     expect(Number(viaSocket.headers.get('content-length'))).toBe(Buffer.byteLength(body));
@@ -450,7 +450,13 @@ describe('isPageRequest', () => {
     expect(isPageRequest(req('GET', '/?a=1'))).toBe(true);
   });
   it('leaves everything else to fastify', () => {
-    for (const [m, u] of [['POST', '/'], ['GET', '/whoami'], ['GET', '//'], ['GET', '/index.html'], ['OPTIONS', '/']] as const) {
+    for (const [m, u] of [
+      ['POST', '/'],
+      ['GET', '/whoami'],
+      ['GET', '//'],
+      ['GET', '/index.html'],
+      ['OPTIONS', '/'],
+    ] as const) {
       expect(isPageRequest(req(m, u)), `${m} ${u}`).toBe(false);
     }
   });

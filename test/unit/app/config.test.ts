@@ -33,9 +33,7 @@ describe('readConfig', () => {
   });
 
   it('treats empty values as unset', () => {
-    expect(readConfig({ HOST: '', PORT: '', DEMO_INVITE_LINK: '', TAILSCALE_URL: ' ', ALLOWED_DOMAINS: ',' })).toEqual(
-      readConfig({}),
-    );
+    expect(readConfig({ HOST: '', PORT: '', DEMO_INVITE_LINK: '', TAILSCALE_URL: ' ', ALLOWED_DOMAINS: ',' })).toEqual(readConfig({}));
   });
 
   it.each([['abc'], ['-1'], ['70000'], ['80.5']])('rejects PORT=%s', (port) => {

@@ -6,10 +6,20 @@ describe('isLoopback', () => {
     'trusts %s',
     (addr) => expect(isLoopback(addr)).toBe(true),
   );
-  it.each([undefined, '', '10.213.0.2', '128.0.0.1', '127.0.0', '127.0.0.1.5', '127.0.0.256', '::ffff:10.0.0.1', '::2', 'fe80::1', 'localhost', '0.0.0.0'])(
-    'does not trust %s',
-    (addr) => expect(isLoopback(addr)).toBe(false),
-  );
+  it.each([
+    undefined,
+    '',
+    '10.213.0.2',
+    '128.0.0.1',
+    '127.0.0',
+    '127.0.0.1.5',
+    '127.0.0.256',
+    '::ffff:10.0.0.1',
+    '::2',
+    'fe80::1',
+    'localhost',
+    '0.0.0.0',
+  ])('does not trust %s', (addr) => expect(isLoopback(addr)).toBe(false));
 });
 
 describe('decodeHeaderText', () => {

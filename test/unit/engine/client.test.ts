@@ -29,13 +29,15 @@ describe('isUnreachable', () => {
   it('connection failures are "unreachable", refused requests are not', () => {
     expect(isUnreachable(Object.assign(new Error('connect ENOENT /x.sock'), { code: 'ENOENT' }))).toBe(true);
     expect(isUnreachable(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }))).toBe(true);
-    expect(isUnreachable(Object.assign(new Error('All configured authentication methods failed'), { level: 'client-authentication' }))).toBe(true);
+    expect(
+      isUnreachable(Object.assign(new Error('All configured authentication methods failed'), { level: 'client-authentication' })),
+    ).toBe(true);
     expect(isUnreachable(Object.assign(new Error('(HTTP code 404) no such container'), { statusCode: 404 }))).toBe(false);
   });
 });
 
 describe('connectEngine over ssh://', () => {
-  it('leaves process.emitWarning as it was: the DEP0170 filter lives only inside the modem\'s dial', () => {
+  it("leaves process.emitWarning as it was: the DEP0170 filter lives only inside the modem's dial", () => {
     const before = process.emitWarning;
     const saved = process.env.DOCKER_HOST;
     process.env.DOCKER_HOST = 'ssh://nobody@127.0.0.1:1';

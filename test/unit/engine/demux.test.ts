@@ -31,7 +31,14 @@ describe('demuxBuffer', () => {
     const euro = Buffer.from('€', 'utf8'); // 3 bytes
     const out = sink();
     const err = sink();
-    demuxBuffer(Buffer.concat([frame(1, Buffer.concat([Buffer.from('a'), euro.subarray(0, 2)])), frame(1, Buffer.concat([euro.subarray(2), Buffer.from('b')]))]), out.stream, err.stream);
+    demuxBuffer(
+      Buffer.concat([
+        frame(1, Buffer.concat([Buffer.from('a'), euro.subarray(0, 2)])),
+        frame(1, Buffer.concat([euro.subarray(2), Buffer.from('b')])),
+      ]),
+      out.stream,
+      err.stream,
+    );
     expect(out.text()).toBe('a€b');
     expect(err.chunks).toHaveLength(0);
   });

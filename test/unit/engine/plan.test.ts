@@ -61,7 +61,12 @@ describe('planFleet', () => {
   });
 
   it('recreates when the config hash label differs (the event changed)', () => {
-    const changed = serviceFor(fleetOf({ alpha: { inviteLink: 'https://example.com/new' }, beta: { funnel: true }, gamma: {} }), 'alpha', paths, null);
+    const changed = serviceFor(
+      fleetOf({ alpha: { inviteLink: 'https://example.com/new' }, beta: { funnel: true }, gamma: {} }),
+      'alpha',
+      paths,
+      null,
+    );
     expect(changed.labels[LABELS.configHash]).not.toBe(alpha.labels[LABELS.configHash]);
     const old = running(alpha);
     const plan = planFleet('conf', [changed, beta], IMAGE_ID, [old, running(beta)]);
@@ -214,12 +219,24 @@ describe('describeAction', () => {
   const c = running(alpha, { name: 'conf-alpha', state: 'exited' });
   it.each<[Action, string]>([
     [{ kind: 'create', event: 'alpha', service: alpha }, 'alpha: create conf-alpha'],
-    [{ kind: 'recreate', event: 'alpha', service: alpha, container: c, reason: 'image changed' }, 'alpha: recreate conf-alpha (image changed)'],
+    [
+      { kind: 'recreate', event: 'alpha', service: alpha, container: c, reason: 'image changed' },
+      'alpha: recreate conf-alpha (image changed)',
+    ],
     [{ kind: 'start', event: 'alpha', service: alpha, container: c }, 'alpha: start conf-alpha (was exited)'],
     [{ kind: 'keep', event: 'alpha', service: alpha, container: c }, 'alpha: keep conf-alpha (up to date)'],
-    [{ kind: 'remove', event: 'delta', container: { ...c, name: 'conf-delta' } }, 'delta: remove conf-delta (no longer in the fleet; state dir kept)'],
     [
-      { kind: 'conflict', event: 'alpha', name: 'conf-alpha', container: c, reason: 'was not created by demo-fleet (no dev.demo-fleet labels)' },
+      { kind: 'remove', event: 'delta', container: { ...c, name: 'conf-delta' } },
+      'delta: remove conf-delta (no longer in the fleet; state dir kept)',
+    ],
+    [
+      {
+        kind: 'conflict',
+        event: 'alpha',
+        name: 'conf-alpha',
+        container: c,
+        reason: 'was not created by demo-fleet (no dev.demo-fleet labels)',
+      },
       'alpha: refuse conf-alpha: a container with that name was not created by demo-fleet (no dev.demo-fleet labels)',
     ],
   ])('%# %s', (action, line) => {

@@ -24,7 +24,7 @@ function without(whole: string, part: string): string {
 }
 
 describe('addEvent on a hand-commented file', () => {
-  it('inserts only the new event\'s lines, after the last event; every other byte is unchanged', () => {
+  it("inserts only the new event's lines, after the last event; every other byte is unchanged", () => {
     const out = addEvent(commented, 'cleveland', { funnel: true, inviteLink: 'https://login.tailscale.com/admin/invite/abc' });
     const added = '  cleveland:\n    funnel: true\n    inviteLink: https://login.tailscale.com/admin/invite/abc\n';
     // The new lines go after chicago's trailing (deeper-indented) comment, before the blank line.

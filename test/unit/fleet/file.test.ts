@@ -43,7 +43,9 @@ describe('parseFleet errors', () => {
   }
 
   it('lists every problem, one line each, the first problem first', async () => {
-    const message = await usageErrorLines(() => parseFleet('year: 2026\npuid: x\npgid: y\nevnts: {}\nhealth: {interval: 1d, retries: 0}\n', path.resolve('f.yaml')));
+    const message = await usageErrorLines(() =>
+      parseFleet('year: 2026\npuid: x\npgid: y\nevnts: {}\nhealth: {interval: 1d, retries: 0}\n', path.resolve('f.yaml')),
+    );
     expect(message.split('\n')).toEqual([
       expect.stringMatching(/^f\.yaml:2: puid: .*expected number/),
       expect.stringMatching(/^f\.yaml:3: pgid: .*expected number/),
@@ -55,7 +57,9 @@ describe('parseFleet errors', () => {
   });
 
   it('several unknown keys in one map: a line each', async () => {
-    const message = await usageErrorLines(() => parseFleet('year: 2026\nevents:\n  a:\n    funel: true\n    sssh: true\n', path.resolve('f.yaml')));
+    const message = await usageErrorLines(() =>
+      parseFleet('year: 2026\nevents:\n  a:\n    funel: true\n    sssh: true\n', path.resolve('f.yaml')),
+    );
     expect(message.split('\n')).toEqual([
       expect.stringMatching(/^f\.yaml:4: events\.a\.funel: unknown key "funel"/),
       expect.stringMatching(/^f\.yaml:5: events\.a\.sssh: unknown key "sssh"/),
@@ -80,7 +84,9 @@ describe('parseFleet errors', () => {
   });
 
   it('an empty file is refused for its missing year; with a year it is a fleet with defaults and no events', async () => {
-    expect(await usageError(() => parseFleet('', path.resolve('fleet.yaml')))).toMatch(/^fleet\.yaml: year: missing: add the line `year: \d{4}`/);
+    expect(await usageError(() => parseFleet('', path.resolve('fleet.yaml')))).toMatch(
+      /^fleet\.yaml: year: missing: add the line `year: \d{4}`/,
+    );
     const { fleet } = parseFleet('year: 2026\n', 'fleet.yaml');
     expect(fleet).toMatchObject({ name: 'id-demo', image: 'demo-fleet/id-headers-demo', puid: 1000, year: 2026, events: {} });
   });
@@ -146,9 +152,11 @@ describe('editFleet', () => {
 
   it('an edit that throws leaves the file byte-identical (mtime too) and releases the lock', async () => {
     const before = await snapshot();
-    await expect(editFleet(file, () => {
-      throw new UsageError('nope');
-    })).rejects.toThrow('nope');
+    await expect(
+      editFleet(file, () => {
+        throw new UsageError('nope');
+      }),
+    ).rejects.toThrow('nope');
     expect(await snapshot()).toEqual(before);
     expect(await readdir(dir)).toEqual(['fleet.yaml']);
     await editFleet(file, (current) => addEvent(current!.text, 'berlin', {})); // the lock was released
@@ -156,10 +164,10 @@ describe('editFleet', () => {
 
   it('an edit whose result does not validate is not written, and the error has no line of unwritten text', async () => {
     const before = await snapshot();
-    const message = await usageError(() =>
-      editFleet(file, (current) => addEvent(current!.text, 'berlin', { inviteLink: 'not a url' })),
+    const message = await usageError(() => editFleet(file, (current) => addEvent(current!.text, 'berlin', { inviteLink: 'not a url' })));
+    expect(message).toMatch(
+      /^.*fleet\.yaml: events\.berlin\.inviteLink: must be an http\(s\) URL \(not written: the fleet file is unchanged\)$/,
     );
-    expect(message).toMatch(/^.*fleet\.yaml: events\.berlin\.inviteLink: must be an http\(s\) URL \(not written: the fleet file is unchanged\)$/);
     expect(await snapshot()).toEqual(before);
     expect(await readdir(dir)).toEqual(['fleet.yaml']);
   });
@@ -170,7 +178,9 @@ describe('editFleet', () => {
       editFleet(file, (current) => addEvent(current!.text, 'berlin', { inviteLink: 'not a url', tz: 'Mars/Olympus' })),
     );
     expect(message.split('\n')).toEqual([
-      expect.stringMatching(/^.*fleet\.yaml: events\.berlin\.inviteLink: must be an http\(s\) URL \(not written: the fleet file is unchanged\)$/),
+      expect.stringMatching(
+        /^.*fleet\.yaml: events\.berlin\.inviteLink: must be an http\(s\) URL \(not written: the fleet file is unchanged\)$/,
+      ),
       expect.stringMatching(/^.*fleet\.yaml: events\.berlin\.tz: unknown time zone "Mars\/Olympus"/),
     ]);
     expect(await snapshot()).toEqual(before);
@@ -216,9 +226,7 @@ describe('editFleet', () => {
   });
 
   it('serializes concurrent edits in one process: none is lost', async () => {
-    await Promise.all(
-      Array.from({ length: 8 }, (_, i) => editFleet(file, (current) => addEvent(current!.text, `ev${i}`, {}))),
-    );
+    await Promise.all(Array.from({ length: 8 }, (_, i) => editFleet(file, (current) => addEvent(current!.text, `ev${i}`, {}))));
     const { fleet } = await loadFleet(file);
     expect(Object.keys(fleet.events).sort()).toEqual(['chicago', 'raleigh', ...Array.from({ length: 8 }, (_, i) => `ev${i}`)].sort());
     expect(await readdir(dir)).toEqual(['fleet.yaml']);

@@ -49,7 +49,17 @@ describe('fleet JSON Schema', () => {
         tailnetDomain: 'tail1234.ts.net',
         health: { interval: '500ms', retries: 5 },
         year: 2026,
-        events: { 'a-1': { inviteLink: 'https://x.example/i', hostname: 'a1', year: 2024, serveMode: 'http', tz: 'UTC', ssh: true, authKey: { file: 'k' } } },
+        events: {
+          'a-1': {
+            inviteLink: 'https://x.example/i',
+            hostname: 'a1',
+            year: 2024,
+            serveMode: 'http',
+            tz: 'UTC',
+            ssh: true,
+            authKey: { file: 'k' },
+          },
+        },
       },
     ];
     for (const doc of docs) {
@@ -98,12 +108,17 @@ describe('what the docker-mod can do', () => {
       ]);
     }
     expect(issues({ year: 2026, events: { a: { serveMode: 'ftp' } } })).toEqual(['events.a.serveMode: must be https or http (got "ftp")']);
-    const schema = fleetJsonSchema() as { $defs?: unknown; properties: { events: { additionalProperties: { properties: { serveMode: { enum: string[] } } } } } };
+    const schema = fleetJsonSchema() as {
+      $defs?: unknown;
+      properties: { events: { additionalProperties: { properties: { serveMode: { enum: string[] } } } } };
+    };
     expect(schema.properties.events.additionalProperties.properties.serveMode.enum).toEqual(['https', 'http']);
   });
 
   it('Funnel needs the effective serve mode https (`tailscale funnel` has no --http)', () => {
-    expect(issues({ year: 2026, events: { a: { funnel: true }, b: { funnel: true, serveMode: 'https' }, c: { serveMode: 'http' } } })).toEqual([]);
+    expect(
+      issues({ year: 2026, events: { a: { funnel: true }, b: { funnel: true, serveMode: 'https' }, c: { serveMode: 'http' } } }),
+    ).toEqual([]);
     expect(issues({ year: 2026, events: { a: { funnel: true, serveMode: 'http' } } })).toEqual([
       'events.a.funnel: Funnel needs serve mode https (`tailscale funnel` has no --http): remove serveMode: http, or set funnel: false',
     ]);
@@ -146,17 +161,31 @@ describe('the year', () => {
 
 describe('input checks', () => {
   it('time zones: IANA names this Node knows (and UTC, Etc/UTC, aliases such as Asia/Kolkata), exact case', () => {
-    for (const tz of ['Etc/UTC', 'UTC', 'America/New_York', 'Europe/Berlin', 'Asia/Kolkata', 'Asia/Calcutta', 'Europe/Kyiv', 'US/Eastern', 'Etc/GMT+5']) {
+    for (const tz of [
+      'Etc/UTC',
+      'UTC',
+      'America/New_York',
+      'Europe/Berlin',
+      'Asia/Kolkata',
+      'Asia/Calcutta',
+      'Europe/Kyiv',
+      'US/Eastern',
+      'Etc/GMT+5',
+    ]) {
       expect(issues({ year: 2026, tz, events: { a: { tz } } }), tz).toEqual([]);
     }
     expect(issues({ year: 2026, events: { a: { tz: 'Mars/Olympus' } } })).toEqual([
       expect.stringMatching(/^events\.a\.tz: unknown time zone "Mars\/Olympus": use an IANA name like /),
     ]);
-    expect(issues({ year: 2026, tz: 'Berlin', events: {} })).toEqual(['tz: unknown time zone "Berlin": use an IANA name like Europe/Berlin']);
+    expect(issues({ year: 2026, tz: 'Berlin', events: {} })).toEqual([
+      'tz: unknown time zone "Berlin": use an IANA name like Europe/Berlin',
+    ]);
     expect(issues({ year: 2026, tz: 'europe/berlin', events: {} })).toEqual([
       'tz: time zone "europe/berlin" is written in the wrong case: use Europe/Berlin (the container looks the name up as a file)',
     ]);
-    expect(issues({ year: 2026, tz: 'us/eastern', events: {} })).toEqual([expect.stringMatching(/^tz: unknown time zone "us\/eastern": use an IANA name like America\/New_York$/)]);
+    expect(issues({ year: 2026, tz: 'us/eastern', events: {} })).toEqual([
+      expect.stringMatching(/^tz: unknown time zone "us\/eastern": use an IANA name like America\/New_York$/),
+    ]);
   });
 
   it('booleans written yes/no/on/off (text in YAML 1.2) get "use true or false"', () => {
@@ -168,7 +197,9 @@ describe('input checks', () => {
         ),
       );
     }
-    expect(issues({ year: 2026, events: { a: { funnel: 1 } } })).toEqual(['events.a.funnel: Invalid input: expected boolean, received number']);
+    expect(issues({ year: 2026, events: { a: { funnel: 1 } } })).toEqual([
+      'events.a.funnel: Invalid input: expected boolean, received number',
+    ]);
   });
 
   it('durations take ms, s, m and h, and parseDuration reads every one the schema lets through', () => {

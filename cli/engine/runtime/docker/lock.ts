@@ -115,9 +115,7 @@ export async function acquireLock(docker: Docker, fleetName: string, message: st
       continue;
     }
     const who = held ? `${held.holder} (pid ${held.pid}) since ${held.since}${held.message ? `: ${held.message}` : ''}` : 'someone';
-    throw new LockedError(
-      `fleet "${fleetName}" is locked by ${who}; wait for that deploy, or run with --force-unlock if it died`,
-    );
+    throw new LockedError(`fleet "${fleetName}" is locked by ${who}; wait for that deploy, or run with --force-unlock if it died`);
   }
   throw new LockedError(`fleet "${fleetName}": could not take the deploy lock`);
 }
