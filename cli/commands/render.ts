@@ -14,11 +14,8 @@ export function register(program: Command): void {
       '\nExamples:\n  $ demo-fleet render\n  $ demo-fleet render && docker-compose -f compose/docker-compose.yml config',
     )
     .action(async (opts: { out?: string; json?: boolean }, cmd: Command) => {
-      const { loadFleet } = await import('../fleet/file.js');
-      const { renderFleet } = await import('../render/render.js');
-      const file = fleetPath(cmd);
-      const { fleet } = await loadFleet(file);
-      const result = await renderFleet(fleet, { fleetFile: file, outDir: opts.out });
+      const { renderFleetFile } = await import('../render/render.js');
+      const result = await renderFleetFile(fleetPath(cmd), opts.out);
       for (const w of result.warnings) out.warn(w);
       if (opts.json) {
         return out.json({

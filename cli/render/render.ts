@@ -5,6 +5,7 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
+import { loadFleet } from '../fleet/file.js';
 import type { Fleet } from '../fleet/schema.js';
 import { atomicWriteIfChanged } from '../util/atomic-write.js';
 import { COMPOSE_FILE, composeText } from './compose.js';
@@ -24,7 +25,7 @@ export interface RenderOptions {
   outDir?: string;
 }
 
-export function composeDirFor(fleetFile: string, outDir?: string): string {
+function composeDirFor(fleetFile: string, outDir?: string): string {
   return path.resolve(outDir ?? path.join(path.dirname(fleetFile), 'compose'));
 }
 
@@ -84,4 +85,10 @@ export function unwritableError(err: unknown, composeDir: string): UsageError | 
   return new UsageError(
     `${shown(where)}: cannot write the render there (${reason.why}): ${reason.fix}, or render elsewhere with \`demo-fleet render --out <dir>\``,
   );
+}
+
+/** The `render` command's core: load and validate the fleet file, then render it. */
+export async function renderFleetFile(fleetFile: string, outDir?: string): Promise<RenderResult> {
+  const { fleet } = await loadFleet(fleetFile);
+  return renderFleet(fleet, { fleetFile, outDir });
 }
