@@ -273,7 +273,7 @@ async function startServer({ key, label, cmd, args, env = {}, cwd = ROOT }) {
   const page = await waitReady(server);
   if (page.status !== 200 || !page.body.includes(FRIEND_MARKER)) {
     throw new Error(
-      `${label} did not render the friend view (status ${page.status}, no "${FRIEND_MARKER}" in the body):\n` + page.body.slice(0, 1500),
+      `${label} did not render the friend view (status ${page.status}, no "${FRIEND_MARKER}" in the body):\n${page.body.slice(0, 1500)}`,
     );
   }
   return server;
