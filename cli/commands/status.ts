@@ -6,7 +6,7 @@ export function register(program: Command): void {
   program
     .command('status')
     .alias('ps')
-    .description('each event and its container: state, health, image, started, hostname')
+    .description('each event: its container (state, health, image, started) and its tailnet node (URL, Funnel, pending login)')
     .option('--json', 'machine-readable output')
     .addHelpText('after', '\nExamples:\n  $ demo-fleet status\n  $ demo-fleet status --json | jq ".[] | select(.health != \\"healthy\\")"')
     .action(async (opts: { json?: boolean }, cmd: Command) => {
@@ -18,8 +18,9 @@ export function register(program: Command): void {
           ...r,
           event: r.inFleet ? r.event : `${r.event} (not in fleet)`,
           started: r.started ?? '-',
+          tailnet: r.url ? `${r.url}${r.funnel ? ' (funnel)' : ''}` : r.loginUrl ? `waiting for login: ${r.loginUrl}` : r.tailnet,
         })),
-        ['event', 'container', 'state', 'health', 'image', 'started', 'hostname'],
+        ['event', 'container', 'state', 'health', 'tailnet', 'image', 'started', 'hostname'],
       );
     });
 }

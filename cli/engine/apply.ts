@@ -8,7 +8,7 @@ import { concurrencyLimit, mapPool } from '../util/pool.js';
 import { engineMessage } from './client/docker.js';
 import { describeAction, type Action, type Plan } from './plan.js';
 import { waitUntilReady } from './readiness.js';
-import type { Runtime } from './runtime/runtime.js';
+import type { ActualContainer, Runtime } from './runtime/runtime.js';
 
 export interface ApplyOptions {
   concurrency: number;
@@ -39,11 +39,29 @@ export interface EventResult {
 /** Readiness looks (an inspect and one exec each) in flight at once, however many events wait. */
 const LOOK_CONCURRENCY = 8;
 
+/**
+ * The node's saved serve config (another mode) would make the new container's `tailscale serve` fail
+ * ("already serving"): clear it in the old container while it still runs. If that cannot be done the
+ * old container is left as it is, running.
+ */
+async function resetServe(runtime: Runtime, container: ActualContainer): Promise<void> {
+  const how = `or reset it by hand: docker exec ${container.name} tailscale serve reset`;
+  if (container.state !== 'running') {
+    throw new Error(`cannot reset serve in ${container.name}: it is ${container.state} (start it, then run up again; ${how})`);
+  }
+  const r = await runtime.exec(container.id, ['tailscale', 'serve', 'reset']);
+  if (r.exitCode !== 0) {
+    const why = (r.stderr || r.stdout).trim().split('\n')[0] ?? '';
+    throw new Error(`tailscale serve reset in ${container.name} failed (exit ${r.exitCode}${why ? `: ${why}` : ''}; ${how})`);
+  }
+}
+
 async function execute(runtime: Runtime, action: Action): Promise<string | null> {
   switch (action.kind) {
     case 'create':
       return runtime.createAndStart(action.service);
     case 'recreate':
+      if (action.resetServe) await resetServe(runtime, action.container);
       await runtime.stopAndRemove(action.container.id);
       return runtime.createAndStart(action.service);
     case 'start':
@@ -85,7 +103,7 @@ export async function applyPlan(runtime: Runtime, plan: Plan, options: ApplyOpti
     executed.map(async (result, i): Promise<EventResult> => {
       const action = plan.actions[i]!;
       if (!result.ok || !result.containerId || action.kind === 'remove' || action.kind === 'conflict') return result;
-      const ready = await waitUntilReady(runtime, result.containerId, serveExpectation(action.service), {
+      const ready = await waitUntilReady(runtime, result.containerId, serveExpectation(action.service.environment), {
         timeoutMs: options.readyTimeoutMs,
         gate,
         onWaiting: (why) => {

@@ -4,17 +4,26 @@
  * recreate; unlike a blind `docker rm -f`, a container we did not create is never touched.
  */
 import { LABELS } from '../fleet/naming.js';
-import type { ServiceDefinition } from '../render/service.js';
+import { nodeSettings, type ServiceDefinition } from '../render/service.js';
 import type { ActualContainer } from './runtime/runtime.js';
 
 export type Action =
   | { kind: 'create'; event: string; service: ServiceDefinition }
-  | { kind: 'recreate'; event: string; service: ServiceDefinition; container: ActualContainer; reason: string }
+  | {
+      kind: 'recreate';
+      event: string;
+      service: ServiceDefinition;
+      container: ActualContainer;
+      reason: string;
+      /** The node's saved serve config is of another mode: reset it in the old container first (or the new one's serve fails "already serving"). */
+      resetServe?: { from: string; to: string };
+    }
   | { kind: 'start'; event: string; service: ServiceDefinition; container: ActualContainer }
   | { kind: 'keep'; event: string; service: ServiceDefinition; container: ActualContainer }
   /** reason: why, when the event is still in the fleet (a second container of it); else it left the fleet. */
   | { kind: 'remove'; event: string; container: ActualContainer; reason?: string }
-  | { kind: 'conflict'; event: string; name: string; container: ActualContainer; reason: string };
+  /** nameTaken: the container holding our name is the problem (else: the container we would make). */
+  | { kind: 'conflict'; event: string; name: string; container: ActualContainer; reason: string; nameTaken?: boolean };
 
 export interface Plan {
   actions: Action[];
@@ -76,7 +85,11 @@ function planEvent(service: ServiceDefinition, input: PlanInput): Action {
   }
   if (!isOurs(container, input.fleetName)) return nameTakenConflict(service, container, input.fleetName);
   const reason = recreateReason(service, container, input.imageId);
-  if (reason) return { kind: 'recreate', event, service, container, reason };
+  if (reason) {
+    const moved = loginServerChange(service, container);
+    if (moved) return moved;
+    return { kind: 'recreate', event, service, container, reason, ...serveReset(service, container) };
+  }
   if (container.state === 'running' || container.state === 'restarting') return { kind: 'keep', event, service, container };
   return { kind: 'start', event, service, container };
 }
@@ -87,6 +100,36 @@ function recreateReason(service: ServiceDefinition, container: ActualContainer, 
   if (imageId !== null && container.imageId !== imageId) return 'image changed';
   if (['dead', 'removing', 'paused'].includes(container.state)) return `container is ${container.state}`;
   return null;
+}
+
+/**
+ * A node cannot change its control server: `tailscale up` refuses a removed --login-server ("requires
+ * mentioning all non-default flags") and a changed one needs a re-login as another node. The state dir
+ * is that node, so this is refused with the fix instead of re-created into a container that cannot join.
+ */
+function loginServerChange(service: ServiceDefinition, container: ActualContainer): Action | null {
+  if (!container.node) return null;
+  const was = container.node.loginServer;
+  const now = nodeSettings(service.environment).loginServer;
+  if (was === now) return null;
+  const name = (url: string | undefined) => url ?? 'Tailscale';
+  const dir = service.volumes[0]?.source ?? 'its state dir';
+  return {
+    kind: 'conflict',
+    event: service.event,
+    name: service.name,
+    container,
+    reason:
+      `its node (state dir ${dir}) is registered with ${name(was)}, the fleet file now says ${name(now)}: a node cannot change ` +
+      `its login server (${was ? `set \`loginServer: ${was}\` again` : 'remove loginServer again'}, or move the state dir aside to make a new node)`,
+  };
+}
+
+/** When the re-create changes the serve mode of an existing node, its saved serve config must be reset first. */
+function serveReset(service: ServiceDefinition, container: ActualContainer): { resetServe?: { from: string; to: string } } {
+  const from = container.node?.serveMode;
+  const to = nodeSettings(service.environment).serveMode;
+  return from && to && from !== to ? { resetServe: { from, to } } : {};
 }
 
 /** Containers of this fleet no event wants: left the fleet file, or a second copy of an event. */
@@ -107,6 +150,7 @@ function nameTakenConflict(service: ServiceDefinition, container: ActualContaine
   const owner = container.labels[LABELS.fleet];
   return {
     kind: 'conflict',
+    nameTaken: true,
     event: service.event,
     name: service.name,
     container,
@@ -154,7 +198,7 @@ export function describeAction(a: Action): string {
     case 'create':
       return `${a.event}: create ${a.service.name}`;
     case 'recreate':
-      return `${a.event}: recreate ${a.service.name} (${a.reason})`;
+      return `${a.event}: recreate ${a.service.name} (${a.reason}${a.resetServe ? `; reset serve ${a.resetServe.from} → ${a.resetServe.to} in the old container first` : ''})`;
     case 'start':
       return `${a.event}: start ${a.service.name} (was ${a.container.state})`;
     case 'keep':
@@ -163,6 +207,6 @@ export function describeAction(a: Action): string {
       return `${a.event}: remove ${a.container.name} (${a.reason ?? 'no longer in the fleet'}; state dir kept)`;
     case 'conflict':
       // the reason's subject is the name: a container under it, or the container we would make
-      return `${a.event}: refuse ${a.name}: ${a.container.name === a.name ? 'a container with that name ' : ''}${a.reason}`;
+      return `${a.event}: refuse ${a.name}: ${a.nameTaken ? 'a container with that name ' : ''}${a.reason}`;
   }
 }

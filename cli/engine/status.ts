@@ -2,10 +2,12 @@
 import { loadFleet } from '../fleet/file.js';
 import { containerName, eventHostname, LABELS } from '../fleet/naming.js';
 import type { Fleet } from '../fleet/schema.js';
+import { serveExpectation } from '../render/service.js';
 import { mapPool } from '../util/pool.js';
 import { connect } from './connect.js';
 import { isOurs } from './plan.js';
-import type { ActualContainer, Runtime } from './runtime/runtime.js';
+import { probeNode } from './readiness.js';
+import type { ActualContainer, ContainerDetails, Runtime } from './runtime/runtime.js';
 
 /** Container inspects in flight at once (a fleet of 50 is one round trip's worth of waiting, not 50). */
 const INSPECT_CONCURRENCY = 8;
@@ -21,6 +23,14 @@ export interface EventStatus {
   hostname: string;
   /** in the file (true) or an orphan: a container of this fleet with no event (false) */
   inFleet: boolean;
+  /** The node, read inside the running container: served | waiting for login | what a person must change | what it waits for | - */
+  tailnet: string;
+  /** Where visitors reach it, when served. */
+  url: string | null;
+  /** Funnel on (served), or null when not known. */
+  funnel: boolean | null;
+  /** The pending interactive login, when there is one. */
+  loginUrl: string | null;
 }
 
 /** One row to show: an event (with its container, or missing) or a container of this fleet. */
@@ -30,6 +40,26 @@ interface RowSpec {
   hostname: string;
   inFleet: boolean;
   container?: ActualContainer;
+}
+
+const NO_NODE = { tailnet: '-', url: null, funnel: null, loginUrl: null } as const;
+
+/** The node as the running container reports it (one exec); never the container's env beyond the mod's settings. */
+async function nodeColumns(runtime: Runtime, info: ContainerDetails): Promise<Pick<EventStatus, 'tailnet' | 'url' | 'funnel' | 'loginUrl'>> {
+  const want = serveExpectation(info.environment);
+  if (!want || info.state !== 'running') return NO_NODE;
+  const node = await probeNode(runtime, info.id, want).catch(() => null);
+  if (!node) return NO_NODE;
+  switch (node.kind) {
+    case 'served':
+      return { tailnet: 'served', url: node.url, funnel: node.funnel, loginUrl: null };
+    case 'login':
+      return { tailnet: 'waiting for login', url: null, funnel: null, loginUrl: node.url };
+    case 'attention':
+      return { tailnet: node.message, url: null, funnel: null, loginUrl: null };
+    case 'pending':
+      return { tailnet: node.why, url: null, funnel: null, loginUrl: null };
+  }
 }
 
 /** The `status` command's core: load the fleet file, connect, report every event. */
@@ -59,15 +89,18 @@ async function fleetStatus(runtime: Runtime, fleet: Fleet): Promise<EventStatus[
   }
   return mapPool(specs, INSPECT_CONCURRENCY, async ({ container: c, ...spec }): Promise<EventStatus> => {
     const base = { event: spec.event, container: spec.name, hostname: spec.hostname, inFleet: spec.inFleet };
-    if (!c) return { ...base, state: 'missing', health: '-', image: '-', started: null };
+    const missing = { ...base, state: 'missing', health: '-', image: '-', started: null, ...NO_NODE };
+    if (!c) return missing;
     const info = await runtime.inspect(c.id);
-    if (!info) return { ...base, state: 'missing', health: '-', image: '-', started: null }; // removed since the listing
+    if (!info) return missing; // removed since the listing
+    const ours = isOurs(c, fleet.name);
     return {
       ...base,
-      state: isOurs(c, fleet.name) ? info.state : 'foreign',
+      state: ours ? info.state : 'foreign',
       health: info.health ?? '-',
       image: info.image,
       started: info.startedAt,
+      ...(ours ? await nodeColumns(runtime, info) : NO_NODE),
     };
   });
 }

@@ -7,16 +7,18 @@ import { DeployError, NeedsPersonError } from '../errors.js';
 import { loadFleet } from '../fleet/file.js';
 import type { Fleet } from '../fleet/schema.js';
 import { renderFleet } from '../render/render.js';
-import type { ServiceDefinition } from '../render/service.js';
+import { LABELS } from '../fleet/naming.js';
+import { nodeSettings, type ServiceDefinition } from '../render/service.js';
+import { mapPool } from '../util/pool.js';
 import { applyPlan, type EventResult } from './apply.js';
 import type { Engine } from './client/docker.js';
 import { connect, type Target } from './connect.js';
 import { withDeployLock } from './deploy-lock.js';
 import { buildAndTag } from './image/build.js';
 import { pullFleetImages } from './image/registry.js';
-import { planFleet, type Plan } from './plan.js';
+import { isOurs, planFleet, type Plan } from './plan.js';
 import type { Reporter } from './reporter.js';
-import type { Runtime } from './runtime/runtime.js';
+import type { ActualContainer, Runtime } from './runtime/runtime.js';
 
 export interface UpOptions {
   fleetFile: string;
@@ -111,7 +113,31 @@ async function plan(
 ): Promise<Plan> {
   report.step('plan');
   const actual = await runtime.list(services.map((s) => s.name));
-  return planFleet(fleet.name, services, imageId, actual);
+  return planFleet(fleet.name, services, imageId, await withNodeSettings(runtime, fleet, services, actual));
+}
+
+/** Inspects in flight at once when reading what re-create candidates' nodes keep. */
+const INSPECT_CONCURRENCY = 8;
+
+/**
+ * For each of our containers whose configuration changed (a re-create candidate), what its node keeps in
+ * the state dir (serve mode, login server), read from its env: the plan must not re-create a node onto
+ * another control server, and must reset a saved serve config of another mode. Kept containers are not
+ * inspected, so a no-op `up` costs no extra request.
+ */
+async function withNodeSettings(
+  runtime: Runtime,
+  fleet: Fleet,
+  services: ServiceDefinition[],
+  actual: ActualContainer[],
+): Promise<ActualContainer[]> {
+  const wanted = new Map(services.map((s) => [s.name, s]));
+  return mapPool(actual, INSPECT_CONCURRENCY, async (c) => {
+    const service = wanted.get(c.name);
+    if (!service || !isOurs(c, fleet.name) || c.labels[LABELS.configHash] === service.labels[LABELS.configHash]) return c;
+    const info = await runtime.inspect(c.id);
+    return info ? { ...c, node: nodeSettings(info.environment) } : c;
+  });
 }
 
 async function converge(runtime: Runtime, thePlan: Plan, options: UpOptions, report: Reporter): Promise<EventResult[]> {

@@ -128,14 +128,27 @@ export interface ServeExpectation {
 }
 
 /**
- * What the event's node must serve for the event to count as up, read back from the service's own
- * docker-mod env (so it cannot disagree with what was rendered); null when no Tailscale docker-mod is
+ * What the event's node must serve for the event to count as up, read back from a service's (or a
+ * running container's) own docker-mod env (so it cannot disagree with what was rendered); null when no Tailscale docker-mod is
  * applied (then "healthy" is all `up` can wait for).
  */
-export function serveExpectation(service: ServiceDefinition): ServeExpectation | null {
-  const env = new Map(service.environment);
+export function serveExpectation(environment: Array<[string, string]>): ServeExpectation | null {
+  const env = new Map(environment);
   if (!/tailscale/.test(env.get('DOCKER_MODS') ?? '')) return null;
   const mode = env.get('TAILSCALE_SERVE_MODE');
   if (mode !== 'https' && mode !== 'http') return null;
   return { mode, port: Number(env.get('TAILSCALE_SERVE_PORT') ?? APP_PORT), funnel: env.has('TAILSCALE_FUNNEL') };
+}
+
+/** The settings a node keeps in its state dir: changing them on an existing node is not a plain re-create. */
+export interface NodeSettings {
+  serveMode: string | undefined;
+  /** undefined: Tailscale's own control server. */
+  loginServer: string | undefined;
+}
+
+/** Read back from a container's (or a service's) docker-mod env. */
+export function nodeSettings(environment: Array<[string, string]>): NodeSettings {
+  const env = new Map(environment);
+  return { serveMode: env.get('TAILSCALE_SERVE_MODE'), loginServer: env.get('TAILSCALE_LOGIN_SERVER') };
 }

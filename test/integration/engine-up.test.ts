@@ -263,6 +263,10 @@ describe.skipIf(!engine.ok)('engine: up / change / remove / status / down (3 eve
         started: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
         hostname: `beta${fleet.year}`,
         inFleet: true,
+        tailnet: 'served',
+        url: `https://beta${fleet.year}.${MODEL_SUFFIX}`,
+        funnel: true,
+        loginUrl: null,
       },
       {
         event: 'delta',
@@ -273,6 +277,10 @@ describe.skipIf(!engine.ok)('engine: up / change / remove / status / down (3 eve
         started: null,
         hostname: `delta${fleet.year}`,
         inFleet: true,
+        tailnet: '-',
+        url: null,
+        funnel: null,
+        loginUrl: null,
       },
       {
         event: 'gamma',
@@ -283,6 +291,10 @@ describe.skipIf(!engine.ok)('engine: up / change / remove / status / down (3 eve
         started: expect.any(String),
         hostname: `gamma${fleet.year}`,
         inFleet: false,
+        tailnet: 'served',
+        url: `https://gamma${fleet.year}.${MODEL_SUFFIX}`,
+        funnel: false,
+        loginUrl: null,
       },
     ]);
 

@@ -4,7 +4,7 @@
  * target is one Docker engine, local or over ssh:// (runtime/docker/). Another target (e.g. Swarm
  * services) implements this interface in its own folder and is picked in connectRuntime().
  */
-import type { ServiceDefinition } from '../../render/service.js';
+import type { NodeSettings, ServiceDefinition } from '../../render/service.js';
 
 /** A container as the target lists it: enough for the plan to decide, without inspecting each. */
 export interface ActualContainer {
@@ -18,6 +18,11 @@ export interface ActualContainer {
   health?: 'starting' | 'healthy' | 'unhealthy';
   /** Host paths mounted into it (bind sources). */
   mounts?: string[];
+  /**
+   * What its node keeps in the state dir (serve mode, login server), read before a re-create; undefined
+   * when not looked at (the container stays, or is not ours).
+   */
+  node?: NodeSettings;
 }
 
 /** One container in detail (`status`, `logs`). */
@@ -35,6 +40,8 @@ export interface ContainerDetails {
   startedAt: string | null;
   /** Exit code of its last run (0 while it runs). */
   exitCode: number;
+  /** Its environment as created. Holds secrets (the auth key): read what you need, never print it. */
+  environment: Array<[string, string]>;
 }
 
 export interface LogOptions {

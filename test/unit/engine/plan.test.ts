@@ -129,6 +129,7 @@ describe('planFleet', () => {
         name: 'conf-alpha',
         container: foreign,
         reason: 'was not created by demo-fleet (no dev.demo-fleet labels)',
+        nameTaken: true,
       },
       expect.objectContaining({ kind: 'create', event: 'beta' }),
     ]);
@@ -149,6 +150,7 @@ describe('planFleet', () => {
         name: 'conf-alpha',
         container: squatter,
         reason: 'belongs to demo-fleet fleet "other", not "conf"',
+        nameTaken: true,
       },
     ]);
   });
@@ -236,10 +238,50 @@ describe('describeAction', () => {
         name: 'conf-alpha',
         container: c,
         reason: 'was not created by demo-fleet (no dev.demo-fleet labels)',
+        nameTaken: true,
       },
       'alpha: refuse conf-alpha: a container with that name was not created by demo-fleet (no dev.demo-fleet labels)',
     ],
   ])('%# %s', (action, line) => {
     expect(describeAction(action)).toBe(line);
+  });
+});
+
+describe('planFleet: what a node keeps in its state dir', () => {
+  const tailscale = fleetOf({ alpha: {} });
+  const headscale = FleetSchema.parse({ name: 'conf', image: 'demo-fleet-test/conf', year: 2026, loginServer: 'https://hs.example.com', events: { alpha: {} } });
+  const [onTailscale] = services(tailscale) as [ServiceDefinition];
+  const [onHeadscale] = services(headscale) as [ServiceDefinition];
+  const changed = (s: ServiceDefinition, node: ActualContainer['node']) =>
+    running(s, { labels: { ...s.labels, [LABELS.configHash]: 'old' }, ...(node ? { node } : {}) });
+
+  it('a re-create that changes the serve mode resets serve in the old container first, and says so', () => {
+    const plan = planFleet('conf', [onHeadscale], IMAGE_ID, [changed(onHeadscale, { serveMode: 'https', loginServer: 'https://hs.example.com' })]);
+    expect(plan.actions[0]).toMatchObject({ kind: 'recreate', resetServe: { from: 'https', to: 'http' } });
+    expect(describeAction(plan.actions[0]!)).toBe(
+      'alpha: recreate conf-alpha (configuration changed; reset serve https → http in the old container first)',
+    );
+  });
+
+  it('the same serve mode, or a container not looked at: a plain re-create', () => {
+    const same = planFleet('conf', [onTailscale], IMAGE_ID, [changed(onTailscale, { serveMode: 'https', loginServer: undefined })]);
+    expect(same.actions[0]).toMatchObject({ kind: 'recreate', reason: 'configuration changed' });
+    expect(same.actions[0]).not.toHaveProperty('resetServe');
+    const unknown = planFleet('conf', [onTailscale], IMAGE_ID, [changed(onTailscale, undefined)]);
+    expect(unknown.actions[0]).not.toHaveProperty('resetServe');
+  });
+
+  it('a login server added, changed or removed on an existing node is refused with the fix, the container untouched', () => {
+    const added = planFleet('conf', [onHeadscale], IMAGE_ID, [changed(onHeadscale, { serveMode: 'http', loginServer: undefined })]);
+    expect(added.actions).toHaveLength(1);
+    expect(added.actions[0]).toMatchObject({ kind: 'conflict', event: 'alpha' });
+    expect(describeAction(added.actions[0]!)).toBe(
+      'alpha: refuse conf-alpha: its node (state dir /srv/fleet/appdata/2026/alpha) is registered with Tailscale, the fleet file now says ' +
+        'https://hs.example.com: a node cannot change its login server (remove loginServer again, or move the state dir aside to make a new node)',
+    );
+    const removed = planFleet('conf', [onTailscale], IMAGE_ID, [changed(onTailscale, { serveMode: 'http', loginServer: 'https://hs.example.com' })]);
+    expect(describeAction(removed.actions[0]!)).toContain('set `loginServer: https://hs.example.com` again');
+    const moved = planFleet('conf', [onHeadscale], IMAGE_ID, [changed(onHeadscale, { serveMode: 'http', loginServer: 'https://old.example.com' })]);
+    expect(moved.actions[0]).toMatchObject({ kind: 'conflict' });
   });
 });

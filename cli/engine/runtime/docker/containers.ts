@@ -117,5 +117,9 @@ export async function inspectContainer(docker: Docker, idOrName: string): Promis
     imageId: info.Image,
     startedAt: info.State.Running ? info.State.StartedAt : null,
     exitCode: info.State.ExitCode,
+    environment: (info.Config.Env ?? []).map((kv): [string, string] => {
+      const i = kv.indexOf('=');
+      return i < 0 ? [kv, ''] : [kv.slice(0, i), kv.slice(i + 1)];
+    }),
   };
 }
