@@ -45,7 +45,10 @@ interface RowSpec {
 const NO_NODE = { tailnet: '-', url: null, funnel: null, loginUrl: null } as const;
 
 /** The node as the running container reports it (one exec); never the container's env beyond the mod's settings. */
-async function nodeColumns(runtime: Runtime, info: ContainerDetails): Promise<Pick<EventStatus, 'tailnet' | 'url' | 'funnel' | 'loginUrl'>> {
+async function nodeColumns(
+  runtime: Runtime,
+  info: ContainerDetails,
+): Promise<Pick<EventStatus, 'tailnet' | 'url' | 'funnel' | 'loginUrl'>> {
   const want = serveExpectation(info.environment);
   if (!want || info.state !== 'running') return NO_NODE;
   const node = await probeNode(runtime, info.id, want).catch(() => null);

@@ -249,14 +249,22 @@ describe('describeAction', () => {
 
 describe('planFleet: what a node keeps in its state dir', () => {
   const tailscale = fleetOf({ alpha: {} });
-  const headscale = FleetSchema.parse({ name: 'conf', image: 'demo-fleet-test/conf', year: 2026, loginServer: 'https://hs.example.com', events: { alpha: {} } });
+  const headscale = FleetSchema.parse({
+    name: 'conf',
+    image: 'demo-fleet-test/conf',
+    year: 2026,
+    loginServer: 'https://hs.example.com',
+    events: { alpha: {} },
+  });
   const [onTailscale] = services(tailscale) as [ServiceDefinition];
   const [onHeadscale] = services(headscale) as [ServiceDefinition];
   const changed = (s: ServiceDefinition, node: ActualContainer['node']) =>
     running(s, { labels: { ...s.labels, [LABELS.configHash]: 'old' }, ...(node ? { node } : {}) });
 
   it('a re-create that changes the serve mode resets serve in the old container first, and says so', () => {
-    const plan = planFleet('conf', [onHeadscale], IMAGE_ID, [changed(onHeadscale, { serveMode: 'https', loginServer: 'https://hs.example.com' })]);
+    const plan = planFleet('conf', [onHeadscale], IMAGE_ID, [
+      changed(onHeadscale, { serveMode: 'https', loginServer: 'https://hs.example.com' }),
+    ]);
     expect(plan.actions[0]).toMatchObject({ kind: 'recreate', resetServe: { from: 'https', to: 'http' } });
     expect(describeAction(plan.actions[0]!)).toBe(
       'alpha: recreate conf-alpha (configuration changed; reset serve https → http in the old container first)',
@@ -279,9 +287,13 @@ describe('planFleet: what a node keeps in its state dir', () => {
       'alpha: refuse conf-alpha: its node (state dir /srv/fleet/appdata/2026/alpha) is registered with Tailscale, the fleet file now says ' +
         'https://hs.example.com: a node cannot change its login server (remove loginServer again, or move the state dir aside to make a new node)',
     );
-    const removed = planFleet('conf', [onTailscale], IMAGE_ID, [changed(onTailscale, { serveMode: 'http', loginServer: 'https://hs.example.com' })]);
+    const removed = planFleet('conf', [onTailscale], IMAGE_ID, [
+      changed(onTailscale, { serveMode: 'http', loginServer: 'https://hs.example.com' }),
+    ]);
     expect(describeAction(removed.actions[0]!)).toContain('set `loginServer: https://hs.example.com` again');
-    const moved = planFleet('conf', [onHeadscale], IMAGE_ID, [changed(onHeadscale, { serveMode: 'http', loginServer: 'https://old.example.com' })]);
+    const moved = planFleet('conf', [onHeadscale], IMAGE_ID, [
+      changed(onHeadscale, { serveMode: 'http', loginServer: 'https://old.example.com' }),
+    ]);
     expect(moved.actions[0]).toMatchObject({ kind: 'conflict' });
   });
 });
