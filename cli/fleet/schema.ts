@@ -122,7 +122,7 @@ export const HealthSchema = z.strictObject({
   interval: duration.default('10s'),
   timeout: duration.default('3s'),
   retries: z.number().int().min(1).max(100).default(3),
-  startPeriod: duration.default('5s'),
+  startPeriod: duration.default('2m'),
 });
 
 export const FleetSchema = z

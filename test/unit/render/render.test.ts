@@ -66,7 +66,7 @@ describe('renderFleet: compose file', () => {
         interval: '10s',
         timeout: '3s',
         retries: 3,
-        start_period: '5s',
+        start_period: '120s',
       });
       expect(s.labels[LABELS.event]).toBe(event);
       expect(s.labels[LABELS.configHash]).toMatch(/^[0-9a-f]{64}$/);

@@ -67,7 +67,7 @@ describe('serviceFor: the seed snippet', () => {
 
   it('has the health check on /healthz and the labels', () => {
     expect(s.healthcheck.test.join(' ')).toMatch(/http:\/\/127\.0\.0\.1:5000\/healthz/);
-    expect(s.healthcheck).toMatchObject({ intervalMs: 10_000, timeoutMs: 3_000, retries: 3, startPeriodMs: 5_000 });
+    expect(s.healthcheck).toMatchObject({ intervalMs: 10_000, timeoutMs: 3_000, retries: 3, startPeriodMs: 120_000 });
     expect(s.labels[LABELS.event]).toBe('cleveland');
     expect(s.labels[LABELS.fleet]).toBe('id-demo');
     expect(s.labels[LABELS.configHash]).toMatch(/^[0-9a-f]{64}$/);
