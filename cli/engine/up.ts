@@ -50,7 +50,7 @@ const FAILURE_LOG_LINES = 20;
 
 export async function up(options: UpOptions, report: Reporter): Promise<UpResult> {
   const fleet = await validate(options.fleetFile, report);
-  const services = await render(fleet, options.fleetFile, report);
+  const services = await render(fleet, options, report);
   const target = await connectTo(report);
   if (options.dryRun) return { ...noImage(report), plan: await plan(target.runtime, fleet, services, null, report), results: [] };
   return withDeployLock(target.runtime, fleet, 'up', options.forceUnlock, report, async () => {
@@ -66,9 +66,10 @@ async function validate(fleetFile: string, report: Reporter): Promise<Fleet> {
   return (await loadFleet(fleetFile)).fleet;
 }
 
-async function render(fleet: Fleet, fleetFile: string, report: Reporter): Promise<ServiceDefinition[]> {
-  report.step('render compose file');
-  const rendered = await renderFleet(fleet, { fleetFile });
+async function render(fleet: Fleet, options: UpOptions, report: Reporter): Promise<ServiceDefinition[]> {
+  report.step(options.dryRun ? 'render compose file (--dry-run: nothing written)' : 'render compose file');
+  // A dry run writes nothing: no compose file, no secret env file written or pruned.
+  const rendered = await renderFleet(fleet, { fleetFile: options.fleetFile, write: !options.dryRun });
   for (const w of rendered.warnings) report.warn(w);
   return rendered.services;
 }

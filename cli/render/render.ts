@@ -9,7 +9,7 @@ import { loadFleet } from '../fleet/file.js';
 import type { Fleet } from '../fleet/schema.js';
 import { atomicWriteIfChanged } from '../util/atomic-write.js';
 import { COMPOSE_FILE, composeText } from './compose.js';
-import { pruneSecrets, readEventSecret, storeEventSecret } from './secrets.js';
+import { digestOf, pruneSecrets, readEventSecret, storeEventSecret } from './secrets.js';
 import { serviceFor, type ServiceDefinition } from './service.js';
 
 export interface RenderResult {
@@ -23,6 +23,8 @@ export interface RenderOptions {
   fleetFile: string;
   /** Output directory; default <fleet dir>/compose. */
   outDir?: string;
+  /** false: work out the services only and write nothing (`up --dry-run`). Default true. */
+  write?: boolean;
 }
 
 function composeDirFor(fleetFile: string, outDir?: string): string {
@@ -38,6 +40,14 @@ export async function renderFleet(fleet: Fleet, options: RenderOptions): Promise
   // Read every key before writing anything: a bad one fails the render with no file touched.
   const secrets = await Promise.all(events.map((event) => readEventSecret(event, fleet.events[event]!, fleetDir)));
   const composeFile = path.join(composeDir, COMPOSE_FILE);
+  if (options.write === false) {
+    const services = events.map((event, i) => {
+      const { text, warning } = secrets[i]!;
+      if (text === null && warning) warnings.push(warning);
+      return serviceFor(fleet, event, { fleetDir, secretsDir }, text === null ? null : digestOf(text));
+    });
+    return { composeFile, services, warnings: warnings.sort() };
+  }
   let services: ServiceDefinition[];
   try {
     await mkdir(composeDir, { recursive: true });

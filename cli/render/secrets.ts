@@ -70,7 +70,7 @@ export function parseEnvFile(text: string): Record<string, string> {
   return out;
 }
 
-function digestOf(text: string): string {
+export function digestOf(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 

@@ -164,6 +164,22 @@ describe.skipIf(!engine.ok)('engine: up / change / remove / status / down (3 eve
     expect((await inspectImage(`${f.image}:${REVISION_TAG}`))?.Id).toBe(imageId);
   });
 
+  it('2b. up --dry-run writes nothing: with the key variable unset, the secret env file and compose file stay as they were', async () => {
+    const secretFile = path.join(f.dir, 'compose', 'secrets', 'gamma.env');
+    const composeFile = path.join(f.dir, 'compose', 'docker-compose.yml');
+    const before = await Promise.all(
+      [secretFile, composeFile].map(async (p) => ({ text: await readFile(p, 'utf8'), mtime: (await stat(p)).mtimeMs })),
+    );
+    const r = expectOk(await f.up(['--dry-run'], { env: { [KEY_VAR]: undefined } }), 'up --dry-run without the key');
+    expect(r.stderr).toContain(`${KEY_VAR} is not set`);
+    expect(r.stdout).toContain(`gamma: recreate ${f.container('gamma')} (configuration changed)`); // the key would go
+    const after = await Promise.all(
+      [secretFile, composeFile].map(async (p) => ({ text: await readFile(p, 'utf8'), mtime: (await stat(p)).mtimeMs })),
+    );
+    expect(after).toEqual(before);
+    expect(await ids(f, EVENTS)).toEqual(firstIds);
+  });
+
   it('3. changing one event (invite link) recreates only that one', async () => {
     expectOk(await f.cli(['add', 'beta', '--update', '--invite-link', 'https://login.tailscale.com/admin/invite/beta-2']), 'add --update');
     const r = expectOk(await f.up(['--json']), 'up after change');
