@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { out } from '../ui/output.js';
+import { out, upFor } from '../ui/output.js';
 import { fleetPath } from './options.js';
 
 export function register(program: Command): void {
@@ -17,10 +17,11 @@ export function register(program: Command): void {
         rows.map((r) => ({
           ...r,
           event: r.inFleet ? r.event : `${r.event} (not in fleet)`,
-          started: r.started ?? '-',
+          started: upFor(r.started),
+          restarts: r.restarts ?? '-',
           tailnet: r.url ? `${r.url}${r.funnel ? ' (funnel)' : ''}` : r.loginUrl ? `waiting for login: ${r.loginUrl}` : r.tailnet,
         })),
-        ['event', 'container', 'state', 'health', 'tailnet', 'image', 'started', 'hostname'],
+        ['event', 'container', 'state', 'health', 'tailnet', 'image', 'started', 'restarts', 'hostname'],
       );
     });
 }

@@ -20,6 +20,8 @@ export interface EventStatus {
   health: string;
   image: string;
   started: string | null;
+  /** Restarts by the runtime's restart policy (null without a container). */
+  restarts: number | null;
   hostname: string;
   /** in the file (true) or an orphan: a container of this fleet with no event (false) */
   inFleet: boolean;
@@ -92,7 +94,7 @@ async function fleetStatus(runtime: Runtime, fleet: Fleet): Promise<EventStatus[
   }
   return mapPool(specs, INSPECT_CONCURRENCY, async ({ container: c, ...spec }): Promise<EventStatus> => {
     const base = { event: spec.event, container: spec.name, hostname: spec.hostname, inFleet: spec.inFleet };
-    const missing = { ...base, state: 'missing', health: '-', image: '-', started: null, ...NO_NODE };
+    const missing = { ...base, state: 'missing', health: '-', image: '-', started: null, restarts: null, ...NO_NODE };
     if (!c) return missing;
     const info = await runtime.inspect(c.id);
     if (!info) return missing; // removed since the listing
@@ -103,6 +105,7 @@ async function fleetStatus(runtime: Runtime, fleet: Fleet): Promise<EventStatus[
       health: info.health ?? '-',
       image: info.image,
       started: info.startedAt,
+      restarts: info.restartCount,
       ...(ours ? await nodeColumns(runtime, info) : NO_NODE),
     };
   });

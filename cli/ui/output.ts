@@ -41,3 +41,14 @@ export function reporter(stderr: NodeJS.WritableStream = process.stderr): Report
     warn: (line) => stderr.write(`warning: ${line}\n`),
   };
 }
+
+/** "Up 5 s" / "Up 3 min" / "Up 2 h" / "Up 4 days" since an ISO time, as `docker ps` says it; "-" for none. */
+export function upFor(startedAt: string | null, now = Date.now()): string {
+  if (!startedAt) return '-';
+  const s = Math.max(0, Math.round((now - Date.parse(startedAt)) / 1000));
+  if (Number.isNaN(s)) return '-';
+  if (s < 60) return `Up ${s} s`;
+  if (s < 3600) return `Up ${Math.floor(s / 60)} min`;
+  if (s < 2 * 86_400) return `Up ${Math.floor(s / 3600)} h`;
+  return `Up ${Math.floor(s / 86_400)} days`;
+}

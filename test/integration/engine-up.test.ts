@@ -277,6 +277,7 @@ describe.skipIf(!engine.ok)('engine: up / change / remove / status / down (3 eve
         health: 'healthy',
         image: `${f.image}:beta`,
         started: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+        restarts: 0,
         hostname: `beta${fleet.year}`,
         inFleet: true,
         tailnet: 'served',
@@ -291,6 +292,7 @@ describe.skipIf(!engine.ok)('engine: up / change / remove / status / down (3 eve
         health: '-',
         image: '-',
         started: null,
+        restarts: null,
         hostname: `delta${fleet.year}`,
         inFleet: true,
         tailnet: '-',
@@ -305,6 +307,7 @@ describe.skipIf(!engine.ok)('engine: up / change / remove / status / down (3 eve
         health: 'healthy',
         image: `${f.image}:gamma`,
         started: expect.any(String),
+        restarts: 0,
         hostname: `gamma${fleet.year}`,
         inFleet: false,
         tailnet: 'served',
@@ -316,6 +319,8 @@ describe.skipIf(!engine.ok)('engine: up / change / remove / status / down (3 eve
 
     const table = expectOk(await f.cli(['status']), 'status');
     expect(table.stdout).toMatch(/gamma \(not in fleet\)/);
+    // human durations in the table (docker ps style); --json keeps the full timestamp
+    expect(table.stdout).toMatch(new RegExp(`beta\\s+${f.container('beta')}\\s+running\\s+healthy\\s+\\S+.*Up \\d+ (s|min)\\s+0\\s+beta`));
     expect(table.stdout).toMatch(new RegExp(`delta\\s+${f.container('delta')}\\s+missing`));
 
     const logs = expectOk(await f.cli(['logs', 'beta', '--tail', '5']), 'logs --tail 5');

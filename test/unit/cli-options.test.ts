@@ -87,3 +87,15 @@ describe('--since', () => {
     expect(() => sinceTime('10', now)).toThrow(/--since/);
   });
 });
+
+describe('status durations', () => {
+  it('reads like docker ps: Up 5 s, Up 3 min, Up 2 h, Up 4 days', async () => {
+    const { upFor } = await import('../../cli/ui/output.js');
+    const now = Date.parse('2026-12-01T10:00:00Z');
+    expect(upFor('2026-12-01T09:59:55Z', now)).toBe('Up 5 s');
+    expect(upFor('2026-12-01T09:57:00.123456789Z', now)).toBe('Up 3 min');
+    expect(upFor('2026-12-01T08:00:00Z', now)).toBe('Up 2 h');
+    expect(upFor('2026-11-27T10:00:00Z', now)).toBe('Up 4 days');
+    expect(upFor(null, now)).toBe('-');
+  });
+});

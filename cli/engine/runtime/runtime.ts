@@ -40,6 +40,8 @@ export interface ContainerDetails {
   startedAt: string | null;
   /** Exit code of its last run (0 while it runs). */
   exitCode: number;
+  /** How often the runtime restarted it (restart policy). */
+  restartCount: number;
   /** Its environment as created. Holds secrets (the auth key): read what you need, never print it. */
   environment: Array<[string, string]>;
 }

@@ -117,6 +117,7 @@ export async function inspectContainer(docker: Docker, idOrName: string): Promis
     imageId: info.Image,
     startedAt: info.State.Running ? info.State.StartedAt : null,
     exitCode: info.State.ExitCode,
+    restartCount: info.RestartCount ?? 0,
     environment: (info.Config.Env ?? []).map((kv): [string, string] => {
       const i = kv.indexOf('=');
       return i < 0 ? [kv, ''] : [kv.slice(0, i), kv.slice(i + 1)];
