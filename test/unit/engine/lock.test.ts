@@ -97,6 +97,48 @@ describe('acquireLock', () => {
     expect(engine.markers).toHaveLength(1);
   });
 
+  it("the loser of a race names the holder even when the winner's marker is not inspectable yet", async () => {
+    // The engine reserves the name at once, but the winner's marker answers inspect only a little later.
+    const engine = new FakeEngine();
+    engine.add(lockName(FLEET), labels('other-host', 4242, 'alice@other-host'));
+    const inspectable = Date.now() + 200;
+    const docker = engine.docker as unknown as { getContainer: (n: string) => { inspect: () => Promise<unknown> } };
+    const real = docker.getContainer.bind(docker);
+    docker.getContainer = (n: string) => {
+      const c = real(n);
+      return {
+        ...c,
+        inspect: async () => {
+          if (Date.now() < inspectable) throw Object.assign(new Error('no such container'), { statusCode: 404 });
+          return c.inspect();
+        },
+      };
+    };
+    const err = await acquireLock(engine.docker, FLEET, 'up').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LockedError);
+    expect((err as Error).message).toMatch(/^fleet "conf" is locked by alice@other-host \(pid 4242\) since /);
+  });
+
+  it('a lock released between our create and our look is simply taken', async () => {
+    const engine = new FakeEngine();
+    const id = engine.add(lockName(FLEET), labels('other-host', 4242));
+    const docker = engine.docker as unknown as { createContainer: (o: never) => Promise<{ id: string }> };
+    const create = docker.createContainer.bind(docker);
+    let first = true;
+    docker.createContainer = async (o: never) => {
+      try {
+        return await create(o);
+      } finally {
+        if (first) engine.markers = engine.markers.filter((m) => m.id !== id); // the holder releases now
+        first = false;
+      }
+    };
+    const lock = await acquireLock(engine.docker, FLEET, 'up');
+    expect(lock.tookOver).toBeUndefined();
+    expect(engine.markers).toHaveLength(1);
+    await lock.release();
+  });
+
   it('refuses a lock taken on another host even when that pid does not exist here', async () => {
     const engine = new FakeEngine();
     engine.add(lockName(FLEET), labels('elsewhere', deadPid()));

@@ -86,6 +86,23 @@ async function removeMarker(docker: Docker, idOrName: string): Promise<void> {
   }
 }
 
+/** Tries to take the lock when it keeps being released between our create and our look. */
+const ACQUIRE_ATTEMPTS = 5;
+
+/**
+ * Who holds the lock we just lost to. The engine reserves the name before the winner's marker can be
+ * inspected, so a look right after a lost race may find nothing: look again briefly before concluding
+ * that the lock was released.
+ */
+async function readHolder(docker: Docker, fleetName: string): Promise<LockInfo | null> {
+  for (let look = 0; look < 20; look++) {
+    const held = await readLock(docker, fleetName);
+    if (held) return held;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return null;
+}
+
 export async function acquireLock(docker: Docker, fleetName: string, message: string): Promise<AcquiredLock> {
   await ensureLockImage(docker);
   const user = os.userInfo().username;
@@ -98,7 +115,7 @@ export async function acquireLock(docker: Docker, fleetName: string, message: st
     [LOCK_LABELS.message]: message,
   };
   let tookOver: LockInfo | undefined;
-  for (let attempt = 0; attempt < 2; attempt++) {
+  for (let attempt = 0; attempt < ACQUIRE_ATTEMPTS; attempt++) {
     try {
       const marker = await docker.createContainer({ name: lockName(fleetName), Image: LOCK_IMAGE, Cmd: ['lock'], Labels: labels });
       // Release our own marker by ID: after someone's --force-unlock the name may be another's lock.
@@ -106,15 +123,16 @@ export async function acquireLock(docker: Docker, fleetName: string, message: st
     } catch (err) {
       if (statusCode(err) !== 409) throw new EngineError(`cannot take the deploy lock: ${engineMessage(err)}`);
     }
-    const held = await readLock(docker, fleetName);
-    if (held && attempt === 0 && isStale(held)) {
+    const held = await readHolder(docker, fleetName);
+    if (!held) continue; // released in the meantime: try again
+    if (tookOver === undefined && isStale(held)) {
       tookOver = held;
       // By ID: if another process took the stale lock over in the meantime, its fresh marker has the
       // same name, and removing by name would leave two deploys each believing they hold the lock.
       await removeMarker(docker, held.id ?? lockName(fleetName));
       continue;
     }
-    const who = held ? `${held.holder} (pid ${held.pid}) since ${held.since}${held.message ? `: ${held.message}` : ''}` : 'someone';
+    const who = `${held.holder} (pid ${held.pid}) since ${held.since}${held.message ? `: ${held.message}` : ''}`;
     throw new LockedError(`fleet "${fleetName}" is locked by ${who}; wait for that deploy, or run with --force-unlock if it died`);
   }
   throw new LockedError(`fleet "${fleetName}": could not take the deploy lock`);
