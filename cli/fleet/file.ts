@@ -2,7 +2,7 @@
  * The fleet file on disk: load + validate (errors carry file, line and field), comment-preserving
  * edits through the yaml Document API, atomic writes (temp + rename) serialized by a lock file.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { isMap, LineCounter, parseDocument, type Document } from 'yaml';
 import lockfile from 'proper-lockfile';
@@ -34,7 +34,7 @@ export function parseFleet(text: string, file: string): { doc: Document; fleet: 
     const what = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+.*$/, '');
     throw new UsageError(`${rel}:${line}:${col}: invalid YAML: ${what} (fix the syntax at that line)`);
   }
-  const data = doc.toJS() ?? {};
+  const data = toData(doc, rel, lineCounter);
   const result = FleetSchema.safeParse(data);
   if (!result.success) {
     // Every problem, one line each, in the validator's order (the fields in schema order, then the
@@ -57,6 +57,7 @@ export function parseFleet(text: string, file: string): { doc: Document; fleet: 
     }
     throw new UsageError(lines.join('\n'));
   }
+  lostEventKeys(doc, result.data, rel, lineCounter);
   return { doc, fleet: result.data };
 }
 
@@ -76,6 +77,40 @@ function lineOf(doc: Document, fieldPath: string[], lc: LineCounter): number | u
     }
   }
   return undefined;
+}
+
+/**
+ * An event key that a plain object cannot hold as its own property (`__proto__` sets the prototype) is
+ * silently gone after validation: refuse it rather than deploy a fleet without that event.
+ */
+function lostEventKeys(doc: Document, fleet: Fleet, rel: string, lineCounter: LineCounter): void {
+  const events = doc.get('events', true);
+  if (!isMap(events)) return;
+  for (const pair of events.items) {
+    const key = String((pair.key as { value?: unknown })?.value ?? pair.key);
+    if (Object.hasOwn(fleet.events, key)) continue;
+    const range = (pair.key as { range?: [number, number, number] } | undefined)?.range;
+    const where = range ? `${rel}:${lineCounter.linePos(range[0]).line}` : rel;
+    throw new UsageError(
+      `${where}: events.${key}: event name "${key}" must be a DNS label (lowercase letters, digits and "-", at most 63)`,
+    );
+  }
+}
+
+/** Aliases a fleet file may expand: a handful is plenty; an alias bomb must not eat the machine. */
+const MAX_ALIAS_COUNT = 100;
+
+/** The document as plain data, within the yaml library's alias limit (an alias bomb is bad input). */
+function toData(doc: Document, rel: string, lineCounter: LineCounter): unknown {
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) ?? {};
+  } catch (err) {
+    throw new UsageError(
+      `${rel}: the YAML expands too many aliases (${(err as Error).message.split('\n')[0]}): write the values out instead of nesting aliases`,
+    );
+  }
+  return data;
 }
 
 /** Load and validate the fleet file; a missing file is a UsageError pointing at `init`/`add`. */
@@ -98,7 +133,10 @@ export async function loadFleet(file: string): Promise<LoadedFleet> {
  * Any throw leaves the file byte-identical.
  */
 export async function editFleet(file: string, edit: (current: LoadedFleet | null) => string | Promise<string>): Promise<LoadedFleet> {
-  const release = await acquireLock(file);
+  // A symlinked fleet file is edited where it really is: writing the link's path would replace the
+  // link with a file (and the file it points to would go stale).
+  const target = await realpath(file).catch(() => file);
+  const release = await acquireLock(target);
   try {
     let current: LoadedFleet | null = null;
     try {
@@ -118,7 +156,7 @@ export async function editFleet(file: string, edit: (current: LoadedFleet | null
       lines[0] = `${lines[0]} (not written: the fleet file is unchanged)`;
       throw new UsageError(lines.join('\n'));
     }
-    if (text !== current?.text) await atomicWrite(file, text);
+    if (text !== current?.text) await atomicWrite(target, text);
     return { path: file, text, ...parsed };
   } finally {
     await release();

@@ -1,0 +1,67 @@
+/**
+ * Fleet files that plain objects or naive writes get wrong: an alias bomb, an event named `__proto__`,
+ * a symlinked fleet file. Each bad one is exit 2 with one line and the file untouched; the link stays.
+ */
+import { lstat, readFile, readlink, symlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli, show, tempDir } from '../../helpers/cli.js';
+
+const BOMB = `year: 2026
+a: &a [x, x, x, x, x, x, x, x, x]
+b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]
+c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]
+d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]
+events: {}
+`;
+
+describe('hostile fleet files', () => {
+  it('an alias bomb is bad input (exit 2, one line naming the file), not a crash', async () => {
+    const { dir, cleanup } = await tempDir();
+    try {
+      await writeFile(path.join(dir, 'fleet.yaml'), BOMB);
+      for (const args of [['list'], ['render'], ['up', '--dry-run']]) {
+        const r = await runCli(args, { cwd: dir });
+        expect(r.code, show(r)).toBe(2);
+        expect(r.stderr).toMatch(
+          /^(==> validate fleet\n)?error: fleet\.yaml: the YAML expands too many aliases .*: write the values out instead of nesting aliases\n$/,
+        );
+      }
+      expect(await readFile(path.join(dir, 'fleet.yaml'), 'utf8')).toBe(BOMB);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('an event named __proto__ is refused, not silently dropped', async () => {
+    const { dir, cleanup } = await tempDir();
+    try {
+      const text = 'year: 2026\nevents:\n  cleveland: {}\n  __proto__: {funnel: true}\n';
+      await writeFile(path.join(dir, 'fleet.yaml'), text);
+      const r = await runCli(['list'], { cwd: dir });
+      expect(r.code, show(r)).toBe(2);
+      expect(r.stderr).toBe(
+        'error: fleet.yaml:4: events.__proto__: event name "__proto__" must be a DNS label (lowercase letters, digits and "-", at most 63)\n',
+      );
+      expect(await readFile(path.join(dir, 'fleet.yaml'), 'utf8')).toBe(text);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('add on a symlinked fleet file edits the file it points to; the link stays a link', async () => {
+    const { dir, cleanup } = await tempDir();
+    try {
+      const real = path.join(dir, 'shared-fleet.yaml');
+      expect((await runCli(['init', '--file', real])).code).toBe(0);
+      await symlink('shared-fleet.yaml', path.join(dir, 'fleet.yaml'));
+      const r = await runCli(['add', 'cleveland'], { cwd: dir });
+      expect(r.code, show(r)).toBe(0);
+      expect((await lstat(path.join(dir, 'fleet.yaml'))).isSymbolicLink()).toBe(true);
+      expect(await readlink(path.join(dir, 'fleet.yaml'))).toBe('shared-fleet.yaml');
+      expect(await readFile(real, 'utf8')).toMatch(/^ {2}cleveland:/m);
+    } finally {
+      await cleanup();
+    }
+  });
+});
