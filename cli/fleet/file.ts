@@ -34,7 +34,7 @@ export function parseFleet(text: string, file: string): { doc: Document; fleet: 
     const what = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+.*$/, '');
     throw new UsageError(`${rel}:${line}:${col}: invalid YAML: ${what} (fix the syntax at that line)`);
   }
-  const data = toData(doc, rel, lineCounter);
+  const data = toData(doc, rel);
   const result = FleetSchema.safeParse(data);
   if (!result.success) {
     // Every problem, one line each, in the validator's order (the fields in schema order, then the
@@ -101,7 +101,7 @@ function lostEventKeys(doc: Document, fleet: Fleet, rel: string, lineCounter: Li
 const MAX_ALIAS_COUNT = 100;
 
 /** The document as plain data, within the yaml library's alias limit (an alias bomb is bad input). */
-function toData(doc: Document, rel: string, lineCounter: LineCounter): unknown {
+function toData(doc: Document, rel: string): unknown {
   let data: unknown;
   try {
     data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) ?? {};
