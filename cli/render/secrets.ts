@@ -3,7 +3,7 @@
  * compose/secrets/<event>.env with mode 0600. The key itself is never returned to callers that print.
  */
 import { createHash } from 'node:crypto';
-import { chmod, mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdir, readFile, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { FleetEvent } from '../fleet/schema.js';
 import { AUTHKEY_ENV } from './service.js';
@@ -22,6 +22,9 @@ export interface SecretResult {
  * which the docker-mod has no variable: the node would never log in.
  */
 const OAUTH_CLIENT_SECRET_PREFIX = 'tskey-client-';
+/** Auth keys are ~60 printable characters; these bounds leave room and stop what is surely no key. */
+const MAX_KEY_LENGTH = 512;
+const MAX_KEY_FILE_BYTES = 4096;
 
 async function readAuthKey(event: string, config: FleetEvent, fleetDir: string): Promise<{ key?: string; warning?: string }> {
   const source = config.authKey;
@@ -33,14 +36,31 @@ async function readAuthKey(event: string, config: FleetEvent, fleetDir: string):
     key = process.env[source.env]?.trim();
     if (!key) return { warning: `event ${event}: ${where} is not set; ${login}` };
   } else {
+    const file = path.resolve(fleetDir, source.file);
+    const info = await stat(file).catch(() => null);
+    if (!info) return { warning: `event ${event}: ${where} cannot be read; ${login}` };
+    // Read only a small regular file: a FIFO would block the render forever, /dev/zero would fill memory.
+    if (!info.isFile())
+      throw new UsageError(`event ${event}: authKey: ${where} is not a regular file; point authKey.file at a file holding the key`);
+    if (info.size > MAX_KEY_FILE_BYTES) {
+      throw new UsageError(
+        `event ${event}: authKey: ${where} is ${info.size} bytes; an auth key file holds one key (at most ${MAX_KEY_FILE_BYTES} bytes)`,
+      );
+    }
     try {
-      key = (await readFile(path.resolve(fleetDir, source.file), 'utf8')).trim();
+      key = (await readFile(file, 'utf8')).trim();
     } catch {
       return { warning: `event ${event}: ${where} cannot be read; ${login}` };
     }
     if (!key) return { warning: `event ${event}: ${where} is empty; ${login}` };
   }
   if (/[\r\n]/.test(key)) throw new UsageError(`event ${event}: ${where} holds more than one line; it must hold the auth key only`);
+  // An env var the engine would reject (NUL) or echo back in its error: refuse before anything is created.
+  if (key.length > MAX_KEY_LENGTH || !/^[\x21-\x7e]+$/.test(key)) {
+    throw new UsageError(
+      `event ${event}: authKey: ${where} does not hold an auth key (printable characters without spaces, at most ${MAX_KEY_LENGTH}); check what it holds`,
+    );
+  }
   if (key.startsWith(OAUTH_CLIENT_SECRET_PREFIX)) {
     // Never any of the key in the message: the prefix says all there is to say.
     throw new UsageError(

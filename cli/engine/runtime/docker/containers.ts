@@ -68,9 +68,23 @@ export async function createOptions(service: ServiceDefinition): Promise<Docker.
 }
 
 export async function createAndStart(docker: Docker, service: ServiceDefinition): Promise<string> {
-  const container = await docker.createContainer(await createOptions(service));
-  await container.start();
-  return container.id;
+  const options = await createOptions(service);
+  try {
+    const container = await docker.createContainer(options);
+    await container.start();
+    return container.id;
+  } catch (err) {
+    // The engine may quote the env it refused (e.g. a value it cannot take): never let a secret out.
+    throw withoutSecrets(err, Object.values(await readSecretEnv(service.envFile)));
+  }
+}
+
+/** The error with every secret value in its message replaced by ***, its status code kept. */
+export function withoutSecrets(err: unknown, secrets: string[]): Error {
+  const e = err as { message?: string; statusCode?: number; json?: { message?: string } | null };
+  const scrub = (text: string) => secrets.filter((v) => v.length > 0).reduce((t, v) => t.split(v).join('***'), text);
+  const message = scrub(e?.json?.message ?? e?.message ?? String(err));
+  return Object.assign(new Error(message), { statusCode: e?.statusCode, json: { message } });
 }
 
 /** Stop with SIGTERM and the grace period, then remove. A container already gone is fine. */
