@@ -62,8 +62,7 @@ async function execute(runtime: Runtime, action: Action): Promise<string | null>
       return runtime.createAndStart(action.service);
     case 'recreate':
       if (action.resetServe) await resetServe(runtime, action.container);
-      await runtime.stopAndRemove(action.container.id);
-      return runtime.createAndStart(action.service);
+      return runtime.replace(action.container.id, action.service);
     case 'start':
       await runtime.start(action.container.id);
       return action.container.id;

@@ -1,44 +1,20 @@
 /**
  * Edits of a fleet file as text → text. Every byte outside the event being added, changed or removed
  * stays as the user wrote it (comments, blank lines, alignment, flow/block style): the edits splice
- * lines into or out of the `events:` block map, using the yaml parser only to find where things are.
- * Shapes the splicing does not handle (a non-empty flow map `events: {a: {}}`) fall back to the yaml
- * Document API, which keeps comments and order but re-formats. Validation happens in file.ts before
- * anything is written.
+ * lines into or out of the `events:` block map, using the yaml parser only to find where things are
+ * (events-map.ts) and line arithmetic to cut and indent (source-lines.ts). Shapes the splicing does not
+ * handle (a non-empty flow map `events: {a: {}}`) fall back to the yaml Document API
+ * (document-fallback.ts), which keeps comments and order but re-formats. Validation happens in file.ts
+ * before anything is written.
  */
-import { Document, isMap, isScalar, parseDocument, YAMLMap, type Node, type Pair } from 'yaml';
+import { Document, isMap, type Node, type Pair, parseDocument } from 'yaml';
 import { UsageError } from '../errors.js';
+import { documentAdd, documentRemove, documentUpdate } from './document-fallback.js';
+import { eventsNode, findPair, isBlockMap, isEmptyValue, parse } from './events-map.js';
 import { EVENT_NAME, type EventInput } from './schema.js';
+import { Source } from './source-lines.js';
 
-export const SCHEMA_FILE = 'fleet.schema.json';
-
-/** The commented starting fleet file written by `init` (and by the first `add`). */
-export function initialFleetText(options: { name?: string; image?: string; year?: number } = {}): string {
-  const year = options.year ?? new Date().getFullYear();
-  return `# yaml-language-server: $schema=./${SCHEMA_FILE}
-# demo-fleet: one Tailscale identity-headers demo container per conference event.
-# Edit by hand or with \`demo-fleet add/remove\`; \`demo-fleet render\` writes compose/docker-compose.yml.
-
-# Fleet name: containers are named <name>-<event>.
-name: ${options.name ?? 'id-demo'}
-# Image repository; every event runs <image>:<event> (one build, one tag per event).
-image: ${options.image ?? 'demo-fleet/id-headers-demo'}
-# Base image: a linuxserver.io base with s6-overlay, so DOCKER_MODS installs Tailscale at start.
-baseImage: ghcr.io/linuxserver/baseimage-alpine:3.22
-year: ${year}
-# Node state lives at <appdata>/<year>/<event>; keep it, or the node rejoins as <hostname>-1.
-appdata: ./appdata
-puid: 1000
-pgid: 1000
-tz: Etc/UTC
-dockerMods:
-  - ghcr.io/tailscale-dev/docker-mod:main
-# loginServer: https://headscale.example.com   # headscale instead of Tailscale (no Funnel there)
-# tailnetDomain: tail1234.ts.net              # sets TAILSCALE_URL for social cards
-
-events: {}
-`;
-}
+export { initialFleetText, SCHEMA_FILE } from './initial-text.js';
 
 /** Event fields as given on the command line; undefined = not given. */
 export type EventFields = Partial<{ [K in keyof EventInput]: EventInput[K] }>;
@@ -120,8 +96,7 @@ export function removeEvent(text: string, name: string): string {
   const src = new Source(text);
   const region = isBlockMap(map) ? src.itemRegion(pair) : null;
   if (!region || !isBlockMap(map)) {
-    doc.deleteIn(['events', name]);
-    return String(doc);
+    return documentRemove(doc, name);
   }
   const isFirst = map.items[0] === pair;
   let start = src.leadingComments(region.start, region.indent);
@@ -145,174 +120,10 @@ export function removeEvent(text: string, name: string): string {
   return out;
 }
 
-// ---------------------------------------------------------------------------------------------------
-
-function parse(text: string): Document {
-  const doc = parseDocument(text);
-  if (doc.errors.length > 0) throw new UsageError(`fleet file is not valid YAML: ${doc.errors[0]!.message.split('\n')[0]}`);
-  return doc;
-}
-
-function eventsNode(doc: Document): { pair?: Pair<unknown, unknown> } {
-  if (doc.contents === null || !isMap(doc.contents)) return {};
-  const pair = doc.contents.items.find((p) => keyName(p) === 'events');
-  if (pair && !isEmptyValue(pair.value) && !isMap(pair.value)) {
-    throw new UsageError(`fleet file: "events" must be a map of event name → settings`);
-  }
-  return { pair };
-}
-
-function keyName(pair: Pair<unknown, unknown>): string {
-  return String(isScalar(pair.key) ? pair.key.value : pair.key);
-}
-
-function findPair(map: unknown, name: string): Pair<unknown, unknown> | undefined {
-  return isMap(map) ? map.items.find((p) => keyName(p) === name) : undefined;
-}
-
-function isBlockMap(node: unknown): node is YAMLMap {
-  return isMap(node) && !node.flow && node.range !== undefined && node.range !== null;
-}
-
 /** The pair's key starts its line and its (empty) value, if written, is on the same line. */
 function onKeyLine(src: Source, pair: Pair<unknown, unknown>): boolean {
   const keyStart = (pair.key as Node | null)?.range?.[0];
   if (keyStart === undefined || src.column(keyStart) !== 0) return false;
   const valueStart = (pair.value as Node | null)?.range?.[0];
   return valueStart === undefined || valueStart < src.lineEnd(keyStart);
-}
-
-function isEmptyValue(node: unknown): boolean {
-  return node === null || node === undefined || (isScalar(node) && node.value === null) || (isMap(node) && node.items.length === 0);
-}
-
-/** The Document API fallbacks (re-formats the file; used only for shapes the splicing does not handle). */
-function documentAdd(doc: Document, name: string, given: Record<string, unknown>): string {
-  let events = doc.get('events', true);
-  if (!isMap(events)) {
-    events = new YAMLMap();
-    doc.set('events', events);
-  }
-  (events as YAMLMap).set(name, doc.createNode(given));
-  return String(doc);
-}
-
-function documentUpdate(doc: Document, name: string, given: Record<string, unknown>): string {
-  const existing = doc.getIn(['events', name], true);
-  if (isMap(existing) && existing.items.length === 0) existing.flow = false;
-  if (!isMap(existing) && Object.keys(given).length > 0) doc.setIn(['events', name], doc.createNode({}));
-  for (const [key, value] of Object.entries(given)) doc.setIn(['events', name, key], doc.createNode(value));
-  return String(doc);
-}
-
-/** Line arithmetic on the source text. */
-class Source {
-  readonly eol: string;
-  constructor(readonly text: string) {
-    this.eol = text.includes('\r\n') ? '\r\n' : '\n';
-  }
-
-  lineStart(offset: number): number {
-    return this.text.lastIndexOf('\n', offset - 1) + 1;
-  }
-
-  /** Offset just after the newline of the line holding `offset` (or the end of the text). */
-  lineEnd(offset: number): number {
-    const nl = this.text.indexOf('\n', offset);
-    return nl === -1 ? this.text.length : nl + 1;
-  }
-
-  column(offset: number): number {
-    return offset - this.lineStart(offset);
-  }
-
-  /** The line starting at `offset`, without its newline; null at the end of the text. */
-  lineAt(offset: number): string | null {
-    if (offset >= this.text.length) return null;
-    return this.text.slice(offset, this.lineEnd(offset)).replace(/\r?\n$/, '');
-  }
-
-  /** The line before the one starting at `offset`; null at the start. */
-  lineBefore(offset: number): string | null {
-    if (offset === 0) return null;
-    return this.lineAt(this.lineStart(offset - 1));
-  }
-
-  /**
-   * The whole lines of one block-map entry: from its key's line to the end of its value, plus comment
-   * lines indented deeper than the key right after it. Null when the entry does not start its line.
-   */
-  itemRegion(pair: Pair<unknown, unknown>): { start: number; end: number; indent: number } | null {
-    const key = pair.key as Node | null;
-    const keyStart = key?.range?.[0];
-    if (keyStart === undefined) return null;
-    const start = this.lineStart(keyStart);
-    if (this.text.slice(start, keyStart).trim() !== '') return null;
-    const indent = keyStart - start;
-    const valueEnd = (pair.value as Node | null)?.range?.[1] ?? key!.range![1];
-    let end = this.lineEnd(Math.max(valueEnd - 1, keyStart));
-    for (let line = this.lineAt(end); line !== null && isCommentLine(line) && indentOf(line) > indent; line = this.lineAt(end)) {
-      end = this.lineEnd(end);
-    }
-    return { start, end, indent };
-  }
-
-  /** Start of the run of comment lines at exactly `indent` directly above the line at `start`. */
-  leadingComments(start: number, indent: number): number {
-    let at = start;
-    for (let line = this.lineBefore(at); line !== null && isCommentLine(line) && indentOf(line) === indent; line = this.lineBefore(at)) {
-      at = this.lineStart(at - 1);
-    }
-    return at;
-  }
-
-  /** Indentation step of a block map's nested entries (2 unless its first entry shows otherwise). */
-  indentStep(map: unknown): number {
-    if (!isBlockMap(map)) return 2;
-    for (const pair of map.items) {
-      const inner = pair.value;
-      const outerKey = (pair.key as Node | null)?.range?.[0];
-      if (isBlockMap(inner) && inner.items.length > 0 && outerKey !== undefined) {
-        const innerKey = (inner.items[0]!.key as Node | null)?.range?.[0];
-        if (innerKey !== undefined) {
-          const step = this.column(innerKey) - this.column(outerKey);
-          if (step > 0) return step;
-        }
-      }
-    }
-    return 2;
-  }
-
-  indent(block: string, by: number): string {
-    const pad = ' '.repeat(by);
-    return block
-      .split('\n')
-      .map((line) => (line === '' ? line : pad + line))
-      .join('\n')
-      .replace(/\n/g, this.eol);
-  }
-
-  dedent(block: string, by: number): string {
-    return block
-      .split('\n')
-      .map((line) => line.slice(Math.min(by, indentOf(line))))
-      .join('\n')
-      .replace(/\r\n/g, '\n');
-  }
-
-  /** Insert whole lines at a line boundary `at` (adding the newline a last line without one lacks). */
-  insertLines(at: number, lines: string): string {
-    if (at === this.text.length && this.text.length > 0 && !this.text.endsWith('\n')) {
-      return this.text + this.eol + lines.replace(/\r?\n$/, '');
-    }
-    return this.text.slice(0, at) + lines + this.text.slice(at);
-  }
-}
-
-function isCommentLine(line: string): boolean {
-  return line.trimStart().startsWith('#');
-}
-
-function indentOf(line: string): number {
-  return line.length - line.trimStart().length;
 }

@@ -181,6 +181,27 @@ describe.skipIf(!engine.ok)('engine: conflicts, interrupted up, broken build, lo
     expect(await repoTags(fresh.image)).toEqual([]);
   });
 
+  it('7b. an image whose containers cannot start: each event is put back on its old container, running', async () => {
+    const before = await containerIds(f);
+    const unstartable = path.join(f.dir, 'Unstartable.Dockerfile');
+    const template = await readFile(path.join(packageCopy(), 'templates/Dockerfile'), 'utf8');
+    await writeFile(
+      unstartable,
+      `${template}\n# TEST ONLY: an entry point that does not exist, so a container of this image cannot start.\nENTRYPOINT ["/nonexistent-${runId}"]\n`,
+    );
+    const r = await f.up(['--dockerfile', unstartable]);
+    expect(r.code, r.stderr).toBe(5);
+    for (const e of EVENTS) expect(r.stderr).toContain(`${e}: recreate ${f.container(e)} (image changed)`);
+    expect(r.stderr).toMatch(/recreate failed: .*nonexistent/);
+    // the old containers run on, as they were, and no replacement is left behind
+    expect(await containerIds(f)).toEqual(before);
+    for (const e of EVENTS) await waitFor(`${e} healthy again`, async () => (await health(f, e)) === 'healthy', 60_000);
+    expect(await labelled(f)).toEqual(EVENTS.map((e) => f.container(e)).sort());
+    // and the next up with the good image finds them as they are (only the image tags moved back)
+    const again = expectOk(await f.up(['--json']), 'up with the good image again');
+    expect((JSON.parse(again.stdout) as { plan: Array<{ action: string }> }).plan.map((p) => p.action)).toEqual(['keep', 'keep', 'keep']);
+  });
+
   it('9. a lock held by a live process: up/down fail fast naming holder and time; --force-unlock proceeds', async () => {
     const before = await containerIds(f);
     expect((await inspectImage(LOCK_IMAGE))?.Id, 'lock image made by the earlier ups').toBeTruthy();

@@ -100,6 +100,11 @@ export interface Runtime {
   /** Create the event's container from its service definition and start it; returns its ID. */
   createAndStart: (service: ServiceDefinition) => Promise<string>;
   start: (id: string) => Promise<void>;
+  /**
+   * Put the service in place of the container `oldId` (same state dir). If the new one cannot be made
+   * or started, the old one is left (or put back) running and the error is thrown.
+   */
+  replace: (oldId: string, service: ServiceDefinition) => Promise<string>;
   /** Stop (SIGTERM, then the grace period) and remove; already gone is fine. */
   stopAndRemove: (id: string) => Promise<void>;
   /** null when there is no such container. */

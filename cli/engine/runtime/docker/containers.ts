@@ -89,15 +89,23 @@ export function withoutSecrets(err: unknown, secrets: string[]): Error {
 
 /** Stop with SIGTERM and the grace period, then remove. A container already gone is fine. */
 export async function stopAndRemove(docker: Docker, id: string): Promise<void> {
-  const container = docker.getContainer(id);
+  await stopContainer(docker, id);
+  await removeContainer(docker, id);
+}
+
+/** SIGTERM, then SIGKILL after the grace period; already stopped or gone is fine. */
+export async function stopContainer(docker: Docker, id: string): Promise<void> {
   try {
-    await container.stop({ t: STOP_GRACE_SECONDS });
+    await docker.getContainer(id).stop({ t: STOP_GRACE_SECONDS });
   } catch (err) {
     const code = statusCode(err);
     if (code !== 304 && code !== 404) throw err; // 304: already stopped
   }
+}
+
+export async function removeContainer(docker: Docker, id: string): Promise<void> {
   try {
-    await container.remove({ force: true });
+    await docker.getContainer(id).remove({ force: true });
   } catch (err) {
     const code = statusCode(err);
     if (code !== 404 && code !== 409) throw err; // 409: removal already in progress

@@ -5,6 +5,7 @@ import { createAndStart, inspectContainer, listFleetContainers, startContainer, 
 import { execInContainer } from './exec.js';
 import { acquireLock, lockName, releaseLock } from './lock.js';
 import { containerLogs, lastLogLines } from './logs.js';
+import { replaceContainer } from './replace.js';
 
 export function dockerRuntime(engine: Engine): Runtime {
   const { docker } = engine;
@@ -18,6 +19,7 @@ export function dockerRuntime(engine: Engine): Runtime {
     list: (names) => listFleetContainers(docker, names),
     createAndStart: (service) => createAndStart(docker, service),
     start: (id) => startContainer(docker, id),
+    replace: (oldId, service) => replaceContainer(docker, oldId, service),
     stopAndRemove: (id) => stopAndRemove(docker, id),
     inspect: (idOrName) => inspectContainer(docker, idOrName),
     logs: (id, options) => containerLogs(docker, id, options),
