@@ -6,11 +6,16 @@
 //
 //   (a) cold start of N events (default 20), from zero containers, image built + tagged beforehand:
 //       `demo-fleet up --no-wait` vs `docker-compose -p <project> -f compose/docker-compose.yml up -d
-//       --no-build`, alternating, median of --repeats; plus the health-gated `demo-fleet up`.
-//   (b) no-op `demo-fleet up` with M events (default 50) running: median of --noop-repeats, and from
-//       the --json output + the engine: containers touched (must be 0) and built (must be false).
+//       --no-build`, alternating, median of --repeats; plus `demo-fleet up` until every event is served.
+//   (b) no-op `demo-fleet up` with M events (default 50) running and served: median of --noop-repeats,
+//       and from the --json output + the engine: containers touched (must be 0) and built (must be
+//       false); one more no-op through a request-counting socket proxy: engine requests and exec calls;
+//       what one readiness look (inspect + exec) costs, from a bare API client (exec-look.mjs).
 //   (c) image builds over the whole run (must be 1): `built: true` in every --json output, and one
 //       image ID behind every tag of the run's repo.
+// Everything runs on the test base demo-fleet-test/base:tailnet (test/fixtures/tailnet-model: a MODEL
+// of the docker-mod, tailscaled and the tailnet; its tailscale/tailscaled are Node scripts), every event
+// with an auth key from the environment, so `up` sees each node join and serve like a real start.
 import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -21,8 +26,14 @@ import { benchArgs } from '../lib/args.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..', '..');
-const BASE_IMAGE = 'demo-fleet-test/base:fixture';
+// On base:fixture there is no `tailscale` at all, so `up` would wait for serve until --wait-timeout.
+const BASE_IMAGE = 'demo-fleet-test/base:tailnet';
+const BASE_IMAGE_BUILD = 'test/fixtures/tailnet-model/build.sh'; // builds base:fixture under it too
+/** Every event's authKey is {env: AUTH_KEY_VAR}; the model accepts any non-empty key. */
+const AUTH_KEY_VAR = 'BENCH_UP_AUTH_KEY';
 const CHILD_TIMEOUT_MS = 240_000;
+/** `up` until served, for the bring-up of (b): --wait-timeout, and the child's own limit above it. */
+const SERVE_WAIT_S = 300;
 /** Pause before each timed run (not counted), so the previous teardown's work has drained. */
 const SETTLE_MS = 2000;
 
@@ -47,7 +58,7 @@ function parseArgs(argv) {
     [
       'usage: bench/up/run.sh [options]',
       '  --repeats N        cold-start runs per variant (default 3)',
-      '  --gated-repeats N  health-gated cold up runs (default 2)',
+      '  --gated-repeats N  cold `up` runs that wait until every event is served (default 2)',
       '  --noop-repeats N   no-op up runs, with and without --no-wait (default 5)',
       '  --cold-events N    events in the cold-start fleet (default 20)',
       '  --noop-events N    events running for the no-op up (default 50)',
@@ -86,7 +97,7 @@ const lines = (s) => s.split('\n').filter(Boolean);
 const GNU_TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
 let cpuFileSeq = 0;
 
-function timed(cmd, args, { cwd, env, cpu = false } = {}) {
+function timed(cmd, args, { cwd, env, cpu = false, timeoutMs = CHILD_TIMEOUT_MS } = {}) {
   return new Promise((resolve, reject) => {
     const cpuFile = cpu && GNU_TIME && process.env.BENCH_TMP ? path.join(process.env.BENCH_TMP, `cpu-${++cpuFileSeq}.txt`) : null;
     const argv = cpuFile ? [GNU_TIME, '-f', '%U %S', '-o', cpuFile, cmd, ...args] : [cmd, ...args];
@@ -107,7 +118,7 @@ function timed(cmd, args, { cwd, env, cpu = false } = {}) {
         if (line.startsWith('==> ')) steps.push({ name: line.slice(4), t });
       }
     });
-    const timer = setTimeout(() => child.kill('SIGKILL'), CHILD_TIMEOUT_MS);
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.on('error', (e) => {
       clearTimeout(timer);
       reject(e);
@@ -294,8 +305,8 @@ async function main(o) {
     log('dist/ is missing: npm run build');
     execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: ['ignore', 2, 2] });
   }
-  log('base image fixture: test/fixtures/base-image/build.sh');
-  execFileSync(path.join(ROOT, 'test/fixtures/base-image/build.sh'), [], { stdio: ['ignore', 'ignore', 2] });
+  log(`base image ${BASE_IMAGE}: ${BASE_IMAGE_BUILD}`);
+  execFileSync(path.join(ROOT, BASE_IMAGE_BUILD), [], { stdio: ['ignore', 'ignore', 2] });
 
   // --- a private copy of the built CLI: other people rebuilding dist/ or committing while this runs
   // must not change the image's context hash or revision tag halfway (that would be a second build
@@ -308,24 +319,31 @@ async function main(o) {
   const fleetDir = path.join(tmp, 'fleet');
   mkdirSync(fleetDir);
   // the fleet file is ./fleet.yaml in fleetDir; the revision is the snapshot's (no GITHUB_* pinning)
-  const env = { ...process.env };
+  // the events' auth key: render writes it to each event's 0600 env file, which compose reads too
+  const env = { ...process.env, [AUTH_KEY_VAR]: 'tskey-auth-bench' };
   for (const k of ['DEMO_FLEET_FILE', 'GITHUB_SHA', 'GITHUB_REF_TYPE', 'GITHUB_REF_NAME']) delete env[k];
-  const df = (args, extraNode = []) => timed(process.execPath, [...extraNode, CLI, ...args], { cwd: fleetDir, env, cpu: true });
+  const df = (args, { timeoutMs } = {}) => timed(process.execPath, [CLI, ...args], { cwd: fleetDir, env, cpu: true, timeoutMs });
   const composeFile = path.join(fleetDir, 'compose/docker-compose.yml');
   const compose = (args) => timed('docker-compose', ['-p', PROJECT, '-f', composeFile, ...args], { cwd: fleetDir, cpu: true });
 
   must(await df(['init', '--name', FLEET, '--image', REPO]), 'demo-fleet init');
   const initText = readFileSync(path.join(fleetDir, 'fleet.yaml'), 'utf8');
   if (!/^events: \{\}$/m.test(initText)) throw new Error('fleet.yaml from init has no "events: {}" line');
+  if (!/^year: \d{4}$/m.test(initText)) throw new Error('fleet.yaml from init has no "year:" line');
+  // the events' node state (<appdata>/<year>/<event>, bind mounts the engine creates): removed before
+  // every cold start, so each one is a first join for both tools
+  const appdata = path.join(fleetDir, 'appdata');
+  const forgetNodes = () => rmSync(appdata, { recursive: true, force: true });
   const eventNames = (n) => Array.from({ length: n }, (_, i) => `e${String(i + 1).padStart(2, '0')}`);
-  // (a): health probes every 1 s, so the health-gated `up` measures demo-fleet rather than the probe
-  // interval; a long start period so a slow boot on a busy machine is "starting", never "unhealthy".
-  // (b): the default 10 s interval, as a real fleet runs (50 containers probing every second would
-  // themselves keep 2 cores busy while the no-op `up` is timed), with a 60 s start period.
-  const FAST_HEALTH = { interval: '1s', startPeriod: '30s' };
-  // (a) without waiting for health: --cold-default-health takes the probes out of the engine's load
-  const COLD_HEALTH = o.coldDefaultHealth ? { startPeriod: '30s' } : FAST_HEALTH;
-  const NOOP_HEALTH = { startPeriod: '60s' }; // default interval (10s), timeout, retries; 50 nodes booting at once on 2 cores take a while
+  // (a): health probes every 1 s, so `up` to served measures demo-fleet rather than the probe interval
+  // (served needs the app healthy too); the default 2 min start period, so a slow start (the model's
+  // docker-mod, tailscaled and `tailscale up` before the app) on a busy machine is "starting".
+  // (b): the fleet file's defaults (interval 10 s, start period 2 min), as a real fleet runs (50
+  // containers probing every second would themselves keep 2 cores busy while the no-op is timed).
+  const FAST_HEALTH = { interval: '1s' };
+  // (a) without waiting: --cold-default-health takes the probes out of the engine's load
+  const COLD_HEALTH = o.coldDefaultHealth ? null : FAST_HEALTH;
+  const NOOP_HEALTH = null;
   const setEvents = (n, health) =>
     writeFileSync(
       path.join(fleetDir, 'fleet.yaml'),
@@ -338,7 +356,7 @@ async function main(o) {
                 .join('\n')}\n`
             : ''
         }events:\n${eventNames(n)
-          .map((e) => `  ${e}: {}`)
+          .map((e) => `  ${e}: { authKey: { env: ${AUTH_KEY_VAR} } }`)
           .join('\n')}`,
       ),
     );
@@ -427,11 +445,14 @@ async function main(o) {
     if (kinds.size !== 1 || !kinds.has('create') || j.results.some((x) => !x.ok)) {
       throw new Error(`${v.label}: unexpected plan/results ${JSON.stringify(j.results.map((x) => `${x.event}:${x.action}:${x.status}`))}`);
     }
-    if (!v.flags.includes('--no-wait') && j.results.some((x) => x.status !== 'healthy')) throw new Error(`${v.label}: not all healthy`);
+    if (!v.flags.includes('--no-wait') && j.results.some((x) => !x.status.startsWith('served ') || !x.url)) {
+      throw new Error(`${v.label}: not all served: ${JSON.stringify(j.results.map((x) => `${x.event}: ${x.status}`))}`);
+    }
     return r;
   };
   const runCold = async (v, i, what = 'cold up') => {
     assertClean(`before ${v.label} #${i}`);
+    forgetNodes();
     await pause(SETTLE_MS);
     let r;
     if (v.kind === 'df') r = await runColdDf(v, i, [what, ...v.flags].join(' '));
@@ -460,44 +481,48 @@ async function main(o) {
     for (let k = 0; k < variants.length; k++) await runCold(variants[(k + i - 1) % variants.length], i);
   }
 
-  // --- (a') health-gated cold `demo-fleet up` (default: wait until every container is healthy)
-  const gatedVariants = [{ key: 'gated', label: 'demo-fleet up (health-gated)', kind: 'df', flags: [] }];
+  // --- (a') cold `demo-fleet up` as it runs by default: until every event is served on the tailnet
+  // (node Running, serve pointing :443 at the app, app healthy)
+  const gatedVariants = [{ key: 'served', label: 'demo-fleet up (to served)', kind: 'df', flags: [] }];
   if (o.profile)
     gatedVariants.push({
-      key: 'gatedAll',
-      label: `demo-fleet up --concurrency ${N} (health-gated)`,
+      key: 'servedAll',
+      label: `demo-fleet up --concurrency ${N} (to served)`,
       kind: 'df',
       flags: ['--concurrency', String(N)],
     });
   for (const v of gatedVariants) cold[v.key] = { ms: [], runs: [], counts: [] };
   setEvents(N, FAST_HEALTH);
-  log(`(a') health-gated cold demo-fleet up of ${N} events, ${o.gatedRepeats}x`);
+  log(`(a') cold demo-fleet up of ${N} events until served, ${o.gatedRepeats}x`);
   for (let i = 1; i <= o.gatedRepeats; i++) {
     for (let k = 0; k < gatedVariants.length; k++) await runCold(gatedVariants[(k + i - 1) % gatedVariants.length], i, 'cold up');
   }
 
-  // --- (b) no-op up of M running events. Brought up with --no-wait, then the bench waits for health
-  // itself: `up` waits inside its bounded pool, so with a 10 s probe interval a health-gated cold up
-  // of 50 would take about 50/concurrency x 10 s.
+  // --- (b) no-op up of M running, served events. Brought up with --no-wait, then one `up` (not timed,
+  // every action keep) waits until all are served: with the default 10 s probe interval, a cold `up` of
+  // 50 that waits would mostly measure the interval.
   setEvents(o.noopEvents, NOOP_HEALTH);
   log(
-    `(b) bring ${o.noopEvents} events up (up --no-wait, then wait for health), then no-op up ${o.noopRepeats}x with and without --no-wait`,
+    `(b) bring ${o.noopEvents} events up (up --no-wait, then up until served), then no-op up ${o.noopRepeats}x with and without --no-wait`,
   );
   assertClean('before bringing the no-op fleet up');
+  forgetNodes();
   const grow = must(await df(['up', '--no-wait', '--json', '--base-image', BASE_IMAGE]), 'demo-fleet up --no-wait (bring-up)');
   const growJson = jsonOf(grow, 'demo-fleet up (bring-up)');
   noteBuilt(`cold up --no-wait of ${o.noopEvents}`, growJson);
   if (growJson.results.some((x) => !x.ok)) throw new Error('bringing the no-op fleet up failed');
   const grown = { ms: grow.ms, create: growJson.plan.filter((a) => a.action === 'create').length };
-  const healthDeadline = Date.now() + 180_000;
-  for (;;) {
-    const states = lines(docker('inspect', '-f', '{{.State.Health.Status}}', ...fleetContainers().map((c) => c.id)));
-    const healthy = states.filter((h) => h === 'healthy').length;
-    if (healthy === o.noopEvents) break;
-    if (Date.now() > healthDeadline)
-      throw new Error(`no-op fleet: ${healthy}/${o.noopEvents} healthy (${[...new Set(states)].join(', ')})`);
-    await pause(1000);
-  }
+  const serveWait = await df(['up', '--json', '--base-image', BASE_IMAGE, '--wait-timeout', String(SERVE_WAIT_S)], {
+    timeoutMs: (SERVE_WAIT_S + 60) * 1000,
+  });
+  const serveJson = jsonOf(serveWait, 'demo-fleet up (until served)');
+  noteBuilt(`up until ${o.noopEvents} served`, serveJson);
+  const unserved = serveJson.results.filter((x) => !x.ok || !x.status.startsWith('served '));
+  if (serveWait.code !== 0 || unserved.length)
+    throw new Error(
+      `no-op fleet not served after ${sec(serveWait.ms)} (exit ${serveWait.code}): ${unserved.map((x) => `${x.event}: ${x.status}`).join('; ')}`,
+    );
+  log(`  ${o.noopEvents} created in ${sec(grow.ms)}, all served ${sec(serveWait.ms)} later`);
   await pause(SETTLE_MS);
   const snapshot = () => new Map(fleetContainers().map((c) => [c.name, `${c.id} ${c.startedAt} ${c.state}`]));
   const before = snapshot();
@@ -507,6 +532,8 @@ async function main(o) {
     const r = must(await df(['up', '--json', '--base-image', BASE_IMAGE, ...flags]), `demo-fleet up ${flags.join(' ')} (no-op)`);
     const j = jsonOf(r, 'no-op up');
     noteBuilt(`no-op up ${flags.join(' ')} #${i}`.replace('  ', ' '), j);
+    const bad = j.results.filter((x) => !x.ok || (!flags.includes('--no-wait') && !x.status.startsWith('served ')));
+    if (bad.length) throw new Error(`no-op up ${flags.join(' ')}: ${bad.map((x) => `${x.event}: ${x.status}`).join('; ')}`);
     const after = snapshot();
     const touched = new Set(j.plan.filter((a) => a.action !== 'keep').map((a) => `${FLEET}-${a.event}`));
     for (const [name, sig] of before) if (after.get(name) !== sig) touched.add(name);
@@ -524,6 +551,59 @@ async function main(o) {
     await noopOnce(i, [], noop.wait);
     await noopOnce(i, ['--no-wait'], noop.noWait);
   }
+
+  // --- (b') what a no-op asks the engine: one more of each through a request-counting socket proxy
+  // (not in the medians above), then the readiness looks alone from a bare client
+  const engineSock = (process.env.DOCKER_HOST || 'unix:///var/run/docker.sock').replace(/^unix:\/\//, '');
+  const counted = async (name, flags) => {
+    const proxy = await countingProxy(path.join(tmp, `${name}.sock`), engineSock);
+    try {
+      const r = must(
+        await timed(process.execPath, [CLI, 'up', '--json', '--base-image', BASE_IMAGE, ...flags], {
+          cwd: fleetDir,
+          env: { ...env, DOCKER_HOST: `unix://${proxy.path}` },
+        }),
+        `demo-fleet up ${flags.join(' ')} (no-op, counted)`,
+      );
+      const j = jsonOf(r, 'no-op up (counted)');
+      noteBuilt(`no-op up ${flags.join(' ')} (counted)`.replace('  ', ' '), j);
+      return { ms: r.ms, ...proxy.counts() };
+    } finally {
+      await proxy.close();
+    }
+  };
+  log('(b) one no-op up and one up --no-wait through a request-counting socket proxy');
+  noop.requests = { wait: await counted('noop-count', []), noWait: await counted('noop-count-nowait', ['--no-wait']) };
+  const afterCounted = snapshot();
+  noop.touchedCounted =
+    [...before].filter(([name, sig]) => afterCounted.get(name) !== sig).length +
+    [...afterCounted.keys()].filter((n) => !before.has(n)).length;
+  log(
+    `  no-op up: ${noop.requests.wait.total} engine requests, ${noop.requests.wait.execs} exec; --no-wait: ${noop.requests.noWait.total}, ${noop.requests.noWait.execs} exec`,
+  );
+  // the looks alone: inspect + exec of the probe, of `true`, and the inspect only, 8 at once like
+  // apply.ts; interleaved, median of 3
+  const lookKinds = [
+    ['probe', ['--cmd', 'probe']],
+    ['true', ['--cmd', 'true']],
+    ['inspect', ['--no-exec']],
+  ];
+  const looks = Object.fromEntries(lookKinds.map(([k]) => [k, []]));
+  for (let i = 0; i < 3; i++) {
+    for (const [k, flags] of lookKinds) {
+      await pause(500);
+      const r = must(
+        await timed(process.execPath, [path.join(HERE, 'exec-look.mjs'), FLEET, '--concurrency', '8', ...flags], { env }),
+        `exec-look.mjs ${k}`,
+      );
+      const j = JSON.parse(r.stdout);
+      if (j.failed || j.looks !== o.noopEvents) throw new Error(`exec-look.mjs ${k}: ${r.stdout.trim()}`);
+      looks[k].push(j.ms);
+    }
+  }
+  log(
+    `  ${o.noopEvents} looks, 8 at once: probe ${list(looks.probe)} s, \`true\` ${list(looks.true)} s, inspect only ${list(looks.inspect)} s`,
+  );
 
   // --- where the time goes: fixed costs, and optional CPU profiles
   const fixed = { node: [], version: [], versionRuns: [], composeVersion: [] };
@@ -554,7 +634,6 @@ async function main(o) {
       imports.push([spec, median(xs)]);
     }
     const profDir = o.cpuProfDir ?? path.join(tmp, 'profiles');
-    const engineSock = (process.env.DOCKER_HOST || 'unix:///var/run/docker.sock').replace(/^unix:\/\//, '');
     const profiled = async (name, args) => {
       const proxy = await countingProxy(path.join(tmp, `${name}.sock`), engineSock);
       try {
@@ -591,7 +670,8 @@ async function main(o) {
   const med = (key) => median(cold[key].ms);
   const ratio = med('compose') / med('df');
   const medNoop = median(noop.wait);
-  const maxTouched = Math.max(...noop.touched);
+  const maxTouched = Math.max(...noop.touched, noop.touchedCounted);
+  const req = noop.requests;
   const anyBuilt = noop.built.some(Boolean);
   const verdict = (ok) => (ok ? 'PASS' : 'MISS');
   const targets = [
@@ -603,10 +683,10 @@ async function main(o) {
       verdict(ratio >= 2),
     ],
     [
-      `no-op up, ${o.noopEvents} running`,
-      `${sec(medNoop)}, ${maxTouched} touched, built ${anyBuilt}`,
-      '< 1 s, 0 touched, built false',
-      verdict(medNoop < 1000 && maxTouched === 0 && !anyBuilt),
+      `no-op up, ${o.noopEvents} running and served`,
+      `${sec(medNoop)}, ${maxTouched} touched, built ${anyBuilt}, ${req.wait.execs} exec calls`,
+      '< 0.3 s, 0 touched, built false',
+      verdict(medNoop < 300 && maxTouched === 0 && !anyBuilt),
     ],
     [
       'image builds over the run',
@@ -629,9 +709,30 @@ async function main(o) {
     ]),
     ['  ratio docker-compose / demo-fleet --no-wait', `${ratio.toFixed(2)}x`, '', ''],
     [`demo-fleet up --no-wait, cold, ${o.noopEvents} events (bring-up for b)`, sec(grown.ms), cpuOf([grow]), `${grown.create} create`],
+    [`  then demo-fleet up until all ${o.noopEvents} served (not a no-op yet)`, sec(serveWait.ms), cpuOf([serveWait]), ''],
     [`demo-fleet up, no-op, ${o.noopEvents} running`, sec(medNoop), cpuOf(noop.runs), list(noop.wait)],
     [`demo-fleet up --no-wait, no-op, ${o.noopEvents} running`, sec(median(noop.noWait)), cpuOf(noop.noWaitRuns), list(noop.noWait)],
-    ['containers touched by the no-op ups (each run)', String(maxTouched), '', noop.touched.join(', ')],
+    [
+      'containers touched by the no-op ups (each run)',
+      String(maxTouched),
+      '',
+      `${noop.touched.join(', ')}; counted runs ${noop.touchedCounted}`,
+    ],
+    [
+      '  engine requests of one no-op up (counted, own run)',
+      String(req.wait.total),
+      '',
+      `${req.wait.execs} exec, ${sec(req.wait.ms)} through the proxy`,
+    ],
+    [
+      '  engine requests of one no-op up --no-wait',
+      String(req.noWait.total),
+      '',
+      `${req.noWait.execs} exec, ${sec(req.noWait.ms)} through the proxy`,
+    ],
+    [`  ${o.noopEvents} readiness looks alone, 8 at once: inspect + exec probe`, sec(median(looks.probe)), '', list(looks.probe)],
+    ['    the same with `true` as the command (engine exec overhead)', sec(median(looks.true)), '', list(looks.true)],
+    ['    the container inspects alone', sec(median(looks.inspect)), '', list(looks.inspect)],
     ['running containers after each cold start', '', '', variants.map((v) => `${v.key} ${cold[v.key].counts.join('/')}`).join(', ')],
     ['node -e 0 (bare node startup)', sec(median(fixed.node)), '', list(fixed.node)],
     ['demo-fleet --version (CLI startup)', sec(median(fixed.version)), cpuOf(fixed.versionRuns), list(fixed.version)],
@@ -643,14 +744,14 @@ async function main(o) {
   const report = [
     '',
     `bench/up  ${started.toISOString()}  ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GB, Docker ${engineVersion}, docker-compose ${composeVersion}, node ${process.version}`,
-    `fleet ${FLEET}: image ${REPO} (${imageId.slice(7, 19)}); health: (a) ${o.coldDefaultHealth ? 'interval 10s (default)' : 'interval 1s'}, start period 30s; (a') interval 1s; (b) interval 10s (default), start period 60s`,
+    `fleet ${FLEET}: image ${REPO} (${imageId.slice(7, 19)}) on ${BASE_IMAGE}, every event with an auth key; health: (a) ${o.coldDefaultHealth ? 'interval 10s (default)' : 'interval 1s'}; (a') interval 1s; (b) interval 10s; start period 2m (default) throughout`,
     `load average (1 min): ${loadStart.toFixed(2)} at start, ${loadEnd.toFixed(2)} at end${Math.max(loadStart, loadEnd) > os.cpus().length ? '  (busy machine: other work shares the CPUs and the engine; timings are noisy)' : ''}`,
     '',
     table(numbers),
     '',
     table(stepRows(`demo-fleet up --no-wait, cold ${N}: time per step`, cold.df.runs)),
     '',
-    table(stepRows(`demo-fleet up (health-gated), cold ${N}: time per step`, cold.gated.runs)),
+    table(stepRows(`demo-fleet up (to served), cold ${N}: time per step`, cold.served.runs)),
     '',
     table(stepRows(`demo-fleet up, no-op ${o.noopEvents}: time per step`, noop.runs)),
     '',
@@ -658,6 +759,11 @@ async function main(o) {
     '',
     'builds reported by demo-fleet --json outputs:',
     ...builds.map((b) => `  ${b.what.padEnd(44)} built ${b.built}`),
+    '',
+    'engine requests of one no-op up (counted run):',
+    ...Object.entries(req.wait.byKey).map(([k, n]) => `  ${String(n).padStart(5)}  ${k}`),
+    'engine requests of one no-op up --no-wait (counted run):',
+    ...Object.entries(req.noWait.byKey).map(([k, n]) => `  ${String(n).padStart(5)}  ${k}`),
     `tags of ${REPO}: ${tags.map((t) => t.split('\t')[0]).join(' ')}`,
   ];
   if (imports) {
@@ -695,7 +801,18 @@ async function main(o) {
             node: process.version,
           },
           cold: { events: N, ...Object.fromEntries(Object.entries(cold).map(([k, v]) => [k, v.ms])), ratio },
-          noop: { events: o.noopEvents, waitMs: noop.wait, noWaitMs: noop.noWait, touched: noop.touched, built: noop.built },
+          noop: {
+            events: o.noopEvents,
+            bringUpMs: grown.ms,
+            servedAfterMs: serveWait.ms,
+            waitMs: noop.wait,
+            noWaitMs: noop.noWait,
+            touched: noop.touched,
+            touchedCounted: noop.touchedCounted,
+            built: noop.built,
+            requests: req,
+            looksMs: looks,
+          },
           builds: buildsCount,
           imageIds: imageIds.size,
         },
@@ -784,7 +901,8 @@ async function countingProxy(sockPath, engineSock) {
       .replace(/\?.*$/, '')
       .replace(/^\/v\d+\.\d+/, '')
       .replace(/^\/images\/(?!create$|json$|build$).+\/(json|tag|push|history|get)$/, '/images/{name}/$1')
-      .replace(/^\/containers\/(?!create$|json$)[^/]+/, '/containers/{id}');
+      .replace(/^\/containers\/(?!create$|json$)[^/]+/, '/containers/{id}')
+      .replace(/^\/exec\/[^/]+/, '/exec/{id}');
   const server = net.createServer((client) => {
     const upstream = net.connect(engineSock);
     sockets.add(client).add(upstream);
@@ -805,6 +923,12 @@ async function countingProxy(sockPath, engineSock) {
   await new Promise((resolve, reject) => server.listen(sockPath, resolve).on('error', reject));
   return {
     path: sockPath,
+    /** total requests; execs: exec instances created (POST /containers/{id}/exec); byKey: all */
+    counts: () => ({
+      total: [...counts.values()].reduce((a, b) => a + b, 0),
+      execs: counts.get('POST /containers/{id}/exec') ?? 0,
+      byKey: Object.fromEntries([...counts.entries()].sort((a, b) => b[1] - a[1])),
+    }),
     summary: () => {
       const total = [...counts.values()].reduce((a, b) => a + b, 0);
       return [`${total} requests`, ...[...counts.entries()].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${String(n).padStart(5)}  ${k}`)];
