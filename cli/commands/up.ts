@@ -11,6 +11,7 @@ interface UpFlags {
   concurrency: number;
   dryRun?: boolean;
   forceUnlock?: boolean;
+  canary: boolean;
   json?: boolean;
 }
 
@@ -29,6 +30,7 @@ export function register(program: Command): void {
       300,
     )
     .option('--concurrency <n>', 'events handled at once', positiveInt('--concurrency'), 8)
+    .option('--no-canary', 're-create all changed events at once (default: one first, the rest only if it is served)')
     .option('--dry-run', 'print the plan, change nothing')
     .option('--force-unlock', 'remove a deploy lock left by a deploy that died, then deploy')
     .option('--json', 'machine-readable result on stdout (progress stays on stderr)')
@@ -55,6 +57,7 @@ Examples:
           concurrency: opts.concurrency,
           dryRun: Boolean(opts.dryRun),
           forceUnlock: Boolean(opts.forceUnlock),
+          canary: opts.canary,
         },
         report,
       );

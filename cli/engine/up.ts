@@ -31,6 +31,8 @@ export interface UpOptions {
   concurrency: number;
   dryRun: boolean;
   forceUnlock: boolean;
+  /** Re-create one event first when several are (default true; `--no-canary`: false). */
+  canary?: boolean;
 }
 
 /** The image every event's container runs: its ID decides "image changed"; null when not known (dry run). */
@@ -149,6 +151,7 @@ async function converge(runtime: Runtime, thePlan: Plan, options: UpOptions, rep
     wait: options.wait,
     readyTimeoutMs: options.readyTimeoutMs,
     logLines: FAILURE_LOG_LINES,
+    canary: options.canary ?? true,
     onProgress: report.progress,
   });
 }
@@ -160,8 +163,11 @@ async function converge(runtime: Runtime, thePlan: Plan, options: UpOptions, rep
  */
 export function assertConverged(results: EventResult[]): void {
   const named = (rs: EventResult[]) => rs.map((r) => `${r.event} (${r.status})`).join(', ');
-  const failed = results.filter((r) => !r.ok && !r.needsPerson);
-  if (failed.length > 0) throw new DeployError(`${failed.length} of ${results.length} event(s) did not converge: ${named(failed)}`);
+  const failed = results.filter((r) => !r.ok && !r.needsPerson && !r.skipped);
+  const skipped = results.filter((r) => r.skipped).length;
+  const untouched = skipped ? `; ${skipped} other event(s) left as they were` : '';
+  if (failed.length > 0)
+    throw new DeployError(`${failed.length} of ${results.length} event(s) did not converge: ${named(failed)}${untouched}`);
   const waiting = results.filter((r) => r.needsPerson);
   if (waiting.length > 0) throw new NeedsPersonError(`${waiting.length} of ${results.length} event(s) need a person: ${named(waiting)}`);
 }

@@ -189,7 +189,8 @@ describe.skipIf(!engine.ok)('engine: conflicts, interrupted up, broken build, lo
       unstartable,
       `${template}\n# TEST ONLY: an entry point that does not exist, so a container of this image cannot start.\nENTRYPOINT ["/nonexistent-${runId}"]\n`,
     );
-    const r = await f.up(['--dockerfile', unstartable]);
+    // --no-canary: every event tries the image, and each is put back on its own
+    const r = await f.up(['--dockerfile', unstartable, '--no-canary']);
     expect(r.code, r.stderr).toBe(5);
     for (const e of EVENTS) expect(r.stderr).toContain(`${e}: recreate ${f.container(e)} (image changed)`);
     expect(r.stderr).toMatch(/recreate failed: .*nonexistent/);
@@ -203,6 +204,30 @@ describe.skipIf(!engine.ok)('engine: conflicts, interrupted up, broken build, lo
     const again = expectOk(await f.up(['--json']), 'up with the good image again');
     const results = (JSON.parse(again.stdout) as { results: Array<{ ok: boolean; status: string }> }).results;
     expect(results.every((x) => x.ok && /^served https:\/\//.test(x.status))).toBe(true);
+  });
+
+  it('7c. a broken image (the app exits at start): only the canary tries it, is rolled back and healthy; the others keep their containers', async () => {
+    const before = await containerIds(f);
+    const crashing = path.join(f.dir, 'Crashing.Dockerfile');
+    const template = await readFile(path.join(packageCopy(), 'templates/Dockerfile'), 'utf8');
+    await writeFile(
+      crashing,
+      `${template}\n# TEST ONLY: an app that exits at start (${runId}).\nRUN echo 'process.exit(3)' > /app/server.cjs\n`,
+    );
+    const r = await f.up(['--dockerfile', crashing, '--wait-timeout', '20']);
+    expect(r.code, r.stderr).toBe(5);
+    expect(r.stderr).toContain('alpha: canary (3 events are re-created: this one first)');
+    expect(r.stderr).toContain(`alpha: recreate ${f.container('alpha')} (image changed)`);
+    for (const e of ['beta', 'gamma']) expect(r.stderr).not.toContain(`${e}: recreate`);
+    expect(r.stderr).toContain('alpha: rolled back to its previous container');
+    expect(r.stderr.trimEnd().split('\n').at(-1)).toMatch(
+      /^error: 1 of 3 event\(s\) did not converge: alpha \(still app starting after 20s; rolled back to the previous container\); 2 other event\(s\) left as they were$/,
+    );
+    // alpha is back on its old container (same ID, old image), healthy; beta and gamma never changed
+    expect(await containerIds(f)).toEqual(before);
+    for (const e of EVENTS) await waitFor(`${e} healthy`, async () => (await health(f, e)) === 'healthy', 60_000);
+    expect(await labelled(f)).toEqual(EVENTS.map((e) => f.container(e)).sort()); // back on the good image for the tests after this one (the crashing build took over the sha-<rev> tag)
+    expectOk(await f.up(), 'up with the good image again');
   });
 
   it('9. a lock held by a live process: up/down fail fast naming holder and time; --force-unlock proceeds', async () => {

@@ -64,6 +64,15 @@ export interface ExecResult {
   stderr: string;
 }
 
+/** A started replacement whose predecessor is kept until the caller knows the new one is ready. */
+export interface Replacement {
+  id: string;
+  /** The new one is good: remove the old one. */
+  commit: () => Promise<void>;
+  /** The new one is not: remove it and run the old one again, as it was. */
+  rollback: () => Promise<void>;
+}
+
 /** Who holds a deploy lock (Kamal's `lock status`). */
 export interface LockInfo {
   /** The lock's own ID on the target (so a take-over removes exactly the lock it judged stale). */
@@ -101,10 +110,10 @@ export interface Runtime {
   createAndStart: (service: ServiceDefinition) => Promise<string>;
   start: (id: string) => Promise<void>;
   /**
-   * Put the service in place of the container `oldId` (same state dir). If the new one cannot be made
-   * or started, the old one is left (or put back) running and the error is thrown.
+   * Put the service in place of the container `oldId` (same state dir; never both running). If the new
+   * one cannot be made or started, the old one is left (or put back) running and the error is thrown.
    */
-  replace: (oldId: string, service: ServiceDefinition) => Promise<string>;
+  replace: (oldId: string, service: ServiceDefinition) => Promise<Replacement>;
   /** Stop (SIGTERM, then the grace period) and remove; already gone is fine. */
   stopAndRemove: (id: string) => Promise<void>;
   /** null when there is no such container. */

@@ -2,12 +2,13 @@
  * Replace an event's container without leaving the event with none: the new container is created
  * (not started) beside the old one first, so a create the engine refuses changes nothing; the old one
  * is stopped only then (two tailscaleds must never run on one state dir), and if the new one does not
- * start, it is removed and the old one started again. Only then is the old one removed and the new one
- * given the event's name.
+ * start, it is removed and the old one started again. The old one is kept, stopped, until the caller
+ * knows whether the new one is ready: commit() removes it, rollback() puts it back in place.
  */
 import type Docker from 'dockerode';
 import { readSecretEnv } from '../../../render/secrets.js';
 import type { ServiceDefinition } from '../../../render/service.js';
+import type { Replacement } from '../runtime.js';
 import { createOptions, removeContainer, startContainer, stopContainer, withoutSecrets } from './containers.js';
 
 /**
@@ -18,7 +19,7 @@ function replacementName(service: ServiceDefinition, oldId: string): string {
   return `${service.name}-next-${oldId.slice(0, 12)}`;
 }
 
-export async function replaceContainer(docker: Docker, oldId: string, service: ServiceDefinition): Promise<string> {
+export async function replaceContainer(docker: Docker, oldId: string, service: ServiceDefinition): Promise<Replacement> {
   const options = await createOptions(service);
   const scrubbed = async (err: unknown) => withoutSecrets(err, Object.values(await readSecretEnv(service.envFile)));
   let fresh: Docker.Container;
@@ -40,7 +41,23 @@ export async function replaceContainer(docker: Docker, oldId: string, service: S
     await startContainer(docker, oldId); // back to what ran before
     throw await scrubbed(err);
   }
-  await removeContainer(docker, oldId);
+  // The old one stays, stopped, under another name until the new one is known to be ready.
+  const old = docker.getContainer(oldId);
+  await old.rename({ name: previousName(service, oldId) });
   await fresh.rename({ name: service.name });
-  return fresh.id;
+  return {
+    id: fresh.id,
+    commit: () => removeContainer(docker, oldId),
+    rollback: async () => {
+      await stopContainer(docker, fresh.id);
+      await removeContainer(docker, fresh.id);
+      await old.rename({ name: service.name });
+      await startContainer(docker, oldId);
+    },
+  };
+}
+
+/** The old container's name while its replacement proves itself (kept for a rollback). */
+function previousName(service: ServiceDefinition, oldId: string): string {
+  return `${service.name}-prev-${oldId.slice(0, 12)}`;
 }
