@@ -54,6 +54,24 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/**
+ * Ctrl-C / SIGTERM: undo what must not be left behind (the deploy lock), then exit 130 / 143 as shells
+ * do. A second signal exits at once.
+ */
+function exitOnSignal(signal: 'SIGINT' | 'SIGTERM', code: number): void {
+  process.once(signal, () => {
+    process.once(signal, () => process.exit(code));
+    process.stderr.write(`\ninterrupted (${signal}): cleaning up\n`);
+    void import('./util/interrupt.js')
+      .then(({ runInterruptCleanups }) =>
+        runInterruptCleanups((err) => process.stderr.write(`warning: ${(err as Error)?.message ?? err}\n`)),
+      )
+      .finally(() => process.exit(code));
+  });
+}
+exitOnSignal('SIGINT', 130);
+exitOnSignal('SIGTERM', 143);
+
 main(process.argv).then((code) => {
   process.exitCode = code;
 });

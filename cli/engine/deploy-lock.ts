@@ -1,5 +1,6 @@
 /** Hold the fleet's deploy lock on the runtime for the length of `fn` (`up`, `down`). */
 import type { Fleet } from '../fleet/schema.js';
+import { undoOnInterrupt } from '../util/interrupt.js';
 import type { Reporter } from './reporter.js';
 import type { Runtime } from './runtime/runtime.js';
 
@@ -22,9 +23,16 @@ export async function withDeployLock<T>(
       `took over a stale deploy lock of ${lock.tookOver.holder} (pid ${lock.tookOver.pid} is gone, since ${lock.tookOver.since})`,
     );
   }
-  try {
-    return await fn();
-  } finally {
+  let released = false;
+  const release = async () => {
+    if (released) return;
+    released = true;
     await lock.release();
+  };
+  try {
+    // Ctrl-C / SIGTERM release it too (the CLI runs this before exiting), so no lock is left behind.
+    return await undoOnInterrupt(release, fn);
+  } finally {
+    await release();
   }
 }

@@ -147,6 +147,29 @@ describe.skipIf(!engine.ok)('engine: conflicts, interrupted up, broken build, lo
     expect(await inspectContainer(lockName(f.name))).toBeNull();
   });
 
+  it('6b. Ctrl-C during up (while building, while converging) releases the lock; the next up converges', async () => {
+    const slow = path.join(f.dir, 'Slow.Dockerfile');
+    const template = await readFile(path.join(packageCopy(), 'templates/Dockerfile'), 'utf8');
+    await writeFile(slow, `${template}\n# TEST ONLY: a build slow enough to be interrupted (${runId}).\nRUN sleep 20\n`);
+    const interruptAt = async (args: string[], step: RegExp) => {
+      const run = spawnCli(['up', '--base-image', BASE_IMAGE, ...args], { cwd: f.dir, env: f.env });
+      await waitFor(`up reaching ${step}`, async () => step.test(run.stderrSoFar()), 120_000, 20);
+      run.child.kill('SIGINT');
+      const r = await run.result;
+      expect(r.code, r.stderr).toBe(130);
+      expect(r.stderr).toContain('interrupted (SIGINT): cleaning up');
+      expect(await inspectContainer(lockName(f.name)), 'no lock left').toBeNull();
+    };
+    await interruptAt(['--dockerfile', slow], /==> build image\n/);
+    expectOk(await f.cli(['down']), 'down');
+    await interruptAt([], /==> converge /);
+    const r = expectOk(await f.up(['--json']), 'up after the interrupted ones');
+    expect(r.stderr).not.toContain('took over a stale deploy lock');
+    const json = JSON.parse(r.stdout) as { results: Array<{ ok: boolean; status: string }> };
+    expect(json.results.every((x) => x.ok)).toBe(true);
+    expect(await labelled(f)).toEqual(EVENTS.map((e) => f.container(e)));
+  });
+
   it('7. a broken Dockerfile: build/up exit non-zero with the builder message; no container created or changed', async () => {
     const before = await containerIds(f);
     const imageBefore = (await inspectImage(`${f.image}:alpha`))!.Id;
