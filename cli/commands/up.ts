@@ -12,6 +12,7 @@ interface UpFlags {
   dryRun?: boolean;
   forceUnlock?: boolean;
   canary: boolean;
+  message?: string;
   json?: boolean;
 }
 
@@ -30,6 +31,7 @@ export function register(program: Command): void {
       300,
     )
     .option('--concurrency <n>', 'events handled at once', positiveInt('--concurrency'), 8)
+    .option('-m, --message <text>', 'why this deploy runs: shown to anyone who finds the lock taken (lock status)')
     .option('--no-canary', 're-create all changed events at once (default: one first, the rest only if it is served)')
     .option('--dry-run', 'print the plan, change nothing')
     .option('--force-unlock', 'remove a deploy lock left by a deploy that died, then deploy')
@@ -58,6 +60,7 @@ Examples:
           dryRun: Boolean(opts.dryRun),
           forceUnlock: Boolean(opts.forceUnlock),
           canary: opts.canary,
+          message: opts.message,
         },
         report,
       );

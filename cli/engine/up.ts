@@ -33,6 +33,8 @@ export interface UpOptions {
   forceUnlock: boolean;
   /** Re-create one event first when several are (default true; `--no-canary`: false). */
   canary?: boolean;
+  /** Why this deploy runs, shown to whoever finds the lock taken (`up -m`). Default "up". */
+  message?: string;
 }
 
 /** The image every event's container runs: its ID decides "image changed"; null when not known (dry run). */
@@ -55,7 +57,7 @@ export async function up(options: UpOptions, report: Reporter): Promise<UpResult
   const services = await render(fleet, options, report);
   const target = await connectTo(report);
   if (options.dryRun) return { ...noImage(report), plan: await plan(target.runtime, fleet, services, null, report), results: [] };
-  return withDeployLock(target.runtime, fleet, 'up', options.forceUnlock, report, async () => {
+  return withDeployLock(target.runtime, fleet, options.message ?? 'up', options.forceUnlock, report, async () => {
     const image = await provideImage(target.engine, fleet, services, options, report);
     const thePlan = await plan(target.runtime, fleet, services, image.imageId, report);
     const results = await converge(target.runtime, thePlan, options, report);

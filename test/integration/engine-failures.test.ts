@@ -305,6 +305,37 @@ describe.skipIf(!engine.ok)('engine: conflicts, interrupted up, broken build, lo
     expect(await containerIds(f)).toEqual(before);
   });
 
+  it("9b. lock status names the holder and up -m's message; lock release frees it for the next deploy", async () => {
+    const slow = path.join(f.dir, 'Slow.Dockerfile');
+    const template = await readFile(path.join(packageCopy(), 'templates/Dockerfile'), 'utf8');
+    await writeFile(slow, `${template}\n# TEST ONLY: a build slow enough to hold the lock a while (${runId}).\nRUN sleep 20\n`);
+    const run = spawnCli(['up', '--base-image', BASE_IMAGE, '--dockerfile', slow, '-m', 'hotfix for cleveland'], {
+      cwd: f.dir,
+      env: f.env,
+    });
+    await waitFor('up building', async () => /==> build image\n/.test(run.stderrSoFar()), 120_000, 20);
+    const status = JSON.parse(expectOk(await f.cli(['lock', 'status', '--json']), 'lock status').stdout) as {
+      lock: string;
+      holder: { pid: number; message: string; host: string } | null;
+    };
+    expect(status.lock).toBe(lockName(f.name));
+    expect(status.holder).toMatchObject({ pid: run.child.pid, message: 'hotfix for cleveland', host: os.hostname() });
+    const text = expectOk(await f.cli(['lock', 'status']), 'lock status').stdout;
+    expect(text).toMatch(
+      new RegExp(`^fleet "${f.name}" is locked by \\S+ \\(host \\S+, pid ${run.child.pid}\\) since \\S+: hotfix for cleveland\\n$`),
+    );
+    const second = await f.up();
+    expect(second.code).toBe(4);
+    expect(second.stderr).toContain(': hotfix for cleveland; wait for that deploy');
+    expect(expectOk(await f.cli(['lock', 'release']), 'lock release').stdout).toMatch(
+      /^released the lock of fleet "\S+" held by \S+ since /,
+    );
+    expect(expectOk(await f.cli(['lock', 'status']), 'lock status').stdout).toBe(`fleet "${f.name}" is not locked\n`);
+    run.child.kill('SIGINT');
+    expect((await run.result).code).toBe(130);
+    expect(await inspectContainer(lockName(f.name))).toBeNull();
+  });
+
   it('12. engine unreachable: exit ≠ 0 and one line "error: cannot reach Docker at …", no stack trace', async () => {
     const env = { DOCKER_HOST: 'unix:///nonexistent.sock' };
     const s = await f.cli(['status'], { env });

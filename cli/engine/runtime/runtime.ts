@@ -98,6 +98,8 @@ export interface DeployLock {
   acquire: (fleetName: string, message: string) => Promise<AcquiredLock>;
   /** Remove it whoever holds it (`--force-unlock`). */
   forceRelease: (fleetName: string) => Promise<void>;
+  /** Who holds it now, or null when nobody does. */
+  holder: (fleetName: string) => Promise<LockInfo | null>;
 }
 
 export interface Runtime {

@@ -3,7 +3,7 @@ import type { Engine } from '../../client/docker.js';
 import type { Runtime } from '../runtime.js';
 import { createAndStart, inspectContainer, listFleetContainers, startContainer, stopAndRemove } from './containers.js';
 import { execInContainer } from './exec.js';
-import { acquireLock, lockName, releaseLock } from './lock.js';
+import { acquireLock, lockName, readLock, releaseLock } from './lock.js';
 import { containerLogs, lastLogLines } from './logs.js';
 import { replaceContainer } from './replace.js';
 
@@ -15,6 +15,7 @@ export function dockerRuntime(engine: Engine): Runtime {
       name: lockName,
       acquire: (fleetName, message) => acquireLock(docker, fleetName, message),
       forceRelease: (fleetName) => releaseLock(docker, fleetName),
+      holder: (fleetName) => readLock(docker, fleetName),
     },
     list: (names) => listFleetContainers(docker, names),
     createAndStart: (service) => createAndStart(docker, service),

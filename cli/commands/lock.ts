@@ -1,0 +1,37 @@
+import type { Command } from 'commander';
+import { out } from '../ui/output.js';
+import { fleetPath } from './options.js';
+
+export function register(program: Command): void {
+  const lock = program.command('lock').description("the fleet's deploy lock (held on the engine host while up/down run)");
+  lock
+    .command('status')
+    .description('who holds the deploy lock: holder, host, pid, since, message')
+    .option('--json', 'machine-readable output')
+    .addHelpText('after', '\nExample:\n  $ demo-fleet lock status')
+    .action(async (opts: { json?: boolean }, cmd: Command) => {
+      const { lockStatus } = await import('../engine/lock-commands.js');
+      const state = await lockStatus({ fleetFile: fleetPath(cmd) });
+      if (opts.json) return out.json(state);
+      if (!state.holder) return out.line(`fleet "${state.fleet}" is not locked`);
+      const h = state.holder;
+      out.line(
+        `fleet "${state.fleet}" is locked by ${h.holder} (host ${h.host}, pid ${h.pid}) since ${h.since}${h.message ? `: ${h.message}` : ''}`,
+      );
+    });
+  lock
+    .command('release')
+    .description('remove the deploy lock, whoever holds it (when its deploy died)')
+    .option('--json', 'machine-readable output')
+    .addHelpText('after', '\nExample:\n  $ demo-fleet lock status && demo-fleet lock release')
+    .action(async (opts: { json?: boolean }, cmd: Command) => {
+      const { lockRelease } = await import('../engine/lock-commands.js');
+      const state = await lockRelease({ fleetFile: fleetPath(cmd) });
+      if (opts.json) return out.json(state);
+      out.line(
+        state.holder
+          ? `released the lock of fleet "${state.fleet}" held by ${state.holder.holder} since ${state.holder.since}`
+          : `fleet "${state.fleet}" was not locked`,
+      );
+    });
+}

@@ -1,0 +1,29 @@
+/** `lock status` / `lock release` (as in Kamal): who holds the fleet's deploy lock, and removing it by hand. */
+import { loadFleet } from '../fleet/file.js';
+import { connect } from './connect.js';
+import type { LockInfo } from './runtime/runtime.js';
+
+export interface LockState {
+  fleet: string;
+  /** The lock's name on the target. */
+  lock: string;
+  holder: Omit<LockInfo, 'id'> | null;
+}
+
+export async function lockStatus(options: { fleetFile: string }): Promise<LockState> {
+  const { fleet } = await loadFleet(options.fleetFile);
+  const { runtime } = await connect();
+  const held = await runtime.lock.holder(fleet.name);
+  const holder = held ? { holder: held.holder, host: held.host, pid: held.pid, since: held.since, message: held.message } : null;
+  return { fleet: fleet.name, lock: runtime.lock.name(fleet.name), holder };
+}
+
+/** Remove the lock whoever holds it; returns who held it (null: it was free). */
+export async function lockRelease(options: { fleetFile: string }): Promise<LockState> {
+  const state = await lockStatus(options);
+  if (state.holder) {
+    const { runtime } = await connect();
+    await runtime.lock.forceRelease(state.fleet);
+  }
+  return state;
+}
