@@ -86,7 +86,7 @@ function planEvent(service: ServiceDefinition, input: PlanInput): Action {
   if (!isOurs(container, input.fleetName)) return nameTakenConflict(service, container, input.fleetName);
   const reason = recreateReason(service, container, input.imageId);
   if (reason) {
-    const moved = loginServerChange(service, container);
+    const moved = stateDirMove(service, container) ?? loginServerChange(service, container);
     if (moved) return moved;
     return { kind: 'recreate', event, service, container, reason, ...serveReset(service, container) };
   }
@@ -100,6 +100,25 @@ function recreateReason(service: ServiceDefinition, container: ActualContainer, 
   if (imageId !== null && container.imageId !== imageId) return 'image changed';
   if (['dead', 'removing', 'paused'].includes(container.state)) return `container is ${container.state}`;
   return null;
+}
+
+/**
+ * The state dir is the node: a re-create onto another path (appdata or year changed, or the fleet file
+ * run from elsewhere with a relative appdata) would join as a new node named <host>-1. Refused with the fix.
+ */
+function stateDirMove(service: ServiceDefinition, container: ActualContainer): Action | null {
+  const now = service.volumes[0]?.source;
+  const was = container.mounts?.[0];
+  if (!now || !was || container.mounts!.includes(now)) return null;
+  return {
+    kind: 'conflict',
+    event: service.event,
+    name: service.name,
+    container,
+    reason:
+      `its node's state dir is ${was}, the fleet file now puts it at ${now}: that would be a new tailnet node ` +
+      `(set appdata/year back, or stop the container and move ${was} to ${now} first)`,
+  };
 }
 
 /**

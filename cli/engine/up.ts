@@ -3,7 +3,8 @@
  * connect, lock, image, plan, converge. Core: reports through `Reporter`, returns results, throws
  * typed errors; never prints itself.
  */
-import { DeployError, NeedsPersonError } from '../errors.js';
+import path from 'node:path';
+import { DeployError, NeedsPersonError, UsageError } from '../errors.js';
 import { loadFleet } from '../fleet/file.js';
 import type { Fleet } from '../fleet/schema.js';
 import { renderFleet } from '../render/render.js';
@@ -11,7 +12,7 @@ import { LABELS } from '../fleet/naming.js';
 import { nodeSettings, type ServiceDefinition } from '../render/service.js';
 import { mapPool } from '../util/pool.js';
 import { applyPlan, type EventResult } from './apply.js';
-import type { Engine } from './client/docker.js';
+import { type Engine, engineEndpoint } from './client/docker.js';
 import { connect, type Target } from './connect.js';
 import { withDeployLock } from './deploy-lock.js';
 import { buildAndTag } from './image/build.js';
@@ -67,7 +68,14 @@ export async function up(options: UpOptions, report: Reporter): Promise<UpResult
 
 async function validate(fleetFile: string, report: Reporter): Promise<Fleet> {
   report.step('validate fleet');
-  return (await loadFleet(fleetFile)).fleet;
+  const { fleet } = await loadFleet(fleetFile);
+  const endpoint = engineEndpoint();
+  if (!path.isAbsolute(fleet.appdata) && !endpoint.startsWith('unix://') && !endpoint.startsWith('npipe://')) {
+    throw new UsageError(
+      `${fleetFile}: appdata: "${fleet.appdata}" is relative, but the engine is ${endpoint}: state dirs live on that host, so give an absolute path there (e.g. appdata: /srv/demo-fleet/appdata)`,
+    );
+  }
+  return fleet;
 }
 
 async function render(fleet: Fleet, options: UpOptions, report: Reporter): Promise<ServiceDefinition[]> {

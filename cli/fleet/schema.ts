@@ -154,7 +154,15 @@ export const FleetSchema = z
       .min(YEAR_BOUNDS.min)
       .max(YEAR_BOUNDS.max)
       .describe('Year of the events (required): hostnames are <event><year>, node state lives at <appdata>/<year>/<event>'),
-    appdata: z.string().min(1).default('./appdata').describe('State dirs live at <appdata>/<year>/<event>'),
+    appdata: z
+      .string()
+      .min(1)
+      // ":" splits a Docker bind ("src:dst"), a newline breaks the env/compose line, ".." walks out of it.
+      .refine((p) => !/[:\n\r]/.test(p) && !p.split(/[\\/]/).includes('..'), {
+        error: 'must be a plain directory path: no ":", no line breaks, no ".." (Docker binds <appdata>/<year>/<event> into the container)',
+      })
+      .default('./appdata')
+      .describe('State dirs live at <appdata>/<year>/<event>; a relative path is relative to the fleet file'),
     puid: z.number().int().min(0).default(1000),
     pgid: z.number().int().min(0).default(1000),
     tz: timeZone.default('Etc/UTC').describe('Time zone of the containers (TZ), an IANA name like Europe/Berlin'),

@@ -134,6 +134,8 @@ describe.skipIf(!engine.ok || !sshd.ok)('engine over DOCKER_HOST=ssh:// (throwaw
 
     sshEnv = { DOCKER_HOST: `ssh://root@127.0.0.1:${port}`, SSH_AUTH_SOCK: agentSock };
     f = await make({ events: { alpha: [], beta: ['--funnel'], gamma: [] } });
+    // Over ssh:// the state dirs are on the engine's host: appdata must be absolute there.
+    await writeFile(f.file, (await readFile(f.file, 'utf8')).replace(/^appdata: .*$/m, `appdata: ${path.join(f.dir, 'appdata')}`));
   });
 
   afterAll(async () => {

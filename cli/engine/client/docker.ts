@@ -38,9 +38,14 @@ function quietSshUrlWarning(docker: Docker): void {
   };
 }
 
+/** Where the engine is: DOCKER_HOST, or the default local socket. */
+export function engineEndpoint(): string {
+  return process.env.DOCKER_HOST || 'unix:///var/run/docker.sock';
+}
+
 /** A client for the engine DOCKER_HOST names (docker-modem reads process.env itself, so this does too). */
 export function connectEngine(): Engine {
-  const endpoint = process.env.DOCKER_HOST || 'unix:///var/run/docker.sock';
+  const endpoint = engineEndpoint();
   try {
     const docker = new Docker();
     if (endpoint.startsWith('ssh://')) quietSshUrlWarning(docker);

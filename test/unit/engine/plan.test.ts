@@ -296,4 +296,15 @@ describe('planFleet: what a node keeps in its state dir', () => {
     ]);
     expect(moved.actions[0]).toMatchObject({ kind: 'conflict' });
   });
+
+  it('a re-create onto another state dir (a new node) is refused with the fix', () => {
+    const c = changed(onTailscale, undefined);
+    const plan = planFleet('conf', [onTailscale], IMAGE_ID, [{ ...c, mounts: ['/old/appdata/2026/alpha'] }]);
+    expect(describeAction(plan.actions[0]!)).toBe(
+      "alpha: refuse conf-alpha: its node's state dir is /old/appdata/2026/alpha, the fleet file now puts it at /srv/fleet/appdata/2026/alpha: " +
+        'that would be a new tailnet node (set appdata/year back, or stop the container and move /old/appdata/2026/alpha to /srv/fleet/appdata/2026/alpha first)',
+    );
+    const same = planFleet('conf', [onTailscale], IMAGE_ID, [{ ...c, mounts: ['/srv/fleet/appdata/2026/alpha'] }]);
+    expect(same.actions[0]).toMatchObject({ kind: 'recreate' });
+  });
 });

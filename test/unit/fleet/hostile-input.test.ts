@@ -64,4 +64,26 @@ describe('hostile fleet files', () => {
       await cleanup();
     }
   });
+
+  it('appdata with ":", a line break or ".." is refused; a relative appdata against a remote engine is refused', async () => {
+    const { dir, cleanup } = await tempDir();
+    try {
+      for (const appdata of ['/srv/a:b', '../elsewhere', '/srv/../etc']) {
+        const text = `year: 2026\nappdata: ${JSON.stringify(appdata)}\nevents:\n  cleveland: {}\n`;
+        await writeFile(path.join(dir, 'fleet.yaml'), text);
+        const r = await runCli(['render'], { cwd: dir });
+        expect(r.code, show(r)).toBe(2);
+        expect(r.stderr).toMatch(/^error: fleet\.yaml:2: appdata: must be a plain directory path: no ":", no line breaks, no "\.\."/);
+      }
+      await writeFile(path.join(dir, 'fleet.yaml'), 'year: 2026\nappdata: ./appdata\nevents:\n  cleveland: {}\n');
+      // validation comes before connecting: nothing listens at that address, and nothing needs to
+      const r = await runCli(['up'], { cwd: dir, env: { DOCKER_HOST: 'ssh://nobody@127.0.0.1:1' } });
+      expect(r.code, show(r)).toBe(2);
+      expect(r.stderr).toMatch(
+        /error: \S*fleet\.yaml: appdata: "\.\/appdata" is relative, but the engine is ssh:\/\/nobody@127\.0\.0\.1:1: state dirs live on that host, so give an absolute path there/,
+      );
+    } finally {
+      await cleanup();
+    }
+  });
 });
