@@ -532,7 +532,10 @@ async function main(o) {
     const r = must(await df(['up', '--json', '--base-image', BASE_IMAGE, ...flags]), `demo-fleet up ${flags.join(' ')} (no-op)`);
     const j = jsonOf(r, 'no-op up');
     noteBuilt(`no-op up ${flags.join(' ')} #${i}`.replace('  ', ' '), j);
-    const bad = j.results.filter((x) => !x.ok || (!flags.includes('--no-wait') && !x.status.startsWith('served ')));
+    // kept and listed healthy: up does not look inside again (see cli/engine/apply.ts)
+    const bad = j.results.filter(
+      (x) => !x.ok || (!flags.includes('--no-wait') && !x.status.startsWith('served ') && x.status !== 'kept (healthy)'),
+    );
     if (bad.length) throw new Error(`no-op up ${flags.join(' ')}: ${bad.map((x) => `${x.event}: ${x.status}`).join('; ')}`);
     const after = snapshot();
     const touched = new Set(j.plan.filter((a) => a.action !== 'keep').map((a) => `${FLEET}-${a.event}`));
