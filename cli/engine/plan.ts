@@ -110,15 +110,12 @@ function stateDirMove(service: ServiceDefinition, container: ActualContainer): A
   const now = service.volumes[0]?.source;
   const was = container.mounts?.[0];
   if (!now || !was || container.mounts!.includes(now)) return null;
-  return {
-    kind: 'conflict',
-    event: service.event,
-    name: service.name,
+  return refuse(
+    service,
     container,
-    reason:
-      `its node's state dir is ${was}, the fleet file now puts it at ${now}: that would be a new tailnet node ` +
+    `its node's state dir is ${was}, the fleet file now puts it at ${now}: that would be a new tailnet node ` +
       `(set appdata/year back, or stop the container and move ${was} to ${now} first)`,
-  };
+  );
 }
 
 /**
@@ -133,15 +130,12 @@ function loginServerChange(service: ServiceDefinition, container: ActualContaine
   if (was === now) return null;
   const name = (url: string | undefined) => url ?? 'Tailscale';
   const dir = service.volumes[0]?.source ?? 'its state dir';
-  return {
-    kind: 'conflict',
-    event: service.event,
-    name: service.name,
+  return refuse(
+    service,
     container,
-    reason:
-      `its node (state dir ${dir}) is registered with ${name(was)}, the fleet file now says ${name(now)}: a node cannot change ` +
+    `its node (state dir ${dir}) is registered with ${name(was)}, the fleet file now says ${name(now)}: a node cannot change ` +
       `its login server (${was ? `set \`loginServer: ${was}\` again` : 'remove loginServer again'}, or move the state dir aside to make a new node)`,
-  };
+  );
 }
 
 /** When the re-create changes the serve mode of an existing node, its saved serve config must be reset first. */
@@ -165,31 +159,27 @@ function planLeftovers(input: PlanInput, wanted: Map<string, ServiceDefinition>,
   return actions;
 }
 
+/** The event is refused because of `container` (nothing is done to it). */
+function refuse(service: ServiceDefinition, container: ActualContainer, reason: string): Extract<Action, { kind: 'conflict' }> {
+  return { kind: 'conflict', event: service.event, name: service.name, container, reason };
+}
+
 function nameTakenConflict(service: ServiceDefinition, container: ActualContainer, fleetName: string): Action {
   const owner = container.labels[LABELS.fleet];
-  return {
-    kind: 'conflict',
-    nameTaken: true,
-    event: service.event,
-    name: service.name,
-    container,
-    reason: owner
-      ? `belongs to demo-fleet fleet "${owner}", not "${fleetName}"`
-      : 'was not created by demo-fleet (no dev.demo-fleet labels)',
-  };
+  const reason = owner
+    ? `belongs to demo-fleet fleet "${owner}", not "${fleetName}"`
+    : 'was not created by demo-fleet (no dev.demo-fleet labels)';
+  return { ...refuse(service, container, reason), nameTaken: true };
 }
 
 function sharedStateDirConflict(service: ServiceDefinition, sharer: { container: ActualContainer; dir: string }): Action {
   const owner = sharer.container.labels[LABELS.fleet];
-  return {
-    kind: 'conflict',
-    event: service.event,
-    name: service.name,
-    container: sharer.container,
-    reason:
-      `would share its state dir ${sharer.dir} with ${sharer.container.name} of demo-fleet fleet "${owner}" ` +
+  return refuse(
+    service,
+    sharer.container,
+    `would share its state dir ${sharer.dir} with ${sharer.container.name} of demo-fleet fleet "${owner}" ` +
       `(one tailnet node per state dir: remove ${sharer.container.name}, or put \`name: ${owner}\` back in the fleet file)`,
-  };
+  );
 }
 
 /**
