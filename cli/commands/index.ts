@@ -11,9 +11,11 @@ import * as up from './up.js';
 import * as status from './status.js';
 import * as logs from './logs.js';
 import * as down from './down.js';
+import * as exec from './exec.js';
 import * as lock from './lock.js';
 import * as publish from './publish.js';
 
 export function registerCommands(program: Command): void {
-  for (const command of [init, add, remove, list, render, schema, build, up, status, logs, down, lock, publish]) command.register(program);
+  for (const command of [init, add, remove, list, render, schema, build, up, status, logs, exec, down, lock, publish])
+    command.register(program);
 }

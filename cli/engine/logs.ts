@@ -6,10 +6,9 @@ import { Writable } from 'node:stream';
 import { UsageError } from '../errors.js';
 import { loadFleet } from '../fleet/file.js';
 import { containerName } from '../fleet/naming.js';
-import type { Fleet } from '../fleet/schema.js';
 import { connect } from './connect.js';
-import { isOurs } from './plan.js';
-import type { ContainerDetails, LogOptions, Runtime } from './runtime/runtime.js';
+import { eventContainer } from './event-container.js';
+import type { ContainerDetails, LogOptions } from './runtime/runtime.js';
 
 export interface LogsOptions extends Omit<LogOptions, 'stdout' | 'stderr'> {
   fleetFile: string;
@@ -50,20 +49,6 @@ export async function eventLogs(options: LogsOptions): Promise<void> {
   // Following: all at once, lines interleaved as they come; otherwise one event after another.
   if (logOptions.follow) await Promise.all(found.map(read));
   else for (const c of found) await read(c);
-}
-
-/** The event's container, or null when it has none; refuses one under its name that is not ours. */
-async function eventContainer(runtime: Runtime, fleet: Fleet, event: string): Promise<ContainerDetails | null> {
-  const name = containerName(fleet, event);
-  const info = await runtime.inspect(name);
-  if (!info) return null;
-  // A container of someone else under our name (status calls it "foreign"): not this event's logs.
-  if (!isOurs({ id: info.id, name, labels: info.labels, state: info.state, imageId: info.imageId }, fleet.name)) {
-    throw new UsageError(
-      `${name} is not a container of fleet "${fleet.name}" (it was not created by demo-fleet for event ${event}; see \`demo-fleet status\`)`,
-    );
-  }
-  return info;
 }
 
 /** A writable that writes each complete line to `target` with `prefix` in front (a partial last line on end). */

@@ -142,6 +142,16 @@ describe.skipIf(!engine.ok)('served: up waits until each event is served on the 
     );
   });
 
+  it("4b. exec runs a command in an event's container: its output and exit code are the command's", async () => {
+    const st = expectOk(await f.cli(['exec', 'alpha', '--', 'tailscale', 'status', '--json']), 'exec tailscale status --json');
+    expect((JSON.parse(st.stdout) as { BackendState: string }).BackendState).toBe('Running');
+    const failing = await f.cli(['exec', 'alpha', '--', 'sh', '-c', 'echo out; echo err >&2; exit 7']);
+    expect([failing.code, failing.stdout, failing.stderr]).toEqual([7, 'out\n', 'err\n']);
+    const unknown = await f.cli(['exec', 'nope', '--', 'true']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toBe('error: event "nope" is not in the fleet file (`demo-fleet list` shows the events)\n');
+  });
+
   it('5. a serve-mode change on an existing node: the plan says it resets serve first; the re-created node is served', async () => {
     expectOk(await f.cli(['add', 'alpha', '--update', '--serve-mode', 'http']), 'add --update --serve-mode http');
     const dry = expectOk(await f.up(['--dry-run']), 'up --dry-run').stdout;

@@ -1,0 +1,21 @@
+import type { Command } from 'commander';
+import { fleetPath } from './options.js';
+
+export function register(program: Command): void {
+  program
+    .command('exec')
+    .description("run a command inside an event's container; its output and exit code are the command's")
+    .argument('<event>', 'event name')
+    .argument('<command...>', 'the command (after --)')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ demo-fleet exec cleveland -- tailscale status\n  $ demo-fleet exec cleveland -- tailscale serve status --json',
+    )
+    .action(async (event: string, command: string[], _opts: unknown, cmd: Command) => {
+      const { execInEvent } = await import('../engine/exec.js');
+      const r = await execInEvent({ fleetFile: fleetPath(cmd), event, command });
+      process.stdout.write(r.stdout);
+      process.stderr.write(r.stderr);
+      process.exitCode = r.exitCode;
+    });
+}
