@@ -5,7 +5,7 @@
  * makes to the app, which comes from loopback. On any other connection the headers are whatever the
  * client chose to send, so they are trusted only from a loopback peer.
  */
-import libmime from 'libmime';
+import { decodeRfc2047 } from './rfc2047.js';
 
 const IDENTITY_HEADERS = {
   login: 'tailscale-user-login',
@@ -55,12 +55,7 @@ function first(value: HeaderValue): string {
 
 /** RFC 2047 encoded-words (`=?utf-8?q?Zo=C3=AB?=`) to text; plain ASCII passes through. */
 export function decodeHeaderText(value: string): string {
-  if (!value.includes('=?')) return value.trim();
-  try {
-    return libmime.decodeWords(value).trim();
-  } catch {
-    return value.trim();
-  }
+  return decodeRfc2047(value).trim();
 }
 
 /** The URL when it parses as https, else null (no http:, data:, javascript: avatars). */

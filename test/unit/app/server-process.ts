@@ -8,13 +8,15 @@ import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { build, type Metafile } from 'esbuild';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
 
 export interface Bundle {
   entry: string;
   dir: string;
+  /** esbuild's metafile: which inputs went into server.cjs, and how many bytes of each. */
+  meta: Metafile;
   remove(): Promise<void>;
 }
 
@@ -22,7 +24,7 @@ export interface Bundle {
 export async function bundleApp(): Promise<Bundle> {
   const dir = await mkdtemp(join(tmpdir(), 'app-bundle-'));
   const entry = join(dir, 'server.cjs');
-  await build({
+  const { metafile } = await build({
     entryPoints: [join(repo, 'app/server.ts')],
     outfile: entry,
     bundle: true,
@@ -31,9 +33,10 @@ export async function bundleApp(): Promise<Bundle> {
     format: 'cjs',
     legalComments: 'none',
     logLevel: 'warning',
+    metafile: true,
   });
   await cp(join(repo, 'app/static'), join(dir, 'static'), { recursive: true });
-  return { entry, dir, remove: () => rm(dir, { recursive: true, force: true }) };
+  return { entry, dir, meta: metafile, remove: () => rm(dir, { recursive: true, force: true }) };
 }
 
 export interface LogLine {

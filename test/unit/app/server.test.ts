@@ -1,4 +1,5 @@
 /** The real entry point (app/server.ts), bundled like the image's server.cjs, run as a process. */
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleApp, startServer, type Bundle } from './server-process.js';
 
@@ -11,6 +12,18 @@ afterAll(async () => {
 });
 
 describe('server.ts', () => {
+  it("the bundle holds no libmime, iconv-lite or encoding-japanese (~10 MB of every event's memory; app/rfc2047.ts decodes the headers)", () => {
+    const inputs = Object.keys(Object.values(bundle.meta.outputs)[0]!.inputs);
+    const packages = new Set(inputs.map((i) => /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(i)?.[1]).filter(Boolean));
+    expect(packages.has('fastify'), [...packages].join(', ')).toBe(true); // the check sees packages at all
+    const text = readFileSync(bundle.entry, 'utf8');
+    for (const heavy of ['libmime', 'iconv-lite', 'encoding-japanese', 'libqp', 'libbase64']) {
+      expect(packages.has(heavy), heavy).toBe(false);
+      expect(text.includes(`node_modules/${heavy}/`), heavy).toBe(false);
+    }
+    expect(inputs.some((i) => i.endsWith('app/rfc2047.ts'))).toBe(true);
+  });
+
   it('listens on 127.0.0.1 by default, logs one start line, serves / and the social card from static/ next to the bundle', async () => {
     const server = await startServer(bundle.entry, { TAILSCALE_URL: 'https://demo.example.ts.net' });
     try {
