@@ -5,7 +5,8 @@
 // not run, e.g. a server did not start or did not render the friend view). Start it with
 // bench/app/run.sh (an EXIT trap kills every server even after a crash); see bench/README.md.
 //
-//   (a) ours:  node dist/image/server.cjs          (the esbuild bundle the image ships; LOG_LEVEL default)
+//   (a) ours:  node dist/image/server.cjs          (the esbuild bundle the image ships; LOG_LEVEL default;
+//              node flags from $OURS_NODE_FLAGS, e.g. "--max-semi-space-size=2", to measure a flag)
 //   (b) flask: gunicorn -w $(nproc) listener:app   (bench/app/listener.py, sync workers)
 //   (c) bare:  node bench/app/bare-node.mjs        (node:http + renderPage from dist/app: the ceiling)
 //
@@ -14,7 +15,7 @@
 // request (bench/app/wrk-report.lua). Each round warms a server up, then measures it; rounds rotate the
 // order, and the report takes the median of the rounds.
 import { spawn, spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -33,9 +34,15 @@ const IDENTITY = {
   'Tailscale-User-Name': 'Ada Lovelace',
   'Tailscale-User-Profile-Pic': 'https://example.com/ada.png',
 };
-const TARGETS = { oursOverBare: 0.9, rssMb: 90 };
+// From the "booth page and the app's memory" issue (2026-12-01; before: ours/bare >= 90%, max RSS <= 90 MB).
+const TARGETS = { oursOverBare: 1.0, idleRssMb: 45, rssMb: 64 };
 const SAMPLE_MS = 100;
 const SETTLE_MS = 1000;
+// V8's memory reducer runs ~8 s after start-up (--gc-memory-reducer-start-delay-ms=8000): the idle RSS
+// an event's app keeps is the one after it, so idle RSS is read at start and again this long after.
+const IDLE_SETTLE_MS = 10_000;
+const OURS_NODE_FLAGS = (process.env.OURS_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+const MEMORY_PROBE = path.join(HERE, 'memory-usage.cjs');
 
 // ---------------------------------------------------------------------------------------------
 // options
@@ -53,10 +60,14 @@ function parseArgs(argv) {
       'cpu-prof': { kind: 'path', default: null },
       json: { kind: 'path', default: null },
       bundle: { kind: 'path', default: BUNDLE },
+      memory: { kind: 'flag', default: false },
     },
     'usage: bench/app/run.sh [--rounds 5] [--duration 6] [--warmup 2] [--connections 50] [--threads 1]\n' +
-      '                        [--workers $(nproc)] [--cpu-prof DIR] [--json FILE] [--bundle FILE]\n' +
+      '                        [--workers $(nproc)] [--cpu-prof DIR] [--json FILE] [--bundle FILE] [--memory]\n' +
       '  --bundle FILE   benchmark another build of the app as "ours" (default dist/image/server.cjs)\n' +
+      '  --memory        after the report, process.memoryUsage() of ours and bare: idle at start, idle\n' +
+      '                  after 10 s, under the same load, and after it\n' +
+      '  env OURS_NODE_FLAGS="--flag ..."  node flags for ours (e.g. a V8 flag the image could set)\n' +
       '  --cpu-prof DIR  after the report, profile ours and bare under the same load (node --cpu-prof)\n' +
       '                  and print the top self-time functions and packages\n',
   );
@@ -170,6 +181,10 @@ function cpuSeconds(pid) {
   } catch {
     return 0;
   }
+}
+
+function treeRssMb(rootPid) {
+  return processTree(rootPid).reduce((s, p) => s + rssKb(p), 0) / 1024;
 }
 
 /** Keeps the highest RSS (whole process tree) of a server until stop(): warm-ups count as load too. */
@@ -313,7 +328,12 @@ function wrk(port, seconds, o) {
 // the three servers
 
 const SERVERS = (o) => [
-  { key: 'ours', label: `ours (${path.relative(ROOT, o.bundle)}, Fastify)`, cmd: process.execPath, args: [o.bundle] },
+  {
+    key: 'ours',
+    label: `ours (${[...OURS_NODE_FLAGS, path.relative(ROOT, o.bundle)].join(' ')}, Fastify)`,
+    cmd: process.execPath,
+    args: [...OURS_NODE_FLAGS, o.bundle],
+  },
   {
     key: 'flask',
     label: `Flask + gunicorn (-w ${o.workers}, sync)`,
@@ -398,6 +418,58 @@ async function profileUnderLoad(o) {
   return results;
 }
 
+/** process.memoryUsage() of ours and bare (preloaded bench/app/memory-usage.cjs answers SIGUSR2). */
+async function memoryBreakdown(o) {
+  const rows = [];
+  for (const key of ['ours', 'bare']) {
+    const def = SERVERS(o).find((d) => d.key === key);
+    const out = path.join(os.tmpdir(), `demo-fleet-bench-app-memory-${process.pid}-${key}.jsonl`);
+    writeFileSync(out, '');
+    const server = await startServer({ ...def, args: ['-r', MEMORY_PROBE, ...def.args], env: { BENCH_APP_MEMORY_OUT: out } });
+    const startedAt = Date.now();
+    const read = async (when) => {
+      const before = readFileSync(out, 'utf8').length;
+      killGroup(server.child.pid, 'SIGUSR2');
+      for (let i = 0; i < 50 && readFileSync(out, 'utf8').length === before; i++) await sleep(20);
+      const line = readFileSync(out, 'utf8').slice(before).trim();
+      if (!line) throw new Error(`${server.label} wrote no memory line`);
+      rows.push({ server: key, when, ...JSON.parse(line) });
+    };
+    await read('idle, at start');
+    await sleep(startedAt + IDLE_SETTLE_MS - Date.now());
+    await read('idle, after 10 s');
+    console.log(`memory of ${server.label}: ${o.initialWarmup} s warm-up + ${o.duration} s of the same load ...`);
+    await wrk(server.port, o.initialWarmup, o);
+    const load = wrk(server.port, o.duration, o);
+    await sleep(o.duration * 1000 - 1000);
+    await read('under load');
+    await load;
+    await sleep(IDLE_SETTLE_MS);
+    await read('10 s after the load');
+    await stopServer(server.child);
+    rmSync(out, { force: true });
+  }
+  const mb = (b) => fmt.mb(b / 1048576);
+  console.log('\nprocess.memoryUsage() (MB; heapTotal: the V8 heap reserved, of it new space = the young generation;');
+  console.log('external: memory of JS objects outside the heap, of it arrayBuffers)');
+  console.log(
+    table([
+      ['server', 'when', 'rss', 'heapTotal', 'new space', 'heapUsed', 'external', 'arrayBuffers'],
+      ...rows.map((r) => [
+        r.server,
+        r.when,
+        mb(r.rss),
+        mb(r.heapTotal),
+        mb(r.newSpace),
+        mb(r.heapUsed),
+        mb(r.external),
+        mb(r.arrayBuffers),
+      ]),
+    ]),
+  );
+  return rows;
+}
+
 async function main() {
   const o = parseArgs(process.argv.slice(2));
   for (const tool of ['wrk', 'gunicorn']) {
@@ -417,10 +489,16 @@ async function main() {
   const running = {};
   for (const def of defs) {
     const s = await startServer(def);
-    s.idleRssMb = processTree(s.child.pid).reduce((sum, p) => sum + rssKb(p), 0) / 1024;
+    s.startedAt = Date.now();
+    s.idleRssMb = treeRssMb(s.child.pid);
     s.rssWatch = watchRss(s.child.pid);
     running[def.key] = s;
     console.log(`  started ${s.label} on 127.0.0.1:${s.port} (pid ${s.child.pid}); friend view verified`);
+  }
+  for (const def of defs) {
+    const s = running[def.key];
+    await sleep(s.startedAt + IDLE_SETTLE_MS - Date.now());
+    s.idleSettledRssMb = treeRssMb(s.child.pid);
   }
 
   // First warm-up: enough requests for the JIT to settle (and gunicorn's workers to import everything).
@@ -464,13 +542,14 @@ async function main() {
   console.log('CPU cores: CPU time the server got per second of measurement; req/CPU-s: requests per CPU-second it used)');
   console.log(
     table([
-      ['server', 'req/s', 'p50 ms', 'p99 ms', 'idle RSS MB', 'max RSS MB', 'CPU cores', 'req/CPU-s', 'KiB/resp', 'errors'],
+      ['server', 'req/s', 'p50 ms', 'p99 ms', 'idle RSS MB', 'idle 10 s', 'max RSS MB', 'CPU cores', 'req/CPU-s', 'KiB/resp', 'errors'],
       ...keys.map((k) => [
         running[k].label,
         fmt.rps(med[k].rps),
         fmt.ms(med[k].p50Ms),
         fmt.ms(med[k].p99Ms),
         fmt.mb(running[k].idleRssMb),
+        fmt.mb(running[k].idleSettledRssMb),
         fmt.mb(med[k].maxRssMb),
         med[k].cpuCores.toFixed(2),
         fmt.rps(med[k].reqPerCpuS),
@@ -489,6 +568,18 @@ async function main() {
       `${fmt.ms(med.ours.p99Ms)} ms vs ${fmt.ms(med.flask.p99Ms)} ms`,
       'ours <= Flask',
       med.ours.p99Ms <= med.flask.p99Ms,
+    ],
+    [
+      'idle RSS of ours at start',
+      `${fmt.mb(running.ours.idleRssMb)} MB`,
+      `<= ${TARGETS.idleRssMb} MB`,
+      running.ours.idleRssMb <= TARGETS.idleRssMb,
+    ],
+    [
+      'idle RSS of ours after 10 s',
+      `${fmt.mb(running.ours.idleSettledRssMb)} MB`,
+      `<= ${TARGETS.idleRssMb} MB`,
+      running.ours.idleSettledRssMb <= TARGETS.idleRssMb,
     ],
     ['max RSS of ours under load', `${fmt.mb(med.ours.maxRssMb)} MB`, `<= ${TARGETS.rssMb} MB`, med.ours.maxRssMb <= TARGETS.rssMb],
     ['no errors from ours', String(med.ours.errors), '0', med.ours.errors === 0],
@@ -523,6 +614,8 @@ async function main() {
           settings: o,
           runs,
           median: med,
+          idleRssMb: Object.fromEntries(keys.map((k) => [k, { start: running[k].idleRssMb, after10s: running[k].idleSettledRssMb }])),
+          nodeFlags: OURS_NODE_FLAGS,
           ratios: { oursOverFlask, oursOverBare, cpuOursOverBare, cpuOursOverFlask },
           checks,
         },
@@ -532,6 +625,7 @@ async function main() {
     );
   }
   for (const key of keys) await stopServer(running[key].child);
+  if (o.memory) await memoryBreakdown(o);
   if (o.cpuProf) await profileUnderLoad(o);
 }
 
