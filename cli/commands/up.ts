@@ -13,6 +13,7 @@ interface UpFlags {
   forceUnlock?: boolean;
   canary: boolean;
   message?: string;
+  prune?: boolean;
   json?: boolean;
 }
 
@@ -33,6 +34,7 @@ export function register(program: Command): void {
     .option('--concurrency <n>', 'events handled at once', positiveInt('--concurrency'), 8)
     .option('-m, --message <text>', 'why this deploy runs: shown to anyone who finds the lock taken (lock status)')
     .option('--no-canary', 're-create all changed events at once (default: one first, the rest only if it is served)')
+    .option('--prune', 'allow removing every container of the fleet (when the fleet file has no events left)')
     .option('--dry-run', 'print the plan, change nothing')
     .option('--force-unlock', 'remove a deploy lock left by a deploy that died, then deploy')
     .option('--json', 'machine-readable result on stdout (progress stays on stderr)')
@@ -61,6 +63,7 @@ Examples:
           forceUnlock: Boolean(opts.forceUnlock),
           canary: opts.canary,
           message: opts.message,
+          prune: Boolean(opts.prune),
         },
         report,
       );

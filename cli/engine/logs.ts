@@ -5,6 +5,7 @@
 import { Writable } from 'node:stream';
 import { UsageError } from '../errors.js';
 import { loadFleet } from '../fleet/file.js';
+import { fleetOwner } from '../fleet/identity.js';
 import { containerName } from '../fleet/naming.js';
 import { connect } from './connect.js';
 import { eventContainer } from './event-container.js';
@@ -20,12 +21,13 @@ export interface LogsOptions extends Omit<LogOptions, 'stdout' | 'stderr'> {
 
 export async function eventLogs(options: LogsOptions): Promise<void> {
   const { fleet } = await loadFleet(options.fleetFile);
+  const owner = fleetOwner(fleet, options.fleetFile);
   const { stdout, stderr, event, fleetFile: _, ...logOptions } = options;
   if (event !== undefined) {
     if (!Object.hasOwn(fleet.events, event))
       throw new UsageError(`event "${event}" is not in the fleet file (\`demo-fleet list\` shows the events)`);
     const { runtime } = await connect();
-    const info = await eventContainer(runtime, fleet, event);
+    const info = await eventContainer(runtime, owner, event);
     if (!info) throw new UsageError(`event "${event}" has no container ${containerName(fleet, event)} (run \`demo-fleet up\`)`);
     await runtime.logs(info.id, { ...logOptions, stdout, stderr });
     return;
@@ -33,7 +35,7 @@ export async function eventLogs(options: LogsOptions): Promise<void> {
   const events = Object.keys(fleet.events).sort();
   if (events.length === 0) throw new UsageError('the fleet file has no events (`demo-fleet add <event>`)');
   const { runtime } = await connect();
-  const found = (await Promise.all(events.map(async (e) => ({ event: e, info: await eventContainer(runtime, fleet, e) })))).filter(
+  const found = (await Promise.all(events.map(async (e) => ({ event: e, info: await eventContainer(runtime, owner, e) })))).filter(
     (c): c is { event: string; info: ContainerDetails } => c.info !== null,
   );
   if (found.length === 0) throw new UsageError('no event of the fleet has a container (run `demo-fleet up`)');

@@ -3,6 +3,7 @@
  * printable (`up --dry-run`) and unit-tested. Like Compose, a config-hash label decides keep vs
  * recreate; unlike a blind `docker rm -f`, a container we did not create is never touched.
  */
+import { describeOwner, type FleetOwner, ownsContainer } from '../fleet/identity.js';
 import { LABELS } from '../fleet/naming.js';
 import { nodeSettings, type ServiceDefinition } from '../render/service.js';
 import type { ActualContainer } from './runtime/runtime.js';
@@ -29,13 +30,13 @@ export interface Plan {
   actions: Action[];
 }
 
-export function isOurs(c: ActualContainer, fleetName: string): boolean {
-  return c.labels[LABELS.fleet] === fleetName && c.labels[LABELS.event] !== undefined;
+export function isOurs(c: Pick<ActualContainer, 'labels' | 'mounts'>, owner: FleetOwner): boolean {
+  return ownsContainer(owner, c);
 }
 
 /** What the plan works from: the fleet, the image its containers should run, what is there. */
 interface PlanInput {
-  fleetName: string;
+  owner: FleetOwner;
   imageId: string | null;
   actual: ActualContainer[];
   byName: Map<string, ActualContainer>;
@@ -43,14 +44,14 @@ interface PlanInput {
   strays: Map<string, ActualContainer[]>;
 }
 
-export function planFleet(fleetName: string, desired: ServiceDefinition[], imageId: string | null, actual: ActualContainer[]): Plan {
+export function planFleet(owner: FleetOwner, desired: ServiceDefinition[], imageId: string | null, actual: ActualContainer[]): Plan {
   const wanted = new Map(desired.map((s) => [s.event, s]));
   const input: PlanInput = {
-    fleetName,
+    owner,
     imageId,
     actual,
     byName: new Map(actual.map((c) => [c.name, c])),
-    strays: findStrays(fleetName, wanted, actual),
+    strays: findStrays(owner, wanted, actual),
   };
   const eventActions = [...desired].sort((a, b) => a.event.localeCompare(b.event)).map((service) => planEvent(service, input));
   /** Events refused (a conflict): their renamed containers are all they have, so they stay. */
@@ -62,10 +63,10 @@ export function planFleet(fleetName: string, desired: ServiceDefinition[], image
  * Our containers of a wanted event under another name: the event's container is re-made under its
  * name from the first one, any others are removed; two tailscaleds must never share one state dir.
  */
-function findStrays(fleetName: string, wanted: Map<string, ServiceDefinition>, actual: ActualContainer[]): Map<string, ActualContainer[]> {
+function findStrays(owner: FleetOwner, wanted: Map<string, ServiceDefinition>, actual: ActualContainer[]): Map<string, ActualContainer[]> {
   const strays = new Map<string, ActualContainer[]>();
   for (const c of actual) {
-    const service = isOurs(c, fleetName) ? wanted.get(c.labels[LABELS.event]!) : undefined;
+    const service = isOurs(c, owner) ? wanted.get(c.labels[LABELS.event]!) : undefined;
     if (service && c.name !== service.name) strays.set(service.event, [...(strays.get(service.event) ?? []), c]);
   }
   return strays;
@@ -74,7 +75,7 @@ function findStrays(fleetName: string, wanted: Map<string, ServiceDefinition>, a
 /** The one action for an event of the fleet file. */
 function planEvent(service: ServiceDefinition, input: PlanInput): Action {
   const { event } = service;
-  const sharer = stateDirSharer(service, input.actual, input.fleetName);
+  const sharer = stateDirSharer(service, input.actual, input.owner);
   if (sharer) return sharedStateDirConflict(service, sharer);
   const container = input.byName.get(service.name);
   if (!container) {
@@ -83,7 +84,7 @@ function planEvent(service: ServiceDefinition, input: PlanInput): Action {
     if (stray) return { kind: 'recreate', event, service, container: stray, reason: `found as ${stray.name}` };
     return { kind: 'create', event, service };
   }
-  if (!isOurs(container, input.fleetName)) return nameTakenConflict(service, container, input.fleetName);
+  if (!isOurs(container, input.owner)) return nameTakenConflict(service, container, input.owner);
   const reason = recreateReason(service, container, input.imageId);
   if (reason) {
     const moved = stateDirMove(service, container) ?? loginServerChange(service, container);
@@ -149,7 +150,7 @@ function serveReset(service: ServiceDefinition, container: ActualContainer): { r
 function planLeftovers(input: PlanInput, wanted: Map<string, ServiceDefinition>, refused: Set<string>): Action[] {
   const actions: Action[] = [];
   for (const container of input.actual) {
-    if (!isOurs(container, input.fleetName)) continue;
+    if (!isOurs(container, input.owner)) continue;
     const event = container.labels[LABELS.event]!;
     if (!wanted.has(event)) actions.push({ kind: 'remove', event, container });
     else if (input.strays.get(event)?.includes(container) && !refused.has(event)) {
@@ -164,11 +165,16 @@ function refuse(service: ServiceDefinition, container: ActualContainer, reason: 
   return { kind: 'conflict', event: service.event, name: service.name, container, reason };
 }
 
-function nameTakenConflict(service: ServiceDefinition, container: ActualContainer, fleetName: string): Action {
-  const owner = container.labels[LABELS.fleet];
-  const reason = owner
-    ? `belongs to demo-fleet fleet "${owner}", not "${fleetName}"`
-    : 'was not created by demo-fleet (no dev.demo-fleet labels)';
+function nameTakenConflict(service: ServiceDefinition, container: ActualContainer, owner: FleetOwner): Action {
+  const theirs = container.labels[LABELS.fleet];
+  const ours = `fleet "${owner.name}" (id ${owner.id})`;
+  const reason =
+    theirs === undefined
+      ? 'was not created by demo-fleet (no dev.demo-fleet labels)'
+      : theirs === owner.name
+        ? `belongs to another fleet file of the same name: ${describeOwner(container.labels)}, this file is ${ours} ` +
+          '(give this fleet another `name:`, or run up from the fleet file that made it)'
+        : `belongs to demo-fleet ${describeOwner(container.labels)}, not ${ours}`;
   return { ...refuse(service, container, reason), nameTaken: true };
 }
 
@@ -190,11 +196,11 @@ function sharedStateDirConflict(service: ServiceDefinition, sharer: { container:
 function stateDirSharer(
   service: ServiceDefinition,
   actual: ActualContainer[],
-  fleetName: string,
+  owner: FleetOwner,
 ): { container: ActualContainer; dir: string } | undefined {
   const dirs = new Set(service.volumes.map((v) => v.source));
   for (const c of actual) {
-    if (isOurs(c, fleetName) || c.labels[LABELS.fleet] === undefined) continue;
+    if (isOurs(c, owner) || c.labels[LABELS.fleet] === undefined) continue;
     const dir = c.mounts?.find((m) => dirs.has(m));
     if (dir) return { container: c, dir };
   }

@@ -1,5 +1,6 @@
 /** `status`: each event of the fleet file beside what the runtime runs for it, plus orphans. */
 import { loadFleet } from '../fleet/file.js';
+import { type FleetOwner, fleetOwner } from '../fleet/identity.js';
 import { containerName, eventHostname, LABELS } from '../fleet/naming.js';
 import type { Fleet } from '../fleet/schema.js';
 import { serveExpectation } from '../render/service.js';
@@ -71,10 +72,10 @@ async function nodeColumns(
 export async function status(options: { fleetFile: string }): Promise<EventStatus[]> {
   const { fleet } = await loadFleet(options.fleetFile);
   const { runtime } = await connect();
-  return fleetStatus(runtime, fleet);
+  return fleetStatus(runtime, fleet, fleetOwner(fleet, options.fleetFile));
 }
 
-async function fleetStatus(runtime: Runtime, fleet: Fleet): Promise<EventStatus[]> {
+async function fleetStatus(runtime: Runtime, fleet: Fleet, owner: FleetOwner): Promise<EventStatus[]> {
   const events = Object.keys(fleet.events).sort();
   const names = new Map(events.map((e) => [e, containerName(fleet, e)]));
   const actual = await runtime.list([...names.values()]);
@@ -89,7 +90,7 @@ async function fleetStatus(runtime: Runtime, fleet: Fleet): Promise<EventStatus[
   // container of an event (renamed by hand). `up` removes or re-makes both.
   for (const c of actual) {
     const event = c.labels[LABELS.event];
-    if (!event || !isOurs(c, fleet.name) || names.get(event) === c.name) continue;
+    if (!event || !isOurs(c, owner) || names.get(event) === c.name) continue;
     specs.push({ event, name: c.name, hostname: c.labels[LABELS.hostname] ?? '-', inFleet: Boolean(fleet.events[event]), container: c });
   }
   return mapPool(specs, INSPECT_CONCURRENCY, async ({ container: c, ...spec }): Promise<EventStatus> => {
@@ -98,7 +99,7 @@ async function fleetStatus(runtime: Runtime, fleet: Fleet): Promise<EventStatus[
     if (!c) return missing;
     const info = await runtime.inspect(c.id);
     if (!info) return missing; // removed since the listing
-    const ours = isOurs(c, fleet.name);
+    const ours = isOurs(c, owner);
     return {
       ...base,
       state: ours ? info.state : 'foreign',

@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { DeployError, NeedsPersonError, UsageError } from '../errors.js';
 import { loadFleet } from '../fleet/file.js';
+import { type FleetOwner, fleetOwner } from '../fleet/identity.js';
 import type { Fleet } from '../fleet/schema.js';
 import { renderFleet } from '../render/render.js';
 import { LABELS } from '../fleet/naming.js';
@@ -36,6 +37,8 @@ export interface UpOptions {
   canary?: boolean;
   /** Why this deploy runs, shown to whoever finds the lock taken (`up -m`). Default "up". */
   message?: string;
+  /** Allow an `up` that removes every container of the fleet (its events were all deleted). */
+  prune?: boolean;
 }
 
 /** The image every event's container runs: its ID decides "image changed"; null when not known (dry run). */
@@ -54,28 +57,40 @@ export interface UpResult extends FleetImage {
 const FAILURE_LOG_LINES = 20;
 
 export async function up(options: UpOptions, report: Reporter): Promise<UpResult> {
-  const fleet = await validate(options.fleetFile, report);
+  const { fleet, owner } = await validate(options.fleetFile, report);
   const services = await render(fleet, options, report);
   const target = await connectTo(report);
-  if (options.dryRun) return { ...noImage(report), plan: await plan(target.runtime, fleet, services, null, report), results: [] };
+  if (options.dryRun) return { ...noImage(report), plan: await plan(target.runtime, owner, services, null, report), results: [] };
   return withDeployLock(target.runtime, fleet, options.message ?? 'up', options.forceUnlock, report, async () => {
     const image = await provideImage(target.engine, fleet, services, options, report);
-    const thePlan = await plan(target.runtime, fleet, services, image.imageId, report);
+    const thePlan = await plan(target.runtime, owner, services, image.imageId, report);
+    refuseEmptying(thePlan, options);
     const results = await converge(target.runtime, thePlan, options, report);
     return { ...image, plan: thePlan, results };
   });
 }
 
-async function validate(fleetFile: string, report: Reporter): Promise<Fleet> {
+async function validate(fleetFile: string, report: Reporter): Promise<{ fleet: Fleet; owner: FleetOwner }> {
   report.step('validate fleet');
   const { fleet } = await loadFleet(fleetFile);
+  const owner = fleetOwner(fleet, fleetFile);
   const endpoint = engineEndpoint();
   if (!path.isAbsolute(fleet.appdata) && !endpoint.startsWith('unix://') && !endpoint.startsWith('npipe://')) {
     throw new UsageError(
       `${fleetFile}: appdata: "${fleet.appdata}" is relative, but the engine is ${endpoint}: state dirs live on that host, so give an absolute path there (e.g. appdata: /srv/demo-fleet/appdata)`,
     );
   }
-  return fleet;
+  return { fleet, owner };
+}
+
+/** Removing every container of the fleet (e.g. all its events deleted) is never silent: it needs --prune. */
+function refuseEmptying(thePlan: Plan, options: UpOptions): void {
+  const removed = thePlan.actions.filter((a) => a.kind === 'remove');
+  if (options.prune || removed.length === 0 || thePlan.actions.some((a) => a.kind !== 'remove')) return;
+  throw new UsageError(
+    `up would remove every container of this fleet (${removed.map((a) => a.container.name).join(', ')}): the fleet file has no events left; ` +
+      'run `demo-fleet up --prune` to remove them (state dirs are kept), or `demo-fleet down`',
+  );
 }
 
 async function render(fleet: Fleet, options: UpOptions, report: Reporter): Promise<ServiceDefinition[]> {
@@ -119,14 +134,14 @@ async function provideImage(
 
 async function plan(
   runtime: Runtime,
-  fleet: Fleet,
+  owner: FleetOwner,
   services: ServiceDefinition[],
   imageId: string | null,
   report: Reporter,
 ): Promise<Plan> {
   report.step('plan');
   const actual = await runtime.list(services.map((s) => s.name));
-  return planFleet(fleet.name, services, imageId, await withNodeSettings(runtime, fleet, services, actual));
+  return planFleet(owner, services, imageId, await withNodeSettings(runtime, owner, services, actual));
 }
 
 /** Inspects in flight at once when reading what re-create candidates' nodes keep. */
@@ -140,14 +155,14 @@ const INSPECT_CONCURRENCY = 8;
  */
 async function withNodeSettings(
   runtime: Runtime,
-  fleet: Fleet,
+  owner: FleetOwner,
   services: ServiceDefinition[],
   actual: ActualContainer[],
 ): Promise<ActualContainer[]> {
   const wanted = new Map(services.map((s) => [s.name, s]));
   return mapPool(actual, INSPECT_CONCURRENCY, async (c) => {
     const service = wanted.get(c.name);
-    if (!service || !isOurs(c, fleet.name) || c.labels[LABELS.configHash] === service.labels[LABELS.configHash]) return c;
+    if (!service || !isOurs(c, owner) || c.labels[LABELS.configHash] === service.labels[LABELS.configHash]) return c;
     const info = await runtime.inspect(c.id);
     return info ? { ...c, node: nodeSettings(info.environment) } : c;
   });

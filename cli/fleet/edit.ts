@@ -11,6 +11,8 @@ import { Document, isMap, type Node, type Pair, parseDocument } from 'yaml';
 import { UsageError } from '../errors.js';
 import { documentAdd, documentRemove, documentUpdate } from './document-fallback.js';
 import { eventsNode, findPair, isBlockMap, isEmptyValue, parse } from './events-map.js';
+import { newFleetId } from './identity.js';
+import { FLEET_ID_COMMENT } from './initial-text.js';
 import { EVENT_NAME, type EventInput } from './schema.js';
 import { Source } from './source-lines.js';
 
@@ -118,6 +120,28 @@ export function removeEvent(text: string, name: string): string {
     out = `${out.slice(0, colon + 1)} {}${out.slice(colon + 1)}`;
   }
   return out;
+}
+
+/**
+ * Give a fleet file without `id:` one (fleet/identity.ts): the line goes after `name:` (else first), every
+ * other byte stays. A file that has an id is returned as it is.
+ */
+export function ensureFleetId(text: string, id: string = newFleetId()): string {
+  const doc = parse(text);
+  const top = doc.contents;
+  if (findPair(top, 'id')) return text;
+  const src = new Source(text);
+  if (isBlockMap(top) && top.items.length > 0) {
+    const name = findPair(top, 'name');
+    const region = src.itemRegion(name ?? top.items[0]!);
+    if (region && region.indent === 0) {
+      const at = name ? region.end : src.leadingComments(region.start, 0);
+      return src.insertLines(at, `${FLEET_ID_COMMENT}${src.eol}id: ${id}${src.eol}`);
+    }
+  }
+  if (top === null || top === undefined) return `${text}${text === '' || text.endsWith('\n') ? '' : src.eol}id: ${id}${src.eol}`;
+  doc.set('id', id); // a flow map or an odd layout: the Document API keeps comments, may re-format
+  return doc.toString();
 }
 
 /** The pair's key starts its line and its (empty) value, if written, is on the same line. */

@@ -9,6 +9,8 @@ import type { Fleet, FleetEvent } from './schema.js';
 /** Labels on every event container: which fleet and event it belongs to, and what it was made from. */
 export const LABELS = {
   fleet: 'dev.demo-fleet.fleet',
+  /** The fleet file's `id:` (fleet/identity.ts): name + id say which fleet file a container belongs to. */
+  fleetId: 'dev.demo-fleet.fleet-id',
   event: 'dev.demo-fleet.event',
   configHash: 'dev.demo-fleet.config-hash',
   hostname: 'dev.demo-fleet.hostname',

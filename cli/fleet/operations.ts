@@ -4,18 +4,25 @@
  */
 import path from 'node:path';
 import { UsageError } from '../errors.js';
-import { addEvent, initialFleetText, removeEvent, type EventFields } from './edit.js';
+import { addEvent, ensureFleetId, initialFleetText, removeEvent, type EventFields } from './edit.js';
 import { editFleet, loadFleet } from './file.js';
 import { writeSchemaFile } from './schema-file.js';
 import { eventSummaries, type EventSummary } from './summary.js';
 
-/** `init`: a new commented fleet file (refused when one exists) and fleet.schema.json beside it. */
-export async function initFleet(file: string, options: { name?: string; image?: string }): Promise<void> {
+/**
+ * `init`: a new commented fleet file and fleet.schema.json beside it. An existing file is refused, unless
+ * it has no fleet id yet (written by an earlier demo-fleet): then it gets one, and nothing else changes.
+ */
+export async function initFleet(file: string, options: { name?: string; image?: string }): Promise<'created' | 'identified'> {
+  let outcome: 'created' | 'identified' = 'created';
   await editFleet(file, (current) => {
-    if (current) throw new UsageError(`${file}: a fleet file already exists (edit it, or use \`demo-fleet add\`)`);
-    return initialFleetText(options);
+    if (!current) return initialFleetText(options);
+    if (current.fleet.id) throw new UsageError(`${file}: a fleet file already exists (edit it, or use \`demo-fleet add\`)`);
+    outcome = 'identified';
+    return ensureFleetId(current.text);
   });
   await writeSchemaFile(path.dirname(file));
+  return outcome;
 }
 
 /** `add`: the event into the file (creating the file on first use). Returns whether the file was created. */
@@ -28,7 +35,7 @@ export async function addFleetEvent(
   let created = false;
   await editFleet(file, (current) => {
     created = current === null;
-    return addEvent(current?.text ?? initialFleetText(), event, fields, { update: options.update });
+    return addEvent(current ? ensureFleetId(current.text) : initialFleetText(), event, fields, { update: options.update });
   });
   if (created) await writeSchemaFile(path.dirname(file));
   return { created };

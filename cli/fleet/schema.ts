@@ -9,6 +9,7 @@
  * the clock: `year` is written in the file, so a render on 1 January is the render of 31 December.
  */
 import { z } from 'zod';
+import { FLEET_ID } from './identity.js';
 import { eventHostname, serveMode } from './naming.js';
 
 /** Event names become hostnames, container names and image tags: DNS labels. */
@@ -132,6 +133,13 @@ export const FleetSchema = z
       .regex(EVENT_NAME, { error: `must be a DNS label (${DNS_LABEL_HINT})` })
       .default('id-demo')
       .describe('Fleet name: containers are <name>-<event>; a deploy lock is per fleet'),
+    id: z
+      .string()
+      .regex(FLEET_ID, {
+        error: 'must be 12 characters a-z, 2-7 as `demo-fleet init` writes it (copy it from the fleet file it came from)',
+      })
+      .optional()
+      .describe('Fleet identity, written by init/add: copies of this file share it; up/down touch only containers carrying it'),
     image: z
       .string()
       .regex(/^[a-z0-9]+([._/:-][a-z0-9]+)*$/, { error: 'must be an image repository without a tag, e.g. ghcr.io/you/demo-id-headers' })

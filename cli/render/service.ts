@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { containerName, eventHostname, LABELS, serveMode, stateDir } from '../fleet/naming.js';
+import { ownerLabels } from '../fleet/identity.js';
 import type { Fleet, FleetEvent } from '../fleet/schema.js';
 import { parseDuration } from '../util/duration.js';
 
@@ -111,7 +112,7 @@ export function serviceFor(fleet: Fleet, event: string, paths: ServicePaths, sec
   return {
     ...base,
     labels: {
-      [LABELS.fleet]: fleet.name,
+      ...ownerLabels(fleet),
       [LABELS.event]: event,
       [LABELS.hostname]: base.hostname,
       [LABELS.configHash]: configHash,

@@ -11,7 +11,7 @@ import { runCli, show, tempDir } from '../helpers/cli.js';
 /** A fleet file with one event, and an engine address where nothing listens. */
 async function fleetDir() {
   const t = await tempDir();
-  await writeFile(path.join(t.dir, 'fleet.yaml'), 'name: opts\nyear: 2026\nevents:\n  cleveland: {}\n');
+  await writeFile(path.join(t.dir, 'fleet.yaml'), 'name: opts\nid: optsoptsopts\nyear: 2026\nevents:\n  cleveland: {}\n');
   return t;
 }
 const NO_ENGINE = { DOCKER_HOST: 'unix:///nonexistent/docker.sock' };

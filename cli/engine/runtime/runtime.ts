@@ -44,6 +44,8 @@ export interface ContainerDetails {
   restartCount: number;
   /** Its environment as created. Holds secrets (the auth key): read what you need, never print it. */
   environment: Array<[string, string]>;
+  /** Host paths mounted into it (bind sources). */
+  mounts: string[];
 }
 
 export interface LogOptions {

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { addEvent, initialFleetText, removeEvent } from '../../../cli/fleet/edit.js';
+import { addEvent, ensureFleetId, initialFleetText, removeEvent } from '../../../cli/fleet/edit.js';
 import { parseFleet } from '../../../cli/fleet/file.js';
 import { UsageError } from '../../../cli/errors.js';
 
@@ -203,5 +203,36 @@ describe('other shapes of the events map', () => {
 
   it('refuses events that is not a map', () => {
     expect(() => addEvent('events: [a, b]\n', 'c', {})).toThrow(/"events" must be a map/);
+  });
+});
+
+describe('ensureFleetId', () => {
+  const ID = 'abcdefgh2345';
+  const line = (id: string) =>
+    `# Fleet identity: copies of this file (a clone, CI) share it and act on its containers; another fleet file never does.\nid: ${id}\n`;
+
+  it('puts the id after name: and changes no other byte', () => {
+    const old = commented.replace(/^id: .*\n/m, '');
+    const out = ensureFleetId(old, ID);
+    expect(out.replace(line(ID), '')).toBe(old);
+    expect(out).toContain(`name: id-demo            # containers are id-demo-<event>\n${line(ID)}`);
+    expect(parseFleet(out, 'fleet.yaml').fleet.id).toBe(ID);
+  });
+
+  it('without name: the id goes first; an empty file gets the line; a flow map through the Document API', () => {
+    expect(ensureFleetId('# mine\nyear: 2026\n', ID)).toBe(`${line(ID)}# mine\nyear: 2026\n`);
+    expect(ensureFleetId('', ID)).toBe(`id: ${ID}\n`);
+    expect(parseFleet(ensureFleetId('{year: 2026}', ID), 'f.yaml').fleet.id).toBe(ID);
+  });
+
+  it('a file with an id is left as it is; a new file gets a fresh valid id each time', () => {
+    expect(ensureFleetId(commented, ID)).toBe(commented);
+    const [a, b] = [parseFleet(initialFleetText(), 'f.yaml').fleet.id, parseFleet(initialFleetText(), 'f.yaml').fleet.id];
+    expect(a).toMatch(/^[a-z2-7]{12}$/);
+    expect(a).not.toBe(b);
+  });
+
+  it('a malformed id is refused at validation with the fix', () => {
+    expect(() => parseFleet('id: NOPE\nyear: 2026\n', 'fleet.yaml')).toThrow(/fleet\.yaml:1: id: must be 12 characters a-z, 2-7/);
   });
 });

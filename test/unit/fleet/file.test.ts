@@ -213,10 +213,10 @@ describe('editFleet', () => {
     let seen: unknown = 'unset';
     await editFleet(fresh, (current) => {
       seen = current;
-      return initialFleetText();
+      return initialFleetText({ id: 'fleetidfleet' });
     });
     expect(seen).toBeNull();
-    expect(await readFile(fresh, 'utf8')).toBe(initialFleetText());
+    expect(await readFile(fresh, 'utf8')).toBe(initialFleetText({ id: 'fleetidfleet' }));
   });
 
   it('a missing directory is named as such, not as a lock held by someone else', async () => {

@@ -75,7 +75,7 @@ describe('hostile fleet files', () => {
         expect(r.code, show(r)).toBe(2);
         expect(r.stderr).toMatch(/^error: fleet\.yaml:2: appdata: must be a plain directory path: no ":", no line breaks, no "\.\."/);
       }
-      await writeFile(path.join(dir, 'fleet.yaml'), 'year: 2026\nappdata: ./appdata\nevents:\n  cleveland: {}\n');
+      await writeFile(path.join(dir, 'fleet.yaml'), 'id: hostilehosti\nyear: 2026\nappdata: ./appdata\nevents:\n  cleveland: {}\n');
       // validation comes before connecting: nothing listens at that address, and nothing needs to
       const r = await runCli(['up'], { cwd: dir, env: { DOCKER_HOST: 'ssh://nobody@127.0.0.1:1' } });
       expect(r.code, show(r)).toBe(2);

@@ -144,5 +144,6 @@ export async function inspectContainer(docker: Docker, idOrName: string): Promis
       const i = kv.indexOf('=');
       return i < 0 ? [kv, ''] : [kv.slice(0, i), kv.slice(i + 1)];
     }),
+    mounts: (info.Mounts ?? []).map((m) => m.Source),
   };
 }

@@ -1,0 +1,111 @@
+/**
+ * Fleet identity on the real engine: a second fleet file with the same `name:` (another directory, as
+ * `init` makes it) never touches the first one's containers; removing every container of a fleet needs
+ * --prune; a fleet file without `id:` is refused with the fix before anything is touched.
+ */
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LABELS } from '../../cli/fleet/naming.js';
+import {
+  BASE_IMAGE,
+  ensureBaseImage,
+  expectOk,
+  fleets,
+  inspectContainer,
+  MODEL_KEY,
+  MODEL_KEY_VAR,
+  runCli,
+  type TestFleet,
+} from '../helpers/engine-fixture.js';
+import { dockerEngine } from '../helpers/requirements.js';
+
+const engine = dockerEngine();
+
+async function ids(f: TestFleet, events: string[]): Promise<Array<string | null>> {
+  return Promise.all(events.map(async (e) => (await inspectContainer(f.container(e)))?.Id ?? null));
+}
+
+describe.skipIf(!engine.ok)('engine: fleet identity', () => {
+  const make = fleets();
+  let first: TestFleet;
+  let firstIds: Array<string | null> = [];
+  let otherDir = '';
+  const other = (args: string[]) => runCli(args, { cwd: otherDir, env: { [MODEL_KEY_VAR]: MODEL_KEY } });
+
+  beforeAll(async () => {
+    await ensureBaseImage();
+    first = await make({ events: { alpha: [], beta: [] } });
+    expectOk(await first.up(), 'up of the first fleet');
+    firstIds = await ids(first, ['alpha', 'beta']);
+    expect(firstIds.every(Boolean)).toBe(true);
+    otherDir = await mkdtemp(path.join(tmpdir(), 'demo-fleet-identity-'));
+    // The same name and image as the first fleet, as a second `init` in another directory makes it.
+    expectOk(await other(['init', '--name', first.name, '--image', first.image]), 'init of the second fleet');
+  });
+
+  afterAll(async () => {
+    if (otherDir) await rm(otherDir, { recursive: true, force: true });
+  });
+
+  it("the containers carry the fleet file's id", async () => {
+    const id = /^id: ([a-z2-7]{12})$/m.exec(await readFile(first.file, 'utf8'))?.[1];
+    expect(id).toBeDefined();
+    expect((await inspectContainer(first.container('alpha')))?.Config.Labels[LABELS.fleetId]).toBe(id);
+    expect(await readFile(path.join(otherDir, 'fleet.yaml'), 'utf8')).not.toContain(`id: ${id}`);
+  });
+
+  it("an empty second fleet file of the same name removes nothing of the first's", async () => {
+    const r = await other(['up', '--base-image', BASE_IMAGE]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(await ids(first, ['alpha', 'beta'])).toEqual(firstIds);
+  });
+
+  it('a second fleet file wanting the same event is refused, naming both fleets; the first is untouched', async () => {
+    expectOk(await other(['add', 'alpha', '--auth-key-env', MODEL_KEY_VAR]), 'add alpha to the second fleet');
+    const ourId = /^id: (\S+)$/m.exec(await readFile(first.file, 'utf8'))?.[1];
+    const theirId = /^id: (\S+)$/m.exec(await readFile(path.join(otherDir, 'fleet.yaml'), 'utf8'))?.[1];
+    const r = await other(['up', '--base-image', BASE_IMAGE]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain(`${first.container('alpha')}`);
+    expect(r.stderr).toContain(`id ${ourId}`);
+    expect(r.stderr).toContain(`id ${theirId}`);
+    expect(await ids(first, ['alpha', 'beta'])).toEqual(firstIds);
+    // and down of the second fleet touches none of them
+    expectOk(await other(['down']), 'down of the second fleet');
+    expect(await ids(first, ['alpha', 'beta'])).toEqual(firstIds);
+  });
+
+  it('a fleet file without id: is refused with the fix (exit 2, nothing touched); init adds one', async () => {
+    const text = await readFile(path.join(otherDir, 'fleet.yaml'), 'utf8');
+    const without = text.replace(/^# Fleet identity.*\nid: .*\n/m, '');
+    expect(without).not.toMatch(/^id:/m);
+    await writeFile(path.join(otherDir, 'fleet.yaml'), without);
+    for (const args of [['up', '--base-image', BASE_IMAGE], ['down'], ['status']]) {
+      const r = await other(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      // one line with the fix (after the step header `up` prints first)
+      const errors = r.stderr.split('\n').filter((l) => l.trim() && !l.startsWith('==>'));
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toMatch(/fleet\.yaml: no `id:`.*run `demo-fleet init` here/);
+    }
+    expect(await readFile(path.join(otherDir, 'fleet.yaml'), 'utf8')).toBe(without);
+    const init = expectOk(await other(['init']), 'init on a file without id');
+    expect(init.stdout).toContain('added a fleet id');
+    const after = await readFile(path.join(otherDir, 'fleet.yaml'), 'utf8');
+    expect(after.replace(/^# Fleet identity.*\nid: .*\n/m, '')).toBe(without);
+    expect(await ids(first, ['alpha', 'beta'])).toEqual(firstIds);
+  });
+
+  it('an up that would remove every container of the fleet needs --prune', async () => {
+    expectOk(await first.cli(['remove', 'alpha']), 'remove alpha');
+    expectOk(await first.cli(['remove', 'beta']), 'remove beta');
+    const refused = await first.up();
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/would remove every container of this fleet .*demo-fleet up --prune/);
+    expect(await ids(first, ['alpha', 'beta'])).toEqual(firstIds);
+    expectOk(await first.up(['--prune']), 'up --prune');
+    expect(await ids(first, ['alpha', 'beta'])).toEqual([null, null]);
+  });
+});
