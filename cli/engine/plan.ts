@@ -3,6 +3,7 @@
  * printable (`up --dry-run`) and unit-tested. Like Compose, a config-hash label decides keep vs
  * recreate; unlike a blind `docker rm -f`, a container we did not create is never touched.
  */
+import { describeConfigChange } from './config-diff.js';
 import { describeOwner, type FleetOwner, ownsContainer } from '../fleet/identity.js';
 import { LABELS } from '../fleet/naming.js';
 import { nodeSettings, type ServiceDefinition } from '../render/service.js';
@@ -97,7 +98,10 @@ function planEvent(service: ServiceDefinition, input: PlanInput): Action {
 
 /** Why our container of the event must be re-made, or null when it can stay. */
 function recreateReason(service: ServiceDefinition, container: ActualContainer, imageId: string | null): string | null {
-  if (container.labels[LABELS.configHash] !== service.labels[LABELS.configHash]) return 'configuration changed';
+  if (container.labels[LABELS.configHash] !== service.labels[LABELS.configHash]) {
+    if (!container.config) return 'configuration changed';
+    return `configuration changed: ${describeConfigChange(service, container.config) ?? 'auth key, health check or restart policy'}`;
+  }
   if (imageId !== null && container.imageId !== imageId) return 'image changed';
   if (['dead', 'removing', 'paused'].includes(container.state)) return `container is ${container.state}`;
   return null;

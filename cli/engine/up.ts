@@ -164,7 +164,7 @@ async function withNodeSettings(
     const service = wanted.get(c.name);
     if (!service || !isOurs(c, owner) || c.labels[LABELS.configHash] === service.labels[LABELS.configHash]) return c;
     const info = await runtime.inspect(c.id);
-    return info ? { ...c, node: nodeSettings(info.environment) } : c;
+    return info ? { ...c, node: nodeSettings(info.environment), config: info } : c;
   });
 }
 

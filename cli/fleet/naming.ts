@@ -14,6 +14,8 @@ export const LABELS = {
   event: 'dev.demo-fleet.event',
   configHash: 'dev.demo-fleet.config-hash',
   hostname: 'dev.demo-fleet.hostname',
+  /** The env keys the render wrote (not values): what a later re-create's plan line calls "removed". */
+  envKeys: 'dev.demo-fleet.env-keys',
 } as const;
 
 /** Container (and compose service) name: `<fleet>-<event>`. */

@@ -116,6 +116,7 @@ export function serviceFor(fleet: Fleet, event: string, paths: ServicePaths, sec
       [LABELS.event]: event,
       [LABELS.hostname]: base.hostname,
       [LABELS.configHash]: configHash,
+      [LABELS.envKeys]: base.environment.map(([k]) => k).join(','),
     },
   };
 }

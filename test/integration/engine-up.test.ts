@@ -173,7 +173,7 @@ describe.skipIf(!engine.ok)('engine: up / change / remove / status / down (3 eve
     );
     const r = expectOk(await f.up(['--dry-run'], { env: { [KEY_VAR]: undefined } }), 'up --dry-run without the key');
     expect(r.stderr).toContain(`${KEY_VAR} is not set`);
-    expect(r.stdout).toContain(`gamma: recreate ${f.container('gamma')} (configuration changed)`); // the key would go
+    expect(r.stdout).toContain(`gamma: recreate ${f.container('gamma')} (configuration changed: auth key removed)`); // the key would go
     const after = await Promise.all(
       [secretFile, composeFile].map(async (p) => ({ text: await readFile(p, 'utf8'), mtime: (await stat(p)).mtimeMs })),
     );
@@ -186,7 +186,9 @@ describe.skipIf(!engine.ok)('engine: up / change / remove / status / down (3 eve
     const r = expectOk(await f.up(['--json']), 'up after change');
     const json = JSON.parse(r.stdout) as UpJson;
     expect(planOf(json)).toEqual({ alpha: 'keep', beta: 'recreate', gamma: 'keep' });
-    expect(json.plan.find((p) => p.event === 'beta')?.line).toBe(`beta: recreate ${f.container('beta')} (configuration changed)`);
+    expect(json.plan.find((p) => p.event === 'beta')?.line).toBe(
+      `beta: recreate ${f.container('beta')} (configuration changed: env DEMO_INVITE_LINK changed)`,
+    );
     expect(json.built).toBe(false);
     const now = await ids(f, EVENTS);
     expect(now.alpha).toBe(firstIds.alpha);

@@ -52,7 +52,7 @@ describe.skipIf(!engine.ok)('engine: fleet identity', () => {
   it("the containers carry the fleet file's id", async () => {
     const id = /^id: ([a-z2-7]{12})$/m.exec(await readFile(first.file, 'utf8'))?.[1];
     expect(id).toBeDefined();
-    expect((await inspectContainer(first.container('alpha')))?.Config.Labels[LABELS.fleetId]).toBe(id);
+    expect((await inspectContainer(first.container('alpha')))?.Config.Labels?.[LABELS.fleetId]).toBe(id);
     expect(await readFile(path.join(otherDir, 'fleet.yaml'), 'utf8')).not.toContain(`id: ${id}`);
   });
 

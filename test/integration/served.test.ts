@@ -156,7 +156,7 @@ describe.skipIf(!engine.ok)('served: up waits until each event is served on the 
     expectOk(await f.cli(['add', 'alpha', '--update', '--serve-mode', 'http']), 'add --update --serve-mode http');
     const dry = expectOk(await f.up(['--dry-run']), 'up --dry-run').stdout;
     expect(dry).toContain(
-      `alpha: recreate ${f.container('alpha')} (configuration changed; reset serve https → http in the old container first)`,
+      `alpha: recreate ${f.container('alpha')} (configuration changed: env TAILSCALE_SERVE_MODE changed; reset serve https → http in the old container first)`,
     );
     const r = expectOk(await f.up(['--json']), 'up with the serve-mode change');
     const alpha = (JSON.parse(r.stdout) as UpJson).results.find((x) => x.event === 'alpha')!;

@@ -4,6 +4,7 @@
  * target is one Docker engine, local or over ssh:// (runtime/docker/). Another target (e.g. Swarm
  * services) implements this interface in its own folder and is picked in connectRuntime().
  */
+import type { ContainerConfig } from '../config-diff.js';
 import type { NodeSettings, ServiceDefinition } from '../../render/service.js';
 
 /** A container as the target lists it: enough for the plan to decide, without inspecting each. */
@@ -23,6 +24,8 @@ export interface ActualContainer {
    * when not looked at (the container stays, or is not ours).
    */
   node?: NodeSettings;
+  /** Its env, image and mounts as created, read with `node` (for the plan to say what a re-create changes). */
+  config?: ContainerConfig;
 }
 
 /** One container in detail (`status`, `logs`). */
