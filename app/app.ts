@@ -28,6 +28,8 @@ export interface AppOptions {
   inviteLink?: string;
   /** TAILSCALE_URL: enables og:url and the absolute og:image. */
   tailscaleUrl?: string;
+  /** TAILSCALE_FUNNEL defined: the node is on the public internet (the stranger view says so). */
+  funnel?: boolean;
   /** Like headscale's OIDC allowed_domains: the login's domain (after the last @) must be listed. */
   allowedDomains?: string[];
   /** Like headscale's OIDC allowed_users: the login must be listed (case-insensitive). */
@@ -56,7 +58,9 @@ export function buildApp(options: AppOptions = {}): FastifyInstance {
   // Shared, built once: who is asking (page and /whoami), the header sets, the page handler.
   app.decorate('visit', createVisitor(options, app.log));
   app.register(responseHeaders);
-  app.register(fastPath.plugin, { pageOptions: { inviteLink: options.inviteLink, tailscaleUrl: options.tailscaleUrl } });
+  app.register(fastPath.plugin, {
+    pageOptions: { inviteLink: options.inviteLink, tailscaleUrl: options.tailscaleUrl, funnel: options.funnel },
+  });
 
   // All fastify-plugin plugins, so everything lives in the root context; errors first, so the routes
   // registered after it get its error handler.

@@ -1,5 +1,6 @@
 /** The app's configuration from environment variables. */
 import type { AppOptions } from './app.js';
+import { APP_ENV } from './env-names.js';
 
 export interface AppConfig {
   host: string;
@@ -43,18 +44,20 @@ function port(value: string | undefined): number {
 }
 
 /**
- * HOST (127.0.0.1), PORT (5000), DEMO_INVITE_LINK, TAILSCALE_URL, ALLOWED_DOMAINS, ALLOWED_USERS
- * (comma lists), LOG_LEVEL (info), STATIC_DIR.
+ * HOST (127.0.0.1), PORT (5000), DEMO_INVITE_LINK, TAILSCALE_URL, TAILSCALE_FUNNEL (Funnel on when
+ * defined at all, as the docker-mod reads it), ALLOWED_DOMAINS, ALLOWED_USERS (comma lists),
+ * LOG_LEVEL (info), STATIC_DIR.
  */
 export function readConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const options: AppOptions = { logger: { level: env.LOG_LEVEL?.trim() || 'info' } };
-  const inviteLink = httpUrl('DEMO_INVITE_LINK', env.DEMO_INVITE_LINK);
-  const tailscaleUrl = httpUrl('TAILSCALE_URL', env.TAILSCALE_URL);
+  const inviteLink = httpUrl(APP_ENV.inviteLink, env[APP_ENV.inviteLink]);
+  const tailscaleUrl = httpUrl(APP_ENV.tailscaleUrl, env[APP_ENV.tailscaleUrl]);
   const allowedDomains = commaList(env.ALLOWED_DOMAINS);
   const allowedUsers = commaList(env.ALLOWED_USERS);
   const staticDir = env.STATIC_DIR?.trim();
   if (inviteLink) options.inviteLink = inviteLink;
   if (tailscaleUrl) options.tailscaleUrl = tailscaleUrl;
+  if (env[APP_ENV.funnel] !== undefined) options.funnel = true;
   if (allowedDomains.length) options.allowedDomains = allowedDomains;
   if (allowedUsers.length) options.allowedUsers = allowedUsers;
   if (staticDir) options.staticDir = staticDir;

@@ -9,7 +9,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyPluginAsync, FastifyServerFactory } from 'fastify';
 import fp from 'fastify-plugin';
-import { renderPage, type PageOptions } from './page.js';
+import { renderPage, wantsBooth, type PageOptions } from './page.js';
 
 /** GET or HEAD of the page (any query string). */
 export function isPageRequest(req: IncomingMessage): boolean {
@@ -38,7 +38,8 @@ function pageHandler(root: FastifyInstance, pageOptions: PageOptions): RawHandle
   return (req, res) => {
     try {
       const { identity, forbidden } = visit(req);
-      const page = renderPage({ identity, rawHeaders: req.rawHeaders, options: pageOptions, forbidden });
+      const booth = req.url !== '/' && wantsBooth(req.url);
+      const page = renderPage({ identity, rawHeaders: req.rawHeaders, options: pageOptions, forbidden, booth });
       const headers = htmlHeaderList.slice();
       headers.push('content-length', String(Buffer.byteLength(page)));
       res.writeHead(forbidden ? 403 : 200, headers);

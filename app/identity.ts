@@ -14,6 +14,9 @@ const IDENTITY_HEADERS = {
 } as const;
 const FUNNEL_HEADER = 'tailscale-funnel-request';
 
+/** Lower-cased names of the headers that carry a visitor's identity (login, name, profile picture). */
+export const IDENTITY_HEADER_NAMES: readonly string[] = Object.values(IDENTITY_HEADERS);
+
 export interface Identity {
   /** A tailnet user was named by trusted headers (and the request did not come through Funnel). */
   identified: boolean;

@@ -6,13 +6,16 @@
  * 'unsafe-inline' or a per-request nonce.
  */
 import { createHash } from 'node:crypto';
-import type { Identity } from './identity.js';
+import { IDENTITY_HEADER_NAMES, decodeHeaderText, type Identity } from './identity.js';
+import { qrSvg } from './qr.js';
 
 export interface PageOptions {
-  /** DEMO_INVITE_LINK: shown to strangers as a "join" link when set. */
+  /** DEMO_INVITE_LINK: strangers get a button and a QR code to join when set, else "ask at the booth". */
   inviteLink?: string | undefined;
-  /** TAILSCALE_URL: public URL of the node, used for og:url and the absolute og:image. */
+  /** TAILSCALE_URL: public URL of the node, used for og:url, the absolute og:image and the steps. */
   tailscaleUrl?: string | undefined;
+  /** TAILSCALE_FUNNEL defined: the node is on the public internet, and the texts say so. */
+  funnel?: boolean | undefined;
 }
 
 export interface PageView {
@@ -22,6 +25,8 @@ export interface PageView {
   options: PageOptions;
   /** An identified visitor the access filters turned away: render the 403 page. */
   forbidden?: boolean;
+  /** Projector mode (`?booth`): large type and a large QR code, readable from 3 m. */
+  booth?: boolean;
 }
 
 export type PageKind = 'stranger' | 'friend' | 'forbidden';
@@ -53,12 +58,44 @@ export const STYLE = [
   'body.friend{background-color:#228B22;color:#fff}',
   'main{max-width:800px;margin:0 auto;padding:2rem 1rem}',
   '.emoji{text-align:center;font-size:4em;line-height:1.2;margin:.3em 0}',
-  'h1{font-size:1.35em;line-height:1.35;text-align:center;margin:0 0 1em}',
-  '.avatar{display:block;width:96px;height:96px;margin:0 auto 1em;border-radius:50%;border:3px solid currentColor;object-fit:cover}',
+  'h1{font-size:1.35em;line-height:1.35;text-align:center;margin:0 0 1em;overflow-wrap:anywhere}',
+  'h2{font-size:1em;margin:2em 0 .5em}',
+  // The avatar: initials in a circle, the picture (if any) on top. No script decides: a picture that
+  // fails renders as a broken image, whose ::after (drawn only for a broken image) covers the
+  // broken-image icon with the same initials; alt="" leaves no alt text to spill out of the circle.
+  // #4ea24e is 20% white over the friend view's #228B22.
+  '.avatar{position:relative;display:block;width:96px;height:96px;margin:0 auto 1em;border-radius:50%;border:3px solid currentColor;overflow:hidden;background-color:#4ea24e}',
+  '.initials,.avatar img::after{display:flex;align-items:center;justify-content:center;width:100%;height:100%;font-size:36px;font-weight:bold;line-height:1}',
+  '.avatar img{position:absolute;top:0;left:0;width:100%;height:100%;object-fit:cover}',
+  '.avatar img::after{content:attr(data-initials);position:absolute;top:0;left:0;background-color:#4ea24e}',
   'a{color:inherit;font-weight:bold}',
+  '.button{display:inline-block;padding:.6em 1.2em;border-radius:.4em;background-color:#282828;color:#f2e5bc;text-decoration:none;text-align:center}',
+  '.join{text-align:center;margin:1.5em 0}',
+  '.steps{padding-left:1.6em}',
+  '.steps li{margin:.4em 0}',
+  '.qr{margin:1.5em auto;text-align:center}',
+  '.qr svg{display:block;width:min(240px,70vw);height:auto;margin:0 auto}',
+  '.qr figcaption{font-size:.8em}',
+  '.ask{border:2px dashed currentColor;padding:.8em 1em}',
+  // The identity the headers carried, highlighted: a light card on the green page.
+  '.identity{background-color:#fff;color:#282828;border-radius:.4em;padding:.2em 1em;margin:1.5em 0;overflow-wrap:anywhere}',
+  '.identity dt{font-weight:bold;margin-top:.8em}',
+  '.identity dd{margin:0 0 .8em 1em}',
+  '.identity .raw{display:block;font-size:.8em}',
   'details{margin-top:2.5em;font-size:.8em}',
   'summary{cursor:pointer}',
   '#headers-list{list-style-type:square;overflow-wrap:anywhere}',
+  // Projector mode (?booth): type and QR code sized from the screen, readable from 3 m.
+  'body.booth{font-size:max(18px,2.2vw)}',
+  '.booth main{max-width:none;padding:1rem 4vw}',
+  '.booth .emoji{font-size:3em;margin:0}',
+  '.booth h1{font-size:1.6em}',
+  '.booth .qr svg{width:min(62vh,80vw)}',
+  '.booth .avatar{width:20vh;height:20vh}',
+  '.booth .initials{font-size:8vh}',
+  // On the projector: the greeting, the QR code and the steps; nobody clicks a button on a wall.
+  '.booth details,.booth .intro,.booth .join{display:none}',
+  '@media (min-width:900px) and (orientation:landscape){.booth .stranger-body{display:grid;grid-template-columns:1fr auto;gap:0 4vw;align-items:start}.booth .qr{grid-column:2;grid-row:1/span 9;margin:0}}',
 ].join('\n');
 
 /** The CSP source that allows exactly STYLE, e.g. `'sha256-...'`. */
@@ -69,11 +106,45 @@ function baseUrl(tailscaleUrl: string): string {
   return tailscaleUrl.trim().replace(/\/+$/, '');
 }
 
+/** `?booth` (or `?booth=...`, `?x&booth`) in a request URL: projector mode. */
+export function wantsBooth(url: string | undefined): boolean {
+  const q = url?.indexOf('?') ?? -1;
+  return q !== -1 && new URLSearchParams(url!.slice(q + 1)).has('booth');
+}
+
 interface Precomputed {
   head: string;
   strangerBody: string;
   friendText: string;
   forbiddenText: string;
+}
+
+function strangerBody(options: PageOptions): string {
+  const invite = options.inviteLink?.trim() || '';
+  const url = options.tailscaleUrl?.trim() ? baseUrl(options.tailscaleUrl) : '';
+  const where = options.funnel
+    ? 'It runs on a node that is shared with other tailnets and funnelled to the public internet, so anyone can load it'
+    : 'It runs on a node that is shared with other tailnets (Funnel is off: it is not on the public internet)';
+  const intro =
+    `<p class="intro">This page demonstrates Tailscale's identity headers. ${where}, but only visitors who arrive over ` +
+    'a tailnet are greeted by name. Nobody told this page who you are, so you get the stranger view.</p>\n';
+  const openAgain = url ? `open <b>${escapeHtml(url)}</b>` : 'open this page again';
+  const steps =
+    '<ol class="steps">\n' +
+    (invite
+      ? '<li><b>Join:</b> scan the code or press the button, accept the invite and log in to Tailscale.</li>\n'
+      : '<li><b>Join:</b> ask at the booth for an invite to this demo, accept it and log in to Tailscale.</li>\n') +
+    `<li><b>Open it over your tailnet:</b> with Tailscale on, ${openAgain}.</li>\n` +
+    '<li><b>See your name:</b> the page greets you by name, from the headers Tailscale adds.</li>\n' +
+    '</ol>\n';
+  const join = invite
+    ? `<p class="join"><a class="button" href="${escapeHtml(invite)}" target="_blank" rel="noopener noreferrer">Accept this invite</a></p>\n` +
+      `<figure class="qr">${qrSvg(invite, 'QR code of the invite link')}<figcaption>Scan to join</figcaption></figure>\n`
+    : '<p class="ask">This event has no invite link online: ask at the booth, and someone will share the demo with you.</p>\n';
+  return (
+    `<div class="stranger-body">\n<p class="emoji">${EMOJI.stranger}</p>\n<h1>Howdy, internet stranger!</h1>\n` +
+    `${intro}${join}${steps}</div>\n`
+  );
 }
 
 function precompute(options: PageOptions): Precomputed {
@@ -85,6 +156,8 @@ function precompute(options: PageOptions): Precomputed {
     '<meta property="og:type" content="website">',
     `<meta property="og:description" content="${escapeHtml(DESCRIPTION)}">`,
   ];
+  // A large-image card only with an image to show (the image needs an absolute URL: TAILSCALE_URL).
+  let card = 'summary';
   if (options.tailscaleUrl?.trim()) {
     const base = baseUrl(options.tailscaleUrl);
     meta.push(
@@ -93,20 +166,11 @@ function precompute(options: PageOptions): Precomputed {
       '<meta property="og:image:width" content="1200">',
       '<meta property="og:image:height" content="630">',
     );
+    card = 'summary_large_image';
   }
-  meta.push('<meta name="twitter:card" content="summary_large_image">', `<style>${STYLE}</style>`);
+  meta.push(`<meta name="twitter:card" content="${card}">`, `<style>${STYLE}</style>`);
   const head = `<!DOCTYPE html>\n<html lang="en">\n<head>\n${meta.join('\n')}\n</head>\n`;
 
-  const invite = options.inviteLink
-    ? `<p>Want to see the other side? <a href="${escapeHtml(options.inviteLink)}" target="_blank" rel="noopener noreferrer">Accept this invite</a> to add the node to your tailnet, log in to Tailscale, and come back here over your tailnet.</p>\n`
-    : '';
-  const strangerBody =
-    `<p class="emoji">${EMOJI.stranger}</p>\n<h1>Howdy, internet stranger!</h1>\n` +
-    "<p>This page demonstrates Tailscale's identity headers. It runs on a node that is shared with " +
-    'other tailnets and funnelled to the public internet, so anyone can load it, but only visitors who ' +
-    'arrive over a tailnet are greeted by name. Nobody told this page who you are, so you get the ' +
-    'stranger view.</p>\n' +
-    invite;
   const friendText =
     '<p>You reached this node over your tailnet, so Tailscale serve added headers to your request ' +
     'saying who you are. That is all this page needs to greet you: no login form, no cookie. The headers ' +
@@ -115,7 +179,7 @@ function precompute(options: PageOptions): Precomputed {
     '<p>Tailscale told this page who you are, but this demo node only greets a list of allowed users ' +
     'and domains, and your login is not on it. If you think it should be, ask whoever shared the node ' +
     'with you.</p>\n';
-  return { head, strangerBody, friendText, forbiddenText };
+  return { head, strangerBody: strangerBody(options), friendText, forbiddenText };
 }
 
 const cache = new WeakMap<PageOptions, Precomputed>();
@@ -140,18 +204,49 @@ export function displayName(name: string, login: string): string {
   return name || login;
 }
 
-function headersList(rawHeaders: readonly string[]): string {
-  let items = '';
-  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-    items += `<li><b>${escapeHtml(rawHeaders[i]!)}</b>: ${escapeHtml(rawHeaders[i + 1]!)}</li>\n`;
-  }
-  return `<details><summary>See all incoming headers</summary>\n<ul id="headers-list">\n${items}</ul>\n</details>\n`;
+/** "Zoë Ñúñez" -> "ZÑ", "zoe@example.com" -> "Z": first letters of the first and last word of the name, else of the login. */
+export function initials(name: string, login: string): string {
+  const words = (name || login.replace(/@.*$/, '')).split(/[\s._-]+/u).filter((w) => /[\p{L}\p{N}]/u.test(w));
+  if (words.length === 0) return '?';
+  const letter = (w: string) => (w.match(/[\p{L}\p{N}]/u)?.[0] ?? '').toLocaleUpperCase();
+  return words.length === 1 ? letter(words[0]!) : letter(words[0]!) + letter(words[words.length - 1]!);
 }
 
-function avatar(profilePic: string | null): string {
-  return profilePic
-    ? `<img class="avatar" src="${escapeHtml(profilePic)}" alt="Your profile picture" width="96" height="96" referrerpolicy="no-referrer">\n`
+/** Lower-cased names of the headers the friend view highlights. */
+const HIGHLIGHTED: ReadonlySet<string> = new Set(IDENTITY_HEADER_NAMES);
+
+function headersList(rawHeaders: readonly string[], skip: ReadonlySet<string> | null): string {
+  let items = '';
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    if (skip?.has(rawHeaders[i]!.toLowerCase())) continue;
+    items += `<li><b>${escapeHtml(rawHeaders[i]!)}</b>: ${escapeHtml(rawHeaders[i + 1]!)}</li>\n`;
+  }
+  const summary = skip ? 'See the other incoming headers' : 'See all incoming headers';
+  return `<details><summary>${summary}</summary>\n<ul id="headers-list">\n${items}</ul>\n</details>\n`;
+}
+
+/** The identity headers as they arrived (name: value), decoded and raw where RFC 2047 encoded them. */
+function identityHeaders(rawHeaders: readonly string[]): string {
+  let items = '';
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    if (!HIGHLIGHTED.has(rawHeaders[i]!.toLowerCase())) continue;
+    const raw = rawHeaders[i + 1]!;
+    const decoded = decodeHeaderText(raw);
+    const value =
+      decoded === raw.trim()
+        ? `<span class="decoded">${escapeHtml(raw)}</span>`
+        : `<span class="decoded">${escapeHtml(decoded)}</span><small class="raw">raw: <code>${escapeHtml(raw)}</code></small>`;
+    items += `<dt>${escapeHtml(rawHeaders[i]!)}</dt><dd>${value}</dd>\n`;
+  }
+  return `<section class="identity">\n<h2>What Tailscale told this page</h2>\n<dl>\n${items}</dl>\n</section>\n`;
+}
+
+function avatar(profilePic: string | null, name: string, login: string): string {
+  const letters = escapeHtml(initials(name, login));
+  const img = profilePic
+    ? `<img src="${escapeHtml(profilePic)}" alt="" data-initials="${letters}" width="96" height="96" referrerpolicy="no-referrer">`
     : '';
+  return `<div class="avatar"><span class="initials" aria-hidden="true">${letters}</span>${img}</div>\n`;
 }
 
 /** The whole HTML document for one request. Same options object each call = cached static parts. */
@@ -160,19 +255,23 @@ export function renderPage(view: PageView): string {
   const kind = pageKind(view);
   const { name, login, profilePic } = view.identity;
   let body: string;
+  let skip: ReadonlySet<string> | null = null;
   if (kind === 'stranger') {
     body = p.strangerBody;
   } else if (kind === 'friend') {
     body =
       `<p class="emoji">${EMOJI.friend}</p>\n` +
-      avatar(profilePic) +
+      avatar(profilePic, name, login) +
       `<h1>Now we're friends, ${escapeHtml(displayName(name, login))}!</h1>\n` +
-      p.friendText;
+      p.friendText +
+      identityHeaders(view.rawHeaders);
+    skip = HIGHLIGHTED;
   } else {
     body =
       `<p class="emoji">${EMOJI.forbidden}</p>\n` +
       `<h1>Sorry, ${escapeHtml(displayName(name, login))}: you are not on this demo's guest list.</h1>\n` +
       p.forbiddenText;
   }
-  return `${p.head}<body class="${kind}">\n<main>\n${body}${headersList(view.rawHeaders)}</main>\n</body>\n</html>\n`;
+  const cls = view.booth ? `${kind} booth` : kind;
+  return `${p.head}<body class="${cls}">\n<main>\n${body}${headersList(view.rawHeaders, skip)}</main>\n</body>\n</html>\n`;
 }

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import path from 'node:path';
+import { APP_ENV } from '../../app/env-names.js';
 import { containerName, eventHostname, LABELS, serveMode, stateDir } from '../fleet/naming.js';
 import { ownerLabels } from '../fleet/identity.js';
 import type { Fleet, FleetEvent } from '../fleet/schema.js';
@@ -68,12 +69,13 @@ export function eventEnvironment(fleet: Fleet, event: string, config: FleetEvent
   ];
   if (fleet.loginServer) env.push(['TAILSCALE_LOGIN_SERVER', fleet.loginServer]);
   // The mod turns Funnel on when TAILSCALE_FUNNEL is defined at all, even as "false": render it only when on.
-  if (config.funnel) env.push(['TAILSCALE_FUNNEL', 'on']);
-  if (config.inviteLink) env.push(['DEMO_INVITE_LINK', config.inviteLink]);
+  // The app reads it too (app/env-names.ts): its texts say "public internet" only with Funnel on.
+  if (config.funnel) env.push([APP_ENV.funnel, 'on']);
+  if (config.inviteLink) env.push([APP_ENV.inviteLink, config.inviteLink]);
   if (fleet.tailnetDomain) {
     const scheme = mode === 'http' ? 'http' : 'https';
     const port = mode === 'http' ? ':443' : '';
-    env.push(['TAILSCALE_URL', `${scheme}://${hostname}.${fleet.tailnetDomain}${port}`]);
+    env.push([APP_ENV.tailscaleUrl, `${scheme}://${hostname}.${fleet.tailnetDomain}${port}`]);
   }
   return env;
 }
@@ -139,7 +141,7 @@ export function serveExpectation(environment: Array<[string, string]>): ServeExp
   if (!/tailscale/.test(env.get('DOCKER_MODS') ?? '')) return null;
   const mode = env.get('TAILSCALE_SERVE_MODE');
   if (mode !== 'https' && mode !== 'http') return null;
-  return { mode, port: Number(env.get('TAILSCALE_SERVE_PORT') ?? APP_PORT), funnel: env.has('TAILSCALE_FUNNEL') };
+  return { mode, port: Number(env.get('TAILSCALE_SERVE_PORT') ?? APP_PORT), funnel: env.has(APP_ENV.funnel) };
 }
 
 /** The settings a node keeps in its state dir: changing them on an existing node is not a plain re-create. */

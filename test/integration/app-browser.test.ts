@@ -123,7 +123,7 @@ describe.skipIf(!req.ok)('the identity demo in Chromium', () => {
     expect(await style(page, 'body', 'color')).toBe('rgb(255, 255, 255)');
     expect(await page.locator('.emoji').innerText()).toBe('👯');
     // The https avatar is allowed by the CSP and actually rendered.
-    const avatar = page.locator('img.avatar');
+    const avatar = page.locator('.avatar img');
     await expect
       .poll(() =>
         avatar.evaluate((el) => {
@@ -132,7 +132,7 @@ describe.skipIf(!req.ok)('the identity demo in Chromium', () => {
         }),
       )
       .toBe(1200);
-    const box = await avatar.boundingBox();
+    const box = await page.locator('.avatar').boundingBox();
     expect(box).toMatchObject({ width: 96, height: 96 });
     expect(external).toEqual([AVATAR]);
     expect(await page.getByRole('link', { name: 'Accept this invite' }).count()).toBe(0);

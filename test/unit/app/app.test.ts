@@ -30,8 +30,16 @@ describe('GET / stranger view', () => {
     expect(html).toContain('<body class="stranger">');
     expect(tagText(html, 'h1')).toBe('Howdy, internet stranger!');
     expect(html).toContain('<p class="emoji">&#x1F920;</p>'); // 🤠
-    expect(html).toMatch(/shared with other tailnets and funnelled/);
     expect(html).not.toContain('&#x1F46F;');
+  });
+
+  it('says "funnelled to the public internet" only when TAILSCALE_FUNNEL is set (Funnel on)', async () => {
+    const off = await page();
+    expect(off.html).toMatch(/shared with other tailnets \(Funnel is off: it is not on the public internet\)/);
+    expect(off.html).not.toMatch(/funnelled/);
+    await app!.close();
+    const on = await page({}, { funnel: true });
+    expect(on.html).toMatch(/shared with other tailnets and funnelled to the public internet/);
   });
 
   it('uses the original colours: #f2e5bc background, #282828 text', async () => {
@@ -39,12 +47,18 @@ describe('GET / stranger view', () => {
     expect(html).toContain('body.stranger,body.forbidden{background-color:#f2e5bc;color:#282828}');
   });
 
-  it('shows a join link only when DEMO_INVITE_LINK is set, opening in a new tab', async () => {
+  it('shows a join button and a QR code only when DEMO_INVITE_LINK is set, else "ask at the booth"', async () => {
     const without = await page();
     expect(without.html).not.toMatch(/<a [^>]*target="_blank"/);
+    expect(without.html).not.toContain('<svg');
+    expect(without.html).toMatch(/ask at the booth/);
     await app!.close();
     const { html } = await page({}, { inviteLink: 'https://login.tailscale.com/admin/invite/abc?x=1&y=2' });
-    expect(html).toContain('<a href="https://login.tailscale.com/admin/invite/abc?x=1&amp;y=2" target="_blank" rel="noopener noreferrer">');
+    expect(html).toContain(
+      '<a class="button" href="https://login.tailscale.com/admin/invite/abc?x=1&amp;y=2" target="_blank" rel="noopener noreferrer">',
+    );
+    expect(html.match(/<svg /g)).toHaveLength(1);
+    expect(html).not.toMatch(/ask at the booth/);
   });
 
   it('treats empty identity headers as no identity', async () => {
@@ -77,7 +91,15 @@ describe('GET / friend view', () => {
 
   it('shows the profile picture when it is an https URL', async () => {
     const { html } = await page({ ...ZOE, 'tailscale-user-profile-pic': 'https://lh3.example.com/a/pic.png?sz=96&x=1' });
-    expect(html).toMatch(/<img class="avatar" src="https:\/\/lh3\.example\.com\/a\/pic\.png\?sz=96&amp;x=1"/);
+    // The initials under the picture: what shows when the picture fails (alt="" renders nothing).
+    expect(html).toContain(
+      '<div class="avatar"><span class="initials" aria-hidden="true">ZÑ</span><img src="https://lh3.example.com/a/pic.png?sz=96&amp;x=1" alt="" data-initials="ZÑ"',
+    );
+  });
+
+  it('shows the initials alone without a profile picture', async () => {
+    const { html } = await page(ZOE);
+    expect(html).toContain('<div class="avatar"><span class="initials" aria-hidden="true">ZÑ</span></div>');
   });
 
   it.each([['http://example.com/pic.png'], ['javascript:alert(1)'], ['data:image/png;base64,AAAA'], ['not a url']])(
@@ -88,6 +110,16 @@ describe('GET / friend view', () => {
       expect(html).not.toContain('<img');
     },
   );
+
+  it('switches to projector mode with ?booth, and only then', async () => {
+    expect((await page()).html).toContain('<body class="stranger">');
+    for (const url of ['/?booth', '/?booth=1', '/?x=1&booth']) {
+      const res = await app!.inject({ method: 'GET', url, headers: ZOE });
+      expect(res.body).toContain('<body class="friend booth">');
+    }
+    const res = await app!.inject({ method: 'GET', url: '/?boothx' });
+    expect(res.body).toContain('<body class="stranger">');
+  });
 
   it('shows the stranger view to a Funnel visitor, even with identity headers', async () => {
     const { html } = await page({ ...ZOE, 'tailscale-funnel-request': '?1' });
@@ -127,12 +159,23 @@ describe('GET / escaping', () => {
     expect(html).not.toContain('<script');
   });
 
-  it('lists every request header in the details block', async () => {
+  it('lists every other request header in the details block, the identity headers highlighted above it', async () => {
     const { html } = await page({ ...ZOE, 'x-one': '1', 'user-agent': 'vitest' });
     const list = /<ul id="headers-list">([\s\S]*?)<\/ul>/.exec(html)?.[1] ?? '';
     expect(list).toContain('<li><b>x-one</b>: 1</li>');
     expect(list).toContain('<li><b>user-agent</b>: vitest</li>');
-    expect(list).toContain('<li><b>tailscale-user-name</b>: =?utf-8?q?Zo=C3=AB_=C3=91=C3=BA=C3=B1ez?=</li>');
+    expect(list).not.toContain('tailscale-user-');
+    const identity = /<section class="identity">([\s\S]*?)<\/section>/.exec(html)?.[1] ?? '';
+    expect(identity).toContain(
+      '<dt>tailscale-user-name</dt><dd><span class="decoded">Zoë Ñúñez</span><small class="raw">raw: <code>=?utf-8?q?Zo=C3=AB_=C3=91=C3=BA=C3=B1ez?=</code></small></dd>',
+    );
+    expect(identity).toContain('<dt>tailscale-user-login</dt><dd><span class="decoded">zoe@example.com</span></dd>');
+  });
+
+  it('lists all headers in the stranger view (nothing to highlight)', async () => {
+    const { html } = await page({ 'x-one': '1' });
+    expect(html).not.toContain('<section class="identity">');
+    expect(html).toContain('<summary>See all incoming headers</summary>');
   });
 });
 
@@ -141,7 +184,8 @@ describe('GET / social meta tags', () => {
     const { html } = await page();
     expect(metaContent(html, 'og:title')).toBe('Tailscale identity headers demo');
     expect(metaContent(html, 'og:description')).toMatch(/identity headers/);
-    expect(metaContent(html, 'twitter:card')).toBe('summary_large_image');
+    // No image without TAILSCALE_URL, so no large-image card.
+    expect(metaContent(html, 'twitter:card')).toBe('summary');
     expect(metaContent(html, 'og:url')).toBeUndefined();
     expect(metaContent(html, 'og:image')).toBeUndefined();
   });
@@ -152,6 +196,7 @@ describe('GET / social meta tags', () => {
       const { html } = await page({}, { tailscaleUrl: url });
       expect(metaContent(html, 'og:url')).toBe('https://demo.example.ts.net');
       expect(metaContent(html, 'og:image')).toBe('https://demo.example.ts.net/static/social.png');
+      expect(metaContent(html, 'twitter:card')).toBe('summary_large_image');
     },
   );
 

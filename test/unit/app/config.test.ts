@@ -36,6 +36,11 @@ describe('readConfig', () => {
     expect(readConfig({ HOST: '', PORT: '', DEMO_INVITE_LINK: '', TAILSCALE_URL: ' ', ALLOWED_DOMAINS: ',' })).toEqual(readConfig({}));
   });
 
+  it('Funnel is on when TAILSCALE_FUNNEL is defined at all, as the docker-mod reads it (even "false" or empty)', () => {
+    for (const value of ['on', 'false', '']) expect(readConfig({ TAILSCALE_FUNNEL: value }).options.funnel).toBe(true);
+    expect(readConfig({}).options.funnel).toBeUndefined();
+  });
+
   it.each([['abc'], ['-1'], ['70000'], ['80.5']])('rejects PORT=%s', (port) => {
     expect(() => readConfig({ PORT: port })).toThrow(ConfigError);
   });

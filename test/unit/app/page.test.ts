@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { displayName, escapeHtml, pageKind, renderPage, STYLE, STYLE_CSP_SOURCE, type PageView } from '../../../app/page.js';
+import {
+  displayName,
+  escapeHtml,
+  initials,
+  pageKind,
+  renderPage,
+  STYLE,
+  STYLE_CSP_SOURCE,
+  wantsBooth,
+  type PageView,
+} from '../../../app/page.js';
 
 const stranger = { identified: false, login: '', name: '', profilePic: null };
 const zoe = { identified: true, login: 'zoe@example.com', name: 'Zoë', profilePic: null };
@@ -63,5 +73,32 @@ describe('helpers', () => {
     expect(displayName('Zoë', 'zoe@x')).toBe('Zoë (zoe@x)');
     expect(displayName('', 'zoe@x')).toBe('zoe@x');
     expect(displayName('Zoë', '')).toBe('Zoë');
+  });
+});
+
+describe('initials and projector mode', () => {
+  it('initials: first letters of the first and last word of the name, else of the login', () => {
+    expect(initials('Zoë Ñúñez', 'zoe@example.com')).toBe('ZÑ');
+    expect(initials('ada augusta lovelace', '')).toBe('AL');
+    expect(initials('', 'zoe@example.com')).toBe('Z');
+    expect(initials('', 'alice')).toBe('A');
+    expect(initials('Ölaf', '')).toBe('Ö');
+    expect(initials('🎉', '')).toBe('?');
+  });
+
+  it('wantsBooth: a booth query parameter, with or without a value', () => {
+    expect(wantsBooth('/?booth')).toBe(true);
+    expect(wantsBooth('/?booth=1')).toBe(true);
+    expect(wantsBooth('/?a=1&booth')).toBe(true);
+    expect(wantsBooth('/')).toBe(false);
+    expect(wantsBooth('/?boothy')).toBe(false);
+    expect(wantsBooth(undefined)).toBe(false);
+  });
+
+  it('the stranger view with an invite link stays ASCII and carries the QR code as one inline <svg>', () => {
+    const html = renderPage({ identity: stranger, rawHeaders: [], options: { inviteLink: 'https://x.example/i/abc', funnel: true } });
+    expect(html.match(/<svg [^>]*role="img" aria-label="QR code of the invite link"/g)).toHaveLength(1);
+    // No style attribute anywhere: the CSP allows only the one hashed stylesheet.
+    expect(html).not.toMatch(/\sstyle=/);
   });
 });
