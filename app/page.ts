@@ -79,6 +79,7 @@ export const STYLE = [
   '.ask{border:2px dashed currentColor;padding:.8em 1em}',
   // The identity the headers carried, highlighted: a light card on the green page.
   '.identity{background-color:#fff;color:#282828;border-radius:.4em;padding:.2em 1em;margin:1.5em 0;overflow-wrap:anywhere}',
+  '.identity h2{margin-top:.8em}',
   '.identity dt{font-weight:bold;margin-top:.8em}',
   '.identity dd{margin:0 0 .8em 1em}',
   '.identity .raw{display:block;font-size:.8em}',
