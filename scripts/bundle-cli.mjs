@@ -2,49 +2,63 @@
 // definitions) plus one chunk per group of modules a command loads in its action (`await import(...)`),
 // so `--help` loads no yaml/zod/dockerode and `up` loads no fleet-editing code. One file per chunk
 // instead of ~340 CommonJS/ESM files from node_modules: module resolution was half of a no-op `up`
-// (bench/up). Dependencies stay installed in node_modules; a few are still loaded from there at run
-// time, on first use only (LAZY below).
+// (bench/up). What the bundle inlines is a devDependency; what it leaves out (LAZY) is a dependency.
 import { build } from 'esbuild';
-import { rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 
 const OUT_DIR = 'dist/bin';
+/** Which module went into which output (not shipped): test/unit/cli-bundle.test.ts and bench/up read it. */
+export const META_FILE = 'dist/meta/cli-bundle.json';
 
-// dockerode and docker-modem `require` these at load time (buildkit.js on a BuildKit build), but
-// demo-fleet only needs them for BuildKit sessions/builds (never: builds use the classic builder) and
-// for DOCKER_HOST=ssh://. Each is replaced in the bundle by a stand-in that loads the real module from
-// node_modules on first use, so @grpc/grpc-js, protobufjs and ssh2 (~150 files) are not read on every
-// run, and buildkit.js still finds its .proto files next to itself.
-const LAZY = [
-  { file: /[\\/]node_modules[\\/]dockerode[\\/]lib[\\/]session\.js$/, from: 'dockerode', request: './lib/session.js', exports: 'function' },
-  { file: /[\\/]node_modules[\\/]dockerode[\\/]lib[\\/]buildkit\.js$/, from: 'dockerode', request: './lib/buildkit.js', exports: 'object' },
-  { file: /[\\/]node_modules[\\/]docker-modem[\\/]lib[\\/]ssh\.js$/, from: 'docker-modem', request: './lib/ssh.js', exports: 'function' },
-];
+// Packages the bundle leaves out, matched by package name (a public specifier, never a file path
+// inside another package), each replaced by a stand-in that loads it on first use.
+// - ssh2 (docker-modem's transport for DOCKER_HOST=ssh://, ~100 files, an optional native addon):
+//   loaded from node_modules when an ssh:// engine is dialled; a dependency of demo-fleet.
+// - gRPC and protobufjs (dockerode's BuildKit session support, ~150 files): demo-fleet builds with the
+//   classic builder and never opens a BuildKit session, so they are not shipped; their stand-in throws
+//   if anything ever calls into them.
+const LAZY = ['ssh2'];
+const NOT_SHIPPED = ['@grpc/grpc-js', '@grpc/proto-loader', 'protobufjs'];
+
+const escapeRe = (s) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+const names = (list) => new RegExp(`^(${list.map(escapeRe).join('|')})$`);
+
+// A module whose members are looked up on first use: `require('ssh2').Client` at load time gives a
+// stand-in that calls, constructs or reads the real `Client` only when used.
+const lazyModule = (name) => `
+let real;
+const load = () => (real ??= require(${JSON.stringify(name)}));
+const member = (key) =>
+  new Proxy(function () {}, {
+    apply: (_, self, args) => Reflect.apply(load()[key], self, args),
+    construct: (_, args) => Reflect.construct(load()[key], args),
+    get: (_, k) => load()[key][k],
+  });
+module.exports = new Proxy({}, { get: (_, key) => (key === '__esModule' ? false : member(key)), has: (_, key) => key in load() });
+`;
+
+const notShippedModule = (name) => `
+const fail = () => {
+  throw new Error(${JSON.stringify(`${name} is not shipped with demo-fleet (dockerode needs it only for BuildKit sessions; demo-fleet builds with the classic builder)`)});
+};
+const stand_in = new Proxy(fail, { apply: fail, construct: fail, get: (_, key) => (key === '__esModule' ? false : stand_in) });
+module.exports = stand_in;
+`;
 
 const lazyPlugin = {
-  name: 'lazy-require',
+  name: 'lazy-packages',
   setup(b) {
-    for (const { file, from, request, exports } of LAZY) {
-      // Resolved from dockerode's own location (docker-modem is its dependency, not ours).
-      const load = `
-        const { createRequire } = require('node:module');
-        let real;
-        function load() {
-          if (!real) {
-            const fromDockerode = createRequire(require.resolve('dockerode/package.json'));
-            real = createRequire(fromDockerode.resolve('${from}/package.json'))('${request}');
-          }
-          return real;
-        }`;
-      const stand_in =
-        exports === 'function'
-          ? 'module.exports = function () { return load().apply(this, arguments); };'
-          : 'module.exports = new Proxy({}, { get: (_, key) => load()[key], has: (_, key) => key in load() });';
-      b.onLoad({ filter: file }, () => ({ loader: 'js', contents: `${load}\n${stand_in}` }));
-    }
+    b.onResolve({ filter: names(LAZY) }, (args) =>
+      // The stand-in's own require() of the package stays a real require at run time.
+      args.namespace === 'lazy' ? { path: args.path, external: true } : { path: args.path, namespace: 'lazy' },
+    );
+    b.onLoad({ filter: /.*/, namespace: 'lazy' }, (args) => ({ loader: 'js', contents: lazyModule(args.path) }));
+    b.onResolve({ filter: names(NOT_SHIPPED) }, (args) => ({ path: args.path, namespace: 'not-shipped' }));
+    b.onLoad({ filter: /.*/, namespace: 'not-shipped' }, (args) => ({ loader: 'js', contents: notShippedModule(args.path) }));
   },
 };
 
-// CommonJS code inside an ESM bundle still calls require() for node built-ins and the lazy modules.
+// CommonJS code inside an ESM bundle still calls require() for node built-ins and the lazy packages.
 const banner =
   "import { createRequire as __demoFleetCreateRequire } from 'node:module';\n" +
   'const require = __demoFleetCreateRequire(import.meta.url);';
@@ -66,5 +80,5 @@ const result = await build({
   legalComments: 'none',
   logLevel: 'warning',
 });
-// Which module went into which file: test/unit/cli-bundle.test.ts checks the entry stays light.
-await writeFile(`${OUT_DIR}/meta.json`, JSON.stringify(result.metafile));
+await mkdir('dist/meta', { recursive: true });
+await writeFile(META_FILE, JSON.stringify(result.metafile));

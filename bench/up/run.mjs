@@ -829,7 +829,7 @@ async function main(o) {
 /** ` (yaml)`, ` (dockerode, docker-modem, ...)`: what a file of the CLI bundle holds most of, from its esbuild metafile. */
 let bundleMeta;
 function bundleContents(file) {
-  bundleMeta ??= JSON.parse(readFileSync(path.join(ROOT, 'dist/bin/meta.json'), 'utf8'));
+  bundleMeta ??= JSON.parse(readFileSync(path.join(ROOT, 'dist/meta/cli-bundle.json'), 'utf8'));
   const inputs = bundleMeta.outputs[file]?.inputs;
   if (!inputs) return '';
   if (Object.keys(inputs).length === 0) return ' (esbuild runtime helpers)';
