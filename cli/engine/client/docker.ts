@@ -1,7 +1,7 @@
 /**
  * The Docker engine client. dockerode/docker-modem read DOCKER_HOST themselves (unix://, tcp://,
- * ssh://user@host[:port] through SSH_AUTH_SOCK); this module adds a readable endpoint name and turns
- * "cannot connect" into one clear EngineError.
+ * ssh://user@host[:port] through SSH_AUTH_SOCK); this module adds a readable endpoint name, bounds how
+ * long a request may go unanswered, and turns "cannot connect" into one clear EngineError.
  */
 import Docker from 'dockerode';
 import { EngineError } from '../../errors.js';
@@ -10,6 +10,62 @@ export interface Engine {
   docker: Docker;
   /** Where we talk to, for messages: DOCKER_HOST or the default socket. */
   endpoint: string;
+  timeouts: EngineTimeouts;
+}
+
+/**
+ * How long the engine may leave a request unanswered (connecting included). Fixed: the docker CLI has
+ * no setting for it either (its own ping gives up after 2 s). Long streams (build, pull, push,
+ * `logs -f`, attach, exec) have none: they may rightly run for minutes.
+ */
+export interface EngineTimeouts {
+  /** The first request (`/version`): an engine that accepts the connection but never answers. */
+  pingMs: number;
+  /** Every other request that is not a stream (inspect, list, create, start, stop with its grace period, ...). */
+  requestMs: number;
+}
+
+export const ENGINE_TIMEOUTS: EngineTimeouts = { pingMs: 10_000, requestMs: 60_000 };
+
+/** A request the engine did not answer in time (code ETIMEDOUT, so it counts as unreachable). */
+export class EngineTimeoutError extends Error {
+  readonly code = 'ETIMEDOUT';
+  readonly ms: number;
+  constructor(what: string, ms: number) {
+    super(`no answer to ${what} within ${ms / 1000} s`);
+    this.name = 'EngineTimeoutError';
+    this.ms = ms;
+  }
+}
+
+interface DialOptions {
+  path?: string;
+  method?: string;
+  isStream?: boolean;
+  hijack?: boolean;
+  openStdin?: boolean;
+  abortSignal?: AbortSignal;
+}
+type DialCallback = (err: unknown, data?: unknown) => void;
+
+/**
+ * Every request that is not a stream gets an abort signal that fires after `ms` (unless the caller
+ * brought its own); the abort surfaces as an EngineTimeoutError naming the request. Wraps the modem's
+ * dial, its one entry point for requests.
+ */
+function boundRequests(docker: Docker, ms: number): void {
+  const modem = docker.modem as unknown as { dial: (options: DialOptions, callback: DialCallback) => unknown };
+  const dial = modem.dial.bind(modem);
+  modem.dial = (options: DialOptions, callback: DialCallback) => {
+    if (options.isStream || options.hijack || options.openStdin || options.abortSignal) return dial(options, callback);
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), ms);
+    return dial({ ...options, abortSignal: controller.signal }, (err, data) => {
+      clearTimeout(timer);
+      const what = `${options.method ?? 'GET'} ${(options.path ?? '').split('?')[0]}`;
+      callback(err && controller.signal.aborted ? new EngineTimeoutError(what, ms) : err, data);
+    });
+  };
 }
 
 /**
@@ -44,12 +100,15 @@ export function engineEndpoint(): string {
 }
 
 /** A client for the engine DOCKER_HOST names (docker-modem reads process.env itself, so this does too). */
-export function connectEngine(): Engine {
+export function connectEngine(timeouts: EngineTimeouts = ENGINE_TIMEOUTS): Engine {
   const endpoint = engineEndpoint();
   try {
-    const docker = new Docker();
+    // docker-modem would read DOCKER_CLIENT_TIMEOUT (in ms, as an idle limit on every request, streams
+    // included; docker-compose v1 read the same name in seconds): the bounds above replace it.
+    const docker = new Docker({ timeout: undefined } as Docker.DockerOptions);
     if (endpoint.startsWith('ssh://')) quietSshUrlWarning(docker);
-    return { docker, endpoint };
+    boundRequests(docker, timeouts.requestMs);
+    return { docker, endpoint, timeouts };
   } catch (err) {
     throw new EngineError(`DOCKER_HOST=${endpoint}: ${(err as Error).message}`);
   }
@@ -73,12 +132,21 @@ function unreachableError(engine: Engine, err: unknown): EngineError {
   return new EngineError(`cannot reach Docker at ${engine.endpoint}: is dockerd running? (${why})`);
 }
 
-/** Fail fast with one clear line when the engine cannot be reached. Returns the API version. */
+/** Fail fast with one clear line when the engine cannot be reached or does not answer. Returns the API version. */
 export async function pingEngine(engine: Engine): Promise<string> {
+  const ms = engine.timeouts.pingMs;
+  const signal = AbortSignal.timeout(ms);
   try {
-    const v = await engine.docker.version();
+    // dockerode's version() takes { abortSignal } (its typings omit the argument).
+    const version = engine.docker.version as unknown as (opts: { abortSignal: AbortSignal }) => Promise<Docker.DockerVersion>;
+    const v = await version.call(engine.docker, { abortSignal: signal });
     return v.ApiVersion;
   } catch (err) {
+    if (signal.aborted) {
+      throw new EngineError(
+        `Docker at ${engine.endpoint} did not answer within ${ms / 1000} s: check that DOCKER_HOST names a Docker engine and that dockerd is not hung`,
+      );
+    }
     if (isUnreachable(err)) throw unreachableError(engine, err);
     throw new EngineError(`Docker at ${engine.endpoint} refused: ${(err as Error).message}`);
   }
