@@ -8,7 +8,7 @@ import { connectEngine, pingEngine, engineMessage } from '../client/docker.js';
 import type { Reporter } from '../reporter.js';
 import { buildAndTag } from './build.js';
 import { currentRevision, revisionTag } from './revision.js';
-import { pushTag, redact, registryAuth, registryHost, type AuthConfig } from './registry.js';
+import { authSource, pushTag, redact, registryAuth, registryHost, type AuthConfig } from './registry.js';
 import { RegistryError } from '../../errors.js';
 import type Docker from 'dockerode';
 
@@ -38,7 +38,7 @@ async function checkCredentials(docker: Docker, repo: string, auth: AuthConfig):
     await docker.checkAuth(auth);
   } catch (err) {
     throw new RegistryError(
-      `${registryHost(repo)} refused the credentials for ${auth.username}: ${redact(engineMessage(err), auth)} (check REGISTRY_USERNAME/REGISTRY_PASSWORD)`,
+      `${registryHost(repo)} refused the credentials for ${auth.username || 'the identity token'}: ${redact(engineMessage(err), auth)} (check ${authSource(auth)})`,
     );
   }
 }
@@ -61,7 +61,11 @@ export async function publish(options: PublishOptions, report: Reporter): Promis
   report.step(`check credentials for ${registryHost(repo)}`);
   const auth = await registryAuth(repo);
   if (auth) await checkCredentials(engine.docker, repo, auth);
-  else report.progress('no credentials found (REGISTRY_USERNAME/REGISTRY_PASSWORD, GITHUB_TOKEN or docker config): pushing anonymously');
+  else {
+    report.progress(
+      'no credentials found (REGISTRY_USERNAME/REGISTRY_PASSWORD, GITHUB_TOKEN, or the docker config and its credential helpers): pushing anonymously',
+    );
+  }
 
   // tags[0] is the revision tag the build itself names the image by.
   const image = await buildAndTag(

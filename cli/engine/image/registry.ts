@@ -1,19 +1,34 @@
 /**
- * Registry side of the engine: credentials (env or the user's docker config — never argv, never
- * printed), pull and push through dockerode with stream errors raised.
+ * Registry side of the engine: credentials (env, or the docker CLI's config with its credential
+ * helpers — never argv, never printed), pull and push through dockerode with stream errors raised and
+ * transient failures retried.
  */
-import { readFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import type Docker from 'dockerode';
-import { engineMessage, type Engine } from '../client/docker.js';
+import type { Engine } from '../client/docker.js';
 import { followStream } from '../client/stream.js';
-import { EngineError, RegistryError, StreamFailure } from '../../errors.js';
+import { EngineError, RegistryError } from '../../errors.js';
+import { readDockerConfig } from './docker-config.js';
+import { HELPER_PREFIX, helperCredentials } from './credential-helper.js';
+import { failureMessage, REGISTRY_RETRY, withRetries } from './retry.js';
 
 export interface AuthConfig {
   username: string;
   password: string;
+  /** From a credential helper that stores a token (Username `<token>`); then username/password are empty. */
+  identitytoken?: string;
   serveraddress: string;
+}
+
+/** Where each AuthConfig came from, for messages ("check ..."); never sent to the engine. */
+const sources = new WeakMap<AuthConfig, string>();
+
+export function authSource(auth: AuthConfig): string {
+  return sources.get(auth) ?? 'the credentials';
+}
+
+function credentials(auth: AuthConfig, source: string): AuthConfig {
+  sources.set(auth, source);
+  return auth;
 }
 
 /** `ghcr.io/acme/app` → `ghcr.io`; `acme/app` → Docker Hub. */
@@ -22,51 +37,91 @@ export function registryHost(repo: string): string {
   return repo.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost') ? first : 'docker.io';
 }
 
+/** The key the docker CLI files a registry's credentials under (and asks a helper for). */
+export function dockerConfigKey(host: string): string {
+  return host === 'docker.io' ? 'https://index.docker.io/v1/' : host;
+}
+
+/**
+ * As the docker CLI: a helper named for this registry in `credHelpers`, else the `credsStore` helper,
+ * asked with the registry's key (a helper with nothing stored for it: anonymous); with no helper,
+ * `auths.<key>.auth` (base64 user:password) or `auths.<key>.identitytoken`.
+ */
 async function dockerConfigAuth(host: string, env: NodeJS.ProcessEnv): Promise<AuthConfig | null> {
-  const dir = env.DOCKER_CONFIG ?? path.join(os.homedir(), '.docker');
-  try {
-    const config = JSON.parse(await readFile(path.join(dir, 'config.json'), 'utf8')) as { auths?: Record<string, { auth?: string }> };
-    const keys =
-      host === 'docker.io' ? ['https://index.docker.io/v1/', 'docker.io', 'index.docker.io'] : [host, `https://${host}`, `http://${host}`];
-    for (const key of keys) {
-      const auth = config.auths?.[key]?.auth;
-      if (!auth) continue;
-      const decoded = Buffer.from(auth, 'base64').toString('utf8');
-      const i = decoded.indexOf(':');
-      if (i > 0) return { username: decoded.slice(0, i), password: decoded.slice(i + 1), serveraddress: host };
+  const config = await readDockerConfig(env);
+  const key = dockerConfigKey(host);
+  const helper = config.credHelpers[key] ?? config.credsStore;
+  if (helper && config.file) {
+    const found = await helperCredentials(helper, key, config.file, env);
+    if (!found) return null;
+    const auth = { username: found.username ?? '', password: found.password ?? '', serveraddress: host };
+    return credentials(found.identitytoken ? { ...auth, identitytoken: found.identitytoken } : auth, `${HELPER_PREFIX}${helper}`);
+  }
+  const keys = host === 'docker.io' ? [key, 'docker.io', 'index.docker.io'] : [host, `https://${host}`, `http://${host}`];
+  for (const k of keys) {
+    const entry = config.auths[k];
+    if (entry?.identitytoken) {
+      return credentials(
+        { username: '', password: '', identitytoken: entry.identitytoken, serveraddress: host },
+        `auths in ${config.file}`,
+      );
     }
-  } catch {
-    // no readable docker config: anonymous
+    if (!entry?.auth) continue;
+    const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
+    const i = decoded.indexOf(':');
+    if (i > 0) {
+      return credentials({ username: decoded.slice(0, i), password: decoded.slice(i + 1), serveraddress: host }, `auths in ${config.file}`);
+    }
   }
   return null;
 }
 
-/** Credentials for `repo`'s registry: REGISTRY_USERNAME/PASSWORD, GITHUB_ACTOR/TOKEN for ghcr.io, docker config. */
+/**
+ * Credentials for `repo`'s registry: REGISTRY_USERNAME/PASSWORD, GITHUB_ACTOR/TOKEN for ghcr.io, then
+ * the docker config ($DOCKER_CONFIG or ~/.docker) with its credential helpers.
+ */
 export async function registryAuth(repo: string, env: NodeJS.ProcessEnv = process.env): Promise<AuthConfig | null> {
   const host = registryHost(repo);
   if (env.REGISTRY_USERNAME && env.REGISTRY_PASSWORD) {
-    return { username: env.REGISTRY_USERNAME, password: env.REGISTRY_PASSWORD, serveraddress: host };
+    return credentials(
+      { username: env.REGISTRY_USERNAME, password: env.REGISTRY_PASSWORD, serveraddress: host },
+      'REGISTRY_USERNAME/REGISTRY_PASSWORD',
+    );
   }
   if (host === 'ghcr.io' && env.GITHUB_ACTOR && env.GITHUB_TOKEN) {
-    return { username: env.GITHUB_ACTOR, password: env.GITHUB_TOKEN, serveraddress: host };
+    return credentials({ username: env.GITHUB_ACTOR, password: env.GITHUB_TOKEN, serveraddress: host }, 'GITHUB_ACTOR/GITHUB_TOKEN');
   }
   return dockerConfigAuth(host, env);
 }
 
 /** Remove any credential from a message before it can be printed. */
 export function redact(message: string, auth: AuthConfig | null): string {
-  return auth?.password ? message.split(auth.password).join('***') : message;
+  let out = message;
+  for (const secret of [auth?.password, auth?.identitytoken]) if (secret) out = out.split(secret).join('***');
+  return out;
+}
+
+/** "pull of x failed, retrying (2 of 3) in 2 s: <reason>" — the reason with any credential removed. */
+function retryLine(what: string, auth: AuthConfig | null, onProgress: (line: string) => void) {
+  return (err: unknown, nextTry: number, delayMs: number) =>
+    onProgress(
+      `${what} failed, retrying (${nextTry} of ${REGISTRY_RETRY.attempts}) in ${delayMs / 1000} s: ${redact(failureMessage(err), auth)}`,
+    );
 }
 
 async function pullImage(docker: Docker, ref: string, auth: AuthConfig | null, onProgress: (line: string) => void): Promise<void> {
   try {
-    const stream = await docker.pull(ref, auth ? { authconfig: auth } : {});
-    await followStream(docker, stream, (e) => {
-      if (e.status && !e.progress) onProgress(`${ref}: ${e.id ? `${e.id} ` : ''}${e.status}`);
-    });
+    await withRetries(
+      async () => {
+        const stream = await docker.pull(ref, auth ? { authconfig: auth } : {});
+        await followStream(docker, stream, (e) => {
+          if (e.status && !e.progress) onProgress(`${ref}: ${e.id ? `${e.id} ` : ''}${e.status}`);
+        });
+      },
+      retryLine(`pull of ${ref}`, auth, onProgress),
+    );
   } catch (err) {
-    const message = redact(err instanceof StreamFailure ? err.message : engineMessage(err), auth);
-    throw new RegistryError(`pull of ${ref} failed: ${message}`);
+    throw new RegistryError(`pull of ${ref} failed: ${redact(failureMessage(err), auth)}`);
   }
 }
 
@@ -107,14 +162,18 @@ export async function pushTag(
   const ref = `${repo}:${tag}`;
   let digest: string | null = null;
   try {
-    const stream = await docker.getImage(ref).push({ tag, ...(auth ? { authconfig: auth } : {}) } as never);
-    await followStream(docker, stream as unknown as NodeJS.ReadableStream, (e) => {
-      if (e.aux?.Digest) digest = e.aux.Digest;
-      if (e.status && !e.progress) onProgress(`${ref}: ${e.id ? `${e.id} ` : ''}${e.status}`);
-    });
+    await withRetries(
+      async () => {
+        const stream = await docker.getImage(ref).push({ tag, ...(auth ? { authconfig: auth } : {}) } as never);
+        await followStream(docker, stream as unknown as NodeJS.ReadableStream, (e) => {
+          if (e.aux?.Digest) digest = e.aux.Digest;
+          if (e.status && !e.progress) onProgress(`${ref}: ${e.id ? `${e.id} ` : ''}${e.status}`);
+        });
+      },
+      retryLine(`push of ${ref}`, auth, onProgress),
+    );
   } catch (err) {
-    const message = redact(err instanceof StreamFailure ? err.message : engineMessage(err), auth);
-    throw new RegistryError(`push of ${ref} failed: ${message}`);
+    throw new RegistryError(`push of ${ref} failed: ${redact(failureMessage(err), auth)}`);
   }
   return { ref, digest };
 }
