@@ -31,13 +31,26 @@ interface Run {
 
 function runHelper(program: string, serverUrl: string, env: NodeJS.ProcessEnv): Promise<Run> {
   return new Promise((resolve) => {
-    const child = spawn(program, ['get'], { env, stdio: ['pipe', 'pipe', 'ignore'], timeout: HELPER_TIMEOUT_MS });
+    const child = spawn(program, ['get'], { env, stdio: ['pipe', 'pipe', 'ignore'] });
+    let timedOut = false;
+    // Our own timer, cleared on every outcome: spawn's `timeout` option keeps a timer alive when the
+    // program cannot be started (ENOENT), holding the process open until it fires.
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, HELPER_TIMEOUT_MS);
     let stdout = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => {
       if (stdout.length < MAX_OUTPUT) stdout += d;
     });
-    child.on('error', (error: NodeJS.ErrnoException) => resolve({ code: null, stdout, error, timedOut: false }));
-    child.on('close', (code, signal) => resolve({ code, stdout, timedOut: signal === 'SIGTERM' && code === null }));
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      resolve({ code: null, stdout, error, timedOut });
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, timedOut });
+    });
     child.stdin.on('error', () => {}); // a helper that exits without reading stdin
     child.stdin.end(serverUrl);
   });
