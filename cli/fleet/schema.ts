@@ -8,7 +8,7 @@
  * --<mode>=443 http://localhost:5000`, and has no variable for `--advertise-tags`), and nothing depends on
  * the clock: `year` is written in the file, so a render on 1 January is the render of 31 December.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { FLEET_ID } from './identity.js';
 import { eventHostname, serveMode } from './naming.js';
 

@@ -3,7 +3,7 @@
  * API key as a Bearer token (`headscale apikeys create`; `hskey-api-…` since 0.28), the transport with
  * the secrets it scrubs from messages, the hints a failed call gives, and the API shape the server speaks.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { type CallSpec, type Hints, type HttpOptions, type HttpResult, Transport } from './http.js';
 import { detectShape, type HeadscaleApiShape, shapeForVersion } from './headscale-version.js';
 

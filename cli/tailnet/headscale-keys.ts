@@ -2,7 +2,7 @@
  * headscale pre-auth keys: mint one per new event node, expire (0.28+: delete) them afterwards, and the
  * user lookup minting needs before 0.28. Where the API shapes differ, see headscale-version.ts.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { UsageError } from '../errors.js';
 import { type HeadscaleConnection, NO_API, uint64 } from './headscale-connection.js';
 import { parseAnswer } from './http.js';

@@ -1,5 +1,5 @@
 /** headscale nodes: list them, find an event's node by hostname, delete one after the conference. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { UsageError } from '../errors.js';
 import { type HeadscaleConnection, NO_API, uint64 } from './headscale-connection.js';
 import { parseAnswer } from './http.js';

@@ -12,7 +12,7 @@
  * binary): it has DELETE /api/v1/preauthkey and an `id`-only expire request from 0.28 on. The API itself
  * has no version call; /version (outside the API) exists only from 0.27 and says `dev` on source builds.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ControlServerError } from '../errors.js';
 import { parseAnswer, type Transport } from './http.js';
 

@@ -6,7 +6,7 @@
  * secret are exchanged at POST /api/v2/oauth/token (client credentials grant) for an access token that is
  * cached until shortly before it expires.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { type CallSpec, type Hints, type HttpOptions, type HttpResult, parseAnswer, Transport } from './http.js';
 
 export const TAILSCALE_API = 'https://api.tailscale.com';

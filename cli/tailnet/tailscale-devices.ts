@@ -3,7 +3,7 @@
  * (listTailnetDevices, deleteDevice in test/fixtures/api/tailscale-v2-openapi.yaml). An OAuth client needs
  * the `devices:core` scope.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseAnswer } from './http.js';
 import type { TailscaleConnection } from './tailscale-connection.js';
 

@@ -4,7 +4,7 @@
  * client owns; the client needs the `auth_keys` scope. The minted key goes to the caller only and is
  * redacted when the returned object is printed or serialised.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { UsageError } from '../errors.js';
 import { parseAnswer } from './http.js';
 import { answerDate, MintedKey } from './minted.js';
