@@ -11,7 +11,8 @@ import { engineMessage } from './client/docker.js';
 import { describeAction, type Action, type Plan } from './plan.js';
 import { waitUntilReady } from './readiness.js';
 import { executeAction } from './execute-action.js';
-import type { Runtime } from './runtime/runtime.js';
+import type { EventPhase, EventProgress } from './reporter.js';
+import type { Replacement, Runtime } from './runtime/runtime.js';
 
 export interface ApplyOptions {
   concurrency: number;
@@ -24,6 +25,8 @@ export interface ApplyOptions {
   /** Re-create one event first and the rest only if it becomes ready (`--no-canary`: false). */
   canary: boolean;
   onProgress: (line: string) => void;
+  /** Each event's state as it changes (a live display keeps one line per event). */
+  onEvent?: (e: EventProgress) => void;
 }
 
 export interface EventResult {
@@ -43,6 +46,8 @@ export interface EventResult {
   url?: string;
   containerId: string | null;
   logs?: string;
+  /** From the start of its action until it settled (ready, failed, rolled back), in ms. */
+  durationMs?: number;
 }
 
 /** The status of a kept container that the listing shows healthy (no look inside: see applyPlan). */
@@ -58,11 +63,15 @@ export async function applyPlan(runtime: Runtime, plan: Plan, options: ApplyOpti
   const canary = options.canary && options.wait && recreates.length > 1 ? recreates[0] : undefined;
   if (!canary) return runActions(runtime, plan.actions, options, gate);
   options.onProgress(`${canary.event}: canary (${recreates.length} events are re-created: this one first)`);
+  for (const a of plan.actions)
+    if (a !== canary) options.onEvent?.({ event: a.event, phase: 'queued', text: `after the canary ${canary.event}` });
   const [first] = await runActions(runtime, [canary], options, gate);
   if (!first!.ok && !first!.needsPerson) {
     const note = `not changed: canary ${canary.event} failed`;
     return plan.actions.map((a) =>
-      a === canary ? first! : { event: a.event, action: a.kind, ok: false, skipped: true, status: note, containerId: null },
+      a === canary
+        ? first!
+        : reported(options, { event: a.event, action: a.kind, ok: false, skipped: true, status: note, containerId: null }),
     );
   }
   const rest = await runActions(
@@ -77,35 +86,79 @@ export async function applyPlan(runtime: Runtime, plan: Plan, options: ApplyOpti
 /** Execute the actions (bounded), then wait for all their events at once (looks bounded by the gate). */
 async function runActions(runtime: Runtime, actions: Action[], options: ApplyOptions, gate: Gate): Promise<EventResult[]> {
   const executed = await mapPool(actions, options.concurrency, async (action) => {
-    const base = { event: action.event, action: action.kind };
-    if (action.kind === 'conflict') {
-      options.onProgress(describeAction(action));
-      return { result: { ...base, ok: false, status: `refused: ${action.name} ${action.reason}`, containerId: null } };
-    }
-    if (action.kind !== 'keep') options.onProgress(describeAction(action));
-    try {
-      const { containerId, replacement } = await executeAction(runtime, action);
-      const status = action.kind === 'remove' ? 'removed' : action.kind === 'keep' ? 'kept' : 'started';
-      return { result: { ...base, ok: true, status, containerId } as EventResult, replacement };
-    } catch (err) {
-      const status = `${action.kind} failed: ${engineMessage(err)}`;
-      options.onProgress(`${action.event}: ${status}`);
-      return { result: { ...base, ok: false, status, containerId: null } as EventResult };
-    }
+    const started = Date.now();
+    const ran = await execute(runtime, action, options);
+    // An event with nothing to wait for has its outcome now (not when the others' actions are done).
+    if (options.wait && waitsFor(action, ran.result)) return { ...ran, started, final: false };
+    const result = options.wait ? await settle(runtime, action, ran.result, options, gate) : ran.result;
+    return { ...ran, result: ran.replacement ? result : finished(options, result, started), started, final: !ran.replacement };
   });
   return Promise.all(
-    executed.map(async ({ result, replacement }, i) => {
+    executed.map(async ({ started, result, replacement, final }, i) => {
+      if (final) return result;
       const settled = options.wait ? await settle(runtime, actions[i]!, result, options, gate) : result;
-      if (!replacement) return settled;
+      if (!replacement) return finished(options, settled, started);
       if (settled.ok || settled.needsPerson || !options.wait) {
         await replacement.commit();
-        return settled;
+        return finished(options, settled, started);
       }
       await replacement.rollback();
       options.onProgress(`${settled.event}: rolled back to its previous container`);
-      return { ...settled, rolledBack: true, status: `${settled.status}; rolled back to the previous container` };
+      const status = `${settled.status}; rolled back to the previous container`;
+      return finished(options, { ...settled, rolledBack: true, status }, started);
     }),
   );
+}
+
+/** The action on the runtime; its failure is the event's result. */
+async function execute(
+  runtime: Runtime,
+  action: Action,
+  options: ApplyOptions,
+): Promise<{ result: EventResult; replacement?: Replacement }> {
+  const base = { event: action.event, action: action.kind };
+  if (action.kind === 'conflict') {
+    options.onProgress(describeAction(action));
+    return { result: { ...base, ok: false, status: `refused: ${action.name} ${action.reason}`, containerId: null } };
+  }
+  if (action.kind !== 'keep') options.onProgress(describeAction(action));
+  options.onEvent?.({ event: action.event, phase: 'working', text: action.kind === 'keep' ? 'checking' : action.kind });
+  try {
+    const { containerId, replacement } = await executeAction(runtime, action);
+    const status = action.kind === 'remove' ? 'removed' : action.kind === 'keep' ? 'kept' : 'started';
+    return { result: { ...base, ok: true, status, containerId }, replacement };
+  } catch (err) {
+    const status = `${action.kind} failed: ${engineMessage(err)}`;
+    options.onProgress(`${action.event}: ${status}`);
+    return { result: { ...base, ok: false, status, containerId: null } };
+  }
+}
+
+/** Whether settle() waits for the event to be ready: a started container that is not a kept healthy one. */
+function waitsFor(action: Action, result: EventResult): boolean {
+  if (!result.ok || !result.containerId || action.kind === 'remove' || action.kind === 'conflict') return false;
+  // A kept container the listing shows healthy is not looked into: its node was read when it was
+  // deployed, and a no-op up must not exec into every container (bench/up: 50 looks took 5 s on the
+  // test base). `status` reads every node.
+  return !(action.kind === 'keep' && action.container.health === 'healthy');
+}
+
+/** The event's outcome is known: timed from the start of its action, and told to `onEvent`. */
+function finished(options: ApplyOptions, r: EventResult, started: number): EventResult {
+  return reported(options, { ...r, durationMs: Date.now() - started });
+}
+
+/** The phase a finished event is in. */
+function phaseOf(r: EventResult): EventPhase {
+  if (r.ok) return 'done';
+  if (r.needsPerson) return 'attention';
+  return r.skipped ? 'skipped' : 'failed';
+}
+
+/** Tell `onEvent` where a finished event ended; returns the result. */
+function reported(options: ApplyOptions, r: EventResult): EventResult {
+  options.onEvent?.({ event: r.event, phase: phaseOf(r), text: r.status });
+  return r;
 }
 
 type Gate = ReturnType<typeof concurrencyLimit>;
@@ -113,15 +166,13 @@ type Gate = ReturnType<typeof concurrencyLimit>;
 /** Wait until the event of a started or kept container is ready, needs a person, or failed. */
 async function settle(runtime: Runtime, action: Action, result: EventResult, options: ApplyOptions, gate: Gate): Promise<EventResult> {
   if (!result.ok || !result.containerId || action.kind === 'remove' || action.kind === 'conflict') return result;
-  // A kept container the listing shows healthy is not looked into: its node was read when it was
-  // deployed, and a no-op up must not exec into every container (bench/up: 50 looks took 5 s on the
-  // test base). `status` reads every node.
-  if (action.kind === 'keep' && action.container.health === 'healthy') return { ...result, status: KEPT_HEALTHY };
+  if (!waitsFor(action, result)) return { ...result, status: KEPT_HEALTHY }; // a kept healthy container: see waitsFor
   const ready = await waitUntilReady(runtime, result.containerId, serveExpectation(action.service.environment), {
     timeoutMs: options.readyTimeoutMs,
     gate,
     onWaiting: (why) => {
       if (action.kind !== 'keep') options.onProgress(`${action.event}: ${why}`);
+      options.onEvent?.({ event: action.event, phase: 'working', text: why });
     },
   });
   if (action.kind !== 'keep' || ready.kind !== 'served') options.onProgress(`${action.event}: ${ready.status}`);

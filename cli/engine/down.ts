@@ -17,7 +17,8 @@ export interface DownOptions {
 }
 
 export interface DownResult {
-  removed: Array<{ event: string; container: string }>;
+  /** `durationMs`: how long its stop and remove took. */
+  removed: Array<{ event: string; container: string; durationMs: number }>;
 }
 
 export async function down(options: DownOptions, report: Reporter): Promise<DownResult> {
@@ -34,10 +35,16 @@ export async function down(options: DownOptions, report: Reporter): Promise<Down
     // Ours only: named like one of the events (or, with no events given, any container of this fleet).
     const targets = actual.filter((c) => isOurs(c, owner) && (options.events.length === 0 || names.includes(c.name)));
     report.step(`stop and remove ${targets.length} container(s) (state dirs kept)`);
-    await mapPool(targets, options.concurrency, async (c) => {
-      report.progress(`${c.labels[LABELS.event]}: stop and remove ${c.name}`);
+    for (const c of targets) report.event?.({ event: c.labels[LABELS.event] ?? c.name, phase: 'queued', text: 'stop and remove' });
+    const removed = await mapPool(targets, options.concurrency, async (c) => {
+      const event = c.labels[LABELS.event] ?? '';
+      const started = Date.now();
+      report.progress(`${event}: stop and remove ${c.name}`);
+      report.event?.({ event: event || c.name, phase: 'working', text: `stop and remove ${c.name}` });
       await runtime.stopAndRemove(c.id);
+      report.event?.({ event: event || c.name, phase: 'done', text: 'removed' });
+      return { event, container: c.name, durationMs: Date.now() - started };
     });
-    return { removed: targets.map((c) => ({ event: c.labels[LABELS.event] ?? '', container: c.name })) };
+    return { removed };
   });
 }

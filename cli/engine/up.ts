@@ -171,6 +171,7 @@ async function withNodeSettings(
 async function converge(runtime: Runtime, thePlan: Plan, options: UpOptions, report: Reporter): Promise<EventResult[]> {
   const waiting = options.wait ? `, waiting up to ${Math.round(options.readyTimeoutMs / 1000)}s for each to be served` : '';
   report.step(`converge ${thePlan.actions.length} event(s)${waiting}`);
+  for (const a of thePlan.actions) report.event?.({ event: a.event, phase: 'queued', text: a.kind });
   return applyPlan(runtime, thePlan, {
     concurrency: options.concurrency,
     wait: options.wait,
@@ -178,6 +179,7 @@ async function converge(runtime: Runtime, thePlan: Plan, options: UpOptions, rep
     logLines: FAILURE_LOG_LINES,
     canary: options.canary ?? true,
     onProgress: report.progress,
+    onEvent: report.event,
   });
 }
 

@@ -12,7 +12,7 @@ export async function buildAndTag(
   report: Reporter,
 ): Promise<BuiltImage> {
   report.step('build image');
-  const image = await ensureImage(engine, { ...request, onProgress: report.progress });
+  const image = await ensureImage(engine, { ...request, onProgress: report.build ?? report.progress });
   report.progress(image.built ? `built ${image.ref}` : `${image.ref} is up to date (build skipped)`);
   report.step(`tag ${tags.length} tag(s)`);
   await tagImage(engine.docker, image, request.repo, tags);
