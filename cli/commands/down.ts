@@ -1,23 +1,36 @@
 import type { Command } from 'commander';
-import { out, reporter } from '../ui/output.js';
-import { fleetPath, positiveInt } from './options.js';
+import { colorEnabled, palette } from '../ui/colors.js';
+import { out } from '../ui/output.js';
+import type { ProgressFlag } from '../ui/progress-mode.js';
+import { fleetPath, positiveInt, progressFlag, progressOptions } from './options.js';
+
+interface DownFlags {
+  concurrency: number;
+  forceUnlock?: boolean;
+  json?: boolean;
+  progress?: ProgressFlag;
+  quiet?: boolean;
+}
 
 export function register(program: Command): void {
-  program
+  const command = program
     .command('down')
     .description('stop and remove event containers (all of the fleet without arguments); state dirs are kept')
     .argument('[events...]', 'events to take down')
     .option('--concurrency <n>', 'containers stopped at once', positiveInt('--concurrency'), 8)
     .option('--force-unlock', 'remove a deploy lock left by a deploy that died')
-    .option('--json', 'machine-readable result')
+    .option('--json', 'machine-readable result');
+  progressOptions(command)
     .addHelpText('after', '\nExamples:\n  $ demo-fleet down cleveland\n  $ demo-fleet down            # the whole fleet')
-    .action(async (events: string[], opts: { concurrency: number; forceUnlock?: boolean; json?: boolean }, cmd: Command) => {
+    .action(async (events: string[], opts: DownFlags, cmd: Command) => {
       const { down } = await import('../engine/down.js');
-      const result = await down(
-        { fleetFile: fleetPath(cmd), events, forceUnlock: Boolean(opts.forceUnlock), concurrency: opts.concurrency },
-        reporter(),
+      const { withProgress } = await import('../ui/progress.js');
+      const result = await withProgress(progressFlag(opts), (report) =>
+        down({ fleetFile: fleetPath(cmd), events, forceUnlock: Boolean(opts.forceUnlock), concurrency: opts.concurrency }, report),
       );
       if (opts.json) return out.json(result);
-      out.line(result.removed.length ? `removed ${result.removed.map((r) => r.container).join(', ')}` : 'nothing to remove');
+      if (result.removed.length === 0) return out.line('nothing to remove');
+      const { downSummary } = await import('../ui/summary.js');
+      out.line(downSummary(result, palette(colorEnabled(process.stdout))));
     });
 }

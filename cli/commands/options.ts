@@ -2,8 +2,9 @@
  * Option parsing every command shares: the global --file, number arguments. Commands import their heavy modules (yaml, zod,
  * dockerode) inside their action, so `--help`, `--version` and each command load only what they use.
  */
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { resolveFleetPath } from '../fleet/path.js';
+import { PROGRESS_FLAGS, type ProgressFlag } from '../ui/progress-mode.js';
 
 export function fleetPath(cmd: Command): string {
   return resolveFleetPath(cmd.optsWithGlobals<{ file?: string }>().file);
@@ -39,4 +40,23 @@ export function sinceTime(value: string, now = Date.now()): number {
       `--since must be a duration like 10m, 2h or 30s, or an ISO date like 2026-12-01T09:00:00Z, got "${value}"`,
     );
   return Math.floor(at / 1000);
+}
+
+/** `--progress` and `-q` of the commands that do long work (up, down, build), as `docker compose` has them. */
+export function progressOptions(command: Command): Command {
+  return command
+    .addOption(
+      new Option(
+        '--progress <mode>',
+        'tty: a live line per event; plain: every line (CI logs); quiet: only the result; auto: tty on a terminal outside CI',
+      )
+        .choices(PROGRESS_FLAGS)
+        .default('auto'),
+    )
+    .option('-q, --quiet', 'only the result (same as --progress quiet)');
+}
+
+/** The --progress flag a command was given (-q wins). */
+export function progressFlag(opts: { progress?: ProgressFlag; quiet?: boolean }): ProgressFlag {
+  return opts.quiet ? 'quiet' : (opts.progress ?? 'auto');
 }

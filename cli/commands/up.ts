@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
-import { out, reporter } from '../ui/output.js';
-import { fleetPath, positiveInt } from './options.js';
+import { colorEnabled, palette } from '../ui/colors.js';
+import { out } from '../ui/output.js';
+import type { ProgressFlag } from '../ui/progress-mode.js';
+import { fleetPath, positiveInt, progressFlag, progressOptions } from './options.js';
 
 interface UpFlags {
   baseImage?: string;
@@ -15,10 +17,12 @@ interface UpFlags {
   message?: string;
   prune?: boolean;
   json?: boolean;
+  progress?: ProgressFlag;
+  quiet?: boolean;
 }
 
 export function register(program: Command): void {
-  program
+  const command = program
     .command('up')
     .description('render, build once, and converge the engine: one container per event, each served on the tailnet')
     .option('--base-image <ref>', "base image (default: the fleet file's baseImage)")
@@ -37,7 +41,8 @@ export function register(program: Command): void {
     .option('--prune', 'allow removing every container of the fleet (when the fleet file has no events left)')
     .option('--dry-run', 'print the plan, change nothing')
     .option('--force-unlock', 'remove a deploy lock left by a deploy that died, then deploy')
-    .option('--json', 'machine-readable result on stdout (progress stays on stderr)')
+    .option('--json', 'machine-readable result on stdout (progress stays on stderr)');
+  progressOptions(command)
     .addHelpText(
       'after',
       `
@@ -49,23 +54,25 @@ Examples:
     .action(async (opts: UpFlags, cmd: Command) => {
       const { up, assertConverged } = await import('../engine/up.js');
       const { describeAction } = await import('../engine/plan.js');
-      const report = reporter();
-      const result = await up(
-        {
-          fleetFile: fleetPath(cmd),
-          baseImage: opts.baseImage,
-          dockerfile: opts.dockerfile,
-          pull: opts.pull,
-          wait: opts.wait,
-          readyTimeoutMs: opts.waitTimeout * 1000,
-          concurrency: opts.concurrency,
-          dryRun: Boolean(opts.dryRun),
-          forceUnlock: Boolean(opts.forceUnlock),
-          canary: opts.canary,
-          message: opts.message,
-          prune: Boolean(opts.prune),
-        },
-        report,
+      const { withProgress } = await import('../ui/progress.js');
+      const result = await withProgress(progressFlag(opts), (report) =>
+        up(
+          {
+            fleetFile: fleetPath(cmd),
+            baseImage: opts.baseImage,
+            dockerfile: opts.dockerfile,
+            pull: opts.pull,
+            wait: opts.wait,
+            readyTimeoutMs: opts.waitTimeout * 1000,
+            concurrency: opts.concurrency,
+            dryRun: Boolean(opts.dryRun),
+            forceUnlock: Boolean(opts.forceUnlock),
+            canary: opts.canary,
+            message: opts.message,
+            prune: Boolean(opts.prune),
+          },
+          report,
+        ),
       );
       if (opts.json) {
         out.json({
@@ -81,15 +88,8 @@ Examples:
         for (const r of result.results.filter((r) => !r.ok && r.logs)) {
           process.stderr.write(`--- last log lines of ${r.event} ---\n${r.logs}\n---\n`);
         }
-        out.table(
-          result.results.map((r) => ({
-            event: r.event,
-            action: r.action,
-            status: r.status,
-            container: r.containerId?.slice(0, 12) ?? '-',
-          })),
-          ['event', 'action', 'status', 'container'],
-        );
+        const { upSummary } = await import('../ui/summary.js');
+        out.line(upSummary(result.results, palette(colorEnabled(process.stdout))));
       }
       assertConverged(result.results);
     });
