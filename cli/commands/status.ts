@@ -1,27 +1,39 @@
 import type { Command } from 'commander';
 import { out, upFor } from '../ui/output.js';
+import { jsonFields, jsonHelp, type JsonFlag, pickFields } from '../ui/json-fields.js';
+import { STATUS_FIELDS as FIELDS } from '../engine/status-fields.js';
 import { fleetPath } from './options.js';
+
+/** A commit as people quote it (7 hex digits); anything else as it is. */
+const shortRevision = (rev: string | null) => (rev ? (/^[0-9a-f]{40}$/.test(rev) ? rev.slice(0, 7) : rev) : '-');
 
 export function register(program: Command): void {
   program
     .command('status')
     .alias('ps')
-    .description('each event: its container (state, health, image, started) and its tailnet node (URL, Funnel, pending login)')
-    .option('--json', 'machine-readable output')
-    .addHelpText('after', '\nExamples:\n  $ demo-fleet status\n  $ demo-fleet status --json | jq ".[] | select(.health != \\"healthy\\")"')
-    .action(async (opts: { json?: boolean }, cmd: Command) => {
+    .description(
+      'each event: its container (state, health, image revision, up for, restarts) and its tailnet node (URL, Funnel, pending login)',
+    )
+    .option('--json [fields]', jsonHelp(FIELDS))
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ demo-fleet status\n  $ demo-fleet status --json event,state,url\n  $ demo-fleet status --json | jq ".[] | select(.health != \\"healthy\\")"',
+    )
+    .action(async (opts: { json?: JsonFlag }, cmd: Command) => {
+      const fields = jsonFields(opts.json, FIELDS);
       const { status } = await import('../engine/status.js');
       const rows = await status({ fleetFile: fleetPath(cmd) });
-      if (opts.json) return out.json(rows);
+      if (opts.json) return out.json(pickFields(rows, fields));
       out.table(
         rows.map((r) => ({
           ...r,
           event: r.inFleet ? r.event : `${r.event} (not in fleet)`,
+          revision: shortRevision(r.revision),
           started: upFor(r.started),
           restarts: r.restarts ?? '-',
           tailnet: r.url ? `${r.url}${r.funnel ? ' (funnel)' : ''}` : r.loginUrl ? `waiting for login: ${r.loginUrl}` : r.tailnet,
         })),
-        ['event', 'container', 'state', 'health', 'tailnet', 'image', 'started', 'restarts', 'hostname'],
+        ['event', 'container', 'state', 'health', 'tailnet', 'image', 'revision', 'started', 'restarts', 'hostname'],
       );
     });
 }

@@ -6,6 +6,8 @@ import type { Fleet } from '../fleet/schema.js';
 import { serveExpectation } from '../render/service.js';
 import { mapPool } from '../util/pool.js';
 import { connect } from './connect.js';
+import { REVISION_LABEL } from './image/revision.js';
+import type { StatusField } from './status-fields.js';
 import { isOurs } from './plan.js';
 import { probeNode } from './readiness.js';
 import type { ActualContainer, ContainerDetails, Runtime } from './runtime/runtime.js';
@@ -20,6 +22,8 @@ export interface EventStatus {
   state: string;
   health: string;
   image: string;
+  /** The revision the image was built from (its org.opencontainers.image.revision label), when it has one. */
+  revision: string | null;
   started: string | null;
   /** Restarts by the runtime's restart policy (null without a container). */
   restarts: number | null;
@@ -35,6 +39,12 @@ export interface EventStatus {
   /** The pending interactive login, when there is one. */
   loginUrl: string | null;
 }
+
+/** Compiles only while status-fields.ts lists exactly the fields of EventStatus. */
+type Holds<T extends true> = T;
+export type StatusFieldsAreEventStatus = Holds<
+  [StatusField] extends [keyof EventStatus] ? ([keyof EventStatus] extends [StatusField] ? true : false) : false
+>;
 
 /** One row to show: an event (with its container, or missing) or a container of this fleet. */
 interface RowSpec {
@@ -95,7 +105,7 @@ async function fleetStatus(runtime: Runtime, fleet: Fleet, owner: FleetOwner): P
   }
   return mapPool(specs, INSPECT_CONCURRENCY, async ({ container: c, ...spec }): Promise<EventStatus> => {
     const base = { event: spec.event, container: spec.name, hostname: spec.hostname, inFleet: spec.inFleet };
-    const missing = { ...base, state: 'missing', health: '-', image: '-', started: null, restarts: null, ...NO_NODE };
+    const missing = { ...base, state: 'missing', health: '-', image: '-', revision: null, started: null, restarts: null, ...NO_NODE };
     if (!c) return missing;
     const info = await runtime.inspect(c.id);
     if (!info) return missing; // removed since the listing
@@ -105,6 +115,7 @@ async function fleetStatus(runtime: Runtime, fleet: Fleet, owner: FleetOwner): P
       state: ours ? info.state : 'foreign',
       health: info.health ?? '-',
       image: info.image,
+      revision: info.labels[REVISION_LABEL] || null,
       started: info.startedAt,
       restarts: info.restartCount,
       ...(ours ? await nodeColumns(runtime, info) : NO_NODE),

@@ -5,6 +5,9 @@
 import { execFileSync } from 'node:child_process';
 import { packageRoot, packageVersion } from '../../util/package-root.js';
 
+/** The image label the Dockerfile sets from the REVISION build argument (templates/Dockerfile). */
+export const REVISION_LABEL = 'org.opencontainers.image.revision';
+
 export interface Revision {
   /** Full commit sha, or null outside git. */
   commit: string | null;
