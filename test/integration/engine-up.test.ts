@@ -83,7 +83,9 @@ describe.skipIf(!engine.ok)('engine: up / change / remove / status / down (3 eve
     // done means served: each event's line names its tailnet URL
     const year = (await loadFleet(f.file)).fleet.year;
     for (const e of EVENTS)
-      expect(r.stdout).toMatch(new RegExp(`${e}\\s+create\\s+served https://${e}${year}\\.${MODEL_SUFFIX.replaceAll('.', '\\.')}`));
+      expect(r.stdout).toMatch(
+        new RegExp(`${e}\\s+create\\s+served\\s+[\\d.ms]+\\s+https://${e}${year}\\.${MODEL_SUFFIX.replaceAll('.', '\\.')}`),
+      );
 
     const { fleet } = await loadFleet(f.file);
     const image = await inspectImage(`${f.image}:${REVISION_TAG}`);

@@ -144,4 +144,48 @@ describe('applyPlan', () => {
     expect(calls.filter((c) => c.startsWith('replace')).sort()).toEqual(['replace old-alpha', 'replace old-beta']);
     expect(calls.filter((c) => c.startsWith('rollback')).sort()).toEqual(['rollback new-alpha', 'rollback new-beta']);
   });
+
+  it("tells onEvent each event's phases (queued behind the canary, working, then its end), and times each", async () => {
+    const { runtime } = scripted({ bad: ['alpha'] });
+    const seen: string[] = [];
+    const results = await applyPlan(
+      runtime,
+      plan(recreateOf('alpha'), recreateOf('beta'), {
+        kind: 'keep',
+        event: 'gamma',
+        container: { ...old('gamma'), health: 'healthy' },
+      } as Action),
+      {
+        ...waiting,
+        onEvent: (e) => seen.push(`${e.event} ${e.phase}: ${e.text}`),
+      },
+    );
+    expect(seen).toEqual([
+      'beta queued: after the canary alpha',
+      'gamma queued: after the canary alpha',
+      'alpha working: recreate',
+      'alpha failed: exited (code 3); rolled back to the previous container',
+      'beta skipped: not changed: canary alpha failed',
+      'gamma skipped: not changed: canary alpha failed',
+    ]);
+    expect(results[0]!.durationMs).toBeGreaterThanOrEqual(0);
+    expect(results[1]!.durationMs).toBeUndefined(); // never started
+  });
+
+  it('an event with nothing to wait for (a kept healthy container, a remove) ends when its action did', async () => {
+    const { runtime } = scripted();
+    const seen: string[] = [];
+    const keep = { kind: 'keep', event: 'gamma', service: services.gamma!, container: { ...old('gamma'), health: 'healthy' } } as Action;
+    const results = await applyPlan(runtime, plan(keep, recreateOf('alpha')), {
+      ...waiting,
+      concurrency: 1,
+      onEvent: (e) => seen.push(`${e.event} ${e.phase}: ${e.text}`),
+    });
+    // gamma is done before alpha's action even starts (concurrency 1: one action at a time)
+    expect(seen).toEqual(['gamma working: checking', 'gamma done: kept (healthy)', 'alpha working: recreate', 'alpha done: healthy']);
+    expect(results.map((r) => [r.event, r.status, typeof r.durationMs])).toEqual([
+      ['gamma', 'kept (healthy)', 'number'],
+      ['alpha', 'healthy', 'number'],
+    ]);
+  });
 });
