@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { SUMMARY_FIELDS } from '../fleet/summary-fields.js';
+import { jsonFields, jsonHelp, type JsonFlag, pickFields } from '../ui/json-fields.js';
 import { out } from '../ui/output.js';
 import { fleetPath } from './options.js';
 
@@ -7,12 +9,16 @@ export function register(program: Command): void {
     .command('list')
     .alias('ls')
     .description('list the events in the fleet file')
-    .option('--json', 'machine-readable output')
-    .addHelpText('after', '\nExamples:\n  $ demo-fleet list\n  $ demo-fleet list --json | jq -r ".[].event"')
-    .action(async (opts: { json?: boolean }, cmd: Command) => {
+    .option('--json [fields]', jsonHelp(SUMMARY_FIELDS))
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ demo-fleet list\n  $ demo-fleet list --json event,hostname\n  $ demo-fleet list --json | jq -r ".[].event"',
+    )
+    .action(async (opts: { json?: JsonFlag }, cmd: Command) => {
+      const fields = jsonFields(opts.json, SUMMARY_FIELDS);
       const { listEvents } = await import('../fleet/operations.js');
       const rows = await listEvents(fleetPath(cmd));
-      if (opts.json) return out.json(rows);
+      if (opts.json) return out.json(pickFields(rows, fields));
       if (rows.length === 0) return out.line('no events yet: `demo-fleet add <event>`');
       out.table(
         rows.map((r) => ({ ...r, funnel: r.funnel ? 'on' : 'off', inviteLink: r.inviteLink ?? '-', authKey: r.authKey })),

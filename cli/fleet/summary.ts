@@ -1,6 +1,7 @@
 /** A printable view of the fleet's events: what `list` shows. Names where a key comes from, never a key. */
 import { containerName, eventHostname, serveMode } from './naming.js';
 import type { Fleet } from './schema.js';
+import type { SummaryField } from './summary-fields.js';
 
 export interface EventSummary {
   event: string;
@@ -12,6 +13,12 @@ export interface EventSummary {
   /** "env:NAME", "file:path" or "none". */
   authKey: string;
 }
+
+/** Compiles only while summary-fields.ts lists exactly the fields of EventSummary. */
+type Holds<T extends true> = T;
+export type SummaryFieldsAreEventSummary = Holds<
+  [SummaryField] extends [keyof EventSummary] ? ([keyof EventSummary] extends [SummaryField] ? true : false) : false
+>;
 
 export function eventSummaries(fleet: Fleet): EventSummary[] {
   return Object.entries(fleet.events)
