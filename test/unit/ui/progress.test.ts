@@ -55,8 +55,8 @@ describe('progressMode', () => {
   });
 });
 
-function drive(mode: 'tty' | 'plain' | 'quiet', io: ProgressIo, c: ReturnType<typeof clock>, fail = false) {
-  const d = progressDisplay(mode, io);
+async function drive(mode: 'tty' | 'plain' | 'quiet', io: ProgressIo, c: ReturnType<typeof clock>, fail = false) {
+  const d = await progressDisplay(mode, io);
   const r = d.report;
   r.step('validate fleet');
   c.advance(100);
@@ -82,10 +82,10 @@ function drive(mode: 'tty' | 'plain' | 'quiet', io: ProgressIo, c: ReturnType<ty
 }
 
 describe('plain progress', () => {
-  it('prints every step, build and progress line as a line, with no escape sequence when piped', () => {
+  it('prints every step, build and progress line as a line, with no escape sequence when piped', async () => {
     const out = recorder(false);
     const c = clock();
-    drive('plain', { stderr: out.stream, env: {}, now: c.now }, c);
+    await drive('plain', { stderr: out.stream, env: {}, now: c.now }, c);
     const text = out.text();
     expect(text).not.toMatch(ANY_ESCAPE);
     expect(text).toContain('==> validate fleet\n');
@@ -96,27 +96,27 @@ describe('plain progress', () => {
 });
 
 describe('quiet progress', () => {
-  it('prints only warnings when the work succeeds', () => {
+  it('prints only warnings when the work succeeds', async () => {
     const out = recorder(false);
     const c = clock();
-    drive('quiet', { stderr: out.stream, env: {}, now: c.now }, c);
+    await drive('quiet', { stderr: out.stream, env: {}, now: c.now }, c);
     expect(out.text()).toBe('warning: tz is deprecated\n');
   });
 
-  it('prints the kept build log when the build fails', () => {
+  it('prints the kept build log when the build fails', async () => {
     const out = recorder(false);
     const c = clock();
-    drive('quiet', { stderr: out.stream, env: {}, now: c.now }, c, true);
+    await drive('quiet', { stderr: out.stream, env: {}, now: c.now }, c, true);
     expect(out.text()).toContain('--- build log (14 lines) ---\nStep 1/14 : RUN something-1\n');
     expect(out.text()).toContain('Step 14/14 : RUN something-14\n---\n');
   });
 });
 
 describe('live progress (a terminal)', () => {
-  it('draws one line per event with its state and elapsed time; the build is one line; finished steps stay', () => {
+  it('draws one line per event with its state and elapsed time; the build is one line; finished steps stay', async () => {
     const out = recorder(true);
     const c = clock();
-    drive('tty', { stderr: out.stream, env: {}, now: c.now }, c);
+    await drive('tty', { stderr: out.stream, env: {}, now: c.now }, c);
     const text = strip(out.text());
     // finished steps, one line each, with their last detail and time
     expect(text).toMatch(/✔ validate fleet\s+0\.1s\n/);
@@ -135,18 +135,18 @@ describe('live progress (a terminal)', () => {
     expect(out.text()).toMatch(SGR); // colours on a terminal
   });
 
-  it('has no colour codes with NO_COLOR set (the live redraw still works)', () => {
+  it('has no colour codes with NO_COLOR set (the live redraw still works)', async () => {
     const out = recorder(true);
     const c = clock();
-    drive('tty', { stderr: out.stream, env: { NO_COLOR: '1' }, now: c.now }, c);
+    await drive('tty', { stderr: out.stream, env: { NO_COLOR: '1' }, now: c.now }, c);
     expect(out.text()).not.toMatch(SGR);
     expect(strip(out.text())).toMatch(/✔ alpha\s+served/);
   });
 
-  it('on failure during the build marks the step failed and prints the kept build log', () => {
+  it('on failure during the build marks the step failed and prints the kept build log', async () => {
     const out = recorder(true);
     const c = clock();
-    drive('tty', { stderr: out.stream, env: { NO_COLOR: '1' }, now: c.now }, c, true);
+    await drive('tty', { stderr: out.stream, env: { NO_COLOR: '1' }, now: c.now }, c, true);
     const text = strip(out.text());
     expect(text).toMatch(/✘ build image\s+Step 14\/14 : RUN something-14\s+2\.0s/);
     expect(text).toContain('--- build log (14 lines) ---\nStep 1/14 : RUN something-1\n');
