@@ -93,10 +93,16 @@ export function liveDisplay(io: ProgressIo, c: Palette): ProgressDisplay {
   /** The last frame stays on the screen; nothing moves after it. */
   const stop = (icon: string) => {
     clearInterval(timer);
+    process.off('SIGINT', interrupted).off('SIGTERM', interrupted);
     final = icon;
     render();
     log.done();
   };
+  // Ctrl-C: the last frame stays (marked interrupted) before main.ts says it cleans up; no redraw over it.
+  const interrupted = () => {
+    if (final === null) stop(c.red('✘'));
+  };
+  process.prependOnceListener('SIGINT', interrupted).prependOnceListener('SIGTERM', interrupted);
 
   const report: Reporter = {
     step: (name) => {
