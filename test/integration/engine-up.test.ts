@@ -21,6 +21,7 @@ import {
   inspectImage,
   MODEL_KEY,
   MODEL_SUFFIX,
+  PINNED_SHA,
   REVISION_TAG,
   sleep,
   spawnCli,
@@ -281,6 +282,7 @@ describe.skipIf(!engine.ok)('engine: up / change / remove / status / down (3 eve
         state: 'running',
         health: 'healthy',
         image: `${f.image}:beta`,
+        revision: PINNED_SHA,
         started: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
         restarts: 0,
         hostname: `beta${fleet.year}`,
@@ -296,6 +298,7 @@ describe.skipIf(!engine.ok)('engine: up / change / remove / status / down (3 eve
         state: 'missing',
         health: '-',
         image: '-',
+        revision: null,
         started: null,
         restarts: null,
         hostname: `delta${fleet.year}`,
@@ -311,6 +314,7 @@ describe.skipIf(!engine.ok)('engine: up / change / remove / status / down (3 eve
         state: 'running',
         health: 'healthy',
         image: `${f.image}:gamma`,
+        revision: PINNED_SHA,
         started: expect.any(String),
         restarts: 0,
         hostname: `gamma${fleet.year}`,
@@ -365,12 +369,16 @@ describe.skipIf(!engine.ok)('engine: up / change / remove / status / down (3 eve
   it('8. down <event> removes only that one; down removes the rest (orphan too); state dirs stay', async () => {
     const { fleet } = await loadFleet(f.file);
     const one = expectOk(await f.cli(['down', 'beta']), 'down beta');
-    expect(one.stdout.trim()).toBe(`removed ${f.container('beta')}`);
+    expect(one.stdout).toMatch(
+      new RegExp(`^EVENT\\s+CONTAINER\\s+STATUS\\s+DURATION\\nbeta\\s+${f.container('beta')}\\s+removed\\s+[\\d.ms]+\\n$`),
+    );
     expect(await inspectContainer(f.container('beta'))).toBeNull();
     expect((await inspectContainer(f.container('gamma')))?.Id).toBe(firstIds.gamma);
 
     const all = expectOk(await f.cli(['down']), 'down');
-    expect(all.stdout.trim()).toBe(`removed ${f.container('gamma')}`);
+    expect(all.stdout).toMatch(
+      new RegExp(`^EVENT\\s+CONTAINER\\s+STATUS\\s+DURATION\\ngamma\\s+${f.container('gamma')}\\s+removed\\s+[\\d.ms]+\\n$`),
+    );
     expect(await inspectContainer(f.container('gamma'))).toBeNull();
     expect((await docker(['ps', '-aq', '--filter', `label=${LABELS.fleet}=${f.name}`])).trim()).toBe('');
 
