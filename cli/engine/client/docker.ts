@@ -5,6 +5,7 @@
  */
 import Docker from 'dockerode';
 import { EngineError } from '../../errors.js';
+import { modemOptions, resolveDockerEndpoint } from '../docker-context.js';
 
 export interface Engine {
   docker: Docker;
@@ -94,18 +95,23 @@ function quietSshUrlWarning(docker: Docker): void {
   };
 }
 
-/** Where the engine is: DOCKER_HOST, or the default local socket. */
+/** Where the engine is: DOCKER_HOST, else the Docker context in use, else the default local socket (docker-context.ts). */
 export function engineEndpoint(): string {
-  return process.env.DOCKER_HOST || 'unix:///var/run/docker.sock';
+  return resolveDockerEndpoint().host;
 }
 
-/** A client for the engine DOCKER_HOST names (docker-modem reads process.env itself, so this does too). */
+/**
+ * A client for the engine DOCKER_HOST names (docker-modem reads process.env itself), or the Docker
+ * context in use (docker-context.ts turns its endpoint into docker-modem options).
+ */
 export function connectEngine(timeouts: EngineTimeouts = ENGINE_TIMEOUTS): Engine {
-  const endpoint = engineEndpoint();
+  const resolved = resolveDockerEndpoint();
+  const endpoint = resolved.host;
   try {
     // docker-modem would read DOCKER_CLIENT_TIMEOUT (in ms, as an idle limit on every request, streams
     // included; docker-compose v1 read the same name in seconds): the bounds above replace it.
-    const docker = new Docker({ timeout: undefined } as Docker.DockerOptions);
+    const options = { ...(resolved.source === 'context' ? modemOptions(resolved) : {}), timeout: undefined } as Docker.DockerOptions;
+    const docker = new Docker(options);
     if (endpoint.startsWith('ssh://')) quietSshUrlWarning(docker);
     boundRequests(docker, timeouts.requestMs);
     return { docker, endpoint, timeouts };
@@ -129,6 +135,11 @@ export function isUnreachable(err: unknown): boolean {
 
 function unreachableError(engine: Engine, err: unknown): EngineError {
   const why = (err as Error)?.message?.split('\n')[0] ?? String(err);
+  if ((err as { code?: string })?.code === 'EACCES') {
+    return new EngineError(
+      `permission denied on the Docker socket ${engine.endpoint}: add yourself to the docker group (\`sudo usermod -aG docker $USER\`, then log in again) or use sudo`,
+    );
+  }
   return new EngineError(`cannot reach Docker at ${engine.endpoint}: is dockerd running? (${why})`);
 }
 
