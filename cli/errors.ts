@@ -19,6 +19,8 @@ export const EXIT = {
   control: 8,
   /** Nothing failed, but some events wait for a person: a login, or a tailnet setting to change. */
   attention: 9,
+  /** `doctor` found something that would make `up` fail (each finding names it and the fix). */
+  preflight: 10,
 } as const;
 
 export class FleetError extends Error {
@@ -77,6 +79,14 @@ export class NeedsPersonError extends FleetError {
   constructor(message: string) {
     super(message, EXIT.attention);
     this.name = 'NeedsPersonError';
+  }
+}
+
+/** `doctor`: the checks found something that would make `up` fail; the findings were printed. */
+export class PreflightError extends FleetError {
+  constructor(message: string) {
+    super(message, EXIT.preflight);
+    this.name = 'PreflightError';
   }
 }
 

@@ -14,8 +14,9 @@ import * as down from './down.js';
 import * as exec from './exec.js';
 import * as lock from './lock.js';
 import * as publish from './publish.js';
+import * as doctor from './doctor.js';
 
 export function registerCommands(program: Command): void {
-  for (const command of [init, add, remove, list, render, schema, build, up, status, logs, exec, down, lock, publish])
+  for (const command of [init, add, remove, list, render, schema, build, up, status, logs, exec, down, lock, publish, doctor])
     command.register(program);
 }

@@ -85,7 +85,7 @@ export async function status(options: { fleetFile: string }): Promise<EventStatu
   return fleetStatus(runtime, fleet, fleetOwner(fleet, options.fleetFile));
 }
 
-async function fleetStatus(runtime: Runtime, fleet: Fleet, owner: FleetOwner): Promise<EventStatus[]> {
+export async function fleetStatus(runtime: Runtime, fleet: Fleet, owner: FleetOwner): Promise<EventStatus[]> {
   const events = Object.keys(fleet.events).sort();
   const names = new Map(events.map((e) => [e, containerName(fleet, e)]));
   const actual = await runtime.list([...names.values()]);

@@ -1,0 +1,28 @@
+import type { Command } from 'commander';
+import { PreflightError } from '../errors.js';
+import { out } from '../ui/output.js';
+import { fleetPath } from './options.js';
+
+const MARK = { ok: 'ok  ', warn: 'warn', fail: 'FAIL' } as const;
+
+export function register(program: Command): void {
+  program
+    .command('doctor')
+    .description(
+      'check what up needs (engine, Docker context, fleet file, auth keys, image, disk, tailnet): one line per finding with the fix',
+    )
+    .option('--json', 'machine-readable findings')
+    .option('--no-tailnet', "skip reading each running node's tailnet state")
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ demo-fleet doctor\n  $ DOCKER_CONTEXT=vps demo-fleet doctor --json | jq \'.findings[] | select(.status != "ok")\'',
+    )
+    .action(async (opts: { json?: boolean; tailnet: boolean }, cmd: Command) => {
+      const { doctor } = await import('../doctor/doctor.js');
+      const result = await doctor({ fleetFile: fleetPath(cmd), tailnet: opts.tailnet });
+      if (opts.json) out.json(result);
+      else for (const f of result.findings) out.line(`${MARK[f.status]}  ${f.check}: ${f.message}${f.fix ? `; fix: ${f.fix}` : ''}`);
+      const failed = result.findings.filter((f) => f.status === 'fail').length;
+      if (failed > 0) throw new PreflightError(`${failed} problem(s) would make \`up\` fail (the FAIL lines above say how to fix each)`);
+    });
+}
