@@ -15,8 +15,9 @@ import * as exec from './exec.js';
 import * as lock from './lock.js';
 import * as publish from './publish.js';
 import * as doctor from './doctor.js';
+import * as restart from './restart.js';
 
 export function registerCommands(program: Command): void {
-  for (const command of [init, add, remove, list, render, schema, build, up, status, logs, exec, down, lock, publish, doctor])
+  for (const command of [init, add, remove, list, render, schema, build, up, status, logs, exec, restart, down, lock, publish, doctor])
     command.register(program);
 }

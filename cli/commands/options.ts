@@ -28,6 +28,18 @@ export function nonNegativeInt(name: string) {
   };
 }
 
+const WAIT_UNITS: Record<string, number> = { '': 1, s: 1, m: 60, h: 3600 };
+
+/** commander argParser for a wait in seconds: "300", "90s", "5m" or "1h" → seconds (> 0). */
+export function waitSeconds(name: string) {
+  return (value: string): number => {
+    const m = /^(\d+)(s|m|h)?$/.exec(value.trim());
+    const seconds = m ? Number(m[1]) * WAIT_UNITS[m[2] ?? '']! : 0;
+    if (!seconds) throw new InvalidArgumentError(`${name} must be seconds or a duration like 90s, 5m or 1h, got "${value}"`);
+    return seconds;
+  };
+}
+
 const SINCE_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600 };
 
 /** `--since`: "10m" / "2h" / "30s" ago, or an ISO date → UNIX seconds (what the engine's logs take). */

@@ -116,6 +116,8 @@ export interface Runtime {
   /** Create the event's container from its service definition and start it; returns its ID. */
   createAndStart: (service: ServiceDefinition) => Promise<string>;
   start: (id: string) => Promise<void>;
+  /** Stop (SIGTERM, then the grace period) and start again; a stopped one is started. Same container, same state dir. */
+  restart: (id: string) => Promise<void>;
   /**
    * Put the service in place of the container `oldId` (same state dir; never both running). If the new
    * one cannot be made or started, the old one is left (or put back) running and the error is thrown.

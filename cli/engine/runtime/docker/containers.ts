@@ -121,6 +121,11 @@ export async function startContainer(docker: Docker, id: string): Promise<void> 
   }
 }
 
+/** Stop (SIGTERM, then SIGKILL after the grace period) and start again, as `docker restart` does. */
+export async function restartContainer(docker: Docker, id: string): Promise<void> {
+  await docker.getContainer(id).restart({ t: STOP_GRACE_SECONDS });
+}
+
 export async function inspectContainer(docker: Docker, idOrName: string): Promise<ContainerDetails | null> {
   let info: Docker.ContainerInspectInfo;
   try {

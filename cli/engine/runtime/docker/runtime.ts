@@ -1,7 +1,7 @@
 /** The Runtime over one Docker engine (local socket, tcp:// or ssh://): plain containers. */
 import type { Engine } from '../../client/docker.js';
 import type { Runtime } from '../runtime.js';
-import { createAndStart, inspectContainer, listFleetContainers, startContainer, stopAndRemove } from './containers.js';
+import { createAndStart, inspectContainer, listFleetContainers, restartContainer, startContainer, stopAndRemove } from './containers.js';
 import { execInContainer } from './exec.js';
 import { acquireLock, lockName, readLock, releaseLock } from './lock.js';
 import { containerLogs, lastLogLines } from './logs.js';
@@ -20,6 +20,7 @@ export function dockerRuntime(engine: Engine): Runtime {
     list: (names) => listFleetContainers(docker, names),
     createAndStart: (service) => createAndStart(docker, service),
     start: (id) => startContainer(docker, id),
+    restart: (id) => restartContainer(docker, id),
     replace: (oldId, service) => replaceContainer(docker, oldId, service),
     stopAndRemove: (id) => stopAndRemove(docker, id),
     inspect: (idOrName) => inspectContainer(docker, idOrName),
