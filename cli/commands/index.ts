@@ -16,8 +16,27 @@ import * as lock from './lock.js';
 import * as publish from './publish.js';
 import * as doctor from './doctor.js';
 import * as restart from './restart.js';
+import * as completion from './completion.js';
 
 export function registerCommands(program: Command): void {
-  for (const command of [init, add, remove, list, render, schema, build, up, status, logs, exec, restart, down, lock, publish, doctor])
+  for (const command of [
+    init,
+    add,
+    remove,
+    list,
+    render,
+    schema,
+    build,
+    up,
+    status,
+    logs,
+    exec,
+    restart,
+    down,
+    lock,
+    publish,
+    doctor,
+    completion,
+  ])
     command.register(program);
 }
