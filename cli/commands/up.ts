@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { colorEnabled, palette } from '../ui/colors.js';
 import { out } from '../ui/output.js';
 import type { ProgressFlag } from '../ui/progress-mode.js';
-import { fleetPath, positiveInt, progressFlag, progressOptions } from './options.js';
+import { fleetPath, positiveInt, progressFlag, progressOptions, waitSeconds } from './options.js';
 
 interface UpFlags {
   baseImage?: string;
@@ -30,9 +30,9 @@ export function register(program: Command): void {
     .option('--pull', 'run published images (<image>:<event>) instead of building')
     .option('--no-wait', 'do not wait for health checks')
     .option(
-      '--wait-timeout <seconds>',
-      'how long each event may take to be served (a real start installs the docker-mod first)',
-      positiveInt('--wait-timeout'),
+      '--wait-timeout <duration>',
+      'how long each event may take to be served: seconds, or 90s, 5m, 1h (a real start installs the docker-mod first)',
+      waitSeconds('--wait-timeout'),
       300,
     )
     .option('--concurrency <n>', 'events handled at once', positiveInt('--concurrency'), 8)
