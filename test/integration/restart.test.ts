@@ -58,6 +58,15 @@ describe.skipIf(!engine.ok)('restart', () => {
     for (const e of ['alpha', 'beta'] as const) expect((await started(f, e)).startedAt).not.toBe(before[e].startedAt);
   });
 
+  it("doctor reads each running node: served nodes are ok lines with their URL (the fleet's base is the test fixture, not in the file)", async () => {
+    const r = await f.cli(['doctor', '--json']);
+    const findings = (JSON.parse(r.stdout) as { findings: Array<{ check: string; status: string; message: string }> }).findings;
+    expect(findings.filter((x) => x.check === 'tailnet')).toEqual([
+      { check: 'tailnet', status: 'ok', message: `event alpha: served at https://alpha${year}.${MODEL_SUFFIX}` },
+      { check: 'tailnet', status: 'ok', message: `event beta: served at https://beta${year}.${MODEL_SUFFIX}` },
+    ]);
+  });
+
   it('an event not in the file: exit 2, one line; an event without a container: exit 5 naming it; nothing restarted', async () => {
     const before = await started(f, 'alpha');
     const unknown = await f.cli(['restart', 'nope']);
