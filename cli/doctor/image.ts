@@ -11,12 +11,10 @@ import type { Fleet } from '../fleet/schema.js';
 import { mapPool } from '../util/pool.js';
 import { fail, ok, type Finding } from './finding.js';
 
-/** The refs `up` needs: the published tags when it pulls, else the base image; with the size of those present. */
+/** The refs `up` needs (the published tags when it pulls, else the base image), one finding each. */
 export interface ImageNeeds {
   findings: Finding[];
-  /** Bytes of the needed images the engine already has (0 when none: a pull or build must fetch them). */
-  presentBytes: number;
-  /** How many needed images are missing on the engine. */
+  /** How many needed images are missing on the engine (a pull or build must fetch them). */
   missing: number;
 }
 
@@ -30,14 +28,10 @@ export async function checkImages(engine: Engine, fleet: Fleet, options: { pull?
         .map((e) => `${fleet.image}:${e}`)
     : [options.baseImage ?? fleet.baseImage];
   const role = pull ? 'published image' : 'base image';
-  let presentBytes = 0;
   let missing = 0;
   const findings = await mapPool(refs, LOOK_CONCURRENCY, async (ref): Promise<Finding> => {
     const present = await inspectImage(engine.docker, ref).catch(() => null);
-    if (present) {
-      presentBytes += present.Size ?? 0;
-      return ok('image', `${role} ${ref} is on the engine`);
-    }
+    if (present) return ok('image', `${role} ${ref} is on the engine`);
     missing++;
     const auth = await registryAuth(ref.replace(/:[^/:]+$/, '')).catch(() => null);
     try {
@@ -51,5 +45,5 @@ export async function checkImages(engine: Engine, fleet: Fleet, options: { pull?
       return fail('image', `${role} ${ref} is not on the engine and cannot be pulled (${why})`, fix);
     }
   });
-  return { findings, presentBytes, missing };
+  return { findings, missing };
 }
