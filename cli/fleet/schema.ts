@@ -69,17 +69,28 @@ const timeZone = z
 
 const YEAR_BOUNDS = { min: 2000, max: 2999 } as const;
 
-export const AuthKeySource = z.union([
-  z.strictObject({
-    env: z
-      .string()
-      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'must be an environment variable name' })
-      .describe('Name of the environment variable that holds the auth key at render time'),
-  }),
-  z.strictObject({
-    file: z.string().min(1).describe('Path of a file holding the auth key (relative to the fleet file)'),
-  }),
-]);
+/** What an authKey that matches neither source says: both given (one would be dropped), or neither. */
+function authKeySourceError(input: unknown): string {
+  const keys = input && typeof input === 'object' ? Object.keys(input) : [];
+  if (keys.includes('env') && keys.includes('file'))
+    return 'both env and file given, but an event takes one key source: keep only one of them';
+  return 'must be one key source: env: <VARIABLE> (the key in an environment variable) or file: <path>';
+}
+
+export const AuthKeySource = z.union(
+  [
+    z.strictObject({
+      env: z
+        .string()
+        .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'must be an environment variable name' })
+        .describe('Name of the environment variable that holds the auth key at render time'),
+    }),
+    z.strictObject({
+      file: z.string().min(1).describe('Path of a file holding the auth key (relative to the fleet file)'),
+    }),
+  ],
+  { error: (iss) => (iss.code === 'invalid_union' ? authKeySourceError(iss.input) : undefined) },
+);
 
 /**
  * `tailscale serve` modes that work through the docker-mod, which always proxies to
