@@ -11,6 +11,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { contextDirName } from '../../cli/engine/docker-context.js';
 import { ensureBaseImage, exec, expectOk, fleets, inspectContainer, waitFor, type TestFleet } from '../helpers/engine-fixture.js';
 import { dockerEngine, requirement } from '../helpers/requirements.js';
 
@@ -174,5 +175,32 @@ describe.skipIf(!engine.ok || !sshd.ok)('engine over DOCKER_HOST=ssh:// (throwaw
     const down = expectOk(await f.cli(['down'], { env: sshEnv }), 'down over ssh');
     expect(down.stdout).toContain(`removed `);
     for (const e of ['alpha', 'beta', 'gamma']) expect(await inspectContainer(f.container(e))).toBeNull();
+  });
+
+  it('13b. a Docker context with an ssh:// endpoint (DOCKER_CONTEXT, no DOCKER_HOST): status and doctor go through sshd', async () => {
+    const config = path.join(dir, 'docker-config');
+    const meta = path.join(config, 'contexts', 'meta', contextDirName('vps'));
+    await mkdir(meta, { recursive: true });
+    const host = `ssh://root@127.0.0.1:${port}`;
+    await writeFile(
+      path.join(meta, 'meta.json'),
+      JSON.stringify({ Name: 'vps', Metadata: {}, Endpoints: { docker: { Host: host, SkipTLSVerify: false } } }),
+    );
+    const env = { DOCKER_HOST: undefined, DOCKER_CONFIG: config, DOCKER_CONTEXT: 'vps', SSH_AUTH_SOCK: agentSock };
+    const before = (sshdLog.match(/Accepted publickey for root/g) ?? []).length;
+    const status = expectOk(await f.cli(['status', '--json'], { env }), 'status --json through the context');
+    expect((JSON.parse(status.stdout) as Array<{ event: string }>).map((r) => r.event)).toEqual(['alpha', 'beta', 'gamma']);
+    const doctor = await f.cli(['doctor', '--json'], { env });
+    const findings = (JSON.parse(doctor.stdout) as { findings: Array<{ check: string; status: string; message: string }> }).findings;
+    expect(findings.find((x) => x.check === 'docker-host')).toEqual({
+      check: 'docker-host',
+      status: 'ok',
+      message: `${host} (from Docker context "vps" (DOCKER_CONTEXT))`,
+    });
+    expect(findings.find((x) => x.check === 'engine')).toMatchObject({
+      status: 'ok',
+      message: expect.stringContaining(`answers at ${host}`),
+    });
+    expect((sshdLog.match(/Accepted publickey for root/g) ?? []).length - before).toBeGreaterThan(2);
   });
 });
