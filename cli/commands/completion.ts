@@ -1,8 +1,7 @@
 import { Argument, type Command } from 'commander';
+import { EVENTS_COMMAND, SHELLS, type Shell } from '../ui/completion.js';
 import { out } from '../ui/output.js';
 import { fleetPath } from './options.js';
-
-const SHELLS = ['bash', 'zsh', 'fish'];
 
 export function register(program: Command): void {
   program
@@ -13,13 +12,13 @@ export function register(program: Command): void {
       'after',
       '\nExamples:\n  $ source <(demo-fleet completion bash)      # in ~/.bashrc\n  $ source <(demo-fleet completion zsh)       # in ~/.zshrc, after compinit\n  $ demo-fleet completion fish > ~/.config/fish/completions/demo-fleet.fish',
     )
-    .action(async (shell: 'bash' | 'zsh' | 'fish', _opts: unknown, cmd: Command) => {
+    .action(async (shell: Shell, _opts: unknown, cmd: Command) => {
       const { completionScript } = await import('../ui/completion.js');
       process.stdout.write(completionScript(cmd.parent!, shell));
     });
   // What the scripts call for event names: the fleet file's events, one a line; nothing when there is none.
   program
-    .command('__events', { hidden: true })
+    .command(EVENTS_COMMAND, { hidden: true })
     .description('event names of the fleet file, for shell completion')
     .action(async (_opts: unknown, cmd: Command) => {
       const { loadFleet } = await import('../fleet/file.js');
