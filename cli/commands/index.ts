@@ -17,6 +17,7 @@ import * as publish from './publish.js';
 import * as doctor from './doctor.js';
 import * as restart from './restart.js';
 import * as completion from './completion.js';
+import * as retire from './retire.js';
 
 export function registerCommands(program: Command): void {
   for (const command of [
@@ -33,6 +34,7 @@ export function registerCommands(program: Command): void {
     exec,
     restart,
     down,
+    retire,
     lock,
     publish,
     doctor,

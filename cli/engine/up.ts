@@ -18,6 +18,7 @@ import { connect, type Target } from './connect.js';
 import { withDeployLock } from './deploy-lock.js';
 import { buildAndTag } from './image/build.js';
 import { pullFleetImages } from './image/registry.js';
+import { mintKeys } from './mint-keys.js';
 import { isOurs, planFleet, type Plan } from './plan.js';
 import type { Reporter } from './reporter.js';
 import type { ActualContainer, Runtime } from './runtime/runtime.js';
@@ -63,9 +64,20 @@ export async function up(options: UpOptions, report: Reporter): Promise<UpResult
   if (options.dryRun) return { ...noImage(report), plan: await plan(target.runtime, owner, services, null, report), results: [] };
   return withDeployLock(target.runtime, fleet, options.message ?? 'up', options.forceUnlock, report, async () => {
     const image = await provideImage(target.engine, fleet, services, options, report);
-    const thePlan = await plan(target.runtime, owner, services, image.imageId, report);
-    refuseEmptying(thePlan, options);
-    const results = await converge(target.runtime, thePlan, options, report);
+    const planned = await plan(target.runtime, owner, services, image.imageId, report);
+    refuseEmptying(planned, options);
+    // keys: mint for new nodes before anything is created; revoke once they are up or given up on.
+    const minted = await mintKeys(target.engine, fleet, options.fleetFile, planned, report);
+    const thePlan = minted.plan;
+    let results: EventResult[];
+    try {
+      results = await converge(target.runtime, thePlan, options, report);
+    } finally {
+      // --no-wait: the nodes may not have used their keys yet; they stay open (and remembered) until
+      // the next `up` revokes them, or they expire.
+      if (options.wait || minted.events.length === 0) await minted.revoke();
+      else report.warn(`--no-wait: auth keys of ${minted.events.join(', ')} stay open until the next \`up\` or their expiry`);
+    }
     return { ...image, plan: thePlan, results };
   });
 }

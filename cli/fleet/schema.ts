@@ -92,6 +92,41 @@ export const AuthKeySource = z.union(
   { error: (iss) => (iss.code === 'invalid_union' ? authKeySourceError(iss.input) : undefined) },
 );
 
+/** A tag on minted keys (and so on the nodes they register): `tag:<name>`. */
+const TAG = /^tag:[A-Za-z0-9-]+$/;
+
+/**
+ * `keys:` — demo-fleet mints one short-lived auth key per new event node through the control server's
+ * API (Tailscale, or headscale when `loginServer` is set) and revokes it once the node is up. This block
+ * says how to reach the API; like `authKey`, it never holds a secret itself, only where to read one.
+ */
+export const KeysSchema = z
+  .strictObject({
+    apiToken: AuthKeySource.optional().describe('Tailscale: where the API access token (tskey-api-…) is read from'),
+    oauthClient: z
+      .strictObject({
+        id: z.string().min(1).describe('The OAuth client ID (not a secret)'),
+        secret: AuthKeySource.describe('Where the OAuth client secret (tskey-client-…) is read from'),
+      })
+      .optional()
+      .describe('Tailscale: an OAuth client (scopes auth_keys, devices:core) exchanged for an access token; needs tags'),
+    tailnet: z.string().min(1).default('-').describe('Tailscale: the tailnet (default "-": the one of the token)'),
+    apiKey: AuthKeySource.optional().describe('headscale: where the API key (`headscale apikeys create`) is read from'),
+    user: z.string().min(1).optional().describe('headscale: the user the nodes belong to (required before 0.28)'),
+    headscaleVersion: z
+      .string()
+      .regex(/^v?0\.\d+(\.\d+)?$/, { error: 'must be a headscale release like "0.28" or "v0.26.1"' })
+      .optional()
+      .describe('headscale: the release it runs; read from the server when left out'),
+    apiUrl: httpUrl.optional().describe('API base URL; default https://api.tailscale.com, or loginServer for headscale'),
+    tags: z
+      .array(z.string().regex(TAG, { error: 'must be a tag like tag:demo' }))
+      .default([])
+      .describe('Tags for minted keys (required with an OAuth client, which must own them)'),
+    expiry: duration.default('1h').describe('How long a minted key stays valid if nothing revokes it (default 1h)'),
+  })
+  .describe('Mint one single-use auth key per new event node through the control server API (never the secrets themselves)');
+
 /**
  * `tailscale serve` modes that work through the docker-mod, which always proxies to
  * http://localhost:<port>: tcp and tls-terminated-tcp refuse an http:// target, so a node with them
@@ -193,9 +228,11 @@ export const FleetSchema = z
       .optional()
       .describe('MagicDNS domain; sets TAILSCALE_URL=https://<hostname>.<tailnetDomain>'),
     health: HealthSchema.default(HealthSchema.parse({})),
+    keys: KeysSchema.optional(),
     events: z.record(EventNameKey, EventSchema).default({}),
   })
   .superRefine((fleet, ctx) => {
+    if (fleet.keys) keysProblems(fleet.keys, fleet.loginServer !== undefined, ctx);
     for (const [name, event] of Object.entries(fleet.events)) {
       if (!EVENT_NAME.test(name)) {
         ctx.addIssue({ code: 'custom', path: ['events', name], message: `event name "${name}" must be a DNS label (${DNS_LABEL_HINT})` });
@@ -232,10 +269,32 @@ export const FleetSchema = z
     }
   });
 
+/** `keys:` fields that belong to the other control server, or missing credentials. */
+function keysProblems(keys: z.output<typeof KeysSchema>, headscale: boolean, ctx: z.RefinementCtx): void {
+  const issue = (field: string, message: string) => ctx.addIssue({ code: 'custom', path: ['keys', field], message });
+  const tailscaleOnly = ['apiToken', 'oauthClient'] as const;
+  const headscaleOnly = ['apiKey', 'user', 'headscaleVersion'] as const;
+  if (headscale) {
+    for (const f of tailscaleOnly)
+      if (keys[f] !== undefined) issue(f, `${f} is for Tailscale, but loginServer makes this a headscale fleet: use keys.apiKey`);
+    if (!keys.apiKey)
+      issue('apiKey', 'missing: headscale mints keys with an API key (`headscale apikeys create`): add apiKey: { env: HEADSCALE_API_KEY }');
+    return;
+  }
+  for (const f of headscaleOnly)
+    if (keys[f] !== undefined) issue(f, `${f} is for headscale (with loginServer): on Tailscale use keys.apiToken or keys.oauthClient`);
+  if (keys.apiToken && keys.oauthClient) issue('oauthClient', 'give apiToken or oauthClient, not both');
+  if (!keys.apiToken && !keys.oauthClient)
+    issue('apiToken', 'missing: Tailscale mints keys with an API access token or an OAuth client: add apiToken: { env: TS_API_TOKEN }');
+  if (keys.oauthClient && keys.tags.length === 0)
+    issue('tags', 'keys minted through an OAuth client must carry tags the client owns: add tags: [tag:demo]');
+}
+
 export type Fleet = z.output<typeof FleetSchema>;
 export type FleetEvent = z.output<typeof EventSchema>;
 export type FleetInput = z.input<typeof FleetSchema>;
 export type EventInput = z.input<typeof EventSchema>;
+export type FleetKeys = z.output<typeof KeysSchema>;
 
 /** JSON Schema of the fleet file, for editors (yaml-language-server) and `demo-fleet schema`. */
 export function fleetJsonSchema(): Record<string, unknown> {

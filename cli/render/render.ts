@@ -27,7 +27,7 @@ export interface RenderOptions {
   write?: boolean;
 }
 
-function composeDirFor(fleetFile: string, outDir?: string): string {
+export function composeDirFor(fleetFile: string, outDir?: string): string {
   return path.resolve(outDir ?? path.join(path.dirname(fleetFile), 'compose'));
 }
 
@@ -38,7 +38,9 @@ export async function renderFleet(fleet: Fleet, options: RenderOptions): Promise
   const warnings: string[] = [];
   const events = Object.keys(fleet.events).sort();
   // Read every key before writing anything: a bad one fails the render with no file touched.
-  const secrets = await Promise.all(events.map((event) => readEventSecret(event, fleet.events[event]!, fleetDir)));
+  const secrets = await Promise.all(
+    events.map((event) => readEventSecret(event, fleet.events[event]!, fleetDir, fleet.keys !== undefined)),
+  );
   const composeFile = path.join(composeDir, COMPOSE_FILE);
   if (options.write === false) {
     const services = events.map((event, i) => {

@@ -26,10 +26,18 @@ const OAUTH_CLIENT_SECRET_PREFIX = 'tskey-client-';
 const MAX_KEY_LENGTH = 512;
 const MAX_KEY_FILE_BYTES = 4096;
 
-async function readAuthKey(event: string, config: FleetEvent, fleetDir: string): Promise<{ key?: string; warning?: string }> {
+async function readAuthKey(
+  event: string,
+  config: FleetEvent,
+  fleetDir: string,
+  minting: boolean,
+): Promise<{ key?: string; warning?: string }> {
   const source = config.authKey;
-  const login = `the node will wait for an interactive login (see \`demo-fleet logs ${event}\`)`;
-  if (!source) return { warning: `event ${event}: no authKey configured; ${login}` };
+  const login = minting
+    ? '`up` mints a key for it if its node is new (keys:)'
+    : `the node will wait for an interactive login (see \`demo-fleet logs ${event}\`)`;
+  // With `keys:`, an event without its own authKey is the usual case: nothing to warn about.
+  if (!source) return minting ? {} : { warning: `event ${event}: no authKey configured; ${login}` };
   const where = 'env' in source ? `environment variable ${source.env}` : `auth key file ${source.file}`;
   let key: string | undefined;
   if ('env' in source) {
@@ -101,9 +109,12 @@ export interface EventSecret {
   warning?: string;
 }
 
-/** Read the event's auth key. Throws a UsageError for a key that cannot be an env file line. */
-export async function readEventSecret(event: string, config: FleetEvent, fleetDir: string): Promise<EventSecret> {
-  const { key, warning } = await readAuthKey(event, config, fleetDir);
+/**
+ * Read the event's auth key. Throws a UsageError for a key that cannot be an env file line. `minting`:
+ * the fleet has `keys:`, so an event without a key of its own gets a minted one when its node is new.
+ */
+export async function readEventSecret(event: string, config: FleetEvent, fleetDir: string, minting = false): Promise<EventSecret> {
+  const { key, warning } = await readAuthKey(event, config, fleetDir, minting);
   return key ? { text: envFileText({ [AUTHKEY_ENV]: key }) } : { text: null, warning };
 }
 
@@ -118,6 +129,19 @@ export async function storeEventSecret(event: string, secret: EventSecret, secre
   await chmod(secretsDir, 0o700);
   await atomicWriteIfChanged(file, secret.text, { mode: 0o600 });
   return { digest: digestOf(secret.text) };
+}
+
+/**
+ * Write a key minted for a new node to the event's env file (0600), where the container's create reads
+ * it; the compose file never names it. Returns the file. `dropMintedKey` removes it once revoked.
+ */
+export async function storeMintedKey(event: string, key: string, secretsDir: string): Promise<string> {
+  await storeEventSecret(event, { text: envFileText({ [AUTHKEY_ENV]: key }) }, secretsDir);
+  return path.join(secretsDir, `${event}.env`);
+}
+
+export async function dropMintedKey(event: string, secretsDir: string): Promise<void> {
+  await rm(path.join(secretsDir, `${event}.env`), { force: true });
 }
 
 /** Remove secret files of events that are no longer in the fleet. */
