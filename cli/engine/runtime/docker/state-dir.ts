@@ -44,7 +44,12 @@ export async function hasNodeState(docker: Docker, image: string, hostDir: strin
     HostConfig: { Binds: [`${hostDir}:${STATE_DIR}:ro`] },
   });
   try {
-    const res = (await helper.infoArchive({ path: `${STATE_DIR}/${STATE_FILE}` })) as { headers?: Record<string, string> };
+    const res = (await helper.infoArchive({ path: `${STATE_DIR}/${STATE_FILE}` })) as {
+      headers?: Record<string, string>;
+      destroy?: () => void;
+    };
+    // The answer is a stream (of a HEAD request): left open, it keeps the process from exiting.
+    res.destroy?.();
     const header = res.headers?.['x-docker-container-path-stat'];
     if (!header) return true;
     const stat = JSON.parse(Buffer.from(header, 'base64').toString('utf8')) as { size?: number; mode?: number };
