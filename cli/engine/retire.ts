@@ -156,7 +156,7 @@ async function lookUp(
   let nodeNote = '--keep-node: the node stays on the tailnet';
   if (!options.keepNode && control) {
     const own = container ? await ownNodeId(runtime, container) : null;
-    if (own) {
+    if (own && control.isNodeId(own)) {
       node = { id: own, from: 'its own tailscale status' };
     } else {
       const ids = await control.nodeIdsByHostname(hostname);

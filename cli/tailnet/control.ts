@@ -33,6 +33,8 @@ export interface ControlServer {
   mint(event: string): Promise<MintedKey>;
   /** Revoke (Tailscale) or expire (headscale) a key; `gone` when the server no longer has it. */
   revoke(ref: KeyRef, key?: string): Promise<'revoked' | 'gone'>;
+  /** Whether a node's own stable ID (`tailscale status --json` Self.ID) is an ID this API deletes by. */
+  isNodeId(id: string): boolean;
   /** IDs of the nodes called `hostname` (Tailscale: nodeId; headscale: the numeric ID). */
   nodeIdsByHostname(hostname: string): Promise<string[]>;
   /** Delete a node; `gone` when there is no such node (deleted already). */
@@ -86,6 +88,8 @@ export async function controlServer(fleet: Fleet, fleetFile: string, http: HttpO
       name: `headscale (${api.host})`,
       mint: () => api.createPreAuthKey({ user: keys.user, tags: keys.tags, expiration: new Date(now() + expiryMs) }),
       revoke: (ref, key) => unlessGone(api.expirePreAuthKey({ id: ref.id, userId: ref.userId, key }), 'revoked'),
+      // headscale's stable node ID is its numeric ID (hscontrol: StableID = strconv of the ID)
+      isNodeId: (id) => /^\d+$/.test(id),
       nodeIdsByHostname: async (hostname) => (await api.findNodesByHostname(hostname)).map((n) => n.id),
       deleteNode: (id) => unlessGone(api.deleteNode(id), 'deleted'),
     };
@@ -110,6 +114,7 @@ export async function controlServer(fleet: Fleet, fleetFile: string, http: HttpO
         preauthorized: true,
       }),
     revoke: (ref) => unlessGone(api.deleteAuthKey(ref.id), 'revoked'),
+    isNodeId: (id) => id !== '',
     nodeIdsByHostname: async (hostname) => (await api.findDevicesByHostname(hostname)).map((d) => d.nodeId),
     deleteNode: (id) => unlessGone(api.deleteDevice(id), 'deleted'),
   };

@@ -188,6 +188,9 @@ describe.each([26, 28] as const)('headscale 0.%i', (minor) => {
     const expireCall = server.calls.filter((c) => c.operationId === 'HeadscaleService_ExpirePreAuthKey');
     expect(expireCall).toHaveLength(1);
 
+    // a node's own stable ID is its numeric ID on headscale: anything else is looked up by hostname
+    expect(control.isNodeId('7')).toBe(true);
+    expect(control.isNodeId('nABCDEF1CNTRL')).toBe(false);
     const node = fake.addNode('cleveland2026', user);
     expect(await control.nodeIdsByHostname('cleveland2026')).toEqual([String(node.id)]);
     expect(await control.deleteNode(String(node.id))).toBe('deleted');
