@@ -10,7 +10,8 @@
  *   - a failed mint creates no container; a failed deploy revokes the key too;
  *   - `retire`: --dry-run changes nothing; then container gone, node deleted by the ID the node itself
  *     reports, state dir archived under appdata, event dropped from the fleet file (comments kept); a
- *     retire that failed midway (node delete refused) completes when run again (the ID found by hostname).
+ *     retire that failed midway (node delete refused) completes when run again (the ID found by hostname);
+ *     --keep-node --purge leaves the node alone and deletes the state dir.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
@@ -246,6 +247,19 @@ describe.skipIf(!engine.ok)('keys: minted per new node on up, revoked after; ret
     expect(Object.keys((await loadFleet(f.file)).fleet.events)).toEqual(['gamma']);
     expect(fake.devices).toHaveLength(0);
     await expectNoKeyLeaked();
+    expect(server.report()).toBe('');
+  });
+
+  it('6. retire --keep-node --purge: no API call for the node, the state dir deleted (not archived)', async () => {
+    const gammaDir = await dirOf('gamma');
+    const deletesBefore = calls('deleteDevice').length;
+    const r = expectOk(await f.cli(['retire', 'gamma', '--keep-node', '--purge']), 'retire --keep-node --purge');
+    expect(r.stdout).toContain('gamma\tnode\tunchanged\t--keep-node: the node stays on the tailnet');
+    expect(r.stdout).toContain(`gamma\tstate\tdone\tdeleted ${year}/gamma (--purge)`);
+    expect(calls('deleteDevice')).toHaveLength(deletesBefore);
+    expect(existsSync(gammaDir)).toBe(false);
+    expect((await readdir(path.join(f.dir, 'appdata', 'archive', String(year)))).filter((d) => d.startsWith('gamma'))).toEqual([]);
+    expect(Object.keys((await loadFleet(f.file)).fleet.events)).toEqual([]);
     expect(server.report()).toBe('');
   });
 });
