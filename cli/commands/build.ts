@@ -7,6 +7,7 @@ interface BuildFlags {
   baseImage?: string;
   dockerfile?: string;
   force?: boolean;
+  pull?: boolean;
   json?: boolean;
   progress?: ProgressFlag;
   quiet?: boolean;
@@ -19,15 +20,16 @@ export function register(program: Command): void {
     .option('--base-image <ref>', "base image (default: the fleet file's baseImage)")
     .option('--dockerfile <path>', 'Dockerfile to use instead of templates/Dockerfile')
     .option('--force', 'build even when the image for this revision exists')
+    .option('--pull', 'pull the base image first (a re-published base tag is a new revision)')
     .option('--json', 'machine-readable result');
   progressOptions(command)
     .addHelpText('after', '\nExamples:\n  $ demo-fleet build\n  $ demo-fleet build --base-image demo-fleet-test/base:fixture --json')
     .action(async (opts: BuildFlags, cmd: Command) => {
       const { buildFleetImage } = await import('../engine/image/build.js');
       const { withProgress } = await import('../ui/progress.js');
-      const { baseImage, dockerfile, force } = opts;
+      const { baseImage, dockerfile, force, pull } = opts;
       const result = await withProgress(progressFlag(opts), (report) =>
-        buildFleetImage({ fleetFile: fleetPath(cmd), baseImage, dockerfile, force }, report),
+        buildFleetImage({ fleetFile: fleetPath(cmd), baseImage, dockerfile, force, pull }, report),
       );
       if (opts.json) return out.json(result);
       out.line(

@@ -18,6 +18,9 @@ import * as doctor from './doctor.js';
 import * as restart from './restart.js';
 import * as completion from './completion.js';
 import * as retire from './retire.js';
+import * as rollback from './rollback.js';
+import * as prune from './prune.js';
+import * as audit from './audit.js';
 
 export function registerCommands(program: Command): void {
   for (const command of [
@@ -41,4 +44,5 @@ export function registerCommands(program: Command): void {
     completion,
   ])
     command.register(program);
+  for (const command of [rollback, prune, audit]) command.register(program);
 }

@@ -6,7 +6,7 @@ import type { Fleet } from '../fleet/schema.js';
 import { serveExpectation } from '../render/service.js';
 import { mapPool } from '../util/pool.js';
 import { connect } from './connect.js';
-import { REVISION_LABEL } from './image/revision.js';
+import { OCI_REVISION_LABEL } from './image/revision.js';
 import type { StatusField } from './status-fields.js';
 import { isOurs } from './plan.js';
 import { probeNode } from './readiness.js';
@@ -115,7 +115,7 @@ export async function fleetStatus(runtime: Runtime, fleet: Fleet, owner: FleetOw
       state: ours ? info.state : 'foreign',
       health: info.health ?? '-',
       image: info.image,
-      revision: info.labels[REVISION_LABEL] || null,
+      revision: info.labels[OCI_REVISION_LABEL] || null,
       started: info.startedAt,
       restarts: info.restartCount,
       ...(ours ? await nodeColumns(runtime, info) : NO_NODE),

@@ -16,9 +16,13 @@ import { applyPlan, type EventResult } from './apply.js';
 import { type Engine, engineEndpoint } from './client/docker.js';
 import { connect, type Target } from './connect.js';
 import { withDeployLock } from './deploy-lock.js';
+import { audited } from './audit/audit.js';
+import { outcomeOf } from './audit/entry.js';
 import { buildAndTag } from './image/build.js';
+import { IMAGE_LABELS, inspectImage } from './image/image.js';
 import { pullFleetImages } from './image/registry.js';
 import { mintKeys } from './mint-keys.js';
+import { withRevisionLabels } from './revision-labels.js';
 import { isOurs, planFleet, type Plan } from './plan.js';
 import type { Reporter } from './reporter.js';
 import type { ActualContainer, Runtime } from './runtime/runtime.js';
@@ -46,6 +50,8 @@ export interface UpOptions {
 interface FleetImage {
   imageId: string | null;
   imageRef: string | null;
+  /** Its revision (image/revision.ts), recorded on the containers; null when not known. */
+  revision: string | null;
   built: boolean;
 }
 
@@ -62,24 +68,31 @@ export async function up(options: UpOptions, report: Reporter): Promise<UpResult
   const services = await render(fleet, options, report);
   const target = await connectTo(report);
   if (options.dryRun) return { ...noImage(report), plan: await plan(target.runtime, owner, services, null, report), results: [] };
-  return withDeployLock(target.runtime, fleet, options.message ?? 'up', options.forceUnlock, report, async () => {
-    const image = await provideImage(target.engine, fleet, services, options, report);
-    const planned = await plan(target.runtime, owner, services, image.imageId, report);
-    refuseEmptying(planned, options);
-    // keys: mint for new nodes before anything is created; revoke once they are up or given up on.
-    const minted = await mintKeys(target.engine, fleet, options.fleetFile, planned, report);
-    const thePlan = minted.plan;
-    let results: EventResult[];
-    try {
-      results = await converge(target.runtime, thePlan, options, report);
-    } finally {
-      // --no-wait: the nodes may not have used their keys yet; they stay open (and remembered) until
-      // the next `up` revokes them, or they expire.
-      if (options.wait || minted.events.length === 0) await minted.revoke();
-      else report.warn(`--no-wait: auth keys of ${minted.events.join(', ')} stay open until the next \`up\` or their expiry`);
-    }
-    return { ...image, plan: thePlan, results };
-  });
+  const audit = { docker: target.engine.docker, fleet, fleetFile: options.fleetFile, command: 'up', report };
+  return withDeployLock(target.runtime, fleet, options.message ?? 'up', options.forceUnlock, report, () =>
+    audited(
+      audit,
+      async () => {
+        const image = await provideImage(target.engine, fleet, services, options, report);
+        const planned = withRevisionLabels(await plan(target.runtime, owner, services, image.imageId, report), image.revision);
+        refuseEmptying(planned, options);
+        // keys: mint for new nodes before anything is created; revoke once they are up or given up on.
+        const minted = await mintKeys(target.engine, fleet, options.fleetFile, planned, report);
+        const thePlan = minted.plan;
+        let results: EventResult[];
+        try {
+          results = await converge(target.runtime, thePlan, options, report);
+        } finally {
+          // --no-wait: the nodes may not have used their keys yet; they stay open (and remembered) until
+          // the next `up` revokes them, or they expire.
+          if (options.wait || minted.events.length === 0) await minted.revoke();
+          else report.warn(`--no-wait: auth keys of ${minted.events.join(', ')} stay open until the next \`up\` or their expiry`);
+        }
+        return { ...image, plan: thePlan, results };
+      },
+      (r) => ({ revision: r.revision, events: r.results, outcome: outcomeOf(r.results) }),
+    ),
+  );
 }
 
 async function validate(fleetFile: string, report: Reporter): Promise<{ fleet: Fleet; owner: FleetOwner }> {
@@ -123,7 +136,7 @@ async function connectTo(report: Reporter): Promise<Target> {
 function noImage(report: Reporter): FleetImage {
   report.step('build image');
   report.progress('skipped (--dry-run)');
-  return { imageId: null, imageRef: null, built: false };
+  return { imageId: null, imageRef: null, revision: null, built: false };
 }
 
 /** Build once and tag per event, or (`pull`) the published per-event tags. */
@@ -137,11 +150,13 @@ async function provideImage(
   const events = services.map((s) => s.event);
   if (options.pull ?? fleet.pull) {
     report.step(`pull ${fleet.image} for ${events.length} event(s)`);
-    return { imageId: await pullFleetImages(engine, fleet.image, events, report.progress), imageRef: null, built: false };
+    const imageId = await pullFleetImages(engine, fleet.image, events, report.progress);
+    const pulled = imageId ? await inspectImage(engine.docker, imageId) : null;
+    return { imageId, imageRef: null, revision: pulled?.Config?.Labels?.[IMAGE_LABELS.revision] ?? null, built: false };
   }
   const request = { repo: fleet.image, baseImage: options.baseImage ?? fleet.baseImage, dockerfile: options.dockerfile };
   const image = await buildAndTag(engine, request, events, report);
-  return { imageId: image.id, imageRef: image.ref, built: image.built };
+  return { imageId: image.id, imageRef: image.ref, revision: image.revision, built: image.built };
 }
 
 async function plan(

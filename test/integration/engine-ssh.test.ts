@@ -6,7 +6,7 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -202,5 +202,21 @@ describe.skipIf(!engine.ok || !sshd.ok)('engine over DOCKER_HOST=ssh:// (throwaw
       message: expect.stringContaining(`answers at ${host}`),
     });
     expect((sshdLog.match(/Accepted publickey for root/g) ?? []).length - before).toBeGreaterThan(2);
+  });
+
+  it('13c. the audit log is written and read through ssh: up, up, down', async () => {
+    const r = expectOk(await f.cli(['audit', '--json'], { env: sshEnv }), 'audit --json over ssh');
+    const log = JSON.parse(r.stdout) as { dir: string; entries: Array<{ command: string; outcome: string; revision: string | null }> };
+    expect(log.entries.map((e) => [e.command, e.outcome])).toEqual([
+      ['up', 'ok'],
+      ['up', 'ok'],
+      ['down', 'ok'],
+    ]);
+    expect(log.entries[0]!.revision).toMatch(/^[0-9a-f]{7}-[0-9a-f]{12}$/);
+    // on the engine's host (this machine): one file per entry, one JSON line each
+    expect(log.dir).toBe(path.join(f.dir, 'appdata', '.demo-fleet', 'audit'));
+    const files = (await readdir(log.dir)).sort();
+    expect(files).toHaveLength(3);
+    expect(JSON.parse(await readFile(path.join(log.dir, files[2]!), 'utf8')).command).toBe('down');
   });
 });

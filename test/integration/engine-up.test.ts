@@ -79,7 +79,8 @@ describe.skipIf(!engine.ok)('engine: up / change / remove / status / down (3 eve
 
   it('1. up from nothing: every event healthy, app answering, env/labels/state dir/restart/tags as rendered', async () => {
     const r = expectOk(await f.up(), 'up');
-    expect(r.stderr).toMatch(new RegExp(`built ${f.image}:${REVISION_TAG}`));
+    // the build is named by its revision (commit-context-base digest); the sha- tag points at it too
+    expect(r.stderr).toMatch(new RegExp(`built ${f.image}:rev-${REVISION_TAG.slice('sha-'.length)}-[0-9a-f]{12}\n`));
     for (const e of EVENTS) expect(r.stderr).toContain(`${e}: create ${f.container(e)}`);
     // done means served: each event's line names its tailnet URL
     const year = (await loadFleet(f.file)).fleet.year;

@@ -14,21 +14,24 @@ export async function buildAndTag(
   report.step('build image');
   const image = await ensureImage(engine, { ...request, onProgress: report.build ?? report.progress });
   report.progress(image.built ? `built ${image.ref}` : `${image.ref} is up to date (build skipped)`);
-  report.step(`tag ${tags.length} tag(s)`);
-  await tagImage(engine.docker, image, request.repo, tags);
+  // The commit tag follows the commit's newest build; older builds keep their own rev- tag.
+  const all = [...new Set([image.commitTag, ...tags])];
+  report.step(`tag ${all.length} tag(s)`);
+  await tagImage(engine.docker, image, request.repo, all);
   return image;
 }
 
 export interface BuildResult {
   id: string;
   ref: string;
+  revision: string;
   built: boolean;
   tags: string[];
 }
 
 /** `build`: the fleet's image for this revision, tagged for every event. */
 export async function buildFleetImage(
-  options: { fleetFile: string; baseImage?: string; dockerfile?: string; force?: boolean },
+  options: { fleetFile: string; baseImage?: string; dockerfile?: string; force?: boolean; pull?: boolean },
   report: Reporter,
 ): Promise<BuildResult> {
   const { fleet } = await loadFleet(options.fleetFile);
@@ -37,9 +40,15 @@ export async function buildFleetImage(
   const events = Object.keys(fleet.events).sort();
   const image = await buildAndTag(
     engine,
-    { repo: fleet.image, baseImage: options.baseImage ?? fleet.baseImage, dockerfile: options.dockerfile, force: options.force },
+    {
+      repo: fleet.image,
+      baseImage: options.baseImage ?? fleet.baseImage,
+      dockerfile: options.dockerfile,
+      force: options.force,
+      pull: options.pull,
+    },
     events,
     report,
   );
-  return { id: image.id, ref: image.ref, built: image.built, tags: events.map((e) => `${fleet.image}:${e}`) };
+  return { id: image.id, ref: image.ref, revision: image.revision, built: image.built, tags: events.map((e) => `${fleet.image}:${e}`) };
 }

@@ -1,17 +1,23 @@
 /**
  * The app image: build once per revision (skipped when the engine already has it), then one tag per
- * event — all tags one image ID.
+ * event — all tags one image ID. The revision (revision.ts) covers the commit, the build context and the
+ * base image's ID, so the base is looked at (and pulled when absent, or with `pull`) before the build.
  */
 import type Docker from 'dockerode';
 import { collectContext, contextTar } from './build-context.js';
-import { currentRevision, revisionTag, type Revision } from './revision.js';
+import { currentRevision, REVISION_LABEL, REVISION_TAG_PREFIX, revisionId, revisionTag, type Revision } from './revision.js';
+import { pullImage, registryAuth } from './registry.js';
 import { followStream } from '../client/stream.js';
 import { engineMessage, statusCode, type Engine } from '../client/docker.js';
 import { BuildError, EngineError, StreamFailure } from '../../errors.js';
 
-const IMAGE_LABELS = {
+export const IMAGE_LABELS = {
   context: 'dev.demo-fleet.context-hash',
   baseImage: 'dev.demo-fleet.base-image',
+  /** The base image's ID at build time (the tag above may move). */
+  baseImageId: 'dev.demo-fleet.base-image-id',
+  /** The revision (revision.ts) the image was built as. */
+  revision: REVISION_LABEL,
 } as const;
 
 export interface ImageRequest {
@@ -21,13 +27,19 @@ export interface ImageRequest {
   /** Build even when an image for this revision exists. */
   force?: boolean;
   revision?: Revision;
+  /** Pull the base image first (`build --pull`): a re-published tag is another base, so another revision. */
+  pull?: boolean;
   onProgress?: (line: string) => void;
 }
 
 export interface BuiltImage {
   id: string;
-  /** `<repo>:sha-xxxxxxx` */
+  /** `<repo>:rev-<revision>` */
   ref: string;
+  /** The revision (revision.ts): unique per commit, build context and base image ID. */
+  revision: string;
+  /** `sha-<7>` (or `ctx-<7>` outside git): also put on the image, pointing at the commit's newest build. */
+  commitTag: string;
   built: boolean;
   /** Every `repo:tag` the engine had for the image when it was inspected (so tagging needs no second look). */
   repoTags: string[];
@@ -42,17 +54,33 @@ export async function inspectImage(docker: Docker, ref: string): Promise<Docker.
   }
 }
 
+/**
+ * The base image's ID: pulled first with `pull`, or when the engine does not have it (as the build would);
+ * without either it must be there.
+ */
+async function baseImageId(docker: Docker, ref: string, pull: boolean, progress: (line: string) => void): Promise<string> {
+  let base = pull ? null : await inspectImage(docker, ref);
+  if (!base) {
+    await pullImage(docker, ref, await registryAuth(ref), progress);
+    base = await inspectImage(docker, ref);
+  }
+  if (!base) throw new BuildError(`base image ${ref}: pulled, but the engine has no such image (check --base-image / baseImage)`);
+  return base.Id;
+}
+
 export async function ensureImage(engine: Engine, req: ImageRequest): Promise<BuiltImage> {
   const { docker } = engine;
   const context = await collectContext({ dockerfile: req.dockerfile });
   const revision = req.revision ?? currentRevision();
-  const ref = `${req.repo}:${revisionTag(revision, context.hash)}`;
-  const existing = await inspectImage(docker, ref);
-  const labels = existing?.Config?.Labels ?? {};
-  if (!req.force && existing && labels[IMAGE_LABELS.context] === context.hash && labels[IMAGE_LABELS.baseImage] === req.baseImage) {
-    return { id: existing.Id, ref, built: false, repoTags: existing.RepoTags ?? [] };
-  }
   const progress = req.onProgress ?? (() => {});
+  const baseId = await baseImageId(docker, req.baseImage, Boolean(req.pull), progress);
+  const id = revisionId(revision.commit, context.hash, baseId);
+  const ref = `${req.repo}:${REVISION_TAG_PREFIX}${id}`;
+  const commitTag = revisionTag(revision, context.hash);
+  const existing = await inspectImage(docker, ref);
+  if (!req.force && existing && existing.Config?.Labels?.[IMAGE_LABELS.revision] === id) {
+    return { id: existing.Id, ref, revision: id, commitTag, built: false, repoTags: existing.RepoTags ?? [] };
+  }
   let stream: NodeJS.ReadableStream;
   try {
     stream = await docker.buildImage(contextTar(context) as never, {
@@ -64,7 +92,12 @@ export async function ensureImage(engine: Engine, req: ImageRequest): Promise<Bu
         SOURCE: revision.source,
         VERSION: revision.version,
       },
-      labels: { [IMAGE_LABELS.context]: context.hash, [IMAGE_LABELS.baseImage]: req.baseImage },
+      labels: {
+        [IMAGE_LABELS.context]: context.hash,
+        [IMAGE_LABELS.baseImage]: req.baseImage,
+        [IMAGE_LABELS.baseImageId]: baseId,
+        [IMAGE_LABELS.revision]: id,
+      },
       rm: true,
       forcerm: true,
     });
@@ -82,7 +115,7 @@ export async function ensureImage(engine: Engine, req: ImageRequest): Promise<Bu
   }
   const image = await inspectImage(docker, ref);
   if (!image) throw new BuildError(`build of ${ref} reported success but the engine has no such image`);
-  return { id: image.Id, ref, built: true, repoTags: image.RepoTags ?? [] };
+  return { id: image.Id, ref, revision: id, commitTag, built: true, repoTags: image.RepoTags ?? [] };
 }
 
 /** Point `<repo>:<tag>` at the image for every tag (the per-event tags); tags already there are left. */

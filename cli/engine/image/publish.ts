@@ -6,6 +6,7 @@ import { loadFleet } from '../../fleet/file.js';
 import { collectContext } from './build-context.js';
 import { connectEngine, pingEngine, engineMessage } from '../client/docker.js';
 import type { Reporter } from '../reporter.js';
+import { audited } from '../audit/audit.js';
 import { buildAndTag } from './build.js';
 import { currentRevision, revisionTag } from './revision.js';
 import { authSource, pushTag, redact, registryAuth, registryHost, type AuthConfig } from './registry.js';
@@ -67,24 +68,38 @@ export async function publish(options: PublishOptions, report: Reporter): Promis
     );
   }
 
-  // tags[0] is the revision tag the build itself names the image by.
-  const image = await buildAndTag(
-    engine,
-    { repo, baseImage: options.baseImage ?? fleet.baseImage, dockerfile: options.dockerfile, revision },
-    tags.slice(1),
-    report,
+  const audit = { docker: engine.docker, fleet, fleetFile: options.fleetFile, command: 'publish', report };
+  return audited(
+    audit,
+    () => buildAndPush(),
+    (r) => ({
+      revision: r.revision,
+      events: [],
+      outcome: 'ok',
+      detail: `pushed ${r.tags.map((t) => `${r.repo}:${t}`).join(' ')} (${r.digest})`,
+    }),
   );
 
-  report.step(`push ${tags.length} tag(s) to ${repo}`);
-  const digests = new Set<string>();
-  for (const tag of tags) {
-    const pushed = await pushTag(engine.docker, repo, tag, auth, report.progress);
-    if (!pushed.digest) throw new RegistryError(`push of ${pushed.ref}: the registry reported no digest`);
-    report.progress(`${pushed.ref} → ${pushed.digest}`);
-    digests.add(pushed.digest);
+  async function buildAndPush(): Promise<PublishResult & { revision: string }> {
+    // tags[0] is the commit tag, which the build also puts on the image.
+    const image = await buildAndTag(
+      engine,
+      { repo, baseImage: options.baseImage ?? fleet.baseImage, dockerfile: options.dockerfile, revision },
+      tags.slice(1),
+      report,
+    );
+
+    report.step(`push ${tags.length} tag(s) to ${repo}`);
+    const digests = new Set<string>();
+    for (const tag of tags) {
+      const pushed = await pushTag(engine.docker, repo, tag, auth, report.progress);
+      if (!pushed.digest) throw new RegistryError(`push of ${pushed.ref}: the registry reported no digest`);
+      report.progress(`${pushed.ref} → ${pushed.digest}`);
+      digests.add(pushed.digest);
+    }
+    if (digests.size !== 1) {
+      throw new RegistryError(`the pushed tags of ${repo} resolve to ${digests.size} digests: ${[...digests].join(', ')}`);
+    }
+    return { repo, tags, digest: [...digests][0]!, imageId: image.id, built: image.built, pushed: true, revision: image.revision };
   }
-  if (digests.size !== 1) {
-    throw new RegistryError(`the pushed tags of ${repo} resolve to ${digests.size} digests: ${[...digests].join(', ')}`);
-  }
-  return { repo, tags, digest: [...digests][0]!, imageId: image.id, built: image.built, pushed: true };
 }

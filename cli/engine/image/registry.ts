@@ -6,10 +6,11 @@
 import type Docker from 'dockerode';
 import type { Engine } from '../client/docker.js';
 import { followStream } from '../client/stream.js';
-import { EngineError, RegistryError } from '../../errors.js';
+import { EngineError, RegistryError, StreamFailure } from '../../errors.js';
 import { readDockerConfig } from './docker-config.js';
 import { HELPER_PREFIX, helperCredentials } from './credential-helper.js';
 import { failureMessage, REGISTRY_RETRY, withRetries } from './retry.js';
+import { REVISION_LABEL, REVISION_TAG_PREFIX } from './revision.js';
 
 export interface AuthConfig {
   username: string;
@@ -109,7 +110,8 @@ function retryLine(what: string, auth: AuthConfig | null, onProgress: (line: str
     );
 }
 
-async function pullImage(docker: Docker, ref: string, auth: AuthConfig | null, onProgress: (line: string) => void): Promise<void> {
+/** Pull one reference, stream errors raised as RegistryError (credentials redacted). */
+export async function pullImage(docker: Docker, ref: string, auth: AuthConfig | null, onProgress: (line: string) => void): Promise<void> {
   try {
     await withRetries(
       async () => {
@@ -144,7 +146,18 @@ export async function pullFleetImages(
       `the published tags of ${repo} are ${ids.size} different images; publish the fleet again (\`demo-fleet publish\`)`,
     );
   }
-  return [...ids][0] ?? null;
+  const id = [...ids][0] ?? null;
+  if (id) await tagRevision(engine.docker, repo, id);
+  return id;
+}
+
+/** A pulled image built by demo-fleet keeps its revision's tag here too, so `rollback` can go back to it. */
+async function tagRevision(docker: Docker, repo: string, id: string): Promise<void> {
+  const image = await docker.getImage(id).inspect();
+  const revision = image.Config?.Labels?.[REVISION_LABEL];
+  if (revision && !(image.RepoTags ?? []).includes(`${repo}:${REVISION_TAG_PREFIX}${revision}`)) {
+    await docker.getImage(id).tag({ repo, tag: `${REVISION_TAG_PREFIX}${revision}` });
+  }
 }
 
 export interface PushedTag {

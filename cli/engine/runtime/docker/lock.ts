@@ -27,7 +27,8 @@ export function lockName(fleetName: string): string {
   return `demo-fleet-lock-${fleetName}`;
 }
 
-async function ensureLockImage(docker: Docker): Promise<void> {
+/** Build the marker image when the engine lacks it (also the audit log's carrier: audit/store.ts). */
+export async function ensureLockImage(docker: Docker): Promise<void> {
   try {
     await docker.getImage(LOCK_IMAGE).inspect();
     return;

@@ -1,0 +1,23 @@
+import type { Command } from 'commander';
+import { out } from '../ui/output.js';
+import { fleetPath, positiveInt } from './options.js';
+
+export function register(program: Command): void {
+  program
+    .command('audit')
+    .description('the audit log on the engine host: who ran up, down, rollback, prune, publish, when, with what outcome')
+    .option('-n, --lines <n>', 'the last N entries', positiveInt('--lines'), 20)
+    .option('--json', 'machine-readable output (the entries as recorded)')
+    .addHelpText('after', '\nExamples:\n  $ demo-fleet audit\n  $ demo-fleet audit -n 5 --json')
+    .action(async (opts: { lines: number; json?: boolean }, cmd: Command) => {
+      const { readAudit } = await import('../engine/audit/audit.js');
+      const log = await readAudit({ fleetFile: fleetPath(cmd), lines: opts.lines });
+      if (opts.json) return out.json(log);
+      if (!log.entries.length) return out.line(`no audit entries for fleet "${log.fleet}" (in ${log.dir} on the engine host)`);
+      for (const e of log.entries) {
+        const events = e.events.map((x) => `${x.event}:${x.action}${x.ok ? '' : '!'}`).join(' ');
+        const parts = [e.time, e.who, e.command, e.revision ?? '-', e.outcome, events, e.detail ?? ''];
+        out.line(parts.filter(Boolean).join('  '));
+      }
+    });
+}

@@ -1,0 +1,61 @@
+import type { Command } from 'commander';
+import { out, reporter } from '../ui/output.js';
+import { fleetPath, positiveInt } from './options.js';
+
+interface RollbackFlags {
+  to?: string;
+  wait: boolean;
+  waitTimeout: number;
+  concurrency: number;
+  canary: boolean;
+  forceUnlock?: boolean;
+  json?: boolean;
+}
+
+export function register(program: Command): void {
+  program
+    .command('rollback')
+    .description("put events back on the revision they ran before (or --to one): each event's previous image, same path as up")
+    .argument('[events...]', 'events to roll back (default: all)')
+    .option('--to <revision>', 'the revision to go to (see `demo-fleet audit`), instead of each event’s previous one')
+    .option('--no-wait', 'do not wait for health checks')
+    .option('--wait-timeout <seconds>', 'how long each event may take to be served', positiveInt('--wait-timeout'), 300)
+    .option('--concurrency <n>', 'events handled at once', positiveInt('--concurrency'), 8)
+    .option('--no-canary', 're-create all events at once (default: one first, the rest only if it is served)')
+    .option('--force-unlock', 'remove a deploy lock left by a deploy that died, then roll back')
+    .option('--json', 'machine-readable result on stdout (progress stays on stderr)')
+    .addHelpText('after', '\nExamples:\n  $ demo-fleet rollback\n  $ demo-fleet rollback cleveland --to 1a2b3c4-0123456789ab')
+    .action(async (events: string[], opts: RollbackFlags, cmd: Command) => {
+      const { rollback } = await import('../engine/rollback.js');
+      const { assertConverged } = await import('../engine/up.js');
+      const result = await rollback(
+        {
+          fleetFile: fleetPath(cmd),
+          events,
+          to: opts.to,
+          wait: opts.wait,
+          readyTimeoutMs: opts.waitTimeout * 1000,
+          concurrency: opts.concurrency,
+          canary: opts.canary,
+          forceUnlock: Boolean(opts.forceUnlock),
+        },
+        reporter(),
+      );
+      if (opts.json) out.json(result);
+      else {
+        for (const r of result.results.filter((r) => !r.ok && r.logs)) {
+          process.stderr.write(`--- last log lines of ${r.event} ---\n${r.logs}\n---\n`);
+        }
+        out.table(
+          result.results.map((r) => ({
+            event: r.event,
+            revision: result.revisions[r.event] ?? '-',
+            status: r.status,
+            container: r.containerId?.slice(0, 12) ?? '-',
+          })),
+          ['event', 'revision', 'status', 'container'],
+        );
+      }
+      assertConverged(result.results);
+    });
+}

@@ -1,0 +1,114 @@
+/**
+ * The audit log lives on the engine host, so everyone deploying to a VPS sees one log: a directory
+ * `<appdata>/.demo-fleet/audit` holding one file per entry, each one JSON line. The engine API is the only
+ * channel (so it works over DOCKER_HOST=ssh://): a never-started container of the deploy lock's zero-layer
+ * image binds the directory, the entry is written into it with the engine's archive upload, the container
+ * is removed. Nothing runs, so no image with a shell is needed (`down` and `audit` work where the app
+ * image is gone). Each writer writes its own file (time, pid, random), so concurrent writers can never
+ * interleave or lose lines; the log, in time order, is `cat <dir>/*.json`, which `audit` reads back with
+ * the archive download.
+ */
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import type Docker from 'dockerode';
+import { extract, pack } from 'tar-stream';
+import type { Fleet } from '../../fleet/schema.js';
+import { EngineError } from '../../errors.js';
+import { engineMessage, statusCode } from '../client/docker.js';
+import { ensureLockImage, LOCK_IMAGE } from '../runtime/docker/lock.js';
+import type { AuditEntry } from './entry.js';
+
+/** Where the bound directory appears inside the carrier container. */
+const MOUNT = '/audit';
+
+/** The audit directory on the engine host, under the fleet's appdata (resolved like the state dirs). */
+export function auditDir(fleet: Pick<Fleet, 'appdata'>, fleetDir: string): string {
+  return path.resolve(fleetDir, fleet.appdata, '.demo-fleet', 'audit');
+}
+
+/** The entries of one fleet (several fleets may share an appdata): the one place that decides "this fleet's". */
+export function ofFleet(entries: AuditEntry[], fleetName: string): AuditEntry[] {
+  return entries.filter((e) => e.fleet === fleetName);
+}
+
+/** `2026-12-02T00:55:00.123Z` → `20261202T005500.123Z`: sorts in time order, no `:` in the name. */
+function fileName(entry: AuditEntry): string {
+  const stamp = entry.time.replace(/[-:]/g, '');
+  return `${stamp}-${process.pid}-${randomBytes(4).toString('hex')}.json`;
+}
+
+/** A never-started container binding `dir`, removed after `fn` whatever happens. */
+async function withCarrier<T>(docker: Docker, dir: string, fn: (c: Docker.Container) => Promise<T>): Promise<T> {
+  await ensureLockImage(docker);
+  const carrier = await docker.createContainer({
+    Image: LOCK_IMAGE,
+    Cmd: ['audit'],
+    Labels: { 'dev.demo-fleet.role': 'audit' },
+    HostConfig: { Binds: [`${dir}:${MOUNT}`] },
+  });
+  try {
+    return await fn(carrier);
+  } finally {
+    await carrier.remove({ force: true }).catch(() => {});
+  }
+}
+
+/** Write one entry (one JSON line in a file of its own) into the audit directory on the engine host. */
+export async function appendEntry(docker: Docker, dir: string, entry: AuditEntry): Promise<void> {
+  const line = `${JSON.stringify(entry)}\n`;
+  const tar = pack();
+  tar.entry({ name: fileName(entry), mode: 0o644, mtime: new Date(entry.time) }, line);
+  tar.finalize();
+  const body = await streamToBuffer(tar as unknown as NodeJS.ReadableStream);
+  await withCarrier(docker, dir, (c) => c.putArchive(body, { path: MOUNT }));
+}
+
+/** Every entry in the audit directory, oldest first (an unreadable file is skipped). */
+export async function readEntries(docker: Docker, dir: string): Promise<AuditEntry[]> {
+  const files = await withCarrier(docker, dir, async (c) => {
+    let archive: NodeJS.ReadableStream;
+    try {
+      archive = (await c.getArchive({ path: `${MOUNT}/.` })) as NodeJS.ReadableStream;
+    } catch (err) {
+      if (statusCode(err) === 404) return [];
+      throw new EngineError(`cannot read the audit log in ${dir}: ${engineMessage(err)}`);
+    }
+    return untar(archive);
+  });
+  const entries: Array<{ name: string; entry: AuditEntry }> = [];
+  for (const f of files) {
+    if (!f.name.endsWith('.json')) continue;
+    try {
+      entries.push({ name: path.basename(f.name), entry: JSON.parse(f.content) as AuditEntry });
+    } catch {
+      // a file being written right now, or not ours: skip it
+    }
+  }
+  return entries.sort((a, b) => a.name.localeCompare(b.name)).map((e) => e.entry);
+}
+
+async function streamToBuffer(stream: NodeJS.ReadableStream): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.from(chunk as Buffer));
+  return Buffer.concat(chunks);
+}
+
+async function untar(archive: NodeJS.ReadableStream): Promise<Array<{ name: string; content: string }>> {
+  const files: Array<{ name: string; content: string }> = [];
+  const ex = extract();
+  const done = new Promise<void>((resolve, reject) => {
+    ex.on('entry', (header, stream, next) => {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: unknown) => chunks.push(c as Buffer));
+      stream.on('end', () => {
+        if (header.type === 'file') files.push({ name: header.name, content: Buffer.concat(chunks).toString('utf8') });
+        next();
+      });
+    });
+    ex.on('finish', resolve);
+    ex.on('error', reject);
+  });
+  archive.pipe(ex);
+  await done;
+  return files;
+}

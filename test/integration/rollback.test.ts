@@ -1,0 +1,317 @@
+/**
+ * Revisions, `rollback`, `prune` and the audit log against the real engine. One fleet of two events
+ * through: up (revision A) → up of a changed build (B) → rollback (back to A: the previous one) → a
+ * third build C, not deployed → prune --keep 1 (C newest, A in use, B removed) → rollback --to C →
+ * refusals that change nothing; then the audit entries of all of it. Apart from that: the revision per
+ * build input, `build --pull` against a real registry, and 10 concurrent audit writers.
+ */
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import Docker from 'dockerode';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newEntry } from '../../cli/engine/audit/entry.js';
+import { appendEntry, readEntries } from '../../cli/engine/audit/store.js';
+import { LABELS } from '../../cli/fleet/naming.js';
+import {
+  BASE_IMAGE,
+  docker,
+  ensureBaseImage,
+  expectOk,
+  fleets,
+  inspectContainer,
+  inspectImage,
+  packageCopy,
+  type TestFleet,
+} from '../helpers/engine-fixture.js';
+import { registryAvailable, startRegistry, type TestRegistry } from '../helpers/registry.js';
+import { dockerEngine, runId } from '../helpers/requirements.js';
+
+const engine = dockerEngine();
+const EVENTS = ['alpha', 'beta'] as const;
+
+interface Running {
+  id: string;
+  image: string;
+  revision: string | undefined;
+  previous: string | undefined;
+}
+
+async function running(f: TestFleet): Promise<Record<string, Running>> {
+  const out: Record<string, Running> = {};
+  for (const e of EVENTS) {
+    const c = (await inspectContainer(f.container(e)))!;
+    const labels = c.Config.Labels ?? {};
+    out[e] = { id: c.Id, image: c.Image, revision: labels[LABELS.revision], previous: labels[LABELS.previousRevision] };
+  }
+  return out;
+}
+
+/** A Dockerfile that differs from the template by a comment: the same commit, another build context. */
+async function variant(f: TestFleet, name: string): Promise<string> {
+  const file = path.join(f.dir, `${name}.Dockerfile`);
+  const template = await readFile(path.join(packageCopy(), 'templates/Dockerfile'), 'utf8');
+  await writeFile(file, `${template}\n# TEST ONLY: variant ${name} (${runId})\n`);
+  return file;
+}
+
+interface BuildJson {
+  id: string;
+  ref: string;
+  revision: string;
+  built: boolean;
+}
+
+describe.skipIf(!engine.ok)('revisions, rollback, prune, audit (2 events)', () => {
+  const make = fleets();
+  let f: TestFleet;
+  const rev: Record<'A' | 'B' | 'C', BuildJson> = {} as never;
+
+  beforeAll(async () => {
+    await ensureBaseImage();
+    f = await make({ events: { alpha: [], beta: [] } });
+  });
+
+  it('1. up records the revision on every container; a changed build is another revision, the old image keeps its rev- tag', async () => {
+    expectOk(await f.up(), 'up A');
+    const a = await running(f);
+    const imageA = (await inspectImage(`${f.image}:alpha`))!;
+    rev.A = { id: imageA.Id, ref: `${f.image}:rev-${a.alpha!.revision}`, revision: a.alpha!.revision!, built: true };
+    for (const e of EVENTS) {
+      expect(a[e]!.image).toBe(imageA.Id);
+      expect(a[e]!.revision).toMatch(/^[0-9a-f]{7}-[0-9a-f]{12}$/);
+      expect(a[e]!.previous).toBeUndefined();
+    }
+    expect((await inspectImage(rev.A.ref))?.Id).toBe(imageA.Id);
+
+    const b = expectOk(await f.up(['--dockerfile', await variant(f, 'B'), '--json']), 'up B');
+    const upB = JSON.parse(b.stdout) as { imageId: string; image: string };
+    const now = await running(f);
+    for (const e of EVENTS) {
+      expect(now[e]!.image).toBe(upB.imageId);
+      expect(now[e]!.revision).not.toBe(rev.A.revision);
+      expect(now[e]!.previous).toBe(rev.A.revision);
+    }
+    rev.B = { id: upB.imageId, ref: upB.image, revision: now.alpha!.revision!, built: true };
+    expect(upB.image).toBe(`${f.image}:rev-${rev.B.revision}`);
+    // `docker image prune` (dangling only), limited to revision A's image: it is tagged, so it stays
+    await docker(['image', 'prune', '-f', '--filter', `label=${LABELS.revision}=${rev.A.revision}`]);
+    expect((await inspectImage(rev.A.ref))?.Id).toBe(rev.A.id);
+  });
+
+  it('2. rollback: every event back on the previous revision’s image ID, through the canary path', async () => {
+    const r = expectOk(await f.cli(['rollback', '--wait-timeout', '120']), 'rollback');
+    expect(r.stderr).toContain('canary (2 events are re-created: this one first)');
+    expect(r.stderr).toContain(`alpha: recreate ${f.container('alpha')} (roll back to revision ${rev.A.revision})`);
+    const now = await running(f);
+    for (const e of EVENTS) {
+      expect(now[e]!.image, e).toBe(rev.A.id);
+      expect(now[e]!.revision).toBe(rev.A.revision);
+      expect(now[e]!.previous).toBe(rev.B.revision);
+      expect((await inspectImage(`${f.image}:${e}`))!.Id).toBe(rev.A.id); // the event tag follows
+    }
+  });
+
+  it('3. prune --keep 1 keeps the newest and what is in use, removes the rest', async () => {
+    const c = expectOk(await f.cli(['build', '--base-image', BASE_IMAGE, '--dockerfile', await variant(f, 'C'), '--json']), 'build C');
+    rev.C = JSON.parse(c.stdout) as BuildJson;
+    expect(rev.C.revision).not.toBe(rev.B.revision);
+    const before = await running(f);
+
+    const p = expectOk(await f.cli(['prune', '--keep', '1', '--json']), 'prune --keep 1');
+    const result = JSON.parse(p.stdout) as { kept: Array<{ revision: string; why: string }>; removed: Array<{ revision: string }> };
+    expect(result.removed.map((x) => x.revision)).toEqual([rev.B.revision]);
+    expect(Object.fromEntries(result.kept.map((x) => [x.revision, x.why.split(' ')[0]]))).toEqual({
+      [rev.C.revision]: 'newest',
+      [rev.A.revision]: 'in',
+    });
+    expect(await inspectImage(rev.B.ref)).toBeNull();
+    expect((await inspectImage(rev.A.ref))?.Id).toBe(rev.A.id);
+    expect((await inspectImage(rev.C.ref))?.Id).toBe(rev.C.id);
+    expect(await running(f)).toEqual(before); // nothing running touched
+  });
+
+  it('4. rollback --to a named revision; a pruned or malformed one is refused and nothing changes', async () => {
+    const before = await running(f);
+    const gone = await f.cli(['rollback', '--to', rev.B.revision]);
+    expect(gone.code).toBe(2);
+    expect(gone.stderr.trimEnd().split('\n').at(-1)).toBe(
+      `error: nothing rolled back: revision ${rev.B.revision}: ${rev.B.ref} is not on the engine (pruned, or never built here)`,
+    );
+    const bad = await f.cli(['rollback', '--to', 'latest']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^error: --to: "latest" is not a revision/m);
+    expect(await running(f)).toEqual(before);
+
+    const r = expectOk(await f.cli(['rollback', '--to', `rev-${rev.C.revision}`, '--json']), 'rollback --to C');
+    const json = JSON.parse(r.stdout) as { revisions: Record<string, string>; results: Array<{ ok: boolean }> };
+    expect(json.revisions).toEqual({ alpha: rev.C.revision, beta: rev.C.revision });
+    expect(json.results.every((x) => x.ok)).toBe(true);
+    const now = await running(f);
+    for (const e of EVENTS) {
+      expect(now[e]!.image).toBe(rev.C.id);
+      expect(now[e]!.previous).toBe(rev.A.revision);
+    }
+
+    // one event only: beta back to its previous (A), alpha untouched
+    expectOk(await f.cli(['rollback', 'beta']), 'rollback beta');
+    const after = await running(f);
+    expect(after.alpha).toEqual(now.alpha);
+    expect(after.beta!.image).toBe(rev.A.id);
+  });
+
+  it('5. audit: one entry per command, in order, with who, revision, per-event actions and outcome', async () => {
+    const r = expectOk(await f.cli(['audit', '--json']), 'audit --json');
+    const log = JSON.parse(r.stdout) as {
+      entries: Array<{
+        command: string;
+        who: string;
+        revision: string | null;
+        outcome: string;
+        events: Array<{ event: string; action: string }>;
+      }>;
+    };
+    // up A, up B, rollback, prune, rollback --to B (refused inside the lock), rollback --to C, rollback beta
+    expect(log.entries.map((e) => [e.command, e.outcome.split(':')[0]])).toEqual([
+      ['up', 'ok'],
+      ['up', 'ok'],
+      ['rollback', 'ok'],
+      ['prune', 'ok'],
+      ['rollback', 'error'],
+      ['rollback', 'ok'],
+      ['rollback', 'ok'],
+    ]);
+    expect(log.entries[0]!.revision).toBe(rev.A.revision);
+    expect(log.entries[1]!.revision).toBe(rev.B.revision);
+    expect(log.entries[1]!.events.map((e) => [e.event, e.action])).toEqual([
+      ['alpha', 'recreate'],
+      ['beta', 'recreate'],
+    ]);
+    expect(log.entries[6]!.events.map((e) => e.event)).toEqual(['beta']);
+    for (const e of log.entries) expect(e.who).not.toBe('');
+
+    const two = JSON.parse(expectOk(await f.cli(['audit', '-n', '2', '--json']), 'audit -n 2').stdout) as typeof log;
+    expect(two.entries).toEqual(log.entries.slice(-2));
+    const text = expectOk(await f.cli(['audit', '-n', '1']), 'audit -n 1');
+    expect(text.stdout.trim().split('\n')).toHaveLength(1);
+    expect(text.stdout).toContain('rollback');
+
+    expectOk(await f.cli(['down']), 'down');
+    const last = JSON.parse(expectOk(await f.cli(['audit', '-n', '1', '--json']), 'audit').stdout) as typeof log;
+    expect(last.entries[0]!.command).toBe('down');
+    expect(last.entries[0]!.events.map((e) => e.event).sort()).toEqual([...EVENTS]);
+  });
+
+  it('6. the revision is one per build input: same input reuses it; another base image ID or another context does not', async () => {
+    const build = async (args: string[]) =>
+      JSON.parse(expectOk(await f.cli(['build', '--json', ...args]), `build ${args.join(' ')}`).stdout) as BuildJson;
+    const same = await build(['--base-image', BASE_IMAGE, '--dockerfile', await variant(f, 'C')]);
+    expect(same).toMatchObject({ revision: rev.C.revision, id: rev.C.id, built: false });
+    const otherBase = await build(['--base-image', 'demo-fleet-test/base:fixture', '--dockerfile', await variant(f, 'C')]);
+    expect(otherBase.revision).not.toBe(rev.C.revision);
+    expect(otherBase.revision.slice(0, 7)).toBe(rev.C.revision.slice(0, 7)); // same commit
+    expect(otherBase.built).toBe(true);
+    const labels = (await inspectImage(otherBase.ref))!.Config.Labels!;
+    expect(labels['dev.demo-fleet.base-image-id']).toBe((await inspectImage('demo-fleet-test/base:fixture'))!.Id);
+  });
+});
+
+describe.skipIf(!engine.ok)('audit log store: concurrent writers', () => {
+  let dir = '';
+  afterAll(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('7. 10 concurrent appends → 10 whole lines, read back in time order', async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'demo-fleet-audit-'));
+    const auditDir = path.join(dir, 'appdata', '.demo-fleet', 'audit');
+    const dockerode = new Docker();
+    const fleet = `t-${runId}-audit`;
+    await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        appendEntry(
+          dockerode,
+          auditDir,
+          newEntry('up', fleet, 'tester', {
+            revision: null,
+            events: [{ event: `e${i}`, action: 'create', ok: true, status: 'x'.repeat(150) }],
+            outcome: 'ok',
+          }),
+        ),
+      ),
+    );
+    const files = await readdir(auditDir);
+    expect(files).toHaveLength(10);
+    for (const file of files) {
+      const text = await readFile(path.join(auditDir, file), 'utf8');
+      expect(text.endsWith('\n')).toBe(true);
+      expect(text.split('\n')).toHaveLength(2); // one line, then the end
+      expect(JSON.parse(text).fleet).toBe(fleet);
+    }
+    const entries = await readEntries(dockerode, auditDir);
+    expect(entries.map((e) => e.events[0]!.event).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `e${i}`).sort());
+    const times = entries.map((e) => e.time);
+    expect([...times].sort()).toEqual(times);
+    // no carrier container is left behind
+    const left = await docker(['ps', '-a', '--filter', 'label=dev.demo-fleet.role=audit', '--format', '{{.ID}}']);
+    expect(left.trim()).toBe('');
+  });
+});
+
+const registry = engine.ok ? registryAvailable() : engine;
+
+describe.skipIf(!registry.ok)('build --pull against a real registry', () => {
+  const make = fleets();
+  let reg: TestRegistry;
+  let f: TestFleet;
+  let baseRef = '';
+  const dockerode = new Docker();
+
+  beforeAll(async () => {
+    await ensureBaseImage();
+    reg = await startRegistry();
+    baseRef = `${reg.host}/base-${runId}:1`;
+    f = await make({ events: { alpha: [] }, env: { REGISTRY_USERNAME: reg.username, REGISTRY_PASSWORD: reg.password } });
+  }, 120_000);
+
+  afterAll(async () => {
+    await docker(['rmi', baseRef]).catch(() => {});
+    await reg?.stop();
+  });
+
+  async function publishBase(source: string): Promise<string> {
+    await docker(['tag', source, baseRef]);
+    const stream = await dockerode.getImage(baseRef).push({
+      authconfig: { username: reg.username, password: reg.password, serveraddress: reg.host },
+    } as never);
+    await new Promise((resolve, reject) =>
+      dockerode.modem.followProgress(stream as unknown as NodeJS.ReadableStream, (err, res) => (err ? reject(err) : resolve(res))),
+    );
+    return (await inspectImage(source))!.Id;
+  }
+
+  it('8. a base absent locally is pulled; --pull fetches a re-published tag: another base ID, another revision', async () => {
+    const fixtureId = await publishBase('demo-fleet-test/base:fixture');
+    await docker(['rmi', baseRef]); // the engine no longer has it: the build pulls it
+    const build = async (args: string[]) =>
+      JSON.parse(
+        expectOk(await f.cli(['build', '--json', '--base-image', baseRef, ...args]), `build ${args.join(' ')}`).stdout,
+      ) as BuildJson;
+    const first = await build([]);
+    expect(first.built).toBe(true);
+    expect((await inspectImage(baseRef))!.Id).toBe(fixtureId);
+
+    // the registry's tag now names another image; the engine's copy is the old one
+    const tailnetId = await publishBase(BASE_IMAGE);
+    await docker(['tag', 'demo-fleet-test/base:fixture', baseRef]);
+    const stale = await build([]);
+    expect(stale).toMatchObject({ revision: first.revision, built: false });
+
+    const pulled = await build(['--pull']);
+    expect((await inspectImage(baseRef))!.Id).toBe(tailnetId);
+    expect(pulled.revision).not.toBe(first.revision);
+    expect(pulled.built).toBe(true);
+    expect((await inspectImage(pulled.ref))!.Config.Labels!['dev.demo-fleet.base-image-id']).toBe(tailnetId);
+  });
+});
