@@ -30,6 +30,8 @@ import type { HttpOptions } from '../tailnet/http.js';
 import { forgetKey, openKeys } from '../tailnet/open-keys.js';
 import { engineEndpoint, statusCode, type Engine } from './client/docker.js';
 import { connect } from './connect.js';
+import { audited } from './audit/audit.js';
+import { outcomeOf } from './audit/entry.js';
 import { withDeployLock } from './deploy-lock.js';
 import { eventContainer } from './event-container.js';
 import type { Reporter } from './reporter.js';
@@ -117,7 +119,19 @@ export async function retire(options: RetireOptions, report: Reporter): Promise<
     }
     return { steps };
   };
-  return options.dryRun ? run() : withDeployLock(target.runtime, fleet, 'retire', options.forceUnlock, report, run);
+  if (options.dryRun) return run();
+  // Audited like up/down: one entry with every step's outcome (or the error a step stopped at).
+  const audit = { docker: target.engine.docker, fleet, fleetFile: options.fleetFile, command: 'retire', report };
+  const facts = (r: RetireResult) => {
+    const events = r.steps.map((x) => ({
+      event: x.event,
+      action: `retire ${x.step}`,
+      ok: x.outcome !== 'failed',
+      status: `${x.outcome}: ${x.detail}`,
+    }));
+    return { revision: null, events, outcome: outcomeOf(events) };
+  };
+  return withDeployLock(target.runtime, fleet, 'retire', options.forceUnlock, report, () => audited(audit, run, facts));
 }
 
 function secretsDirOf(fleetFile: string): string {

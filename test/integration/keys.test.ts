@@ -216,6 +216,16 @@ describe.skipIf(!engine.ok)('keys: minted per new node on up, revoked after; ret
     const { fleet } = await loadFleet(f.file);
     expect(Object.keys(fleet.events).sort()).toEqual(['alpha', 'gamma']);
     expect(await readFile(f.file, 'utf8')).toContain('# the API the keys come from (a comment retire keeps)');
+    // the audit log has the retire with each step's outcome (the dry run wrote none)
+    const audit = JSON.parse(expectOk(await f.cli(['audit', '--json']), 'audit').stdout) as {
+      entries: Array<{ command: string; outcome: string; events: Array<{ event: string; action: string; ok: boolean }> }>;
+    };
+    const retires = audit.entries.filter((e) => e.command === 'retire');
+    expect(retires).toHaveLength(1);
+    expect(retires[0]!.outcome).toBe('ok');
+    expect(retires[0]!.events.map((e) => e.action)).toEqual(
+      expect.arrayContaining(['retire container', 'retire node', 'retire keys', 'retire state', 'retire fleet file']),
+    );
     expect(server.report()).toBe('');
   });
 

@@ -6,7 +6,7 @@
 import type Docker from 'dockerode';
 import type { Engine } from '../client/docker.js';
 import { followStream } from '../client/stream.js';
-import { EngineError, RegistryError, StreamFailure } from '../../errors.js';
+import { EngineError, RegistryError } from '../../errors.js';
 import { readDockerConfig } from './docker-config.js';
 import { HELPER_PREFIX, helperCredentials } from './credential-helper.js';
 import { failureMessage, REGISTRY_RETRY, withRetries } from './retry.js';
