@@ -101,8 +101,10 @@ describe.skipIf(!engine.ok)('engine: conflicts, interrupted up, broken build, lo
     // and logs does not pass someone else's output off as the event's
     const logs = await f.cli(['logs', 'beta']);
     expect(logs.code).toBe(2);
-    expect(logs.stderr.trim()).toBe(
-      `error: ${squatter} is not a container of fleet "${f.name}" (it was not created by demo-fleet for event beta; see \`demo-fleet status\`)`,
+    expect(logs.stderr.trim()).toMatch(
+      new RegExp(
+        `^error: ${squatter} is not a container of this fleet file \\(fleet "${f.name}", id [a-z2-7]{12}\\): it belongs to no demo-fleet fleet \\(no dev\\.demo-fleet labels\\) \\(see \`demo-fleet status\`\\)$`,
+      ),
     );
 
     // a second up still refuses it, and still does not touch it (nor the healthy ones)
