@@ -73,7 +73,7 @@ describe.skipIf(!engine.ok)('keys: headscale 0.26 as the login server', () => {
 
   it('1. up mints a pre-auth key for the user, the node reaches Running with it, the key is expired once served', async () => {
     const r = expectOk(await f.up(), 'up');
-    expect(r.stdout).toMatch(new RegExp(`delta\\s+create\\s+served http://delta${year}\\.`));
+    expect(r.stdout).toMatch(new RegExp(`delta\\s+create\\s+served\\s+\\S+\\s+http://delta${year}\\.`));
     expect(r.stderr).toMatch(new RegExp(`delta: minted auth key 1 on headscale \\(${server.host.replace('.', '\\.')}\\)`));
     expect(r.stderr).toContain('delta: auth key 1 revoked');
     const status = JSON.parse(await docker(['exec', f.container('delta'), 'tailscale', 'status', '--json'])) as { BackendState: string };
