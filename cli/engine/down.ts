@@ -5,8 +5,7 @@ import { fleetOwner } from '../fleet/identity.js';
 import { containerName, LABELS } from '../fleet/naming.js';
 import { mapPool } from '../util/pool.js';
 import { connect } from './connect.js';
-import { withDeployLock } from './deploy-lock.js';
-import { audited } from './audit/audit.js';
+import { auditedDeploy } from './audited-deploy.js';
 import { isOurs } from './plan.js';
 import type { Reporter } from './reporter.js';
 
@@ -30,31 +29,49 @@ export async function down(options: DownOptions, report: Reporter): Promise<Down
       throw new UsageError(`event "${event}" is not in the fleet file (\`demo-fleet list\` shows the events)`);
   }
   const { engine, runtime } = await connect();
-  const audit = { docker: engine.docker, fleet, fleetFile: options.fleetFile, command: 'down', report };
   const removedEntries = (r: DownResult) =>
     r.removed.map((c) => ({ event: c.event, action: 'remove', ok: true, status: `removed ${c.container}` }));
-  return withDeployLock(runtime, fleet, 'down', options.forceUnlock, report, () =>
-    audited(
-      audit,
-      async () => {
-        const names = (options.events.length ? options.events : Object.keys(fleet.events)).map((event) => containerName(fleet, event));
-        const actual = await runtime.list(names);
-        // Ours only: named like one of the events (or, with no events given, any container of this fleet).
-        const targets = actual.filter((c) => isOurs(c, owner) && (options.events.length === 0 || names.includes(c.name)));
-        report.step(`stop and remove ${targets.length} container(s) (state dirs kept)`);
-        for (const c of targets) report.event?.({ event: c.labels[LABELS.event] ?? c.name, phase: 'queued', text: 'stop and remove' });
-        const removed = await mapPool(targets, options.concurrency, async (c) => {
-          const event = c.labels[LABELS.event] ?? '';
-          const started = Date.now();
-          report.progress(`${event}: stop and remove ${c.name}`);
-          report.event?.({ event: event || c.name, phase: 'working', text: `stop and remove ${c.name}` });
-          await runtime.stopAndRemove(c.id);
-          report.event?.({ event: event || c.name, phase: 'done', text: 'removed' });
-          return { event, container: c.name, durationMs: Date.now() - started };
-        });
-        return { removed };
-      },
-      (r) => ({ revision: null, events: removedEntries(r), outcome: 'ok' }),
-    ),
+  const deployment = {
+    runtime,
+    docker: engine.docker,
+    fleet,
+    fleetFile: options.fleetFile,
+    command: 'down',
+    forceUnlock: options.forceUnlock,
+    report,
+  };
+  return auditedDeploy(
+    deployment,
+    async () => {
+      const names = (options.events.length ? options.events : Object.keys(fleet.events)).map((event) => containerName(fleet, event));
+      const actual = await runtime.list(names);
+      // Ours only: named like one of the events (or, with no events given, any container of this fleet).
+      const targets = inFleetOrder(
+        actual.filter((c) => isOurs(c, owner) && (options.events.length === 0 || names.includes(c.name))),
+        Object.keys(fleet.events),
+      );
+      report.step(`stop and remove ${targets.length} container(s) (state dirs kept)`);
+      for (const c of targets) report.event?.({ event: c.labels[LABELS.event] ?? c.name, phase: 'queued', text: 'stop and remove' });
+      const removed = await mapPool(targets, options.concurrency, async (c) => {
+        const event = c.labels[LABELS.event] ?? '';
+        const started = Date.now();
+        report.progress(`${event}: stop and remove ${c.name}`);
+        report.event?.({ event: event || c.name, phase: 'working', text: `stop and remove ${c.name}` });
+        await runtime.stopAndRemove(c.id);
+        report.event?.({ event: event || c.name, phase: 'done', text: 'removed' });
+        return { event, container: c.name, durationMs: Date.now() - started };
+      });
+      return { removed };
+    },
+    (r) => ({ revision: null, events: removedEntries(r), outcome: 'ok' }),
   );
+}
+
+/** The fleet file's order (then containers of events no longer in it, by name): the engine lists newest first. */
+function inFleetOrder<C extends { name: string; labels: Record<string, string> }>(containers: C[], events: string[]): C[] {
+  const rank = (c: C) => {
+    const i = events.indexOf(c.labels[LABELS.event] ?? '');
+    return i === -1 ? events.length : i;
+  };
+  return [...containers].sort((a, b) => rank(a) - rank(b) || a.name.localeCompare(b.name));
 }

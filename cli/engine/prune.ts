@@ -5,10 +5,9 @@
  * that still carries a tag of another repository stays, only our tags go. Held under the deploy lock.
  */
 import { loadFleet } from '../fleet/file.js';
-import { audited } from './audit/audit.js';
 import { connect } from './connect.js';
 import { statusCode } from './client/docker.js';
-import { withDeployLock } from './deploy-lock.js';
+import { auditedDeploy } from './audited-deploy.js';
 import { fleetRevisions } from './image/revisions.js';
 import type { Reporter } from './reporter.js';
 
@@ -36,46 +35,52 @@ export async function prune(options: PruneOptions, report: Reporter): Promise<Pr
   const { fleet } = await loadFleet(options.fleetFile);
   report.step('connect to Docker');
   const { engine, runtime } = await connect();
-  const audit = { docker: engine.docker, fleet, fleetFile: options.fleetFile, command: 'prune', report };
-  return withDeployLock(runtime, fleet, 'prune', options.forceUnlock, report, () =>
-    audited(
-      audit,
-      async () => {
-        const { docker } = engine;
-        report.step(`prune revisions of ${fleet.image} (keep the ${options.keep} newest and every one in use)`);
-        const users = new Map<string, string>();
-        for (const c of await docker.listContainers({ all: true })) {
-          if (!users.has(c.ImageID)) users.set(c.ImageID, (c.Names[0] ?? c.Id).replace(/^\//, ''));
+  const deployment = {
+    runtime,
+    docker: engine.docker,
+    fleet,
+    fleetFile: options.fleetFile,
+    command: 'prune',
+    forceUnlock: options.forceUnlock,
+    report,
+  };
+  return auditedDeploy(
+    deployment,
+    async () => {
+      const { docker } = engine;
+      report.step(`prune revisions of ${fleet.image} (keep the ${options.keep} newest and every one in use)`);
+      const users = new Map<string, string>();
+      for (const c of await docker.listContainers({ all: true })) {
+        if (!users.has(c.ImageID)) users.set(c.ImageID, (c.Names[0] ?? c.Id).replace(/^\//, ''));
+      }
+      const result: PruneResult = { kept: [], removed: [] };
+      const newest = new Set<string>();
+      for (const r of await fleetRevisions(docker, fleet)) {
+        if (newest.size < options.keep) newest.add(r.imageId);
+        const user = users.get(r.imageId);
+        if (user || newest.has(r.imageId)) {
+          result.kept.push({ revision: r.revision, imageId: r.imageId, why: user ? `in use by ${user}` : `newest ${options.keep}` });
+          continue;
         }
-        const result: PruneResult = { kept: [], removed: [] };
-        const newest = new Set<string>();
-        for (const r of await fleetRevisions(docker, fleet)) {
-          if (newest.size < options.keep) newest.add(r.imageId);
-          const user = users.get(r.imageId);
-          if (user || newest.has(r.imageId)) {
-            result.kept.push({ revision: r.revision, imageId: r.imageId, why: user ? `in use by ${user}` : `newest ${options.keep}` });
-            continue;
+        const removedTags: string[] = [];
+        for (const tag of r.tags) {
+          try {
+            await docker.getImage(tag).remove();
+            removedTags.push(tag);
+          } catch (err) {
+            if (statusCode(err) !== 404) throw err; // 404: went with an earlier tag
           }
-          const removedTags: string[] = [];
-          for (const tag of r.tags) {
-            try {
-              await docker.getImage(tag).remove();
-              removedTags.push(tag);
-            } catch (err) {
-              if (statusCode(err) !== 404) throw err; // 404: went with an earlier tag
-            }
-          }
-          report.progress(`${r.revision}: removed ${removedTags.join(', ') || 'nothing (already gone)'}`);
-          result.removed.push({ revision: r.revision, imageId: r.imageId, removedTags });
         }
-        return result;
-      },
-      (r) => ({
-        revision: null,
-        events: [],
-        outcome: 'ok',
-        detail: `removed ${r.removed.map((x) => x.revision).join(' ') || 'nothing'}; kept ${r.kept.map((x) => x.revision).join(' ')}`,
-      }),
-    ),
+        report.progress(`${r.revision}: removed ${removedTags.join(', ') || 'nothing (already gone)'}`);
+        result.removed.push({ revision: r.revision, imageId: r.imageId, removedTags });
+      }
+      return result;
+    },
+    (r) => ({
+      revision: null,
+      events: [],
+      outcome: 'ok',
+      detail: `removed ${r.removed.map((x) => x.revision).join(' ') || 'nothing'}; kept ${r.kept.map((x) => x.revision).join(' ')}`,
+    }),
   );
 }

@@ -30,9 +30,8 @@ import type { HttpOptions } from '../tailnet/http.js';
 import { forgetKey, openKeys } from '../tailnet/open-keys.js';
 import { engineEndpoint, statusCode, type Engine } from './client/docker.js';
 import { connect } from './connect.js';
-import { audited } from './audit/audit.js';
 import { outcomeOf } from './audit/entry.js';
-import { withDeployLock } from './deploy-lock.js';
+import { auditedDeploy } from './audited-deploy.js';
 import { eventContainer } from './event-container.js';
 import type { Reporter } from './reporter.js';
 import { moveStateDir } from './runtime/docker/state-dir.js';
@@ -121,7 +120,6 @@ export async function retire(options: RetireOptions, report: Reporter): Promise<
   };
   if (options.dryRun) return run();
   // Audited like up/down: one entry with every step's outcome (or the error a step stopped at).
-  const audit = { docker: target.engine.docker, fleet, fleetFile: options.fleetFile, command: 'retire', report };
   const facts = (r: RetireResult) => {
     const events = r.steps.map((x) => ({
       event: x.event,
@@ -131,7 +129,16 @@ export async function retire(options: RetireOptions, report: Reporter): Promise<
     }));
     return { revision: null, events, outcome: outcomeOf(events) };
   };
-  return withDeployLock(target.runtime, fleet, 'retire', options.forceUnlock, report, () => audited(audit, run, facts));
+  const deployment = {
+    runtime: target.runtime,
+    docker: target.engine.docker,
+    fleet,
+    fleetFile: options.fleetFile,
+    command: 'retire',
+    forceUnlock: options.forceUnlock,
+    report,
+  };
+  return auditedDeploy(deployment, run, facts);
 }
 
 function secretsDirOf(fleetFile: string): string {

@@ -13,11 +13,10 @@ import type { Fleet } from '../fleet/schema.js';
 import { renderFleet } from '../render/render.js';
 import type { ServiceDefinition } from '../render/service.js';
 import { type ApplyOptions, applyPlan, type EventResult } from './apply.js';
-import { audited } from './audit/audit.js';
 import { outcomeOf } from './audit/entry.js';
 import type { Engine } from './client/docker.js';
 import { connect } from './connect.js';
-import { withDeployLock } from './deploy-lock.js';
+import { auditedDeploy } from './audited-deploy.js';
 import { inspectImage } from './image/image.js';
 import { parseRevision, REVISION_TAG_PREFIX } from './image/revision.js';
 import { type Action, planFleet } from './plan.js';
@@ -65,26 +64,32 @@ export async function rollback(options: RollbackOptions, report: Reporter): Prom
   for (const w of rendered.warnings) report.warn(w);
   report.step('connect to Docker');
   const { engine, runtime } = await connect();
-  const audit = { docker: engine.docker, fleet, fleetFile: options.fleetFile, command: 'rollback', report };
-  return withDeployLock(runtime, fleet, 'rollback', options.forceUnlock, report, () =>
-    audited(
-      audit,
-      async () => {
-        const wanted = options.events.length ? options.events : Object.keys(fleet.events);
-        const services = rendered.services.filter((s) => wanted.includes(s.event));
-        report.step('plan');
-        const { actions, revisions } = await planRollback(engine, runtime, fleet, owner, rendered.services, services, to);
-        report.step(`converge ${actions.length} event(s)`);
-        const results = await applyPlan(runtime, { actions }, applyOptions(options, report));
-        return { revisions, results };
-      },
-      (r) => ({
-        revision: to ?? null,
-        events: r.results,
-        outcome: outcomeOf(r.results),
-        ...(Object.keys(r.revisions).length ? { detail: revisionsText(r.revisions) } : {}),
-      }),
-    ),
+  const deployment = {
+    runtime,
+    docker: engine.docker,
+    fleet,
+    fleetFile: options.fleetFile,
+    command: 'rollback',
+    forceUnlock: options.forceUnlock,
+    report,
+  };
+  return auditedDeploy(
+    deployment,
+    async () => {
+      const wanted = options.events.length ? options.events : Object.keys(fleet.events);
+      const services = rendered.services.filter((s) => wanted.includes(s.event));
+      report.step('plan');
+      const { actions, revisions } = await planRollback(engine, runtime, fleet, owner, rendered.services, services, to);
+      report.step(`converge ${actions.length} event(s)`);
+      const results = await applyPlan(runtime, { actions }, applyOptions(options, report));
+      return { revisions, results };
+    },
+    (r) => ({
+      revision: to ?? null,
+      events: r.results,
+      outcome: outcomeOf(r.results),
+      ...(Object.keys(r.revisions).length ? { detail: revisionsText(r.revisions) } : {}),
+    }),
   );
 }
 

@@ -15,8 +15,7 @@ import { mapPool } from '../util/pool.js';
 import { applyPlan, type EventResult } from './apply.js';
 import { type Engine, engineEndpoint } from './client/docker.js';
 import { connect, type Target } from './connect.js';
-import { withDeployLock } from './deploy-lock.js';
-import { audited } from './audit/audit.js';
+import { auditedDeploy } from './audited-deploy.js';
 import { outcomeOf } from './audit/entry.js';
 import { buildAndTag } from './image/build.js';
 import { IMAGE_LABELS, inspectImage } from './image/image.js';
@@ -68,30 +67,37 @@ export async function up(options: UpOptions, report: Reporter): Promise<UpResult
   const services = await render(fleet, options, report);
   const target = await connectTo(report);
   if (options.dryRun) return { ...noImage(report), plan: await plan(target.runtime, owner, services, null, report), results: [] };
-  const audit = { docker: target.engine.docker, fleet, fleetFile: options.fleetFile, command: 'up', report };
-  return withDeployLock(target.runtime, fleet, options.message ?? 'up', options.forceUnlock, report, () =>
-    audited(
-      audit,
-      async () => {
-        const image = await provideImage(target.engine, fleet, services, options, report);
-        const planned = withRevisionLabels(await plan(target.runtime, owner, services, image.imageId, report), image.revision);
-        refuseEmptying(planned, options);
-        // keys: mint for new nodes before anything is created; revoke once they are up or given up on.
-        const minted = await mintKeys(target.engine, fleet, options.fleetFile, planned, report);
-        const thePlan = minted.plan;
-        let results: EventResult[];
-        try {
-          results = await converge(target.runtime, thePlan, options, report);
-        } finally {
-          // --no-wait: the nodes may not have used their keys yet; they stay open (and remembered) until
-          // the next `up` revokes them, or they expire.
-          if (options.wait || minted.events.length === 0) await minted.revoke();
-          else report.warn(`--no-wait: auth keys of ${minted.events.join(', ')} stay open until the next \`up\` or their expiry`);
-        }
-        return { ...image, plan: thePlan, results };
-      },
-      (r) => ({ revision: r.revision, events: r.results, outcome: outcomeOf(r.results) }),
-    ),
+  const deployment = {
+    runtime: target.runtime,
+    docker: target.engine.docker,
+    fleet,
+    fleetFile: options.fleetFile,
+    command: 'up',
+    lockNote: options.message,
+    forceUnlock: options.forceUnlock,
+    report,
+  };
+  return auditedDeploy(
+    deployment,
+    async () => {
+      const image = await provideImage(target.engine, fleet, services, options, report);
+      const planned = withRevisionLabels(await plan(target.runtime, owner, services, image.imageId, report), image.revision);
+      refuseEmptying(planned, options);
+      // keys: mint for new nodes before anything is created; revoke once they are up or given up on.
+      const minted = await mintKeys(target.engine, fleet, options.fleetFile, planned, report);
+      const thePlan = minted.plan;
+      let results: EventResult[];
+      try {
+        results = await converge(target.runtime, thePlan, options, report);
+      } finally {
+        // --no-wait: the nodes may not have used their keys yet; they stay open (and remembered) until
+        // the next `up` revokes them, or they expire.
+        if (options.wait || minted.events.length === 0) await minted.revoke();
+        else report.warn(`--no-wait: auth keys of ${minted.events.join(', ')} stay open until the next \`up\` or their expiry`);
+      }
+      return { ...image, plan: thePlan, results };
+    },
+    (r) => ({ revision: r.revision, events: r.results, outcome: outcomeOf(r.results) }),
   );
 }
 
