@@ -233,7 +233,7 @@ describe.skipIf(!engine.ok)('audit log store: concurrent writers', () => {
         appendEntry(
           dockerode,
           auditDir,
-          newEntry('up', fleet, 'tester', {
+          newEntry('up', { name: fleet }, 'tester', {
             revision: null,
             events: [{ event: `e${i}`, action: 'create', ok: true, status: 'x'.repeat(150) }],
             outcome: 'ok',

@@ -38,7 +38,7 @@ function engineAuditDir(fleet: Fleet, fleetFile: string): string {
 /** Append one entry; a failure to write is reported as a warning, never thrown. */
 export async function record(ctx: AuditContext, facts: AuditFacts): Promise<void> {
   const fleetDir = path.dirname(path.resolve(ctx.fleetFile));
-  const entry = newEntry(ctx.command, ctx.fleet.name, whoRuns(fleetDir), facts);
+  const entry = newEntry(ctx.command, ctx.fleet, whoRuns(fleetDir), facts);
   try {
     await appendEntry(ctx.docker, engineAuditDir(ctx.fleet, ctx.fleetFile), entry);
   } catch (err) {
@@ -74,6 +74,6 @@ export async function readAudit(options: { fleetFile: string; lines: number }): 
   const dir = engineAuditDir(fleet, options.fleetFile);
   const engine = connectEngine();
   await pingEngine(engine);
-  const entries = ofFleet(await readEntries(engine.docker, dir), fleet.name);
+  const entries = ofFleet(await readEntries(engine.docker, dir), fleet);
   return { fleet: fleet.name, dir, entries: entries.slice(-options.lines) };
 }

@@ -21,6 +21,8 @@ export interface AuditEntry {
   host: string;
   command: string;
   fleet: string;
+  /** The fleet file's `id:` (cli/fleet/identity.ts): two fleet files may share a name and an appdata. */
+  fleetId?: string;
   revision: string | null;
   events: AuditEvent[];
   /** ok | failed: … | needs a person: … | error: <message> */
@@ -55,14 +57,21 @@ export function whoRuns(cwd: string): string {
   return `${process.env.USER || os.userInfo().username}@${os.hostname()}`;
 }
 
-export function newEntry(command: string, fleet: string, who: string, facts: AuditFacts, now = new Date()): AuditEntry {
+export function newEntry(
+  command: string,
+  fleet: { name: string; id?: string | undefined },
+  who: string,
+  facts: AuditFacts,
+  now = new Date(),
+): AuditEntry {
   const cut = (s: string) => (s.length > STATUS_CHARS ? `${s.slice(0, STATUS_CHARS - 1)}…` : s);
   return {
     time: now.toISOString(),
     who,
     host: os.hostname(),
     command,
-    fleet,
+    fleet: fleet.name,
+    ...(fleet.id ? { fleetId: fleet.id } : {}),
     revision: facts.revision,
     events: facts.events.map((e) => ({ event: e.event, action: e.action, ok: e.ok, status: cut(e.status.replace(/\s+/g, ' ')) })),
     outcome: cut(facts.outcome.replace(/\s+/g, ' ')),

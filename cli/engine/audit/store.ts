@@ -26,9 +26,12 @@ export function auditDir(fleet: Pick<Fleet, 'appdata'>, fleetDir: string): strin
   return path.resolve(fleetDir, fleet.appdata, '.demo-fleet', 'audit');
 }
 
-/** The entries of one fleet (several fleets may share an appdata): the one place that decides "this fleet's". */
-export function ofFleet(entries: AuditEntry[], fleetName: string): AuditEntry[] {
-  return entries.filter((e) => e.fleet === fleetName);
+/**
+ * The entries of one fleet (several fleet files may share an appdata, and a name): the one place that
+ * decides "this fleet's" — by the fleet identity; by name only for an entry written without one.
+ */
+export function ofFleet(entries: AuditEntry[], fleet: { name: string; id?: string | undefined }): AuditEntry[] {
+  return entries.filter((e) => (e.fleetId !== undefined ? e.fleetId === fleet.id : e.fleet === fleet.name));
 }
 
 /** `2026-12-02T00:55:00.123Z` → `20261202T005500.123Z`: sorts in time order, no `:` in the name. */

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { newEntry, outcomeOf } from '../../../cli/engine/audit/entry.js';
+import { ofFleet } from '../../../cli/engine/audit/store.js';
 import { parseRevision, revisionId } from '../../../cli/engine/image/revision.js';
 import { planFleet } from '../../../cli/engine/plan.js';
 import { withRevisionLabels } from '../../../cli/engine/revision-labels.js';
@@ -86,7 +87,7 @@ describe('withRevisionLabels', () => {
 
 describe('audit entry', () => {
   it('keeps only event, action, ok and a short one-line status (no logs, no container IDs)', () => {
-    const e = newEntry('up', 'conf', 'Ada <ada@example.com>', {
+    const e = newEntry('up', { name: 'conf', id: 'abcdefghijk2' }, 'Ada <ada@example.com>', {
       revision: 'r',
       events: [
         {
@@ -105,6 +106,17 @@ describe('audit entry', () => {
     expect(e.events[0]!.status).not.toContain('\n');
     expect(JSON.stringify(e)).not.toContain('secret-ish');
     expect(JSON.stringify(e).length).toBeLessThan(4096); // one short line
+    expect(e).toMatchObject({ fleet: 'conf', fleetId: 'abcdefghijk2' });
+  });
+
+  it('ofFleet: by fleet identity — another file with the same name and appdata is not this fleet', () => {
+    const facts = { revision: null, events: [], outcome: 'ok' };
+    const ours = newEntry('up', { name: 'conf', id: 'abcdefghijk2' }, 'a', facts);
+    const theirs = newEntry('down', { name: 'conf', id: 'zzzzzzzzzzz7' }, 'b', facts);
+    const idless = newEntry('publish', { name: 'conf' }, 'c', facts);
+    const other = newEntry('up', { name: 'other' }, 'd', facts);
+    expect(ofFleet([ours, theirs, idless, other], { name: 'conf', id: 'abcdefghijk2' })).toEqual([ours, idless]);
+    expect(ofFleet([ours, theirs, idless, other], { name: 'conf', id: 'zzzzzzzzzzz7' })).toEqual([theirs, idless]);
   });
 
   it('outcomeOf: ok, failed, needs a person', () => {
