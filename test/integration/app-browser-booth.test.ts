@@ -8,10 +8,11 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import jsqr from 'jsqr';
-import { chromium as playwright, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM, chromium } from '../helpers/requirements.js';
+import { launchChromium, type TestBrowser } from '../helpers/browser.js';
+import { chromium } from '../helpers/requirements.js';
 import { bundleApp, startServer, type Bundle, type RunningServer } from '../unit/app/server-process.js';
 
 // jsqr is CommonJS with an ES-style default: under NodeNext the function is its `default`.
@@ -48,31 +49,17 @@ describe.skipIf(!req.ok)('the booth page in Chromium', () => {
   let booth: RunningServer | undefined;
   /** No invite link, Funnel off. */
   let bare: RunningServer | undefined;
-  let browser: Browser | undefined;
-  const contexts: BrowserContext[] = [];
+  let browser: TestBrowser | undefined;
 
   beforeAll(async () => {
     mkdirSync(artifacts, { recursive: true });
     bundle = await bundleApp();
     booth = await startServer(bundle.entry, { DEMO_INVITE_LINK: INVITE, TAILSCALE_URL: URL_, TAILSCALE_FUNNEL: 'on' });
     bare = await startServer(bundle.entry, {});
-    browser = await playwright.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => undefined);
     await browser?.close();
     await booth?.stop();
     await bare?.stop();
@@ -87,8 +74,7 @@ describe.skipIf(!req.ok)('the booth page in Chromium', () => {
 
   /** Loads `url` of `server`; no request leaves 127.0.0.1 (the avatar hosts are answered here). */
   async function open(server: RunningServer, url: string, headers: Record<string, string> = {}, viewport = DESKTOP): Promise<Opened> {
-    const context = await browser!.newContext({ viewport, extraHTTPHeaders: headers });
-    contexts.push(context);
+    const context = await browser!.context({ viewport, extraHTTPHeaders: headers });
     await context.route(/^https?:\/\/(?!127\.0\.0\.1[:/])/, async (route) => {
       const target = route.request().url();
       if (target === AVATAR_OK) await route.fulfill({ status: 200, contentType: 'image/png', body: readFileSync(socialPng) });

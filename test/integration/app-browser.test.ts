@@ -6,9 +6,10 @@
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { chromium as playwright, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM, chromium } from '../helpers/requirements.js';
+import { launchChromium, type TestBrowser } from '../helpers/browser.js';
+import { chromium } from '../helpers/requirements.js';
 import { bundleApp, startServer, type Bundle, type RunningServer } from '../unit/app/server-process.js';
 
 const req = chromium();
@@ -27,31 +28,17 @@ describe.skipIf(!req.ok)('the identity demo in Chromium', () => {
   let bundle: Bundle | undefined;
   let server: RunningServer | undefined;
   let filtered: RunningServer | undefined;
-  let browser: Browser | undefined;
-  const contexts: BrowserContext[] = [];
+  let browser: TestBrowser | undefined;
 
   beforeAll(async () => {
     mkdirSync(artifacts, { recursive: true });
     bundle = await bundleApp();
     server = await startServer(bundle.entry, { DEMO_INVITE_LINK: INVITE, TAILSCALE_URL: 'https://demo.example.ts.net' });
     filtered = await startServer(bundle.entry, { ALLOWED_DOMAINS: 'example.org' });
-    browser = await playwright.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => undefined);
     await browser?.close();
     await server?.stop();
     await filtered?.stop();
@@ -60,8 +47,7 @@ describe.skipIf(!req.ok)('the identity demo in Chromium', () => {
 
   /** A page whose console CSP complaints and failed requests are collected; no request leaves 127.0.0.1. */
   async function open(headers: Record<string, string> = {}): Promise<{ page: Page; cspErrors: string[]; external: string[] }> {
-    const context = await browser!.newContext({ viewport: { width: 1000, height: 800 }, extraHTTPHeaders: headers });
-    contexts.push(context);
+    const context = await browser!.context({ viewport: { width: 1000, height: 800 }, extraHTTPHeaders: headers });
     const cspErrors: string[] = [];
     const external: string[] = [];
     // The avatar host is answered locally: the browser never goes to the network.

@@ -8,7 +8,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ControlServerError, EXIT, UsageError } from '../../../cli/errors.js';
+import { controlFailure } from '../../helpers/control-failure.js';
+import { UsageError } from '../../../cli/errors.js';
 import { FleetSchema, type FleetInput } from '../../../cli/fleet/schema.js';
 import { controlServer, keyDescription, keyRef } from '../../../cli/tailnet/control.js';
 import type { HttpOptions } from '../../../cli/tailnet/http.js';
@@ -131,14 +132,7 @@ describe('Tailscale', () => {
     server.fail('createKey', fault, 4);
     const f = fleet({ keys: { apiUrl: server.origin, apiToken: { env: 'TEST_TS_TOKEN' }, tags: ['tag:demo'] } });
     const control = (await controlServer(f, path.join(await fleetDir(), 'fleet.yaml'), { ...noWait, now: fake.now }))!;
-    const err = await control.mint('cleveland').then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(err).toBeInstanceOf(ControlServerError);
-    const e = err as ControlServerError;
-    expect(e.exitCode).toBe(EXIT.control);
-    expect(e.message).not.toContain('\n');
+    const e = await controlFailure(control.mint('cleveland'), `Tailscale (${server.host})`);
     expect(e.message.startsWith(`Tailscale (${server.host}): create auth key failed:`)).toBe(true);
     expect(e.message).toMatch(message);
     expect(e.message).not.toContain(TOKEN);

@@ -5,7 +5,8 @@
  */
 import { inspect } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ControlServerError, EXIT, UsageError } from '../../../cli/errors.js';
+import { controlFailure } from '../../helpers/control-failure.js';
+import { ControlServerError, UsageError } from '../../../cli/errors.js';
 import { HeadscaleApi, shapeFromDescription, type HeadscaleApiOptions } from '../../../cli/tailnet/headscale-api.js';
 import type { ContractServer } from '../../helpers/contract-server.js';
 import { FakeHeadscale, headscaleSpec, startHeadscaleContract, type HeadscaleMinor } from '../../helpers/contract-headscale.js';
@@ -45,17 +46,8 @@ async function setup(minor: HeadscaleMinor, options: { serveSpec?: boolean } = {
   return { fake, server, apiKey, demo, client };
 }
 
-async function failure(p: Promise<unknown>, server: ContractServer): Promise<ControlServerError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ControlServerError);
-  const e = err as ControlServerError;
-  expect(e.exitCode).toBe(EXIT.control);
-  expect(e.message).not.toContain('\n');
-  expect(e.message).toContain(`headscale (${server.host})`);
-  return e;
+function failure(p: Promise<unknown>, server: ContractServer): Promise<ControlServerError> {
+  return controlFailure(p, `headscale (${server.host})`);
 }
 
 function expectNoSecrets(message: string, fake: FakeHeadscale, ...extra: string[]): void {

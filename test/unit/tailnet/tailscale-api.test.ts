@@ -5,8 +5,9 @@
  */
 import { inspect } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { controlFailure } from '../../helpers/control-failure.js';
 import { authKeyDescription, TailscaleApi, type TailscaleApiOptions } from '../../../cli/tailnet/tailscale-api.js';
-import { ControlServerError, EXIT, UsageError } from '../../../cli/errors.js';
+import { type ControlServerError, UsageError } from '../../../cli/errors.js';
 import { startContractServer, type ContractServer } from '../../helpers/contract-server.js';
 import { FakeTailscale, startTailscaleContract, TAILSCALE_SPEC } from '../../helpers/contract-tailscale.js';
 
@@ -46,17 +47,8 @@ function client(auth: TailscaleApiOptions['auth'] = { apiToken: API_TOKEN }, ext
 
 const oauth = { oauthClientId: CLIENT_ID, oauthClientSecret: CLIENT_SECRET };
 
-async function failure(p: Promise<unknown>, host = server.host): Promise<ControlServerError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ControlServerError);
-  const e = err as ControlServerError;
-  expect(e.exitCode).toBe(EXIT.control);
-  expect(e.message).not.toContain('\n');
-  expect(e.message).toContain(`Tailscale (${host})`);
-  return e;
+function failure(p: Promise<unknown>, host = server.host): Promise<ControlServerError> {
+  return controlFailure(p, `Tailscale (${host})`);
 }
 
 function expectNoSecrets(message: string, ...extra: string[]): void {
