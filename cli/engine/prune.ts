@@ -2,9 +2,13 @@
  * `prune [--keep N]`: remove the images of this fleet's older revisions (their `rev-` tag and any other
  * tag of the fleet's repository on them), keeping the N newest and every one a container uses — any
  * container on the engine, running or stopped (e.g. the one a re-create keeps for a rollback). An image
- * that still carries a tag of another repository stays, only our tags go. Held under the deploy lock.
+ * that still carries a tag of another repository stays, only our tags go. Another fleet file may deploy
+ * the same image repository: the revision its containers would roll back to stays too (not ours to take).
+ * Held under the deploy lock.
  */
 import { loadFleet } from '../fleet/file.js';
+import { fleetOwner, ownsContainer } from '../fleet/identity.js';
+import { LABELS } from '../fleet/naming.js';
 import { connect } from './connect.js';
 import { statusCode } from './client/docker.js';
 import { auditedDeploy } from './audited-deploy.js';
@@ -20,7 +24,7 @@ export interface PruneOptions {
 export interface PrunedRevision {
   revision: string;
   imageId: string;
-  /** Why it stays: `in use by <container>` or `newest <N>`. */
+  /** Why it stays: `in use by <container>`, `newest <N>` or `rollback target of <container> (another fleet file)`. */
   why?: string;
   /** The tags removed (prune) */
   removedTags?: string[];
@@ -33,6 +37,7 @@ export interface PruneResult {
 
 export async function prune(options: PruneOptions, report: Reporter): Promise<PruneResult> {
   const { fleet } = await loadFleet(options.fleetFile);
+  const owner = fleetOwner(fleet, options.fleetFile);
   report.step('connect to Docker');
   const { engine, runtime } = await connect();
   const deployment = {
@@ -50,16 +55,30 @@ export async function prune(options: PruneOptions, report: Reporter): Promise<Pr
       const { docker } = engine;
       report.step(`prune revisions of ${fleet.image} (keep the ${options.keep} newest and every one in use)`);
       const users = new Map<string, string>();
+      /** revision → a container of another fleet file that would roll back to it */
+      const foreignTargets = new Map<string, string>();
       for (const c of await docker.listContainers({ all: true })) {
-        if (!users.has(c.ImageID)) users.set(c.ImageID, (c.Names[0] ?? c.Id).replace(/^\//, ''));
+        const name = (c.Names[0] ?? c.Id).replace(/^\//, '');
+        if (!users.has(c.ImageID)) users.set(c.ImageID, name);
+        const previous = c.Labels?.[LABELS.previousRevision];
+        const labelled = { labels: c.Labels ?? {}, mounts: (c.Mounts ?? []).map((m) => m.Source ?? '') };
+        if (previous && c.Labels?.[LABELS.fleet] !== undefined && !ownsContainer(owner, labelled) && !foreignTargets.has(previous)) {
+          foreignTargets.set(previous, name);
+        }
       }
       const result: PruneResult = { kept: [], removed: [] };
       const newest = new Set<string>();
       for (const r of await fleetRevisions(docker, fleet)) {
         if (newest.size < options.keep) newest.add(r.imageId);
         const user = users.get(r.imageId);
-        if (user || newest.has(r.imageId)) {
-          result.kept.push({ revision: r.revision, imageId: r.imageId, why: user ? `in use by ${user}` : `newest ${options.keep}` });
+        const foreign = foreignTargets.get(r.revision);
+        if (user || newest.has(r.imageId) || foreign) {
+          const why = user
+            ? `in use by ${user}`
+            : newest.has(r.imageId)
+              ? `newest ${options.keep}`
+              : `rollback target of ${foreign} (another fleet file)`;
+          result.kept.push({ revision: r.revision, imageId: r.imageId, why });
           continue;
         }
         const removedTags: string[] = [];

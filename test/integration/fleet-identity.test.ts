@@ -1,7 +1,7 @@
 /**
  * Fleet identity on the real engine: a second fleet file with the same `name:` (another directory, as
  * `init` makes it) never touches the first one's containers; removing every container of a fleet needs
- * --prune; a fleet file without `id:` is refused with the fix before anything is touched.
+ * --prune; another fleet file's prune keeps our rollback target; a fleet file without `id:` is refused with the fix before anything is touched.
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -16,6 +16,7 @@ import {
   inspectContainer,
   MODEL_KEY,
   MODEL_KEY_VAR,
+  packageCopy,
   runCli,
   type TestFleet,
 } from '../helpers/engine-fixture.js';
@@ -96,6 +97,34 @@ describe.skipIf(!engine.ok)('engine: fleet identity', () => {
     const after = await readFile(path.join(otherDir, 'fleet.yaml'), 'utf8');
     expect(after.replace(/^# Fleet identity.*\nid: .*\n/m, '')).toBe(without);
     expect(await ids(first, ['alpha', 'beta'])).toEqual(firstIds);
+  });
+
+  it("prune of a second fleet file on the same image repository keeps the first one's rollback target", async () => {
+    const dockerfile = path.join(first.dir, 'second-revision.Dockerfile');
+    const template = await readFile(path.join(packageCopy(), 'templates/Dockerfile'), 'utf8');
+    await writeFile(dockerfile, `${template}\n# TEST ONLY: a second revision of ${first.name}\n`);
+    expectOk(await first.up(['--dockerfile', dockerfile]), 'up of a second revision of the first fleet');
+    firstIds = await ids(first, ['alpha', 'beta']);
+    const labels = (await inspectContainer(first.container('alpha')))?.Config.Labels ?? {};
+    const previous = labels[LABELS.previousRevision];
+    expect(previous, 'the first fleet can roll back').toMatch(/^\S+-[0-9a-f]{12}$/);
+
+    const r = expectOk(await other(['prune', '--keep', '0', '--json']), 'prune --keep 0 of the second fleet');
+    const result = JSON.parse(r.stdout) as { kept: Array<{ revision: string; why: string }>; removed: Array<{ revision: string }> };
+    // (the second fleet's own unused revision, from its `up` above, may go)
+    expect(result.removed.map((x) => x.revision)).not.toContain(previous);
+    expect(result.kept).toContainEqual({
+      revision: previous,
+      imageId: expect.any(String),
+      why: expect.stringMatching(new RegExp(`^rollback target of (${first.container('alpha')}|${first.container('beta')}) \\(another fleet file\\)$`)),
+    });
+    expect(result.kept).toContainEqual(
+      expect.objectContaining({ revision: labels[LABELS.revision], why: expect.stringMatching(/^in use by /) }),
+    );
+    expectOk(await first.cli(['rollback', '--wait-timeout', '120']), 'the first fleet rolls back');
+    expect(await ids(first, ['alpha', 'beta'])).not.toEqual(firstIds);
+    expect((await inspectContainer(first.container('alpha')))?.Config.Labels?.[LABELS.revision]).toBe(previous);
+    firstIds = await ids(first, ['alpha', 'beta']);
   });
 
   it('an up that would remove every container of the fleet needs --prune', async () => {
