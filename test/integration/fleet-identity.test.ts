@@ -116,7 +116,9 @@ describe.skipIf(!engine.ok)('engine: fleet identity', () => {
     expect(result.kept).toContainEqual({
       revision: previous,
       imageId: expect.any(String),
-      why: expect.stringMatching(new RegExp(`^rollback target of (${first.container('alpha')}|${first.container('beta')}) \\(another fleet file\\)$`)),
+      why: expect.stringMatching(
+        new RegExp(`^rollback target of (${first.container('alpha')}|${first.container('beta')}) \\(another fleet file\\)$`),
+      ),
     });
     expect(result.kept).toContainEqual(
       expect.objectContaining({ revision: labels[LABELS.revision], why: expect.stringMatching(/^in use by /) }),
