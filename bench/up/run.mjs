@@ -204,6 +204,14 @@ function cleanup() {
       ...lines(docker('ps', '-aq', '--filter', `label=dev.demo-fleet.fleet=${FLEET}`)),
       ...lines(docker('ps', '-aq', '--filter', `label=com.docker.compose.project=${PROJECT}`)),
       ...lines(docker('ps', '-aq', '--filter', `name=^/${LOCK}$`)),
+      // the audit log's carrier of the run's appdata (cli/engine/audit/store.ts)
+      ...(process.env.BENCH_TMP
+        ? lines(
+            docker('ps', '-a', '--filter', 'label=dev.demo-fleet.role=audit', '--format', '{{.ID}} {{.Label "dev.demo-fleet.audit-dir"}}'),
+          )
+            .filter((l) => l.split(' ')[1]?.startsWith(`${process.env.BENCH_TMP}/`))
+            .map((l) => l.split(' ')[0])
+        : []),
     ]);
     if (ids.size) docker('rm', '-f', ...ids);
   });

@@ -7,7 +7,8 @@
  *   made by the real CLI (`init` + `add`), a unique fleet name `t-<runId>-<n>` and image repository
  *   `demo-fleet-test/<fleet name>`. The hook removes — also when a test failed — every container
  *   labelled `dev.demo-fleet.fleet=<name>`, every container named `<name>-…` (the foreign ones a test
- *   planted), the lock marker `demo-fleet-lock-<name>`, every tag of the repository, and the temp dir.
+ *   planted), the lock marker `demo-fleet-lock-<name>`, every tag of the repository, the audit-log
+ *   carriers of its appdata, and the temp dir.
  * - `runCli()` / `spawnCli()`: the built CLI as a child process — a private copy of it (see
  *   `packageCopy()`), with test/helpers/cli.ts's env hygiene, durations, and the child for kill tests.
  *
@@ -362,8 +363,32 @@ export async function cleanupFleet(name: string, image: string, dir?: string): P
   } catch (err) {
     problems.push(String(err));
   }
-  if (dir) await rm(dir, { recursive: true, force: true }).catch((err) => problems.push(String(err)));
+  if (dir) {
+    problems.push(...(await removeAuditCarriers(dir)));
+    await rm(dir, { recursive: true, force: true }).catch((err) => problems.push(String(err)));
+  }
   return problems;
+}
+
+/** Remove the audit-log carriers (cli/engine/audit/store.ts) of audit dirs under `dir`. */
+export async function removeAuditCarriers(dir: string): Promise<string[]> {
+  const list = await exec('docker', [
+    'ps',
+    '-a',
+    '--filter',
+    'label=dev.demo-fleet.role=audit',
+    '--format',
+    '{{.ID}}\t{{.Label "dev.demo-fleet.audit-dir"}}',
+  ]);
+  if (list.code !== 0) return [`docker ps: ${list.stderr.trim()}`];
+  const ids = list.stdout
+    .split('\n')
+    .map((l) => l.split('\t'))
+    .filter(([, d]) => d !== undefined && (d === dir || d.startsWith(`${dir}/`)))
+    .map(([id]) => id!);
+  if (ids.length === 0) return [];
+  const r = await exec('docker', ['rm', '-f', ...ids], { timeoutMs: 60_000 });
+  return r.code !== 0 && !/no such container/i.test(r.stderr) ? [`docker rm (audit carriers): ${r.stderr.trim()}`] : [];
 }
 
 export async function makeFleet(spec: FleetSpec, register: (f: TestFleet) => void = () => {}): Promise<TestFleet> {

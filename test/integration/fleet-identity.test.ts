@@ -17,6 +17,7 @@ import {
   MODEL_KEY,
   MODEL_KEY_VAR,
   packageCopy,
+  removeAuditCarriers,
   runCli,
   type TestFleet,
 } from '../helpers/engine-fixture.js';
@@ -47,7 +48,10 @@ describe.skipIf(!engine.ok)('engine: fleet identity', () => {
   });
 
   afterAll(async () => {
-    if (otherDir) await rm(otherDir, { recursive: true, force: true });
+    if (otherDir) {
+      await removeAuditCarriers(otherDir);
+      await rm(otherDir, { recursive: true, force: true });
+    }
   });
 
   it("the containers carry the fleet file's id", async () => {

@@ -12,7 +12,7 @@ import path from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newEntry } from '../../cli/engine/audit/entry.js';
-import { appendEntry, readEntries } from '../../cli/engine/audit/store.js';
+import { appendEntry, carrierName, readEntries } from '../../cli/engine/audit/store.js';
 import { LABELS } from '../../cli/fleet/naming.js';
 import {
   BASE_IMAGE,
@@ -23,6 +23,7 @@ import {
   inspectContainer,
   inspectImage,
   packageCopy,
+  removeAuditCarriers,
   type TestFleet,
 } from '../helpers/engine-fixture.js';
 import { registryAvailable, startRegistry, type TestRegistry } from '../helpers/registry.js';
@@ -220,7 +221,10 @@ describe.skipIf(!engine.ok)('revisions, rollback, prune, audit (2 events)', () =
 describe.skipIf(!engine.ok)('audit log store: concurrent writers', () => {
   let dir = '';
   afterAll(async () => {
-    if (dir) await rm(dir, { recursive: true, force: true });
+    if (dir) {
+      await removeAuditCarriers(dir);
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('7. 10 concurrent appends → 10 whole lines, read back in time order', async () => {
@@ -253,9 +257,20 @@ describe.skipIf(!engine.ok)('audit log store: concurrent writers', () => {
     expect(entries.map((e) => e.events[0]!.event).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `e${i}`).sort());
     const times = entries.map((e) => e.time);
     expect([...times].sort()).toEqual(times);
-    // no carrier container is left behind
-    const left = await docker(['ps', '-a', '--filter', 'label=dev.demo-fleet.role=audit', '--format', '{{.ID}}']);
-    expect(left.trim()).toBe('');
+    // the 10 writers made one carrier for the directory, kept for the next write
+    const carriers = await docker([
+      'ps',
+      '-a',
+      '--filter',
+      `label=dev.demo-fleet.audit-dir=${auditDir}`,
+      '--format',
+      '{{.Names}} {{.State}}',
+    ]);
+    expect(carriers.trim()).toBe(`${carrierName(auditDir)} created`);
+    // removed (e.g. `docker container prune`): the next write makes it again, the log is the directory
+    await docker(['rm', carrierName(auditDir)]);
+    await appendEntry(dockerode, auditDir, newEntry('down', { name: fleet }, 'tester', { revision: null, events: [], outcome: 'ok' }));
+    expect(await readEntries(dockerode, auditDir)).toHaveLength(11);
   });
 });
 

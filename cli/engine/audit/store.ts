@@ -2,13 +2,15 @@
  * The audit log lives on the engine host, so everyone deploying to a VPS sees one log: a directory
  * `<appdata>/.demo-fleet/audit` holding one file per entry, each one JSON line. The engine API is the only
  * channel (so it works over DOCKER_HOST=ssh://): a never-started container of the deploy lock's zero-layer
- * image binds the directory, the entry is written into it with the engine's archive upload, the container
- * is removed. Nothing runs, so no image with a shell is needed (`down` and `audit` work where the app
- * image is gone). Each writer writes its own file (time, pid, random), so concurrent writers can never
+ * image (the carrier, `demo-fleet-audit-<hash of the directory>`) binds the directory, and the entry is
+ * written into it with the engine's archive upload. The carrier is kept for the next write: creating and
+ * removing one per entry was most of a no-op `up` (bench/README.md). Nothing runs, so no image with a
+ * shell is needed (`down` and `audit` work where the app image is gone); a removed carrier (`docker
+ * container prune`) is made again on the next write, the log is the directory, not the container. Each writer writes its own file (time, pid, random), so concurrent writers can never
  * interleave or lose lines; the log, in time order, is `cat <dir>/*.json`, which `audit` reads back with
  * the archive download.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type Docker from 'dockerode';
 import { extract, pack } from 'tar-stream';
@@ -40,19 +42,46 @@ function fileName(entry: AuditEntry): string {
   return `${stamp}-${process.pid}-${randomBytes(4).toString('hex')}.json`;
 }
 
-/** A never-started container binding `dir`, removed after `fn` whatever happens. */
+/** The labels of a carrier: its role, and the directory it binds (how a cleanup finds the carriers of a dir). */
+export const CARRIER_LABELS = { role: 'dev.demo-fleet.role', dir: 'dev.demo-fleet.audit-dir' } as const;
+
+/** One carrier per audit directory: another directory, another name. */
+export function carrierName(dir: string): string {
+  return `demo-fleet-audit-${createHash('sha256').update(dir).digest('hex').slice(0, 12)}`;
+}
+
+function noSuchContainer(err: unknown): boolean {
+  return statusCode(err) === 404 && /no such container/i.test(engineMessage(err));
+}
+
+/** Run `fn` on the never-started carrier binding `dir`, made first when there is none (or it was removed). */
 async function withCarrier<T>(docker: Docker, dir: string, fn: (c: Docker.Container) => Promise<T>): Promise<T> {
-  await ensureLockImage(docker);
-  const carrier = await docker.createContainer({
-    Image: LOCK_IMAGE,
-    Cmd: ['audit'],
-    Labels: { 'dev.demo-fleet.role': 'audit' },
-    HostConfig: { Binds: [`${dir}:${MOUNT}`] },
-  });
+  const name = carrierName(dir);
   try {
-    return await fn(carrier);
-  } finally {
-    await carrier.remove({ force: true }).catch(() => {});
+    return await fn(docker.getContainer(name));
+  } catch (err) {
+    if (!noSuchContainer(err)) throw err;
+  }
+  await ensureLockImage(docker);
+  try {
+    await docker.createContainer({
+      name,
+      Image: LOCK_IMAGE,
+      Cmd: ['audit'],
+      Labels: { [CARRIER_LABELS.role]: 'audit', [CARRIER_LABELS.dir]: dir },
+      HostConfig: { Binds: [`${dir}:${MOUNT}`] },
+    });
+  } catch (err) {
+    if (statusCode(err) !== 409) throw err; // 409: another writer is making it right now
+  }
+  // The engine reserves the name before the other writer's container exists: wait for it briefly.
+  for (let look = 0; ; look++) {
+    try {
+      return await fn(docker.getContainer(name));
+    } catch (err) {
+      if (!noSuchContainer(err) || look >= 40) throw err;
+      await new Promise((r) => setTimeout(r, 50));
+    }
   }
 }
 
@@ -73,7 +102,8 @@ export async function readEntries(docker: Docker, dir: string): Promise<AuditEnt
     try {
       archive = (await c.getArchive({ path: `${MOUNT}/.` })) as NodeJS.ReadableStream;
     } catch (err) {
-      if (statusCode(err) === 404) return [];
+      if (noSuchContainer(err)) throw err; // withCarrier makes it
+      if (statusCode(err) === 404) return []; // no directory yet: no entry yet
       throw new EngineError(`cannot read the audit log in ${dir}: ${engineMessage(err)}`);
     }
     return untar(archive);
