@@ -1,4 +1,5 @@
 /** Hold the fleet's deploy lock on the runtime for the length of `fn` (`up`, `down`). */
+import { lockKey } from '../fleet/identity.js';
 import type { Fleet } from '../fleet/schema.js';
 import { undoOnInterrupt } from '../util/interrupt.js';
 import type { Reporter } from './reporter.js';
@@ -12,12 +13,13 @@ export async function withDeployLock<T>(
   report: Reporter,
   fn: () => Promise<T>,
 ): Promise<T> {
+  const key = lockKey(fleet);
   if (forceUnlock) {
     report.warn(`removing the deploy lock of fleet "${fleet.name}" (--force-unlock)`);
-    await runtime.lock.forceRelease(fleet.name);
+    await runtime.lock.forceRelease(key);
   }
-  report.step(`take deploy lock ${runtime.lock.name(fleet.name)}`);
-  const lock = await runtime.lock.acquire(fleet.name, what);
+  report.step(`take deploy lock ${runtime.lock.name(key)}`);
+  const lock = await runtime.lock.acquire(key, what, fleet.name);
   if (lock.tookOver) {
     report.warn(
       `took over a stale deploy lock of ${lock.tookOver.holder} (pid ${lock.tookOver.pid} is gone, since ${lock.tookOver.since})`,

@@ -1,10 +1,13 @@
 /** `lock status` / `lock release` (as in Kamal): who holds the fleet's deploy lock, and removing it by hand. */
 import { loadFleet } from '../fleet/file.js';
+import { lockKey } from '../fleet/identity.js';
 import { connect } from './connect.js';
 import type { LockInfo } from './runtime/runtime.js';
 
 export interface LockState {
   fleet: string;
+  /** The lock's key (name and identity: cli/fleet/identity.ts). */
+  key: string;
   /** The lock's name on the target. */
   lock: string;
   holder: Omit<LockInfo, 'id'> | null;
@@ -13,9 +16,10 @@ export interface LockState {
 export async function lockStatus(options: { fleetFile: string }): Promise<LockState> {
   const { fleet } = await loadFleet(options.fleetFile);
   const { runtime } = await connect();
-  const held = await runtime.lock.holder(fleet.name);
+  const key = lockKey(fleet);
+  const held = await runtime.lock.holder(key);
   const holder = held ? { holder: held.holder, host: held.host, pid: held.pid, since: held.since, message: held.message } : null;
-  return { fleet: fleet.name, lock: runtime.lock.name(fleet.name), holder };
+  return { fleet: fleet.name, key, lock: runtime.lock.name(key), holder };
 }
 
 /** Remove the lock whoever holds it; returns who held it (null: it was free). */
@@ -23,7 +27,7 @@ export async function lockRelease(options: { fleetFile: string }): Promise<LockS
   const state = await lockStatus(options);
   if (state.holder) {
     const { runtime } = await connect();
-    await runtime.lock.forceRelease(state.fleet);
+    await runtime.lock.forceRelease(state.key);
   }
   return state;
 }

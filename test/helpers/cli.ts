@@ -14,6 +14,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { hasAuditDir, removeAuditCarriers } from './audit-carriers.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const CLI_PATH = path.join(REPO_ROOT, 'dist', 'bin', 'demo-fleet.mjs');
@@ -83,7 +84,12 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRes
 /** A fresh temp directory; `cleanup()` removes it. */
 export async function tempDir(prefix = 'demo-fleet-test-'): Promise<{ dir: string; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
-  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+  const cleanup = async () => {
+    // a command that wrote an audit entry left its carrier container on the engine
+    if (hasAuditDir(dir)) await removeAuditCarriers(dir);
+    await rm(dir, { recursive: true, force: true });
+  };
+  return { dir, cleanup };
 }
 
 /** Format a result for an assertion message: `expect(r.code, show(r)).toBe(0)`. */

@@ -7,7 +7,7 @@
  *   made by the real CLI (`init` + `add`), a unique fleet name `t-<runId>-<n>` and image repository
  *   `demo-fleet-test/<fleet name>`. The hook removes — also when a test failed — every container
  *   labelled `dev.demo-fleet.fleet=<name>`, every container named `<name>-…` (the foreign ones a test
- *   planted), the lock marker `demo-fleet-lock-<name>`, every tag of the repository, the audit-log
+ *   planted), the lock marker `demo-fleet-lock-<name>-<id>`, every tag of the repository, the audit-log
  *   carriers of its appdata, and the temp dir.
  * - `runCli()` / `spawnCli()`: the built CLI as a child process — a private copy of it (see
  *   `packageCopy()`), with test/helpers/cli.ts's env hygiene, durations, and the child for kill tests.
@@ -17,15 +17,16 @@
  * pinned to the HEAD seen when this module loaded — exactly what CI does — and a test sees one revision.
  */
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { appendFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll } from 'vitest';
+import { removeAuditCarriers } from './audit-carriers.js';
 import { assertBuilt, cliEnv as baseCliEnv, REPO_ROOT } from './cli.js';
 import { runId } from './requirements.js';
 
-export { REPO_ROOT };
+export { REPO_ROOT, removeAuditCarriers };
 /**
  * The base `up --base-image` builds on: the tailnet model (test/fixtures/tailnet-model), i.e. the base
  * fixture plus a model of the docker-mod's start path and of tailscale/tailscaled, so events join a
@@ -245,12 +246,13 @@ export async function fleetContainers(fleetName: string): Promise<Array<{ id: st
     .split('\n')
     .filter(Boolean)
     .map((line) => line.split(' '))
-    .filter(([, name, label]) => label === fleetName || name === lockContainer(fleetName) || name!.startsWith(`${fleetName}-`))
+    .filter(([, name, label]) => label === fleetName || isLockOf(fleetName, name!) || name!.startsWith(`${fleetName}-`))
     .map(([id, name]) => ({ id: id!, name: name! }));
 }
 
-export function lockContainer(fleetName: string): string {
-  return `demo-fleet-lock-${fleetName}`;
+/** A lock marker of the fleet: `demo-fleet-lock-<name>-<id>` (or by name alone, for a file without id). */
+function isLockOf(fleetName: string, container: string): boolean {
+  return container === `demo-fleet-lock-${fleetName}` || new RegExp(`^demo-fleet-lock-${fleetName}-[a-z2-7]{12}$`).test(container);
 }
 
 /** `repo:tag` of every tag of an image repository. */
@@ -328,6 +330,8 @@ export interface TestFleet {
   /** `up --base-image <fixture>` (+ args). */
   up: (args?: string[], options?: RunOptions) => Promise<RunResult>;
   container: (event: string) => string;
+  /** The deploy lock's marker container: `demo-fleet-lock-<name>-<id>` (read from the file after `init`). */
+  readonly lock: string;
   cleanup: () => Promise<void>;
 }
 
@@ -370,27 +374,6 @@ export async function cleanupFleet(name: string, image: string, dir?: string): P
   return problems;
 }
 
-/** Remove the audit-log carriers (cli/engine/audit/store.ts) of audit dirs under `dir`. */
-export async function removeAuditCarriers(dir: string): Promise<string[]> {
-  const list = await exec('docker', [
-    'ps',
-    '-a',
-    '--filter',
-    'label=dev.demo-fleet.role=audit',
-    '--format',
-    '{{.ID}}\t{{.Label "dev.demo-fleet.audit-dir"}}',
-  ]);
-  if (list.code !== 0) return [`docker ps: ${list.stderr.trim()}`];
-  const ids = list.stdout
-    .split('\n')
-    .map((l) => l.split('\t'))
-    .filter(([, d]) => d !== undefined && (d === dir || d.startsWith(`${dir}/`)))
-    .map(([id]) => id!);
-  if (ids.length === 0) return [];
-  const r = await exec('docker', ['rm', '-f', ...ids], { timeoutMs: 60_000 });
-  return r.code !== 0 && !/no such container/i.test(r.stderr) ? [`docker rm (audit carriers): ${r.stderr.trim()}`] : [];
-}
-
 export async function makeFleet(spec: FleetSpec, register: (f: TestFleet) => void = () => {}): Promise<TestFleet> {
   const name = `t-${runId}-${++fleetCounter}`;
   const image = `demo-fleet-test/${name}`;
@@ -413,6 +396,11 @@ export async function makeFleet(spec: FleetSpec, register: (f: TestFleet) => voi
     cli,
     up: (args = [], options) => cli(['up', '--base-image', BASE_IMAGE, ...args], options),
     container: (event) => `${name}-${event}`,
+    get lock() {
+      const id = /^id: ([a-z2-7]+)$/m.exec(readFileSync(file, 'utf8'))?.[1];
+      if (!id) throw new Error(`${file}: no id: line to name the lock by`);
+      return `demo-fleet-lock-${name}-${id}`;
+    },
     cleanup: async () => {
       const problems = await cleanupFleet(name, image, dir);
       if (problems.length) process.stderr.write(`engine-fixture: cleanup of ${name}: ${problems.join('; ')}\n`);

@@ -8,7 +8,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { LOCK_IMAGE, LOCK_LABELS, lockName } from '../../cli/engine/runtime/docker/lock.js';
+import { LOCK_IMAGE, LOCK_LABELS } from '../../cli/engine/runtime/docker/lock.js';
 import { LABELS } from '../../cli/fleet/naming.js';
 import {
   BASE_IMAGE,
@@ -93,7 +93,7 @@ describe.skipIf(!engine.ok)('engine: conflicts, interrupted up, broken build, lo
     expect(foreign.Config.Labels).toMatchObject({ owner: 'someone-else' });
     expect(foreign.Config.Labels?.[LABELS.fleet]).toBeUndefined();
     await expectAllHealthy(f, ['alpha', 'gamma']);
-    expect(await inspectContainer(lockName(f.name))).toBeNull(); // lock released after a failed up
+    expect(await inspectContainer(f.lock)).toBeNull(); // lock released after a failed up
 
     // status names it as foreign, not as our beta
     const status = JSON.parse(expectOk(await f.cli(['status', '--json']), 'status').stdout) as Array<{ event: string; state: string }>;
@@ -131,7 +131,7 @@ describe.skipIf(!engine.ok)('engine: conflicts, interrupted up, broken build, lo
     expect(killed.signal).toBe('SIGKILL');
 
     // it died holding the lock
-    const marker = await inspectContainer(lockName(f.name));
+    const marker = await inspectContainer(f.lock);
     expect(marker, 'lock marker left by the killed up').not.toBeNull();
     expect(marker!.Config.Labels?.[LOCK_LABELS.pid]).toBe(String(run.child.pid));
     expect(marker!.Config.Labels?.[LOCK_LABELS.host]).toBe(os.hostname());
@@ -146,7 +146,7 @@ describe.skipIf(!engine.ok)('engine: conflicts, interrupted up, broken build, lo
     );
     await expectAllHealthy(f);
     expect(await labelled(f)).toEqual(EVENTS.map((e) => f.container(e)));
-    expect(await inspectContainer(lockName(f.name))).toBeNull();
+    expect(await inspectContainer(f.lock)).toBeNull();
   });
 
   it('6b. Ctrl-C during up (while building, while converging) releases the lock; the next up converges', async () => {
@@ -160,7 +160,7 @@ describe.skipIf(!engine.ok)('engine: conflicts, interrupted up, broken build, lo
       const r = await run.result;
       expect(r.code, r.stderr).toBe(130);
       expect(r.stderr).toContain('interrupted (SIGINT): cleaning up');
-      expect(await inspectContainer(lockName(f.name)), 'no lock left').toBeNull();
+      expect(await inspectContainer(f.lock), 'no lock left').toBeNull();
     };
     await interruptAt(['--dockerfile', slow], /==> build image\n/);
     expectOk(await f.cli(['down']), 'down');
@@ -195,7 +195,7 @@ describe.skipIf(!engine.ok)('engine: conflicts, interrupted up, broken build, lo
     expect(await containerIds(f)).toEqual(before);
     await expectAllHealthy(f);
     expect((await inspectImage(`${f.image}:alpha`))!.Id).toBe(imageBefore); // tags not moved
-    expect(await inspectContainer(lockName(f.name))).toBeNull();
+    expect(await inspectContainer(f.lock)).toBeNull();
 
     // a fleet that never ran: nothing at all is created
     const fresh = await make({ events: { alpha: [], beta: [], gamma: [] } });
@@ -261,7 +261,7 @@ describe.skipIf(!engine.ok)('engine: conflicts, interrupted up, broken build, lo
     expect((await inspectImage(LOCK_IMAGE))?.Id, 'lock image made by the earlier ups').toBeTruthy();
     const since = '2020-01-02T03:04:05.000Z';
     const plant = async (host: string, pid: number) => {
-      await exec('docker', ['rm', '-f', lockName(f.name)]);
+      await exec('docker', ['rm', '-f', f.lock]);
       const labels = {
         [LOCK_LABELS.fleet]: f.name,
         [LOCK_LABELS.holder]: `alice@${host}`,
@@ -271,7 +271,7 @@ describe.skipIf(!engine.ok)('engine: conflicts, interrupted up, broken build, lo
         [LOCK_LABELS.message]: 'up',
       };
       const args = Object.entries(labels).flatMap(([k, v]) => ['--label', `${k}=${v}`]);
-      return (await docker(['create', '--name', lockName(f.name), ...args, LOCK_IMAGE, 'lock'])).trim();
+      return (await docker(['create', '--name', f.lock, ...args, LOCK_IMAGE, 'lock'])).trim();
     };
     const refused = (pid: number, host: string) =>
       `error: fleet "${f.name}" is locked by alice@${host} (pid ${pid}) since ${since}: up; wait for that deploy, or run with --force-unlock if it died`;
@@ -284,7 +284,7 @@ describe.skipIf(!engine.ok)('engine: conflicts, interrupted up, broken build, lo
     expect(a.stderr).not.toContain('build image'); // refused before building
     expect(a.stderr).not.toContain('converge');
     expect(a.ms).toBeLessThan(60_000); // no build, no health wait (a loose bound: the machine may be loaded)
-    expect((await inspectContainer(lockName(f.name)))?.Id).toBe(markerA);
+    expect((await inspectContainer(f.lock))?.Id).toBe(markerA);
     const down = await f.cli(['down', 'alpha']);
     expect(down.code).toBe(4);
     expect(down.stderr.trimEnd().split('\n').at(-1)).toBe(refused(process.pid, os.hostname()));
@@ -296,7 +296,7 @@ describe.skipIf(!engine.ok)('engine: conflicts, interrupted up, broken build, lo
     const b = await f.up();
     expect(b.code).toBe(4);
     expect(b.stderr.trimEnd().split('\n').at(-1)).toBe(refused(gone, host));
-    expect((await inspectContainer(lockName(f.name)))?.Id).toBe(markerB);
+    expect((await inspectContainer(f.lock))?.Id).toBe(markerB);
     expect(await containerIds(f)).toEqual(before);
 
     // --force-unlock: removes it and deploys
@@ -304,7 +304,7 @@ describe.skipIf(!engine.ok)('engine: conflicts, interrupted up, broken build, lo
     expect(forced.stderr).toContain(`removing the deploy lock of fleet "${f.name}" (--force-unlock)`);
     const json = JSON.parse(forced.stdout) as { plan: Array<{ action: string }> };
     expect(json.plan.map((p) => p.action)).toEqual(['keep', 'keep', 'keep']);
-    expect(await inspectContainer(lockName(f.name))).toBeNull();
+    expect(await inspectContainer(f.lock)).toBeNull();
     expect(await containerIds(f)).toEqual(before);
   });
 
@@ -321,7 +321,7 @@ describe.skipIf(!engine.ok)('engine: conflicts, interrupted up, broken build, lo
       lock: string;
       holder: { pid: number; message: string; host: string } | null;
     };
-    expect(status.lock).toBe(lockName(f.name));
+    expect(status.lock).toBe(f.lock);
     expect(status.holder).toMatchObject({ pid: run.child.pid, message: 'hotfix for cleveland', host: os.hostname() });
     const text = expectOk(await f.cli(['lock', 'status']), 'lock status').stdout;
     expect(text).toMatch(
@@ -336,7 +336,7 @@ describe.skipIf(!engine.ok)('engine: conflicts, interrupted up, broken build, lo
     expect(expectOk(await f.cli(['lock', 'status']), 'lock status').stdout).toBe(`fleet "${f.name}" is not locked\n`);
     run.child.kill('SIGINT');
     expect((await run.result).code).toBe(130);
-    expect(await inspectContainer(lockName(f.name))).toBeNull();
+    expect(await inspectContainer(f.lock)).toBeNull();
   });
 
   it('12. engine unreachable: exit ≠ 0 and one line "error: cannot reach Docker at …", no stack trace', async () => {

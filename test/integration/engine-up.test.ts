@@ -390,7 +390,7 @@ describe.skipIf(!engine.ok)('engine: up / change / remove / status / down (3 eve
     const again = expectOk(await f.cli(['down']), 'down again');
     expect(again.stdout.trim()).toBe('nothing to remove');
     // no lock marker left behind by any of the runs
-    expect(await inspectContainer(`demo-fleet-lock-${f.name}`)).toBeNull();
+    expect(await inspectContainer(f.lock)).toBeNull();
   });
 
   it('no CLI output of this file ever contained the auth key', () => {

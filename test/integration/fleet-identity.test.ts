@@ -1,15 +1,17 @@
 /**
  * Fleet identity on the real engine: a second fleet file with the same `name:` (another directory, as
  * `init` makes it) never touches the first one's containers; removing every container of a fleet needs
- * --prune; another fleet file's prune keeps our rollback target; a fleet file without `id:` is refused with the fix before anything is touched.
+ * --prune; the deploy lock is per fleet file; another fleet file's prune keeps our rollback target; a fleet file without `id:` is refused with the fix before anything is touched.
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LOCK_IMAGE, LOCK_LABELS } from '../../cli/engine/runtime/docker/lock.js';
 import { LABELS } from '../../cli/fleet/naming.js';
 import {
   BASE_IMAGE,
+  docker,
   ensureBaseImage,
   expectOk,
   fleets,
@@ -101,6 +103,31 @@ describe.skipIf(!engine.ok)('engine: fleet identity', () => {
     const after = await readFile(path.join(otherDir, 'fleet.yaml'), 'utf8');
     expect(after.replace(/^# Fleet identity.*\nid: .*\n/m, '')).toBe(without);
     expect(await ids(first, ['alpha', 'beta'])).toEqual(firstIds);
+  });
+
+  it("the deploy lock is the fleet file's: a second file of the same name neither waits for it nor can release it", async () => {
+    // the first fleet's lock, held by this (live) test process
+    const labels = {
+      [LOCK_LABELS.fleet]: first.name,
+      [LOCK_LABELS.holder]: 'alice@here',
+      [LOCK_LABELS.host]: os.hostname(),
+      [LOCK_LABELS.pid]: String(process.pid),
+      [LOCK_LABELS.since]: new Date().toISOString(),
+      [LOCK_LABELS.message]: 'hold',
+    };
+    const args = Object.entries(labels).flatMap(([k, v]) => ['--label', `${k}=${v}`]);
+    const marker = (await docker(['create', '--name', first.lock, ...args, LOCK_IMAGE, 'lock'])).trim();
+    try {
+      expect(expectOk(await other(['lock', 'status']), 'lock status of the second').stdout).toBe(`fleet "${first.name}" is not locked\n`);
+      expectOk(await other(['lock', 'release']), 'lock release of the second');
+      expectOk(await other(['down', '--force-unlock']), 'down --force-unlock of the second');
+      expect((await inspectContainer(first.lock))?.Id, "the first fleet's lock is untouched").toBe(marker);
+      const locked = await first.up();
+      expect(locked.code).toBe(4);
+      expect(locked.stderr).toContain(`fleet "${first.name}" is locked by alice@here`);
+    } finally {
+      await docker(['rm', '-f', marker]);
+    }
   });
 
   it("prune of a second fleet file on the same image repository keeps the first one's rollback target", async () => {

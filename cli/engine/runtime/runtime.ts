@@ -95,16 +95,19 @@ export interface AcquiredLock {
   tookOver?: LockInfo;
 }
 
-/** One deploy at a time per fleet, held on the target itself so two operators exclude each other. */
+/**
+ * One deploy at a time per fleet file, held on the target itself so two operators exclude each other.
+ * `key` is the fleet file's lock key (cli/fleet/identity.ts `lockKey`: its name and identity).
+ */
 export interface DeployLock {
   /** The lock's name, for messages. */
-  name: (fleetName: string) => string;
-  /** Take it, or throw LockedError naming the holder. */
-  acquire: (fleetName: string, message: string) => Promise<AcquiredLock>;
+  name: (key: string) => string;
+  /** Take it, or throw LockedError naming the holder (and the fleet by `fleetName`). */
+  acquire: (key: string, message: string, fleetName?: string) => Promise<AcquiredLock>;
   /** Remove it whoever holds it (`--force-unlock`). */
-  forceRelease: (fleetName: string) => Promise<void>;
+  forceRelease: (key: string) => Promise<void>;
   /** Who holds it now, or null when nobody does. */
-  holder: (fleetName: string) => Promise<LockInfo | null>;
+  holder: (key: string) => Promise<LockInfo | null>;
 }
 
 export interface Runtime {

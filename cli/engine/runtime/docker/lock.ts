@@ -1,6 +1,7 @@
 /**
  * The deploy lock lives on the engine host, so two operators deploying to the same VPS exclude each
- * other: a never-started marker container named `demo-fleet-lock-<fleet>`. Container names are
+ * other: a never-started marker container named `demo-fleet-lock-<key>` (the key is the fleet's name and
+ * identity, cli/fleet/identity.ts `lockKey`: another fleet file of the same name has its own lock). Container names are
  * reserved atomically by the engine, so creating it is the test-and-set. Its labels say who holds the
  * lock and since when (Kamal's `lock status`).
  */
@@ -23,8 +24,8 @@ export const LOCK_LABELS = {
   message: 'dev.demo-fleet.lock.message',
 } as const;
 
-export function lockName(fleetName: string): string {
-  return `demo-fleet-lock-${fleetName}`;
+export function lockName(key: string): string {
+  return `demo-fleet-lock-${key}`;
 }
 
 /** Build the marker image when the engine lacks it (also the audit log's carrier: audit/store.ts). */
@@ -104,7 +105,8 @@ async function readHolder(docker: Docker, fleetName: string): Promise<LockInfo |
   return null;
 }
 
-export async function acquireLock(docker: Docker, fleetName: string, message: string): Promise<AcquiredLock> {
+/** Take the lock `key`; `fleetName` is how messages and the marker's labels name the fleet. */
+export async function acquireLock(docker: Docker, key: string, message: string, fleetName = key): Promise<AcquiredLock> {
   await ensureLockImage(docker);
   const user = os.userInfo().username;
   const labels = {
@@ -118,19 +120,19 @@ export async function acquireLock(docker: Docker, fleetName: string, message: st
   let tookOver: LockInfo | undefined;
   for (let attempt = 0; attempt < ACQUIRE_ATTEMPTS; attempt++) {
     try {
-      const marker = await docker.createContainer({ name: lockName(fleetName), Image: LOCK_IMAGE, Cmd: ['lock'], Labels: labels });
+      const marker = await docker.createContainer({ name: lockName(key), Image: LOCK_IMAGE, Cmd: ['lock'], Labels: labels });
       // Release our own marker by ID: after someone's --force-unlock the name may be another's lock.
       return { release: () => removeMarker(docker, marker.id), tookOver };
     } catch (err) {
       if (statusCode(err) !== 409) throw new EngineError(`cannot take the deploy lock: ${engineMessage(err)}`);
     }
-    const held = await readHolder(docker, fleetName);
+    const held = await readHolder(docker, key);
     if (!held) continue; // released in the meantime: try again
     if (tookOver === undefined && isStale(held)) {
       tookOver = held;
       // By ID: if another process took the stale lock over in the meantime, its fresh marker has the
       // same name, and removing by name would leave two deploys each believing they hold the lock.
-      await removeMarker(docker, held.id ?? lockName(fleetName));
+      await removeMarker(docker, held.id ?? lockName(key));
       continue;
     }
     const who = `${held.holder} (pid ${held.pid}) since ${held.since}${held.message ? `: ${held.message}` : ''}`;

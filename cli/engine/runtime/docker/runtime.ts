@@ -13,9 +13,9 @@ export function dockerRuntime(engine: Engine): Runtime {
     endpoint: engine.endpoint,
     lock: {
       name: lockName,
-      acquire: (fleetName, message) => acquireLock(docker, fleetName, message),
-      forceRelease: (fleetName) => releaseLock(docker, fleetName),
-      holder: (fleetName) => readLock(docker, fleetName),
+      acquire: (key, message, fleetName) => acquireLock(docker, key, message, fleetName),
+      forceRelease: (key) => releaseLock(docker, key),
+      holder: (key) => readLock(docker, key),
     },
     list: (names) => listFleetContainers(docker, names),
     createAndStart: (service) => createAndStart(docker, service),

@@ -1,0 +1,42 @@
+/**
+ * The audit log's carrier containers (cli/engine/audit/store.ts) outlive a command by design: a test that
+ * made an appdata removes the carriers binding audit dirs under it, with the dir.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+
+function docker(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile('docker', args, { timeout: 60_000 }, (err, stdout, stderr) =>
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+/** Remove the carriers of audit dirs under `dir`; the problems, if any (never throws). */
+export async function removeAuditCarriers(dir: string): Promise<string[]> {
+  const list = await docker([
+    'ps',
+    '-a',
+    '--filter',
+    'label=dev.demo-fleet.role=audit',
+    '--format',
+    '{{.ID}}\t{{.Label "dev.demo-fleet.audit-dir"}}',
+  ]);
+  if (list.code !== 0) return [`docker ps: ${list.stderr.trim()}`];
+  const ids = list.stdout
+    .split('\n')
+    .map((l) => l.split('\t'))
+    .filter(([, d]) => d !== undefined && (d === dir || d.startsWith(`${dir}/`)))
+    .map(([id]) => id!);
+  if (ids.length === 0) return [];
+  const r = await docker(['rm', '-f', ...ids]);
+  return r.code !== 0 && !/no such container/i.test(r.stderr) ? [`docker rm (audit carriers): ${r.stderr.trim()}`] : [];
+}
+
+/** Whether a command wrote an audit log somewhere under `dir` (a `.demo-fleet/audit` directory). */
+export function hasAuditDir(dir: string): boolean {
+  if (!existsSync(dir)) return false;
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).some((p) => p.endsWith(`.demo-fleet${path.sep}audit`));
+}
