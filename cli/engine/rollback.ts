@@ -82,6 +82,7 @@ export async function rollback(options: RollbackOptions, report: Reporter): Prom
       const { actions, revisions } = await planRollback(engine, runtime, fleet, owner, rendered.services, services, to);
       report.step(`converge ${actions.length} event(s)`);
       const results = await applyPlan(runtime, { actions }, applyOptions(options, report));
+      await restoreEventTags(engine, fleet, actions, results, report);
       return { revisions, results };
     },
     (r) => ({
@@ -91,6 +92,22 @@ export async function rollback(options: RollbackOptions, report: Reporter): Prom
       ...(Object.keys(r.revisions).length ? { detail: revisionsText(r.revisions) } : {}),
     }),
   );
+}
+
+/**
+ * The event's tag was pointed at the rollback revision before its container was re-created (the service
+ * runs `<image>:<event>`). An event that did not get there — put back on its container, or not tried
+ * after the canary failed — gets its tag back on the image it still runs, so the tag never names a
+ * revision no container of the event runs.
+ */
+async function restoreEventTags(engine: Engine, fleet: Fleet, actions: Action[], results: EventResult[], report: Reporter): Promise<void> {
+  for (const r of results) {
+    if (r.ok || r.needsPerson) continue;
+    const action = actions.find((a) => a.event === r.event && a.kind === 'recreate' && a.reason.startsWith('roll back'));
+    if (action?.kind !== 'recreate') continue;
+    await engine.docker.getImage(action.container.imageId).tag({ repo: fleet.image, tag: r.event });
+    report.progress(`${r.event}: ${fleet.image}:${r.event} back on the image it runs`);
+  }
 }
 
 function revisionsText(revisions: Record<string, string>): string {

@@ -204,6 +204,31 @@ describe.skipIf(!engine.ok)('revisions, rollback, prune, audit (2 events)', () =
     expect(last.entries[0]!.events.map((e) => e.event).sort()).toEqual([...EVENTS]);
   });
 
+  it('5b. a rollback to a revision that cannot start: the canary is put back and its tag names the image it runs again', async () => {
+    expectOk(await f.up(), 'up again after the down of 5');
+    const before = await running(f);
+    const tagOf = async (e: string) => (await inspectImage(`${f.image}:${e}`))?.Id;
+    const tagsBefore = { alpha: await tagOf('alpha'), beta: await tagOf('beta') };
+    expect(tagsBefore.alpha).toBe(before.alpha!.image);
+    const crashing = path.join(f.dir, 'Crashing.Dockerfile');
+    const template = await readFile(path.join(packageCopy(), 'templates/Dockerfile'), 'utf8');
+    await writeFile(
+      crashing,
+      `${template}\n# TEST ONLY: an app that exits at start (${runId}).\nRUN echo 'process.exit(3)' > /app/server.cjs\n`,
+    );
+    const built = JSON.parse(
+      expectOk(await f.cli(['build', '--base-image', BASE_IMAGE, '--dockerfile', crashing, '--json']), 'build X').stdout,
+    ) as BuildJson;
+
+    const r = await f.cli(['rollback', '--to', built.revision, '--wait-timeout', '20']);
+    expect(r.code, r.stderr).toBe(5);
+    expect(r.stderr).toContain('alpha: rolled back to its previous container');
+    const after = await running(f);
+    expect(after).toEqual(before); // alpha back on its container, beta never tried
+    expect({ alpha: await tagOf('alpha'), beta: await tagOf('beta') }).toEqual(tagsBefore);
+    await docker(['rmi', built.ref]);
+  });
+
   it('6. the revision is one per build input: same input reuses it; another base image ID or another context does not', async () => {
     const build = async (args: string[]) =>
       JSON.parse(expectOk(await f.cli(['build', '--json', ...args]), `build ${args.join(' ')}`).stdout) as BuildJson;
