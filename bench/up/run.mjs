@@ -77,8 +77,7 @@ const RUN_ID = process.env.BENCH_RUN_ID || `${Date.now().toString(36).slice(-5)}
 const FLEET = `bu-${RUN_ID}`;
 const REPO = `demo-fleet-bench/${FLEET}`;
 const PROJECT = `bench-${FLEET}`;
-/** The deploy lock marker: `demo-fleet-lock-<fleet>-<id>` (a name regex, for `docker ps --filter name=`). */
-const LOCK = `demo-fleet-lock-${FLEET}-[a-z2-7]{12}`;
+const LOCK = `demo-fleet-lock-${FLEET}`;
 
 const log = (line) => process.stderr.write(`[bench/up] ${line}\n`);
 /** Networks the engine refused to remove (see composeDown). */

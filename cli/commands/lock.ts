@@ -15,13 +15,14 @@ export function register(program: Command): void {
       if (opts.json) return out.json(state);
       if (!state.holder) return out.line(`fleet "${state.fleet}" is not locked`);
       const h = state.holder;
+      const other = h.fleetId && h.fleetId !== state.fleetId ? ` (another fleet file of the same name: id ${h.fleetId})` : '';
       out.line(
-        `fleet "${state.fleet}" is locked by ${h.holder} (host ${h.host}, pid ${h.pid}) since ${h.since}${h.message ? `: ${h.message}` : ''}`,
+        `fleet "${state.fleet}" is locked by ${h.holder} (host ${h.host}, pid ${h.pid}) since ${h.since}${h.message ? `: ${h.message}` : ''}${other}`,
       );
     });
   lock
     .command('release')
-    .description('remove the deploy lock, whoever holds it (when its deploy died)')
+    .description("remove this fleet file's deploy lock, whoever holds it (when its deploy died)")
     .option('--json', 'machine-readable output')
     .addHelpText('after', '\nExample:\n  $ demo-fleet lock status && demo-fleet lock release')
     .action(async (opts: { json?: boolean }, cmd: Command) => {

@@ -1,9 +1,9 @@
 /** Hold the fleet's deploy lock on the runtime for the length of `fn` (`up`, `down`). */
-import { lockKey } from '../fleet/identity.js';
+import { LockedError } from '../errors.js';
 import type { Fleet } from '../fleet/schema.js';
 import { undoOnInterrupt } from '../util/interrupt.js';
 import type { Reporter } from './reporter.js';
-import type { Runtime } from './runtime/runtime.js';
+import type { LockInfo, Runtime } from './runtime/runtime.js';
 
 export async function withDeployLock<T>(
   runtime: Runtime,
@@ -13,13 +13,12 @@ export async function withDeployLock<T>(
   report: Reporter,
   fn: () => Promise<T>,
 ): Promise<T> {
-  const key = lockKey(fleet);
   if (forceUnlock) {
-    report.warn(`removing the deploy lock of fleet "${fleet.name}" (--force-unlock)`);
-    await runtime.lock.forceRelease(key);
+    const held = await releaseByHand(runtime, fleet);
+    if (held) report.warn(`removed the deploy lock of fleet "${fleet.name}" held by ${held.holder} since ${held.since} (--force-unlock)`);
   }
-  report.step(`take deploy lock ${runtime.lock.name(key)}`);
-  const lock = await runtime.lock.acquire(key, what, fleet.name);
+  report.step(`take deploy lock ${runtime.lock.name(fleet.name)}`);
+  const lock = await runtime.lock.acquire(fleet.name, what, fleet.id);
   if (lock.tookOver) {
     report.warn(
       `took over a stale deploy lock of ${lock.tookOver.holder} (pid ${lock.tookOver.pid} is gone, since ${lock.tookOver.since})`,
@@ -37,4 +36,21 @@ export async function withDeployLock<T>(
   } finally {
     await release();
   }
+}
+
+/**
+ * Remove the fleet's lock by hand (`--force-unlock`, `lock release`) — never the lock of another fleet file
+ * of the same name (its id is on the lock): that one is refused with the fix. Removed by the ID read, so a
+ * lock taken in between is not the one removed. Returns who held it (null: nobody).
+ */
+export async function releaseByHand(runtime: Runtime, fleet: Pick<Fleet, 'name' | 'id'>): Promise<LockInfo | null> {
+  const held = await runtime.lock.holder(fleet.name);
+  if (!held) return null;
+  if (held.fleetId && fleet.id && held.fleetId !== fleet.id) {
+    throw new LockedError(
+      `the deploy lock ${runtime.lock.name(fleet.name)} is held by ${held.holder} since ${held.since} for another fleet file of the same name (id ${held.fleetId}; this one is ${fleet.id}): not removed — wait for that deploy, or release it from that fleet file`,
+    );
+  }
+  await runtime.lock.forceRelease(fleet.name, held.id);
+  return held;
 }

@@ -1,33 +1,33 @@
 /** `lock status` / `lock release` (as in Kamal): who holds the fleet's deploy lock, and removing it by hand. */
 import { loadFleet } from '../fleet/file.js';
-import { lockKey } from '../fleet/identity.js';
+import type { Fleet } from '../fleet/schema.js';
 import { connect } from './connect.js';
+import { releaseByHand } from './deploy-lock.js';
 import type { LockInfo } from './runtime/runtime.js';
 
 export interface LockState {
   fleet: string;
-  /** The lock's key (name and identity: cli/fleet/identity.ts). */
-  key: string;
+  /** This fleet file's id: a holder with another one is a fleet file of the same name. */
+  fleetId: string | null;
   /** The lock's name on the target. */
   lock: string;
   holder: Omit<LockInfo, 'id'> | null;
 }
 
+function state(fleet: Pick<Fleet, 'name' | 'id'>, lock: string, held: LockInfo | null): LockState {
+  const { id: _id, ...holder } = held ?? { id: undefined };
+  return { fleet: fleet.name, fleetId: fleet.id ?? null, lock, holder: held ? (holder as Omit<LockInfo, 'id'>) : null };
+}
+
 export async function lockStatus(options: { fleetFile: string }): Promise<LockState> {
   const { fleet } = await loadFleet(options.fleetFile);
   const { runtime } = await connect();
-  const key = lockKey(fleet);
-  const held = await runtime.lock.holder(key);
-  const holder = held ? { holder: held.holder, host: held.host, pid: held.pid, since: held.since, message: held.message } : null;
-  return { fleet: fleet.name, key, lock: runtime.lock.name(key), holder };
+  return state(fleet, runtime.lock.name(fleet.name), await runtime.lock.holder(fleet.name));
 }
 
-/** Remove the lock whoever holds it; returns who held it (null: it was free). */
+/** Remove the lock whoever of this fleet file holds it; returns who held it (null: it was free). */
 export async function lockRelease(options: { fleetFile: string }): Promise<LockState> {
-  const state = await lockStatus(options);
-  if (state.holder) {
-    const { runtime } = await connect();
-    await runtime.lock.forceRelease(state.key);
-  }
-  return state;
+  const { fleet } = await loadFleet(options.fleetFile);
+  const { runtime } = await connect();
+  return state(fleet, runtime.lock.name(fleet.name), await releaseByHand(runtime, fleet));
 }

@@ -53,7 +53,9 @@ export async function prune(options: PruneOptions, report: Reporter): Promise<Pr
     deployment,
     async () => {
       const { docker } = engine;
-      report.step(`prune revisions of ${fleet.image} (keep the ${options.keep} newest and every one in use)`);
+      report.step(
+        `prune revisions of ${fleet.image} (keep the ${options.keep} newest, every one in use and another fleet file's rollback targets)`,
+      );
       const users = new Map<string, string>();
       /** revision → a container of another fleet file that would roll back to it */
       const foreignTargets = new Map<string, string>();
@@ -62,7 +64,14 @@ export async function prune(options: PruneOptions, report: Reporter): Promise<Pr
         if (!users.has(c.ImageID)) users.set(c.ImageID, name);
         const previous = c.Labels?.[LABELS.previousRevision];
         const labelled = { labels: c.Labels ?? {}, mounts: (c.Mounts ?? []).map((m) => m.Source ?? '') };
-        if (previous && c.Labels?.[LABELS.fleet] !== undefined && !ownsContainer(owner, labelled) && !foreignTargets.has(previous)) {
+        const ofOurRepository = c.Image.startsWith(`${fleet.image}:`);
+        if (
+          previous &&
+          ofOurRepository &&
+          c.Labels?.[LABELS.fleet] !== undefined &&
+          !ownsContainer(owner, labelled) &&
+          !foreignTargets.has(previous)
+        ) {
           foreignTargets.set(previous, name);
         }
       }

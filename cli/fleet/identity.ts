@@ -38,14 +38,6 @@ export function fleetOwner(fleet: Fleet, fleetFile: string): FleetOwner {
   return { name: fleet.name, id: fleet.id, appdataDir: path.resolve(path.dirname(fleetFile), fleet.appdata) };
 }
 
-/**
- * The deploy lock's key: name and identity, so another fleet file of the same name neither waits for
- * this one's lock nor can `--force-unlock` it. A file without `id:` (refused by every deploy) keys by name.
- */
-export function lockKey(fleet: Pick<Fleet, 'name' | 'id'>): string {
-  return fleet.id ? `${fleet.name}-${fleet.id}` : fleet.name;
-}
-
 /** The labels that put a container in this fleet. */
 export function ownerLabels(fleet: Pick<Fleet, 'name' | 'id'>): Record<string, string> {
   return { [LABELS.fleet]: fleet.name, ...(fleet.id ? { [LABELS.fleetId]: fleet.id } : {}) };

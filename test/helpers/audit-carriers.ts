@@ -35,8 +35,15 @@ export async function removeAuditCarriers(dir: string): Promise<string[]> {
   return r.code !== 0 && !/no such container/i.test(r.stderr) ? [`docker rm (audit carriers): ${r.stderr.trim()}`] : [];
 }
 
-/** Whether a command wrote an audit log somewhere under `dir` (a `.demo-fleet/audit` directory). */
+/**
+ * Whether a command may have written an audit log under `dir` (a `.demo-fleet/audit` directory). A tree
+ * it cannot read (a container's 0700 state dir) counts as yes: the carriers are then looked for anyway.
+ */
 export function hasAuditDir(dir: string): boolean {
   if (!existsSync(dir)) return false;
-  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).some((p) => p.endsWith(`.demo-fleet${path.sep}audit`));
+  try {
+    return readdirSync(dir, { recursive: true, encoding: 'utf8' }).some((p) => p.endsWith(`.demo-fleet${path.sep}audit`));
+  } catch {
+    return true;
+  }
 }

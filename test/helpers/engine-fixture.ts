@@ -7,7 +7,7 @@
  *   made by the real CLI (`init` + `add`), a unique fleet name `t-<runId>-<n>` and image repository
  *   `demo-fleet-test/<fleet name>`. The hook removes — also when a test failed — every container
  *   labelled `dev.demo-fleet.fleet=<name>`, every container named `<name>-…` (the foreign ones a test
- *   planted), the lock marker `demo-fleet-lock-<name>-<id>`, every tag of the repository, the audit-log
+ *   planted), the lock marker `demo-fleet-lock-<name>`, every tag of the repository, the audit-log
  *   carriers of its appdata, and the temp dir.
  * - `runCli()` / `spawnCli()`: the built CLI as a child process — a private copy of it (see
  *   `packageCopy()`), with test/helpers/cli.ts's env hygiene, durations, and the child for kill tests.
@@ -17,7 +17,7 @@
  * pinned to the HEAD seen when this module loaded — exactly what CI does — and a test sees one revision.
  */
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { appendFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -250,9 +250,8 @@ export async function fleetContainers(fleetName: string): Promise<Array<{ id: st
     .map(([id, name]) => ({ id: id!, name: name! }));
 }
 
-/** A lock marker of the fleet: `demo-fleet-lock-<name>-<id>` (or by name alone, for a file without id). */
 function isLockOf(fleetName: string, container: string): boolean {
-  return container === `demo-fleet-lock-${fleetName}` || new RegExp(`^demo-fleet-lock-${fleetName}-[a-z2-7]{12}$`).test(container);
+  return container === `demo-fleet-lock-${fleetName}`;
 }
 
 /** `repo:tag` of every tag of an image repository. */
@@ -330,8 +329,8 @@ export interface TestFleet {
   /** `up --base-image <fixture>` (+ args). */
   up: (args?: string[], options?: RunOptions) => Promise<RunResult>;
   container: (event: string) => string;
-  /** The deploy lock's marker container: `demo-fleet-lock-<name>-<id>` (read from the file after `init`). */
-  readonly lock: string;
+  /** The deploy lock's marker container: `demo-fleet-lock-<name>`. */
+  lock: string;
   cleanup: () => Promise<void>;
 }
 
@@ -396,11 +395,7 @@ export async function makeFleet(spec: FleetSpec, register: (f: TestFleet) => voi
     cli,
     up: (args = [], options) => cli(['up', '--base-image', BASE_IMAGE, ...args], options),
     container: (event) => `${name}-${event}`,
-    get lock() {
-      const id = /^id: ([a-z2-7]+)$/m.exec(readFileSync(file, 'utf8'))?.[1];
-      if (!id) throw new Error(`${file}: no id: line to name the lock by`);
-      return `demo-fleet-lock-${name}-${id}`;
-    },
+    lock: `demo-fleet-lock-${name}`,
     cleanup: async () => {
       const problems = await cleanupFleet(name, image, dir);
       if (problems.length) process.stderr.write(`engine-fixture: cleanup of ${name}: ${problems.join('; ')}\n`);

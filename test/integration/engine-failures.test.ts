@@ -301,7 +301,9 @@ describe.skipIf(!engine.ok)('engine: conflicts, interrupted up, broken build, lo
 
     // --force-unlock: removes it and deploys
     const forced = expectOk(await f.up(['--force-unlock', '--json']), 'up --force-unlock');
-    expect(forced.stderr).toContain(`removing the deploy lock of fleet "${f.name}" (--force-unlock)`);
+    expect(forced.stderr).toContain(
+      `removed the deploy lock of fleet "${f.name}" held by alice@elsewhere-${runId} since ${since} (--force-unlock)`,
+    );
     const json = JSON.parse(forced.stdout) as { plan: Array<{ action: string }> };
     expect(json.plan.map((p) => p.action)).toEqual(['keep', 'keep', 'keep']);
     expect(await inspectContainer(f.lock)).toBeNull();

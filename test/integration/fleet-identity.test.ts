@@ -1,7 +1,7 @@
 /**
  * Fleet identity on the real engine: a second fleet file with the same `name:` (another directory, as
  * `init` makes it) never touches the first one's containers; removing every container of a fleet needs
- * --prune; the deploy lock is per fleet file; another fleet file's prune keeps our rollback target; a fleet file without `id:` is refused with the fix before anything is touched.
+ * --prune; another fleet file of the same name waits for our deploy lock and cannot remove it; its prune keeps our rollback target; a fleet file without `id:` is refused with the fix before anything is touched.
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os, { tmpdir } from 'node:os';
@@ -105,8 +105,10 @@ describe.skipIf(!engine.ok)('engine: fleet identity', () => {
     expect(await ids(first, ['alpha', 'beta'])).toEqual(firstIds);
   });
 
-  it("the deploy lock is the fleet file's: a second file of the same name neither waits for it nor can release it", async () => {
-    // the first fleet's lock, held by this (live) test process
+  it("the deploy lock: a second fleet file of the same name waits for the first's, and cannot remove it", async () => {
+    // the first fleet's lock, as its `up` takes it, held by this (live) test process
+    const firstId = /^id: (\S+)$/m.exec(await readFile(first.file, 'utf8'))![1]!;
+    const otherId = /^id: (\S+)$/m.exec(await readFile(path.join(otherDir, 'fleet.yaml'), 'utf8'))![1]!;
     const labels = {
       [LOCK_LABELS.fleet]: first.name,
       [LOCK_LABELS.holder]: 'alice@here',
@@ -114,17 +116,34 @@ describe.skipIf(!engine.ok)('engine: fleet identity', () => {
       [LOCK_LABELS.pid]: String(process.pid),
       [LOCK_LABELS.since]: new Date().toISOString(),
       [LOCK_LABELS.message]: 'hold',
+      [LOCK_LABELS.fleetId]: firstId,
     };
     const args = Object.entries(labels).flatMap(([k, v]) => ['--label', `${k}=${v}`]);
     const marker = (await docker(['create', '--name', first.lock, ...args, LOCK_IMAGE, 'lock'])).trim();
     try {
-      expect(expectOk(await other(['lock', 'status']), 'lock status of the second').stdout).toBe(`fleet "${first.name}" is not locked\n`);
-      expectOk(await other(['lock', 'release']), 'lock release of the second');
-      expectOk(await other(['down', '--force-unlock']), 'down --force-unlock of the second');
-      expect((await inspectContainer(first.lock))?.Id, "the first fleet's lock is untouched").toBe(marker);
-      const locked = await first.up();
-      expect(locked.code).toBe(4);
-      expect(locked.stderr).toContain(`fleet "${first.name}" is locked by alice@here`);
+      const status = expectOk(await other(['lock', 'status']), 'lock status of the second').stdout;
+      expect(status).toContain(`(another fleet file of the same name: id ${firstId})`);
+      // the two share container names: the second waits for the first's deploy
+      const up = await other(['up', '--base-image', BASE_IMAGE]);
+      expect(up.code).toBe(4);
+      expect(up.stderr).toContain(`another fleet file of the same name (id ${firstId}, this one is ${otherId})`);
+      // and cannot remove its lock
+      for (const cmd of [
+        ['lock', 'release'],
+        ['down', '--force-unlock'],
+      ]) {
+        const r = await other(cmd);
+        expect(r.code, cmd.join(' ')).toBe(4);
+        expect(r.stderr.trimEnd().split('\n').at(-1)).toMatch(
+          new RegExp(
+            `^error: the deploy lock ${first.lock} is held by alice@here since \\S+ for another fleet file of the same name \\(id ${firstId}; this one is ${otherId}\\): not removed`,
+          ),
+        );
+        expect((await inspectContainer(first.lock))?.Id, "the first fleet's lock is untouched").toBe(marker);
+      }
+      // the first fleet's own lock release removes it
+      expect(expectOk(await first.cli(['lock', 'release']), 'lock release of the first').stdout).toMatch(/^released the lock/);
+      expect(await inspectContainer(first.lock)).toBeNull();
     } finally {
       await docker(['rm', '-f', marker]);
     }

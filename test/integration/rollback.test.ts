@@ -257,6 +257,7 @@ describe.skipIf(!engine.ok)('audit log store: concurrent writers', () => {
     const auditDir = path.join(dir, 'appdata', '.demo-fleet', 'audit');
     const dockerode = new Docker();
     const fleet = `t-${runId}-audit`;
+    expect(await readEntries(dockerode, auditDir)).toEqual([]); // no directory yet: an empty log, not an error
     await Promise.all(
       Array.from({ length: 10 }, (_, i) =>
         appendEntry(

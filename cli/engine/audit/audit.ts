@@ -1,5 +1,5 @@
 /**
- * Commands that change what runs (up, down, rollback, prune, publish) record their run in the audit log
+ * Commands that change what runs (up, down, rollback, prune, retire, publish) record their run in the audit log
  * (store.ts) through `audited`; `audit` reads it back. Writing the log never fails the command: a
  * failure to write is a warning.
  */

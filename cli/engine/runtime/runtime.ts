@@ -87,6 +87,8 @@ export interface LockInfo {
   pid: number;
   since: string;
   message: string;
+  /** The holder's fleet file id (absent on locks taken by versions before fleet ids). */
+  fleetId?: string;
 }
 
 export interface AcquiredLock {
@@ -96,18 +98,19 @@ export interface AcquiredLock {
 }
 
 /**
- * One deploy at a time per fleet file, held on the target itself so two operators exclude each other.
- * `key` is the fleet file's lock key (cli/fleet/identity.ts `lockKey`: its name and identity).
+ * One deploy at a time per fleet name, held on the target itself so two operators exclude each other
+ * (two fleet files of the same name share container names, so they exclude each other too; the holder's
+ * fleet id says whose lock it is).
  */
 export interface DeployLock {
   /** The lock's name, for messages. */
-  name: (key: string) => string;
-  /** Take it, or throw LockedError naming the holder (and the fleet by `fleetName`). */
-  acquire: (key: string, message: string, fleetName?: string) => Promise<AcquiredLock>;
-  /** Remove it whoever holds it (`--force-unlock`). */
-  forceRelease: (key: string) => Promise<void>;
+  name: (fleetName: string) => string;
+  /** Take it, or throw LockedError naming the holder. */
+  acquire: (fleetName: string, message: string, fleetId?: string) => Promise<AcquiredLock>;
+  /** Remove the lock with this ID (the one `holder` read), or by the fleet's name when no ID is given. */
+  forceRelease: (fleetName: string, id?: string) => Promise<void>;
   /** Who holds it now, or null when nobody does. */
-  holder: (key: string) => Promise<LockInfo | null>;
+  holder: (fleetName: string) => Promise<LockInfo | null>;
 }
 
 export interface Runtime {

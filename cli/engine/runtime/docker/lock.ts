@@ -1,7 +1,8 @@
 /**
  * The deploy lock lives on the engine host, so two operators deploying to the same VPS exclude each
- * other: a never-started marker container named `demo-fleet-lock-<key>` (the key is the fleet's name and
- * identity, cli/fleet/identity.ts `lockKey`: another fleet file of the same name has its own lock). Container names are
+ * other: a never-started marker container named `demo-fleet-lock-<fleet>`. By name, not by fleet
+ * identity: two fleet files of the same name share container names and image tags, so their deploys
+ * must exclude each other; the holder's fleet id is a label, so neither can remove the other's lock. Container names are
  * reserved atomically by the engine, so creating it is the test-and-set. Its labels say who holds the
  * lock and since when (Kamal's `lock status`).
  */
@@ -22,10 +23,12 @@ export const LOCK_LABELS = {
   pid: 'dev.demo-fleet.lock.pid',
   since: 'dev.demo-fleet.lock.since',
   message: 'dev.demo-fleet.lock.message',
+  /** The holder's fleet file id (cli/fleet/identity.ts); absent on locks of versions before fleet ids. */
+  fleetId: 'dev.demo-fleet.lock.fleet-id',
 } as const;
 
-export function lockName(key: string): string {
-  return `demo-fleet-lock-${key}`;
+export function lockName(fleetName: string): string {
+  return `demo-fleet-lock-${fleetName}`;
 }
 
 /** Build the marker image when the engine lacks it (also the audit log's carrier: audit/store.ts). */
@@ -50,6 +53,7 @@ function parseInfo(labels: Record<string, string>): LockInfo {
     pid: Number(labels[LOCK_LABELS.pid] ?? 0),
     since: labels[LOCK_LABELS.since] ?? 'unknown',
     message: labels[LOCK_LABELS.message] ?? '',
+    ...(labels[LOCK_LABELS.fleetId] ? { fleetId: labels[LOCK_LABELS.fleetId] } : {}),
   };
 }
 
@@ -80,7 +84,7 @@ export async function releaseLock(docker: Docker, fleetName: string): Promise<vo
 }
 
 /** Remove one marker container by ID or name; already gone is fine. */
-async function removeMarker(docker: Docker, idOrName: string): Promise<void> {
+export async function removeMarker(docker: Docker, idOrName: string): Promise<void> {
   try {
     await docker.getContainer(idOrName).remove({ force: true });
   } catch (err) {
@@ -105,8 +109,8 @@ async function readHolder(docker: Docker, fleetName: string): Promise<LockInfo |
   return null;
 }
 
-/** Take the lock `key`; `fleetName` is how messages and the marker's labels name the fleet. */
-export async function acquireLock(docker: Docker, key: string, message: string, fleetName = key): Promise<AcquiredLock> {
+/** Take the fleet's lock, recording the holder (and its fleet file's id, when given). */
+export async function acquireLock(docker: Docker, fleetName: string, message: string, fleetId?: string): Promise<AcquiredLock> {
   await ensureLockImage(docker);
   const user = os.userInfo().username;
   const labels = {
@@ -116,26 +120,32 @@ export async function acquireLock(docker: Docker, key: string, message: string, 
     [LOCK_LABELS.pid]: String(process.pid),
     [LOCK_LABELS.since]: new Date().toISOString(),
     [LOCK_LABELS.message]: message,
+    ...(fleetId ? { [LOCK_LABELS.fleetId]: fleetId } : {}),
   };
   let tookOver: LockInfo | undefined;
   for (let attempt = 0; attempt < ACQUIRE_ATTEMPTS; attempt++) {
     try {
-      const marker = await docker.createContainer({ name: lockName(key), Image: LOCK_IMAGE, Cmd: ['lock'], Labels: labels });
+      const marker = await docker.createContainer({ name: lockName(fleetName), Image: LOCK_IMAGE, Cmd: ['lock'], Labels: labels });
       // Release our own marker by ID: after someone's --force-unlock the name may be another's lock.
       return { release: () => removeMarker(docker, marker.id), tookOver };
     } catch (err) {
       if (statusCode(err) !== 409) throw new EngineError(`cannot take the deploy lock: ${engineMessage(err)}`);
     }
-    const held = await readHolder(docker, key);
+    const held = await readHolder(docker, fleetName);
     if (!held) continue; // released in the meantime: try again
     if (tookOver === undefined && isStale(held)) {
       tookOver = held;
       // By ID: if another process took the stale lock over in the meantime, its fresh marker has the
       // same name, and removing by name would leave two deploys each believing they hold the lock.
-      await removeMarker(docker, held.id ?? lockName(key));
+      await removeMarker(docker, held.id ?? lockName(fleetName));
       continue;
     }
     const who = `${held.holder} (pid ${held.pid}) since ${held.since}${held.message ? `: ${held.message}` : ''}`;
+    if (fleetId && held.fleetId && held.fleetId !== fleetId) {
+      throw new LockedError(
+        `fleet "${fleetName}" is locked by ${who}, deploying another fleet file of the same name (id ${held.fleetId}, this one is ${fleetId}); wait for it — the two share container names`,
+      );
+    }
     throw new LockedError(`fleet "${fleetName}" is locked by ${who}; wait for that deploy, or run with --force-unlock if it died`);
   }
   throw new LockedError(`fleet "${fleetName}": could not take the deploy lock`);

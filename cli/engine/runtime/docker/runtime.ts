@@ -3,7 +3,7 @@ import type { Engine } from '../../client/docker.js';
 import type { Runtime } from '../runtime.js';
 import { createAndStart, inspectContainer, listFleetContainers, restartContainer, startContainer, stopAndRemove } from './containers.js';
 import { execInContainer } from './exec.js';
-import { acquireLock, lockName, readLock, releaseLock } from './lock.js';
+import { acquireLock, lockName, readLock, releaseLock, removeMarker } from './lock.js';
 import { containerLogs, lastLogLines } from './logs.js';
 import { replaceContainer } from './replace.js';
 
@@ -13,9 +13,9 @@ export function dockerRuntime(engine: Engine): Runtime {
     endpoint: engine.endpoint,
     lock: {
       name: lockName,
-      acquire: (key, message, fleetName) => acquireLock(docker, key, message, fleetName),
-      forceRelease: (key) => releaseLock(docker, key),
-      holder: (key) => readLock(docker, key),
+      acquire: (fleetName, message, fleetId) => acquireLock(docker, fleetName, message, fleetId),
+      forceRelease: (fleetName, id) => (id ? removeMarker(docker, id) : releaseLock(docker, fleetName)),
+      holder: (fleetName) => readLock(docker, fleetName),
     },
     list: (names) => listFleetContainers(docker, names),
     createAndStart: (service) => createAndStart(docker, service),
