@@ -46,10 +46,7 @@ export async function down(options: DownOptions, report: Reporter): Promise<Down
       const names = (options.events.length ? options.events : Object.keys(fleet.events)).map((event) => containerName(fleet, event));
       const actual = await runtime.list(names);
       // Ours only: named like one of the events (or, with no events given, any container of this fleet).
-      const targets = inFleetOrder(
-        actual.filter((c) => isOurs(c, owner) && (options.events.length === 0 || names.includes(c.name))),
-        Object.keys(fleet.events),
-      );
+      const targets = byEvent(actual.filter((c) => isOurs(c, owner) && (options.events.length === 0 || names.includes(c.name))));
       report.step(`stop and remove ${targets.length} container(s) (state dirs kept)`);
       for (const c of targets) report.event?.({ event: c.labels[LABELS.event] ?? c.name, phase: 'queued', text: 'stop and remove' });
       const removed = await mapPool(targets, options.concurrency, async (c) => {
@@ -67,11 +64,8 @@ export async function down(options: DownOptions, report: Reporter): Promise<Down
   );
 }
 
-/** The fleet file's order (then containers of events no longer in it, by name): the engine lists newest first. */
-function inFleetOrder<C extends { name: string; labels: Record<string, string> }>(containers: C[], events: string[]): C[] {
-  const rank = (c: C) => {
-    const i = events.indexOf(c.labels[LABELS.event] ?? '');
-    return i === -1 ? events.length : i;
-  };
-  return [...containers].sort((a, b) => rank(a) - rank(b) || a.name.localeCompare(b.name));
+/** By event, as `up` plans and reports (the engine lists newest first); containers without one by name. */
+function byEvent<C extends { name: string; labels: Record<string, string> }>(containers: C[]): C[] {
+  const key = (c: C) => c.labels[LABELS.event] ?? c.name;
+  return [...containers].sort((a, b) => key(a).localeCompare(key(b)) || a.name.localeCompare(b.name));
 }

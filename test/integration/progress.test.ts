@@ -151,6 +151,6 @@ describe.skipIf(!engine.ok || !hasScript())('progress display and status fields 
     const tail = text.trimEnd().split('\n').slice(-3);
     expect(tail[0]).toMatch(/^EVENT\s+CONTAINER\s+STATUS\s+DURATION$/);
     expect(tail.slice(1).join('\n')).toMatch(new RegExp(`alpha\\s+${f.container('alpha')}\\s+removed\\s+[\\d.ms]+\\s*\\n`));
-    expect(tail[2], "rows in the fleet file's order, not the engine's").toMatch(/^beta\s+/);
+    expect(tail[2], "rows by event, as up lists them, not in the engine's order").toMatch(/^beta\s+/);
   });
 });
