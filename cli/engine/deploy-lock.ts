@@ -1,4 +1,4 @@
-/** Hold the fleet's deploy lock on the runtime for the length of `fn` (`up`, `down`). */
+/** Hold the fleet's deploy lock on the runtime for the length of `fn` (audited-deploy.ts, `restart`); remove it by hand. */
 import { LockedError } from '../errors.js';
 import type { Fleet } from '../fleet/schema.js';
 import { undoOnInterrupt } from '../util/interrupt.js';

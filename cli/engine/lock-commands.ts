@@ -15,8 +15,12 @@ export interface LockState {
 }
 
 function state(fleet: Pick<Fleet, 'name' | 'id'>, lock: string, held: LockInfo | null): LockState {
-  const { id: _id, ...holder } = held ?? { id: undefined };
-  return { fleet: fleet.name, fleetId: fleet.id ?? null, lock, holder: held ? (holder as Omit<LockInfo, 'id'>) : null };
+  let holder: LockState['holder'] = null;
+  if (held) {
+    const { id: _id, ...withoutId } = held;
+    holder = withoutId;
+  }
+  return { fleet: fleet.name, fleetId: fleet.id ?? null, lock, holder };
 }
 
 export async function lockStatus(options: { fleetFile: string }): Promise<LockState> {

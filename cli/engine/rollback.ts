@@ -82,7 +82,7 @@ export async function rollback(options: RollbackOptions, report: Reporter): Prom
       const { actions, revisions } = await planRollback(engine, runtime, fleet, owner, rendered.services, services, to);
       report.step(`converge ${actions.length} event(s)`);
       const results = await applyPlan(runtime, { actions }, applyOptions(options, report));
-      await restoreEventTags(engine, fleet, actions, results, report);
+      await restoreEventTags(engine, fleet, actions, revisions, results, report);
       return { revisions, results };
     },
     (r) => ({
@@ -100,10 +100,17 @@ export async function rollback(options: RollbackOptions, report: Reporter): Prom
  * after the canary failed — gets its tag back on the image it still runs, so the tag never names a
  * revision no container of the event runs.
  */
-async function restoreEventTags(engine: Engine, fleet: Fleet, actions: Action[], results: EventResult[], report: Reporter): Promise<void> {
+async function restoreEventTags(
+  engine: Engine,
+  fleet: Fleet,
+  actions: Action[],
+  revisions: Record<string, string>,
+  results: EventResult[],
+  report: Reporter,
+): Promise<void> {
   for (const r of results) {
-    if (r.ok || r.needsPerson) continue;
-    const action = actions.find((a) => a.event === r.event && a.kind === 'recreate' && a.reason.startsWith('roll back'));
+    if (r.ok || r.needsPerson || !Object.hasOwn(revisions, r.event)) continue;
+    const action = actions.find((a) => a.event === r.event);
     if (action?.kind !== 'recreate') continue;
     await engine.docker.getImage(action.container.imageId).tag({ repo: fleet.image, tag: r.event });
     report.progress(`${r.event}: ${fleet.image}:${r.event} back on the image it runs`);

@@ -5,6 +5,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
+import { CARRIER_LABELS } from '../../cli/engine/audit/store.js';
 
 function docker(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -20,9 +21,9 @@ export async function removeAuditCarriers(dir: string): Promise<string[]> {
     'ps',
     '-a',
     '--filter',
-    'label=dev.demo-fleet.role=audit',
+    `label=${CARRIER_LABELS.role}=audit`,
     '--format',
-    '{{.ID}}\t{{.Label "dev.demo-fleet.audit-dir"}}',
+    `{{.ID}}\t{{.Label "${CARRIER_LABELS.dir}"}}`,
   ]);
   if (list.code !== 0) return [`docker ps: ${list.stderr.trim()}`];
   const ids = list.stdout

@@ -246,12 +246,12 @@ export async function fleetContainers(fleetName: string): Promise<Array<{ id: st
     .split('\n')
     .filter(Boolean)
     .map((line) => line.split(' '))
-    .filter(([, name, label]) => label === fleetName || isLockOf(fleetName, name!) || name!.startsWith(`${fleetName}-`))
+    .filter(([, name, label]) => label === fleetName || name === lockContainer(fleetName) || name!.startsWith(`${fleetName}-`))
     .map(([id, name]) => ({ id: id!, name: name! }));
 }
 
-function isLockOf(fleetName: string, container: string): boolean {
-  return container === `demo-fleet-lock-${fleetName}`;
+export function lockContainer(fleetName: string): string {
+  return `demo-fleet-lock-${fleetName}`;
 }
 
 /** `repo:tag` of every tag of an image repository. */
@@ -395,7 +395,7 @@ export async function makeFleet(spec: FleetSpec, register: (f: TestFleet) => voi
     cli,
     up: (args = [], options) => cli(['up', '--base-image', BASE_IMAGE, ...args], options),
     container: (event) => `${name}-${event}`,
-    lock: `demo-fleet-lock-${name}`,
+    lock: lockContainer(name),
     cleanup: async () => {
       const problems = await cleanupFleet(name, image, dir);
       if (problems.length) process.stderr.write(`engine-fixture: cleanup of ${name}: ${problems.join('; ')}\n`);

@@ -4,11 +4,11 @@
  * channel (so it works over DOCKER_HOST=ssh://): a never-started container of the deploy lock's zero-layer
  * image (the carrier, `demo-fleet-audit-<hash of the directory>`) binds the directory, and the entry is
  * written into it with the engine's archive upload. The carrier is kept for the next write: creating and
- * removing one per entry was most of a no-op `up` (bench/README.md). Nothing runs, so no image with a
+ * removing one per entry cost a no-op `up` 3 of its 12 engine requests (bench/README.md). Nothing runs, so no image with a
  * shell is needed (`down` and `audit` work where the app image is gone); a removed carrier (`docker
- * container prune`) is made again on the next write, the log is the directory, not the container. Each writer writes its own file (time, pid, random), so concurrent writers can never
- * interleave or lose lines; the log, in time order, is `cat <dir>/*.json`, which `audit` reads back with
- * the archive download.
+ * container prune`) is made again on the next write, the log is the directory, not the container. Each
+ * writer writes its own file (time, pid, random), so concurrent writers can never interleave or lose
+ * lines; the log, in time order, is `cat <dir>/*.json`, which `audit` reads back with the archive download.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import path from 'node:path';
