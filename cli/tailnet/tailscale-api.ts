@@ -8,7 +8,7 @@
  * owns; the client needs the `auth_keys` scope to mint/revoke keys and `devices:core` to list/delete
  * devices.
  *
- * Shapes follow the published description (test/fixtures/api/tailscale-v2-openapi.yaml): createKey,
+ * Shapes follow the published description (tailscale-v2-openapi.yaml; see test/fixtures/api/SOURCE.md): createKey,
  * deleteKey, listTailnetDevices, deleteDevice. The minted key goes to the caller only and is redacted when
  * the returned object is printed or serialised.
  *

@@ -1,6 +1,6 @@
 /**
  * Tailscale devices: list them, find an event's node by hostname, delete one after the conference
- * (listTailnetDevices, deleteDevice in test/fixtures/api/tailscale-v2-openapi.yaml). An OAuth client needs
+ * (listTailnetDevices, deleteDevice in the published tailscale-v2-openapi.yaml; see test/fixtures/api/SOURCE.md). An OAuth client needs
  * the `devices:core` scope.
  */
 import * as z from 'zod';

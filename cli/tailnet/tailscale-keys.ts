@@ -1,6 +1,6 @@
 /**
  * Tailscale auth keys: mint one per new event node, revoke it afterwards (createKey, deleteKey in
- * test/fixtures/api/tailscale-v2-openapi.yaml). Keys minted through an OAuth client must carry tags the
+ * the published tailscale-v2-openapi.yaml). Keys minted through an OAuth client must carry tags the
  * client owns; the client needs the `auth_keys` scope. The minted key goes to the caller only and is
  * redacted when the returned object is printed or serialised.
  */

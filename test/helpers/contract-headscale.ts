@@ -1,7 +1,7 @@
 /**
  * A stateful fake of headscale's API (users, pre-auth keys, nodes) behind the contract server, per
- * release: the swagger file headscale ships at that tag (test/fixtures/api/headscale-<tag>.swagger.json)
- * is the description every request and answer is checked against.
+ * release: the swagger file headscale ships at that tag (../shared/upstream/headscale-swagger/, read
+ * through upstream.ts) is the description every request and answer is checked against.
  *
  * What the swagger files cannot say, taken from headscale's source at the same tags (see SOURCE.md):
  * - /api/* needs `Authorization: Bearer <api key>`; a missing or wrong key is answered by the HTTP auth
@@ -15,7 +15,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import {
   loadApiDocument,
   startContractServer,
@@ -24,15 +23,19 @@ import {
   type ContractRequest,
   type ContractServer,
 } from './contract-server.js';
+import { upstreamData, upstreamPath } from './upstream.js';
 
-const API = path.resolve(import.meta.dirname, '../fixtures/api');
-
-/** The release tags vendored, by minor version. */
+/** The release whose published description stands for each minor version. */
 export const HEADSCALE_TAGS = { 25: 'v0.25.1', 26: 'v0.26.1', 27: 'v0.27.1', 28: 'v0.28.0', 29: 'v0.29.2' } as const;
 export type HeadscaleMinor = keyof typeof HEADSCALE_TAGS;
 
+const specFile = (minor: HeadscaleMinor) => `headscale-swagger/headscale-${HEADSCALE_TAGS[minor]}.swagger.json`;
+
+/** Tests that talk to a headscale contract server skip (or fail under CI) without the published descriptions. */
+export const HEADSCALE_UPSTREAM = upstreamData(...(Object.keys(HEADSCALE_TAGS).map(Number) as HeadscaleMinor[]).map(specFile));
+
 export function headscaleSpecFile(minor: HeadscaleMinor): string {
-  return path.join(API, `headscale-${HEADSCALE_TAGS[minor]}.swagger.json`);
+  return upstreamPath(specFile(minor));
 }
 
 export interface FakeUser {
@@ -244,7 +247,7 @@ export class FakeHeadscale {
 
 const loaded = new Map<HeadscaleMinor, { doc: ApiDocument; text: string }>();
 
-/** The vendored swagger file of a release: parsed (shared, so validators compile once) and as served. */
+/** The published swagger file of a release: parsed (shared, so validators compile once) and as served. */
 export function headscaleSpec(minor: HeadscaleMinor): { doc: ApiDocument; text: string } {
   let spec = loaded.get(minor);
   if (!spec) {

@@ -1,7 +1,7 @@
 /**
  * A local HTTP server (127.0.0.1, random port) that speaks an API as its PUBLISHED description says:
- * an OpenAPI 3.x document (Tailscale) or a Swagger 2.0 document (headscale), vendored under
- * test/fixtures/api/ (see SOURCE.md there).
+ * an OpenAPI 3.x document (Tailscale) or a Swagger 2.0 document (headscale), read from
+ * ../shared/upstream/ (see test/fixtures/api/SOURCE.md).
  *
  * For every call it finds the operation by method + path template, checks the request (path, query and
  * header parameters, the JSON or form body against the operation's schema, the auth header the

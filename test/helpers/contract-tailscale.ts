@@ -3,18 +3,35 @@
  * tokens, OAuth clients and the access tokens they exchange for (with scopes, tags and an expiry on a
  * clock the test controls), auth keys, devices.
  *
- * The API description is test/fixtures/api/tailscale-v2-openapi.yaml. It does not describe the OAuth
- * token endpoint, so test/fixtures/api/tailscale-oauth-token.openapi.yaml (written for these tests from
- * RFC 6749 §4.4/§5 and tailscale-client-go-v2 oauth.go, see SOURCE.md) supplements it.
+ * The API description is the published tailscale-v2-openapi.yaml, read from ../shared/upstream/
+ * (upstream.ts). It does not describe the OAuth token endpoint, so
+ * test/fixtures/api/tailscale-oauth-token.openapi.yaml (written for these tests from RFC 6749 §4.4/§5 and
+ * tailscale-client-go-v2 oauth.go, see SOURCE.md) supplements it.
  */
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { loadApiDocument, startContractServer, type ContractReply, type ContractRequest, type ContractServer } from './contract-server.js';
+import {
+  type ApiDocument,
+  loadApiDocument,
+  startContractServer,
+  type ContractReply,
+  type ContractRequest,
+  type ContractServer,
+} from './contract-server.js';
+import { upstreamData, upstreamPath } from './upstream.js';
 
-const API = path.resolve(import.meta.dirname, '../fixtures/api');
+const SPEC_FILE = 'tailscale-client-go-v2/tailscale-v2-openapi.yaml';
 
-export const TAILSCALE_SPEC = loadApiDocument(path.join(API, 'tailscale-v2-openapi.yaml'));
-export const TAILSCALE_OAUTH_SUPPLEMENT = loadApiDocument(path.join(API, 'tailscale-oauth-token.openapi.yaml'));
+/** Tests that talk to the Tailscale contract server skip (or fail under CI) without the published description. */
+export const TAILSCALE_UPSTREAM = upstreamData(SPEC_FILE);
+
+let spec: ApiDocument | undefined;
+/** The published API description, parsed once. */
+export function tailscaleSpec(): ApiDocument {
+  spec ??= loadApiDocument(upstreamPath(SPEC_FILE));
+  return spec;
+}
+const OAUTH_SUPPLEMENT = loadApiDocument(path.resolve(import.meta.dirname, '../fixtures/api/tailscale-oauth-token.openapi.yaml'));
 
 export interface FakeOAuthClient {
   secret: string;
@@ -236,7 +253,7 @@ export class FakeTailscale {
 
 export async function startTailscaleContract(fake: FakeTailscale): Promise<ContractServer> {
   return startContractServer({
-    documents: [TAILSCALE_SPEC, TAILSCALE_OAUTH_SUPPLEMENT],
+    documents: [tailscaleSpec(), OAUTH_SUPPLEMENT],
     handlers: fake.handlers(),
     authorize: (token) => fake.principal(token) !== undefined,
     unauthorized: () => ({ status: 401, body: { message: 'API token invalid' } }),

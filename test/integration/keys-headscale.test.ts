@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadFleet } from '../../cli/fleet/file.js';
 import { stateDir } from '../../cli/fleet/naming.js';
 import type { ContractReply, ContractRequest, ContractServer } from '../helpers/contract-server.js';
-import { FakeHeadscale, startHeadscaleContract } from '../helpers/contract-headscale.js';
+import { FakeHeadscale, HEADSCALE_UPSTREAM, startHeadscaleContract } from '../helpers/contract-headscale.js';
 import { docker, ensureBaseImage, expectOk, fleets, type TestFleet } from '../helpers/engine-fixture.js';
 import { dockerEngine, runId } from '../helpers/requirements.js';
 
@@ -41,7 +41,7 @@ class PresetKeyHeadscale extends FakeHeadscale {
   }
 }
 
-describe.skipIf(!engine.ok)('keys: headscale 0.26 as the login server', () => {
+describe.skipIf(!engine.ok || !HEADSCALE_UPSTREAM.ok)('keys: headscale 0.26 as the login server', () => {
   const make = fleets();
   const fake = new PresetKeyHeadscale(26);
   let server: ContractServer;

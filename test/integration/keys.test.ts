@@ -20,7 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadFleet } from '../../cli/fleet/file.js';
 import { stateDir } from '../../cli/fleet/naming.js';
 import type { ContractReply, ContractRequest, ContractServer } from '../helpers/contract-server.js';
-import { FakeTailscale, startTailscaleContract } from '../helpers/contract-tailscale.js';
+import { FakeTailscale, startTailscaleContract, TAILSCALE_UPSTREAM } from '../helpers/contract-tailscale.js';
 import { docker, ensureBaseImage, envMap, expectOk, fleets, inspectContainer, type TestFleet } from '../helpers/engine-fixture.js';
 import { dockerEngine, runId } from '../helpers/requirements.js';
 
@@ -53,7 +53,7 @@ interface UpJson {
   results: Array<{ event: string; ok: boolean; status: string }>;
 }
 
-describe.skipIf(!engine.ok)('keys: minted per new node on up, revoked after; retire', () => {
+describe.skipIf(!engine.ok || !TAILSCALE_UPSTREAM.ok)('keys: minted per new node on up, revoked after; retire', () => {
   const make = fleets();
   const fake = new PresetKeysTailscale();
   let server: ContractServer;
