@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // bench/up helper: what the readiness looks of a no-op `up` cost the engine. For every running
-// container of a fleet, one look as cli/engine/readiness.ts makes it (container inspect, then exec
+// container of a fleet, one look as cli/converge/readiness.ts makes it (container inspect, then exec
 // create + start + inspect), at most --concurrency at once (apply.ts's LOOK_CONCURRENCY is 8), from a
 // bare node:http client over the engine's unix socket: no CLI startup, no dockerode. Prints
 // {"ms": <wall time of all looks>, "looks": N, "concurrency": C, "cmd": ..., "failed": K} on stdout.
@@ -31,7 +31,7 @@ const flag = (name, fallback) => {
 const concurrency = Number(flag('--concurrency', '8'));
 const cmdName = flag('--cmd', 'probe');
 const noExec = flags.includes('--no-exec');
-// the same command as PROBE in cli/engine/readiness.ts (not exported; keep in step with it)
+// the same command as PROBE in cli/converge/readiness.ts (not exported; keep in step with it)
 const SEPARATOR = '---demo-fleet: serve status---';
 const CMDS = {
   probe: ['sh', '-c', `tailscale status --json && echo && echo '${SEPARATOR}' && tailscale serve status --json`],

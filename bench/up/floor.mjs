@@ -29,7 +29,7 @@ const socketPath = host.slice('unix://'.length);
 const mod = (p) => import(pathToFileURL(path.join(cliRoot, 'dist/cli', p)).href);
 const { loadFleet } = await mod('fleet/file.js');
 const { renderFleet } = await mod('render/render.js');
-const { createOptions } = await mod('engine/runtime/docker/containers.js');
+const { createOptions } = await mod('targets/docker/containers.js');
 
 const { fleet } = await loadFleet(path.resolve(fleetFile));
 const { services } = await renderFleet(fleet, { fleetFile: path.resolve(fleetFile) });

@@ -204,7 +204,7 @@ function cleanup() {
       ...lines(docker('ps', '-aq', '--filter', `label=dev.demo-fleet.fleet=${FLEET}`)),
       ...lines(docker('ps', '-aq', '--filter', `label=com.docker.compose.project=${PROJECT}`)),
       ...lines(docker('ps', '-aq', '--filter', `name=^/${LOCK}$`)),
-      // the audit log's carrier of the run's appdata (cli/engine/audit/store.ts)
+      // the audit log's carrier of the run's appdata (cli/targets/docker/audit-store.ts)
       ...(process.env.BENCH_TMP
         ? lines(
             docker('ps', '-a', '--filter', 'label=dev.demo-fleet.role=audit', '--format', '{{.ID}} {{.Label "dev.demo-fleet.audit-dir"}}'),
@@ -540,7 +540,7 @@ async function main(o) {
     const r = must(await df(['up', '--json', '--base-image', BASE_IMAGE, ...flags]), `demo-fleet up ${flags.join(' ')} (no-op)`);
     const j = jsonOf(r, 'no-op up');
     noteBuilt(`no-op up ${flags.join(' ')} #${i}`.replace('  ', ' '), j);
-    // kept and listed healthy: up does not look inside again (see cli/engine/apply.ts)
+    // kept and listed healthy: up does not look inside again (see cli/converge/apply.ts)
     const bad = j.results.filter(
       (x) => !x.ok || (!flags.includes('--no-wait') && !x.status.startsWith('served ') && x.status !== 'kept (healthy)'),
     );
@@ -638,7 +638,7 @@ async function main(o) {
       'tar-stream',
       'dockerode',
       './dist/cli/commands/index.js',
-      './dist/cli/engine/up.js',
+      './dist/cli/deploy/up.js',
     ]) {
       const xs = [];
       for (let i = 0; i < 3; i++) xs.push(await importCost(cliRoot, spec));

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { out } from '../ui/output.js';
-import { fleetPath, positiveInt } from './options.js';
+import { deploymentFor, positiveInt } from './options.js';
 
 export function register(program: Command): void {
   program
@@ -10,8 +10,8 @@ export function register(program: Command): void {
     .option('--json', 'machine-readable output (the entries as recorded)')
     .addHelpText('after', '\nExamples:\n  $ demo-fleet audit\n  $ demo-fleet audit -n 5 --json')
     .action(async (opts: { lines: number; json?: boolean }, cmd: Command) => {
-      const { readAudit } = await import('../engine/audit/audit.js');
-      const log = await readAudit({ fleetFile: fleetPath(cmd), lines: opts.lines });
+      const { readAudit } = await import('../deploy/audit.js');
+      const log = await readAudit(await deploymentFor(cmd), { lines: opts.lines });
       if (opts.json) return out.json(log);
       if (!log.entries.length) return out.line(`no audit entries for fleet "${log.fleet}" (in ${log.dir} on the engine host)`);
       for (const e of log.entries) {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { out } from '../ui/output.js';
 import type { ProgressFlag } from '../ui/progress-mode.js';
-import { fleetPath, progressFlag, progressOptions } from './options.js';
+import { deploymentFor, progressFlag, progressOptions } from './options.js';
 
 interface BuildFlags {
   baseImage?: string;
@@ -25,11 +25,11 @@ export function register(program: Command): void {
   progressOptions(command)
     .addHelpText('after', '\nExamples:\n  $ demo-fleet build\n  $ demo-fleet build --base-image demo-fleet-test/base:fixture --json')
     .action(async (opts: BuildFlags, cmd: Command) => {
-      const { buildFleetImage } = await import('../engine/image/build.js');
+      const { buildFleetImage } = await import('../deploy/build.js');
       const { withProgress } = await import('../ui/progress.js');
       const { baseImage, dockerfile, force, pull } = opts;
-      const result = await withProgress(progressFlag(opts), (report) =>
-        buildFleetImage({ fleetFile: fleetPath(cmd), baseImage, dockerfile, force, pull }, report),
+      const result = await withProgress(progressFlag(opts), async (report) =>
+        buildFleetImage(await deploymentFor(cmd), { baseImage, dockerfile, force, pull }, report),
       );
       if (opts.json) return out.json(result);
       out.line(

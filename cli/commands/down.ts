@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { colorEnabled, palette } from '../ui/colors.js';
 import { out } from '../ui/output.js';
 import type { ProgressFlag } from '../ui/progress-mode.js';
-import { fleetPath, positiveInt, progressFlag, progressOptions } from './options.js';
+import { deploymentFor, positiveInt, progressFlag, progressOptions } from './options.js';
 
 interface DownFlags {
   concurrency: number;
@@ -23,10 +23,10 @@ export function register(program: Command): void {
   progressOptions(command)
     .addHelpText('after', '\nExamples:\n  $ demo-fleet down cleveland\n  $ demo-fleet down            # the whole fleet')
     .action(async (events: string[], opts: DownFlags, cmd: Command) => {
-      const { down } = await import('../engine/down.js');
+      const { down } = await import('../deploy/down.js');
       const { withProgress } = await import('../ui/progress.js');
-      const result = await withProgress(progressFlag(opts), (report) =>
-        down({ fleetFile: fleetPath(cmd), events, forceUnlock: Boolean(opts.forceUnlock), concurrency: opts.concurrency }, report),
+      const result = await withProgress(progressFlag(opts), async (report) =>
+        down(await deploymentFor(cmd), { events, forceUnlock: Boolean(opts.forceUnlock), concurrency: opts.concurrency }, report),
       );
       if (opts.json) return out.json(result);
       if (result.removed.length === 0) return out.line('nothing to remove');

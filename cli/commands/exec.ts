@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { fleetPath } from './options.js';
+import { deploymentFor } from './options.js';
 
 export function register(program: Command): void {
   program
@@ -12,8 +12,8 @@ export function register(program: Command): void {
       '\nExamples:\n  $ demo-fleet exec cleveland -- tailscale status\n  $ demo-fleet exec cleveland -- tailscale serve status --json',
     )
     .action(async (event: string, command: string[], _opts: unknown, cmd: Command) => {
-      const { execInEvent } = await import('../engine/exec.js');
-      const r = await execInEvent({ fleetFile: fleetPath(cmd), event, command });
+      const { execInEvent } = await import('../deploy/exec.js');
+      const r = await execInEvent(await deploymentFor(cmd), { event, command });
       process.stdout.write(r.stdout);
       process.stderr.write(r.stderr);
       process.exitCode = r.exitCode;

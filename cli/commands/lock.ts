@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { out } from '../ui/output.js';
-import { fleetPath } from './options.js';
+import { deploymentFor } from './options.js';
 
 export function register(program: Command): void {
   const lock = program.command('lock').description("the fleet's deploy lock (held on the engine host while up/down run)");
@@ -10,8 +10,8 @@ export function register(program: Command): void {
     .option('--json', 'machine-readable output')
     .addHelpText('after', '\nExample:\n  $ demo-fleet lock status')
     .action(async (opts: { json?: boolean }, cmd: Command) => {
-      const { lockStatus } = await import('../engine/lock-commands.js');
-      const state = await lockStatus({ fleetFile: fleetPath(cmd) });
+      const { lockStatus } = await import('../deploy/lock-commands.js');
+      const state = await lockStatus(await deploymentFor(cmd));
       if (opts.json) return out.json(state);
       if (!state.holder) return out.line(`fleet "${state.fleet}" is not locked`);
       const h = state.holder;
@@ -26,8 +26,8 @@ export function register(program: Command): void {
     .option('--json', 'machine-readable output')
     .addHelpText('after', '\nExample:\n  $ demo-fleet lock status && demo-fleet lock release')
     .action(async (opts: { json?: boolean }, cmd: Command) => {
-      const { lockRelease } = await import('../engine/lock-commands.js');
-      const state = await lockRelease({ fleetFile: fleetPath(cmd) });
+      const { lockRelease } = await import('../deploy/lock-commands.js');
+      const state = await lockRelease(await deploymentFor(cmd));
       if (opts.json) return out.json(state);
       out.line(
         state.holder

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { fleetPath, nonNegativeInt, sinceTime } from './options.js';
+import { deploymentFor, nonNegativeInt, sinceTime } from './options.js';
 
 interface LogsFlags {
   follow?: boolean;
@@ -22,7 +22,7 @@ export function register(program: Command): void {
       '\nExamples:\n  $ demo-fleet logs cleveland --tail 50\n  $ demo-fleet logs cleveland -f\n  $ demo-fleet logs -f --tail 0          # new lines of every event\n  $ demo-fleet logs --since 10m -t',
     )
     .action(async (event: string | undefined, opts: LogsFlags, cmd: Command) => {
-      const { eventLogs } = await import('../engine/logs.js');
-      await eventLogs({ fleetFile: fleetPath(cmd), event, ...opts, stdout: process.stdout, stderr: process.stderr });
+      const { eventLogs } = await import('../deploy/logs.js');
+      await eventLogs(await deploymentFor(cmd), { event, ...opts, stdout: process.stdout, stderr: process.stderr });
     });
 }

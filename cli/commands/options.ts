@@ -3,11 +3,18 @@
  * dockerode) inside their action, so `--help`, `--version` and each command load only what they use.
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
+import type { Deployment } from '../deploy/deployment.js';
 import { resolveFleetPath } from '../fleet/path.js';
 import { PROGRESS_FLAGS, type ProgressFlag } from '../ui/progress-mode.js';
 
 export function fleetPath(cmd: Command): string {
   return resolveFleetPath(cmd.optsWithGlobals<{ file?: string }>().file);
+}
+
+/** The deployment of the fleet file the command names: read, checked and given its target once. */
+export async function deploymentFor(cmd: Command): Promise<Deployment> {
+  const { openDeployment } = await import('../deploy/deployment.js');
+  return openDeployment(fleetPath(cmd));
 }
 
 /** commander argParser for positive integers. */

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { out, reporter } from '../ui/output.js';
-import { fleetPath, nonNegativeInt } from './options.js';
+import { deploymentFor, nonNegativeInt } from './options.js';
 
 export function register(program: Command): void {
   program
@@ -11,8 +11,8 @@ export function register(program: Command): void {
     .option('--json', 'machine-readable result')
     .addHelpText('after', '\nExamples:\n  $ demo-fleet prune\n  $ demo-fleet prune --keep 1')
     .action(async (opts: { keep: number; forceUnlock?: boolean; json?: boolean }, cmd: Command) => {
-      const { prune } = await import('../engine/prune.js');
-      const result = await prune({ fleetFile: fleetPath(cmd), keep: opts.keep, forceUnlock: Boolean(opts.forceUnlock) }, reporter());
+      const { prune } = await import('../deploy/prune.js');
+      const result = await prune(await deploymentFor(cmd), { keep: opts.keep, forceUnlock: Boolean(opts.forceUnlock) }, reporter());
       if (opts.json) return out.json(result);
       out.table(
         [

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { out, reporter } from '../ui/output.js';
-import { fleetPath } from './options.js';
+import { deploymentFor } from './options.js';
 
 interface PublishFlags {
   repo?: string;
@@ -32,8 +32,8 @@ Examples:
   $ REGISTRY_USERNAME=me REGISTRY_PASSWORD=... demo-fleet publish --repo ghcr.io/acme/demo-id-headers --latest`,
     )
     .action(async (opts: PublishFlags, cmd: Command) => {
-      const { publish } = await import('../engine/image/publish.js');
-      const result = await publish({ fleetFile: fleetPath(cmd), ...opts }, reporter());
+      const { publish } = await import('../deploy/publish.js');
+      const result = await publish(await deploymentFor(cmd), opts, reporter());
       if (opts.json) return out.json(result);
       if (opts.dryRun) {
         for (const tag of result.tags) out.line(`would push ${result.repo}:${tag}`);

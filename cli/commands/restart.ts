@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { out, reporter } from '../ui/output.js';
-import { fleetPath, positiveInt, waitSeconds } from './options.js';
+import { deploymentFor, positiveInt, waitSeconds } from './options.js';
 
 interface RestartFlags {
   wait: boolean;
@@ -27,10 +27,10 @@ export function register(program: Command): void {
     .option('--json', 'machine-readable result on stdout (progress stays on stderr)')
     .addHelpText('after', '\nExamples:\n  $ demo-fleet restart cleveland\n  $ demo-fleet restart            # every event of the fleet')
     .action(async (events: string[], opts: RestartFlags, cmd: Command) => {
-      const { restart, assertRestarted } = await import('../engine/restart.js');
+      const { restart, assertRestarted } = await import('../deploy/restart.js');
       const results = await restart(
+        await deploymentFor(cmd),
         {
-          fleetFile: fleetPath(cmd),
           events,
           wait: opts.wait,
           readyTimeoutMs: opts.waitTimeout * 1000,

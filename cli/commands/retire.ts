@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { out, reporter } from '../ui/output.js';
-import { fleetPath } from './options.js';
+import { deploymentFor } from './options.js';
 
 interface RetireFlags {
   dryRun?: boolean;
@@ -24,10 +24,10 @@ export function register(program: Command): void {
     .option('--json', 'machine-readable result: each step and its outcome')
     .addHelpText('after', '\nExamples:\n  $ demo-fleet retire cleveland --dry-run\n  $ demo-fleet retire cleveland berlin')
     .action(async (events: string[], opts: RetireFlags, cmd: Command) => {
-      const { retire } = await import('../engine/retire.js');
+      const { retire } = await import('../deploy/retire.js');
       const result = await retire(
+        await deploymentFor(cmd),
         {
-          fleetFile: fleetPath(cmd),
           events,
           dryRun: Boolean(opts.dryRun),
           keepNode: Boolean(opts.keepNode),

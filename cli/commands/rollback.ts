@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { out, reporter } from '../ui/output.js';
-import { fleetPath, positiveInt } from './options.js';
+import { deploymentFor, positiveInt } from './options.js';
 
 interface RollbackFlags {
   to?: string;
@@ -26,11 +26,11 @@ export function register(program: Command): void {
     .option('--json', 'machine-readable result on stdout (progress stays on stderr)')
     .addHelpText('after', '\nExamples:\n  $ demo-fleet rollback\n  $ demo-fleet rollback cleveland --to 1a2b3c4-0123456789ab')
     .action(async (events: string[], opts: RollbackFlags, cmd: Command) => {
-      const { rollback } = await import('../engine/rollback.js');
-      const { assertConverged } = await import('../engine/up.js');
+      const { rollback } = await import('../deploy/rollback.js');
+      const { assertConverged } = await import('../deploy/up.js');
       const result = await rollback(
+        await deploymentFor(cmd),
         {
-          fleetFile: fleetPath(cmd),
           events,
           to: opts.to,
           wait: opts.wait,

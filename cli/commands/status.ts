@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { out, upFor } from '../ui/output.js';
 import { jsonFields, jsonHelp, type JsonFlag, pickFields } from '../ui/json-fields.js';
-import { STATUS_FIELDS as FIELDS } from '../engine/status-fields.js';
-import { fleetPath } from './options.js';
+import { STATUS_FIELDS as FIELDS } from '../deploy/status-fields.js';
+import { deploymentFor } from './options.js';
 
 /** A commit as people quote it (7 hex digits); anything else as it is. */
 const shortRevision = (rev: string | null) => (rev ? (/^[0-9a-f]{40}$/.test(rev) ? rev.slice(0, 7) : rev) : '-');
@@ -21,8 +21,8 @@ export function register(program: Command): void {
     )
     .action(async (opts: { json?: JsonFlag }, cmd: Command) => {
       const fields = jsonFields(opts.json, FIELDS);
-      const { status } = await import('../engine/status.js');
-      const rows = await status({ fleetFile: fleetPath(cmd) });
+      const { status } = await import('../deploy/status.js');
+      const rows = await status(await deploymentFor(cmd));
       if (opts.json) return out.json(pickFields(rows, fields));
       out.table(
         rows.map((r) => ({

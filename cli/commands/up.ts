@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { colorEnabled, palette } from '../ui/colors.js';
 import { out } from '../ui/output.js';
 import type { ProgressFlag } from '../ui/progress-mode.js';
-import { fleetPath, positiveInt, progressFlag, progressOptions, waitSeconds } from './options.js';
+import { deploymentFor, positiveInt, progressFlag, progressOptions, waitSeconds } from './options.js';
 
 interface UpFlags {
   baseImage?: string;
@@ -52,13 +52,13 @@ Examples:
   $ DOCKER_HOST=ssh://root@vps.example.com demo-fleet up --wait-timeout 300`,
     )
     .action(async (opts: UpFlags, cmd: Command) => {
-      const { up, assertConverged } = await import('../engine/up.js');
-      const { describeAction } = await import('../engine/plan.js');
+      const { up, assertConverged } = await import('../deploy/up.js');
+      const { describeAction } = await import('../converge/plan.js');
       const { withProgress } = await import('../ui/progress.js');
-      const result = await withProgress(progressFlag(opts), (report) =>
+      const result = await withProgress(progressFlag(opts), async (report) =>
         up(
+          await deploymentFor(cmd),
           {
-            fleetFile: fleetPath(cmd),
             baseImage: opts.baseImage,
             dockerfile: opts.dockerfile,
             pull: opts.pull,

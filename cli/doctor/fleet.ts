@@ -7,7 +7,7 @@ import { FleetError } from '../errors.js';
 import { loadFleet } from '../fleet/file.js';
 import type { Fleet } from '../fleet/schema.js';
 import { readEventSecret } from '../render/secrets.js';
-import { fail, ok, warn, type Finding } from './finding.js';
+import { fail, ok, warn, type Finding } from '../finding.js';
 
 export async function checkFleetFile(fleetFile: string): Promise<{ findings: Finding[]; fleet: Fleet | null }> {
   try {

@@ -3,11 +3,11 @@
  * one exec per running container): a pending login or a tailnet setting to change (HTTPS certificates,
  * the funnel attribute) is something only a person can fix, and `up` would stop at it (exit 9).
  */
-import { fleetStatus } from '../engine/status.js';
-import type { Runtime } from '../engine/runtime/runtime.js';
+import { fleetStatus } from '../deploy/status.js';
+import type { Runtime } from '../targets/target.js';
 import { fleetOwner } from '../fleet/identity.js';
 import type { Fleet } from '../fleet/schema.js';
-import { ok, warn, type Finding } from './finding.js';
+import { ok, warn, type Finding } from '../finding.js';
 
 export async function checkTailnet(runtime: Runtime, fleet: Fleet, fleetFile: string): Promise<Finding[]> {
   const rows = (await fleetStatus(runtime, fleet, fleetOwner(fleet, fleetFile))).filter((r) => r.inFleet);

@@ -9,6 +9,7 @@
  */
 import { Document, isMap, type Node, type Pair, parseDocument } from 'yaml';
 import { UsageError } from '../errors.js';
+import { unknownEvent } from './known-events.js';
 import { documentAdd, documentRemove, documentUpdate } from './document-fallback.js';
 import { eventsNode, findPair, isBlockMap, isEmptyValue, parse } from './events-map.js';
 import { newFleetId } from './identity.js';
@@ -92,7 +93,7 @@ export function removeEvent(text: string, name: string): string {
   const events = eventsNode(doc);
   const pair = events.pair ? findPair(events.pair.value, name) : undefined;
   if (!pair) {
-    throw new UsageError(`event "${name}" is not in the fleet file (\`demo-fleet list\` shows the events)`);
+    throw unknownEvent(name);
   }
   const map = events.pair!.value;
   const src = new Source(text);

@@ -16,7 +16,7 @@ export const LABELS = {
   hostname: 'dev.demo-fleet.hostname',
   /** The env keys the render wrote (not values): what a later re-create's plan line calls "removed". */
   envKeys: 'dev.demo-fleet.env-keys',
-  /** The image revision the container runs (cli/engine/image/revision.ts). */
+  /** The image revision the container runs (cli/targets/revision.ts). */
   revision: 'dev.demo-fleet.revision',
   /** The revision the event ran before this container (what `rollback` goes back to). */
   previousRevision: 'dev.demo-fleet.previous-revision',

@@ -31,10 +31,15 @@ export function composeDirFor(fleetFile: string, outDir?: string): string {
   return path.resolve(outDir ?? path.join(path.dirname(fleetFile), 'compose'));
 }
 
+/** Where the events' secret env files (and the minted keys' records) are kept: `<compose dir>/secrets`. */
+export function secretsDirFor(composeDir: string): string {
+  return path.join(composeDir, 'secrets');
+}
+
 export async function renderFleet(fleet: Fleet, options: RenderOptions): Promise<RenderResult> {
   const fleetDir = path.dirname(options.fleetFile);
   const composeDir = composeDirFor(options.fleetFile, options.outDir);
-  const secretsDir = path.join(composeDir, 'secrets');
+  const secretsDir = secretsDirFor(composeDir);
   const warnings: string[] = [];
   const events = Object.keys(fleet.events).sort();
   // Read every key before writing anything: a bad one fails the render with no file touched.

@@ -3,7 +3,7 @@
  * step and one line per event redrawn in place by log-update, the build log kept for a failure.
  */
 import { createLogUpdate } from 'log-update';
-import type { EventPhase, EventProgress, Reporter } from '../engine/reporter.js';
+import type { EventPhase, EventProgress, Reporter } from '../reporter.js';
 import type { Palette } from './colors.js';
 import { elapsed } from './duration.js';
 import { buildLog, type ProgressDisplay, type ProgressIo } from './progress.js';

@@ -2,7 +2,7 @@
  * Everything the CLI prints goes through here: tables and JSON on stdout, progress and warnings on
  * stderr (so `--json` output stays parseable while long work still shows progress).
  */
-import type { Reporter } from '../engine/reporter.js';
+import type { Reporter } from '../reporter.js';
 import { table } from './table.js';
 
 export { upFor } from './duration.js';

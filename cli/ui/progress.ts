@@ -7,7 +7,7 @@
  * - quiet: nothing but warnings (and the kept build log on failure); the command prints only its result.
  * Loaded by the commands when they run; the live display (live-progress.ts, on log-update) only on a terminal.
  */
-import type { Reporter } from '../engine/reporter.js';
+import type { Reporter } from '../reporter.js';
 import { colorEnabled, type Palette, palette } from './colors.js';
 import { type ProgressFlag, type ProgressMode, progressMode } from './progress-mode.js';
 

@@ -1,6 +1,6 @@
 /** The table `up` and `down` end with: per event its outcome, how long it took and where it is served. */
-import type { EventResult } from '../engine/apply.js';
-import type { DownResult } from '../engine/down.js';
+import type { EventResult } from '../converge/apply.js';
+import type { DownResult } from '../deploy/down.js';
 import type { Palette } from './colors.js';
 import { elapsed } from './duration.js';
 import { table } from './table.js';

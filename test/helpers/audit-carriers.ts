@@ -1,11 +1,11 @@
 /**
- * The audit log's carrier containers (cli/engine/audit/store.ts) outlive a command by design: a test that
+ * The audit log's carrier containers (cli/targets/docker/audit-store.ts) outlive a command by design: a test that
  * made an appdata removes the carriers binding audit dirs under it, with the dir.
  */
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { CARRIER_LABELS } from '../../cli/engine/audit/store.js';
+import { CARRIER_LABELS } from '../../cli/targets/docker/audit-store.js';
 
 function docker(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {

@@ -10,7 +10,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { contextDirName } from '../../cli/engine/docker-context.js';
+import { contextDirName } from '../../cli/targets/docker/docker-context.js';
 import { EXIT } from '../../cli/errors.js';
 import { CLI_PATH, type CliResult, cliEnv, runCli } from '../helpers/cli.js';
 import { BASE_IMAGE, ensureBaseImage } from '../helpers/engine-fixture.js';

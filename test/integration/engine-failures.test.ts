@@ -8,7 +8,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { LOCK_IMAGE, LOCK_LABELS } from '../../cli/engine/runtime/docker/lock.js';
+import { LOCK_IMAGE, LOCK_LABELS } from '../../cli/targets/docker/lock.js';
 import { LABELS } from '../../cli/fleet/naming.js';
 import {
   BASE_IMAGE,

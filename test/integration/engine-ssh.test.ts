@@ -11,7 +11,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { contextDirName } from '../../cli/engine/docker-context.js';
+import { contextDirName } from '../../cli/targets/docker/docker-context.js';
 import { ensureBaseImage, exec, expectOk, fleets, inspectContainer, waitFor, type TestFleet } from '../helpers/engine-fixture.js';
 import { dockerEngine, requirement } from '../helpers/requirements.js';
 

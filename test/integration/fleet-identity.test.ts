@@ -7,7 +7,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCK_IMAGE, LOCK_LABELS } from '../../cli/engine/runtime/docker/lock.js';
+import { LOCK_IMAGE, LOCK_LABELS } from '../../cli/targets/docker/lock.js';
 import { LABELS } from '../../cli/fleet/naming.js';
 import {
   BASE_IMAGE,

@@ -11,8 +11,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newEntry } from '../../cli/engine/audit/entry.js';
-import { appendEntry, carrierName, readEntries } from '../../cli/engine/audit/store.js';
+import { type AuditEntry, newEntry } from '../../cli/deploy/audit-entry.js';
+import { appendEntry, carrierName, readEntries } from '../../cli/targets/docker/audit-store.js';
 import { LABELS } from '../../cli/fleet/naming.js';
 import {
   BASE_IMAGE,
@@ -279,7 +279,7 @@ describe.skipIf(!engine.ok)('audit log store: concurrent writers', () => {
       expect(text.split('\n')).toHaveLength(2); // one line, then the end
       expect(JSON.parse(text).fleet).toBe(fleet);
     }
-    const entries = await readEntries(dockerode, auditDir);
+    const entries = (await readEntries(dockerode, auditDir)) as AuditEntry[];
     expect(entries.map((e) => e.events[0]!.event).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `e${i}`).sort());
     const times = entries.map((e) => e.time);
     expect([...times].sort()).toEqual(times);

@@ -1,6 +1,7 @@
 /**
- * The layering the README's layout promises, read from the imports: commands → engine → render → fleet
- * with no edge back, core never printing, and app/ standing alone (it is the image's payload).
+ * The layering the README's layout promises, read from the imports: commands → deploy → converge →
+ * targets → tailnet → render → fleet with no edge back; Docker spoken only under targets/docker/ (reached
+ * through the one factory, targets/open.ts); core never printing; app/ standing alone (the image's payload).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -21,11 +22,21 @@ function importsOf(file: string): string[] {
   return specs.map((s) => path.relative(ROOT, path.resolve(path.dirname(path.join(ROOT, file)), s)));
 }
 
-const LAYER = ['cli/commands', 'cli/engine', 'cli/tailnet', 'cli/render', 'cli/fleet'];
+/** Every package a file imports (static and dynamic, `import type` included). */
+function packagesOf(file: string): string[] {
+  const text = readFileSync(path.join(ROOT, file), 'utf8');
+  return [...text.matchAll(/(?:from\s+|import\()\s*'([^.'][^']*)'/g)].map((m) => m[1]!);
+}
+
+const DOCKER = 'cli/targets/docker/';
+/** The one module outside targets/docker/ that may name it: the factory that picks the target. */
+const FACTORY = 'cli/targets/open.ts';
+
+const LAYER = ['cli/commands', 'cli/doctor', 'cli/deploy', 'cli/converge', 'cli/targets', 'cli/tailnet', 'cli/render', 'cli/fleet'];
 const layerOf = (f: string) => LAYER.findIndex((l) => f.startsWith(`${l}/`));
 
 describe('architecture', () => {
-  it('no import points up the pipeline (fleet/ never imports render/ or engine/, render/ never engine/)', () => {
+  it('no import points up the pipeline (e.g. converge/ never imports deploy/, targets/ never converge/)', () => {
     const upward: string[] = [];
     for (const file of sources('cli')) {
       const from = layerOf(file);
@@ -36,6 +47,25 @@ describe('architecture', () => {
       }
     }
     expect(upward).toEqual([]);
+  });
+
+  it('Docker is spoken only under targets/docker/: nothing else imports it or dockerode (but the factory)', () => {
+    const leaks = sources('cli')
+      .filter((f) => !f.startsWith(DOCKER) && f !== FACTORY)
+      .flatMap((f) => [
+        ...importsOf(f)
+          .filter((t) => t.startsWith(DOCKER))
+          .map((t) => `${f} → ${t}`),
+        ...packagesOf(f)
+          .filter((p) => p === 'dockerode' || p.startsWith('docker-modem'))
+          .map((p) => `${f} → ${p}`),
+      ]);
+    expect(leaks).toEqual([]);
+  });
+
+  it('the Docker check sees real imports (a canary: the factory imports targets/docker/)', () => {
+    expect(importsOf(FACTORY).some((t) => t.startsWith(DOCKER))).toBe(true);
+    expect(packagesOf(`${DOCKER}client.ts`)).toContain('dockerode');
   });
 
   it('app/ imports nothing from cli/', () => {
@@ -56,8 +86,8 @@ describe('architecture', () => {
     expect(printing).toEqual([]);
   });
 
-  it('the layering check sees real imports (a canary: engine/up.ts imports render/ and fleet/)', () => {
-    const targets = importsOf('cli/engine/up.ts');
+  it('the layering check sees real imports (a canary: deploy/deployment.ts imports render/ and fleet/)', () => {
+    const targets = importsOf('cli/deploy/deployment.ts');
     expect(targets).toContain('cli/render/render.js');
     expect(targets).toContain('cli/fleet/file.js');
   });

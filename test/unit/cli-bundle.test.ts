@@ -43,7 +43,7 @@ describe('the CLI bundle (dist/bin)', () => {
       others.join(', '),
     ).toBe(true);
     expect(others).not.toContain('cli/fleet/file.ts');
-    expect(others).not.toContain('cli/engine/up.ts');
+    expect(others).not.toContain('cli/deploy/up.ts');
   });
 
   it('BuildKit (grpc, protobufjs) and ssh2 are not in any chunk: stand-ins by package name, no file of another package swapped', () => {

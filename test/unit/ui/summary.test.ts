@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { EventResult } from '../../../cli/engine/apply.js';
+import type { EventResult } from '../../../cli/converge/apply.js';
 import { colorEnabled, palette, visible } from '../../../cli/ui/colors.js';
 import { elapsed } from '../../../cli/ui/duration.js';
 import { downSummary, outcome, upSummary } from '../../../cli/ui/summary.js';

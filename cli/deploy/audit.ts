@@ -1,0 +1,63 @@
+/**
+ * Commands that change what runs (up, down, rollback, prune, retire, publish) record their run in the
+ * audit log (the target's `auditLog`, a directory under appdata on its host) through `audited`; `audit`
+ * reads it back. Writing the log never fails the command: a failure to write is a warning.
+ */
+import { FleetError, UsageError } from '../errors.js';
+import type { Reporter } from '../reporter.js';
+import { type AuditEntry, type AuditFacts, newEntry, whoRuns } from './audit-entry.js';
+import type { Deployment } from './deployment.js';
+
+/**
+ * The entries of one fleet (several fleet files may share an appdata, and a name): the one place that
+ * decides "this fleet's" — by the fleet identity; by name only for an entry written without one.
+ */
+export function ofFleet(entries: AuditEntry[], fleet: { name: string; id?: string | undefined }): AuditEntry[] {
+  return entries.filter((e) => (e.fleetId !== undefined ? e.fleetId === fleet.id : e.fleet === fleet.name));
+}
+
+/** Append one entry; a failure to write is reported as a warning, never thrown. */
+export async function record(d: Deployment, command: string, report: Reporter, facts: AuditFacts): Promise<void> {
+  const entry = newEntry(command, d.fleet, whoRuns(d.paths.fleetDir), facts);
+  try {
+    await d.target.auditLog.append(d.auditDir(), entry);
+  } catch (err) {
+    report.warn(`audit log not written: ${err instanceof UsageError ? err.message : d.target.errorMessage(err)}`);
+  }
+}
+
+/** Run `fn` and record its outcome (`facts` of its result), or the error it threw, which is rethrown. */
+export async function audited<T>(
+  d: Deployment,
+  command: string,
+  report: Reporter,
+  fn: () => Promise<T>,
+  facts: (result: T) => AuditFacts,
+): Promise<T> {
+  let result: T;
+  try {
+    result = await fn();
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    const kind = err instanceof FleetError ? '' : 'unexpected ';
+    await record(d, command, report, { revision: null, events: [], outcome: `${kind}error: ${message}` });
+    throw err;
+  }
+  await record(d, command, report, facts(result));
+  return result;
+}
+
+export interface AuditLogView {
+  fleet: string;
+  /** Where the log is on the target's host. */
+  dir: string;
+  entries: AuditEntry[];
+}
+
+/** `audit`: the last `lines` entries of this fleet, oldest first. */
+export async function readAudit(d: Deployment, options: { lines: number }): Promise<AuditLogView> {
+  const dir = d.auditDir();
+  await d.target.connect();
+  const entries = ofFleet((await d.target.auditLog.read(dir)) as AuditEntry[], d.fleet);
+  return { fleet: d.fleet.name, dir, entries: entries.slice(-options.lines) };
+}

@@ -1,0 +1,56 @@
+/** Hold the fleet's deploy lock on the target for the length of `fn` (audited-deploy.ts, `restart`); remove it by hand. */
+import { LockedError } from '../errors.js';
+import type { Fleet } from '../fleet/schema.js';
+import { undoOnInterrupt } from '../util/interrupt.js';
+import type { Reporter } from '../reporter.js';
+import type { DeployLock, LockInfo } from '../targets/target.js';
+
+export async function withDeployLock<T>(
+  lock: DeployLock,
+  fleet: Fleet,
+  what: string,
+  forceUnlock: boolean,
+  report: Reporter,
+  fn: () => Promise<T>,
+): Promise<T> {
+  if (forceUnlock) {
+    const held = await releaseByHand(lock, fleet);
+    if (held) report.warn(`removed the deploy lock of fleet "${fleet.name}" held by ${held.holder} since ${held.since} (--force-unlock)`);
+  }
+  report.step(`take deploy lock ${lock.name(fleet.name)}`);
+  const held = await lock.acquire(fleet.name, what, fleet.id);
+  if (held.tookOver) {
+    report.warn(
+      `took over a stale deploy lock of ${held.tookOver.holder} (pid ${held.tookOver.pid} is gone, since ${held.tookOver.since})`,
+    );
+  }
+  let released = false;
+  const release = async () => {
+    if (released) return;
+    released = true;
+    await held.release();
+  };
+  try {
+    // Ctrl-C / SIGTERM release it too (the CLI runs this before exiting), so no lock is left behind.
+    return await undoOnInterrupt(release, fn);
+  } finally {
+    await release();
+  }
+}
+
+/**
+ * Remove the fleet's lock by hand (`--force-unlock`, `lock release`) — never the lock of another fleet file
+ * of the same name (its id is on the lock): that one is refused with the fix. Removed by the ID read, so a
+ * lock taken in between is not the one removed. Returns who held it (null: nobody).
+ */
+export async function releaseByHand(lock: DeployLock, fleet: Pick<Fleet, 'name' | 'id'>): Promise<LockInfo | null> {
+  const held = await lock.holder(fleet.name);
+  if (!held) return null;
+  if (held.fleetId && fleet.id && held.fleetId !== fleet.id) {
+    throw new LockedError(
+      `the deploy lock ${lock.name(fleet.name)} is held by ${held.holder} since ${held.since} for another fleet file of the same name (id ${held.fleetId}; this one is ${fleet.id}): not removed — wait for that deploy, or release it from that fleet file`,
+    );
+  }
+  await lock.forceRelease(fleet.name, held.id);
+  return held;
+}

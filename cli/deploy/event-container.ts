@@ -1,0 +1,20 @@
+/** An event's container as the commands that act on one event (logs, exec) find it: ours, or refused. */
+import { UsageError } from '../errors.js';
+import { describeOwner, type FleetOwner } from '../fleet/identity.js';
+import { containerName } from '../fleet/naming.js';
+import { isOurs } from '../converge/plan.js';
+import type { ContainerDetails, Runtime } from '../targets/target.js';
+
+export /** The event's container, or null when it has none; refuses one under its name that is not ours. */
+async function eventContainer(runtime: Runtime, owner: FleetOwner, event: string): Promise<ContainerDetails | null> {
+  const name = containerName(owner, event);
+  const info = await runtime.inspect(name);
+  if (!info) return null;
+  // A container of someone else under our name (status calls it "foreign"): not this event's logs.
+  if (!isOurs(info, owner)) {
+    throw new UsageError(
+      `${name} is not a container of this fleet file (fleet "${owner.name}", id ${owner.id}): it belongs to ${describeOwner(info.labels)} (see \`demo-fleet status\`)`,
+    );
+  }
+  return info;
+}

@@ -1,0 +1,196 @@
+/**
+ * `rollback [event…] [--to <revision>]`: put events back on the revision they ran before (the
+ * `previous-revision` label `up` recorded on their container), or on a named one. The image of every
+ * revision is still on the engine under `<image>:rev-<revision>` (until `prune`); the event's tag is
+ * pointed at it and its container re-created through the same path as `up` (deploy lock, canary first,
+ * readiness wait, each failed event put back on its container as it was). Other events are not touched.
+ */
+import { UsageError } from '../errors.js';
+import type { FleetOwner } from '../fleet/identity.js';
+import { LABELS } from '../fleet/naming.js';
+import type { Fleet } from '../fleet/schema.js';
+import { renderFleet } from '../render/render.js';
+import type { ServiceDefinition } from '../render/service.js';
+import { type ApplyOptions, applyPlan, type EventResult } from '../converge/apply.js';
+import { outcomeOf } from './audit-entry.js';
+import { auditedDeploy } from './audited-deploy.js';
+import type { Deployment } from './deployment.js';
+import { parseRevision, REVISION_TAG_PREFIX } from '../targets/revision.js';
+import { type Action, planFleet } from '../converge/plan.js';
+import type { Reporter } from '../reporter.js';
+import type { Images, Runtime } from '../targets/target.js';
+
+export interface RollbackOptions {
+  /** Events to roll back; all of the fleet's when empty. */
+  events: string[];
+  /** The revision to go to (default: each event's previous one). */
+  to?: string;
+  wait: boolean;
+  readyTimeoutMs: number;
+  concurrency: number;
+  canary: boolean;
+  forceUnlock: boolean;
+}
+
+export interface RollbackResult {
+  /** The revision each event was rolled back to. */
+  revisions: Record<string, string>;
+  results: EventResult[];
+}
+
+/** Lines of a failed container's log that are reported. */
+const FAILURE_LOG_LINES = 20;
+
+export async function rollback(d: Deployment, options: RollbackOptions, report: Reporter): Promise<RollbackResult> {
+  report.step('validate fleet');
+  const { fleet, owner } = d;
+  const to = options.to === undefined ? undefined : parseRevision(options.to);
+  if (to === null) {
+    throw new UsageError(
+      `--to: "${options.to}" is not a revision (they look like 1a2b3c4-0123456789ab; \`demo-fleet audit\` shows the deployed ones)`,
+    );
+  }
+  d.requireEvents(options.events);
+  report.step('render compose file');
+  const rendered = await renderFleet(fleet, { fleetFile: d.fleetFile });
+  for (const w of rendered.warnings) report.warn(w);
+  report.step('connect to Docker');
+  await d.target.connect();
+  const { containers: runtime, images } = d.target;
+  return auditedDeploy(
+    d,
+    { command: 'rollback', forceUnlock: options.forceUnlock, report },
+    async () => {
+      const wanted = options.events.length ? options.events : Object.keys(fleet.events);
+      const services = rendered.services.filter((s) => wanted.includes(s.event));
+      report.step('plan');
+      const { actions, revisions } = await planRollback(images, runtime, fleet, owner, rendered.services, services, to);
+      report.step(`converge ${actions.length} event(s)`);
+      const results = await applyPlan(runtime, { actions }, applyOptions(options, report));
+      await restoreEventTags(images, fleet, actions, revisions, results, report);
+      return { revisions, results };
+    },
+    (r) => ({
+      revision: to ?? null,
+      events: r.results,
+      outcome: outcomeOf(r.results),
+      ...(Object.keys(r.revisions).length ? { detail: revisionsText(r.revisions) } : {}),
+    }),
+  );
+}
+
+/**
+ * The event's tag was pointed at the rollback revision before its container was re-created (the service
+ * runs `<image>:<event>`). An event that did not get there — put back on its container, or not tried
+ * after the canary failed — gets its tag back on the image it still runs, so the tag never names a
+ * revision no container of the event runs.
+ */
+async function restoreEventTags(
+  images: Images,
+  fleet: Fleet,
+  actions: Action[],
+  revisions: Record<string, string>,
+  results: EventResult[],
+  report: Reporter,
+): Promise<void> {
+  for (const r of results) {
+    if (r.ok || r.needsPerson || !Object.hasOwn(revisions, r.event)) continue;
+    const action = actions.find((a) => a.event === r.event);
+    if (action?.kind !== 'recreate') continue;
+    await images.tag(action.container.imageId, fleet.image, r.event);
+    report.progress(`${r.event}: ${fleet.image}:${r.event} back on the image it runs`);
+  }
+}
+
+function revisionsText(revisions: Record<string, string>): string {
+  return `to ${Object.entries(revisions)
+    .map(([e, r]) => `${e}=${r}`)
+    .join(' ')}`;
+}
+
+function applyOptions(options: RollbackOptions, report: Reporter): ApplyOptions {
+  return {
+    concurrency: options.concurrency,
+    wait: options.wait,
+    readyTimeoutMs: options.readyTimeoutMs,
+    logLines: FAILURE_LOG_LINES,
+    canary: options.canary,
+    onProgress: report.progress,
+  };
+}
+
+/**
+ * One action per event to roll back: a re-create onto the revision's image, `keep` when it already runs
+ * it, or the refusal `up` would make. Everything is checked before anything changes: an event without a
+ * container or a recorded previous revision, or a revision whose image is gone, is refused up front.
+ */
+async function planRollback(
+  images: Images,
+  runtime: Runtime,
+  fleet: Fleet,
+  owner: FleetOwner,
+  all: ServiceDefinition[],
+  services: ServiceDefinition[],
+  to: string | undefined,
+): Promise<{ actions: Action[]; revisions: Record<string, string> }> {
+  const actual = await runtime.list(all.map((s) => s.name));
+  const base = planFleet(owner, all, null, actual);
+  const problems: string[] = [];
+  const steps: Array<{ action: Action; revision?: string }> = [];
+  for (const service of services) {
+    const action = base.actions.find((a) => a.event === service.event && a.kind !== 'remove')!;
+    if (action.kind === 'conflict') {
+      steps.push({ action });
+      continue;
+    }
+    if (action.kind === 'create') {
+      problems.push(`${service.event}: has no container to roll back (\`demo-fleet up\` deploys it)`);
+      continue;
+    }
+    const revision = to ?? action.container.labels[LABELS.previousRevision];
+    if (!revision) {
+      problems.push(`${service.event}: no previous revision is recorded on ${action.container.name} (name one with --to <revision>)`);
+      continue;
+    }
+    steps.push({ action, revision });
+  }
+  const imageIds = new Map<string, string>();
+  for (const revision of new Set(steps.flatMap((s) => (s.revision ? [s.revision] : [])))) {
+    const image = await images.inspect(`${fleet.image}:${REVISION_TAG_PREFIX}${revision}`);
+    if (image) imageIds.set(revision, image.id);
+    else
+      problems.push(
+        `revision ${revision}: ${fleet.image}:${REVISION_TAG_PREFIX}${revision} is not on the engine (pruned, or never built here)`,
+      );
+  }
+  if (problems.length) throw new UsageError(`nothing rolled back: ${problems.join('; ')}`);
+
+  const actions: Action[] = [];
+  const revisions: Record<string, string> = {};
+  for (const { action, revision } of steps) {
+    if (!revision || action.kind === 'conflict' || action.kind === 'create' || action.kind === 'remove') {
+      actions.push(action);
+      continue;
+    }
+    revisions[action.event] = revision;
+    const imageId = imageIds.get(revision)!;
+    const container = action.container;
+    if (container.imageId === imageId && action.kind === 'keep') {
+      actions.push(action);
+      continue;
+    }
+    await images.tag(imageId, fleet.image, action.event);
+    const current = container.labels[LABELS.revision];
+    const labels: Record<string, string> = { ...action.service.labels, [LABELS.revision]: revision };
+    if (current && current !== revision) labels[LABELS.previousRevision] = current;
+    actions.push({
+      ...(action.kind === 'recreate' ? action : {}),
+      kind: 'recreate',
+      event: action.event,
+      service: { ...action.service, labels },
+      container,
+      reason: `roll back to revision ${revision}`,
+    });
+  }
+  return { actions, revisions };
+}

@@ -1,0 +1,122 @@
+/** `status`: each event of the fleet file beside what the runtime runs for it, plus orphans. */
+import type { FleetOwner } from '../fleet/identity.js';
+import { containerName, eventHostname, LABELS } from '../fleet/naming.js';
+import type { Fleet } from '../fleet/schema.js';
+import { serveExpectation } from '../render/service.js';
+import { mapPool } from '../util/pool.js';
+import { OCI_REVISION_LABEL } from '../targets/revision.js';
+import type { StatusField } from './status-fields.js';
+import { isOurs } from '../converge/plan.js';
+import { probeNode } from '../converge/readiness.js';
+import type { ActualContainer, ContainerDetails, Runtime } from '../targets/target.js';
+import type { Deployment } from './deployment.js';
+
+/** Container inspects in flight at once (a fleet of 50 is one round trip's worth of waiting, not 50). */
+const INSPECT_CONCURRENCY = 8;
+
+export interface EventStatus {
+  event: string;
+  container: string;
+  /** running | exited | ... | missing (in the file, no container) | foreign (name taken by someone else) */
+  state: string;
+  health: string;
+  image: string;
+  /** The revision the image was built from (its org.opencontainers.image.revision label), when it has one. */
+  revision: string | null;
+  started: string | null;
+  /** Restarts by the runtime's restart policy (null without a container). */
+  restarts: number | null;
+  hostname: string;
+  /** in the file (true) or an orphan: a container of this fleet with no event (false) */
+  inFleet: boolean;
+  /** The node, read inside the running container: served | waiting for login | what a person must change | what it waits for | - */
+  tailnet: string;
+  /** Where visitors reach it, when served. */
+  url: string | null;
+  /** Funnel on (served), or null when not known. */
+  funnel: boolean | null;
+  /** The pending interactive login, when there is one. */
+  loginUrl: string | null;
+}
+
+/** Compiles only while status-fields.ts lists exactly the fields of EventStatus. */
+type Holds<T extends true> = T;
+export type StatusFieldsAreEventStatus = Holds<
+  [StatusField] extends [keyof EventStatus] ? ([keyof EventStatus] extends [StatusField] ? true : false) : false
+>;
+
+/** One row to show: an event (with its container, or missing) or a container of this fleet. */
+interface RowSpec {
+  event: string;
+  name: string;
+  hostname: string;
+  inFleet: boolean;
+  container?: ActualContainer;
+}
+
+const NO_NODE = { tailnet: '-', url: null, funnel: null, loginUrl: null } as const;
+
+/** The node as the running container reports it (one exec); never the container's env beyond the mod's settings. */
+async function nodeColumns(
+  runtime: Runtime,
+  info: ContainerDetails,
+): Promise<Pick<EventStatus, 'tailnet' | 'url' | 'funnel' | 'loginUrl'>> {
+  const want = serveExpectation(info.environment);
+  if (!want || info.state !== 'running') return NO_NODE;
+  const node = await probeNode(runtime, info.id, want).catch(() => null);
+  if (!node) return NO_NODE;
+  switch (node.kind) {
+    case 'served':
+      return { tailnet: 'served', url: node.url, funnel: node.funnel, loginUrl: null };
+    case 'login':
+      return { tailnet: 'waiting for login', url: null, funnel: null, loginUrl: node.url };
+    case 'attention':
+      return { tailnet: node.message, url: null, funnel: null, loginUrl: null };
+    case 'pending':
+      return { tailnet: node.why, url: null, funnel: null, loginUrl: null };
+  }
+}
+
+/** The `status` command's core: connect, report every event. */
+export async function status(d: Deployment): Promise<EventStatus[]> {
+  await d.target.connect();
+  return fleetStatus(d.target.containers, d.fleet, d.owner);
+}
+
+export async function fleetStatus(runtime: Runtime, fleet: Fleet, owner: FleetOwner): Promise<EventStatus[]> {
+  const events = Object.keys(fleet.events).sort();
+  const names = new Map(events.map((e) => [e, containerName(fleet, e)]));
+  const actual = await runtime.list([...names.values()]);
+  const specs: RowSpec[] = events.map((event) => ({
+    event,
+    name: names.get(event)!,
+    hostname: eventHostname(fleet, event, fleet.events[event]!),
+    inFleet: true,
+    container: actual.find((a) => a.name === names.get(event)),
+  }));
+  // Ours but not under an event's name: an event removed from the file (orphan), or a second
+  // container of an event (renamed by hand). `up` removes or re-makes both.
+  for (const c of actual) {
+    const event = c.labels[LABELS.event];
+    if (!event || !isOurs(c, owner) || names.get(event) === c.name) continue;
+    specs.push({ event, name: c.name, hostname: c.labels[LABELS.hostname] ?? '-', inFleet: Boolean(fleet.events[event]), container: c });
+  }
+  return mapPool(specs, INSPECT_CONCURRENCY, async ({ container: c, ...spec }): Promise<EventStatus> => {
+    const base = { event: spec.event, container: spec.name, hostname: spec.hostname, inFleet: spec.inFleet };
+    const missing = { ...base, state: 'missing', health: '-', image: '-', revision: null, started: null, restarts: null, ...NO_NODE };
+    if (!c) return missing;
+    const info = await runtime.inspect(c.id);
+    if (!info) return missing; // removed since the listing
+    const ours = isOurs(c, owner);
+    return {
+      ...base,
+      state: ours ? info.state : 'foreign',
+      health: info.health ?? '-',
+      image: info.image,
+      revision: info.labels[OCI_REVISION_LABEL] || null,
+      started: info.startedAt,
+      restarts: info.restartCount,
+      ...(ours ? await nodeColumns(runtime, info) : NO_NODE),
+    };
+  });
+}

@@ -1,0 +1,32 @@
+/** The Runtime over one Docker engine (local socket, tcp:// or ssh://): plain containers. */
+import { engineMessage, type Engine } from './client.js';
+import type { Runtime } from '../target.js';
+import { createAndStart, inspectContainer, listFleetContainers, restartContainer, startContainer, stopAndRemove } from './containers.js';
+import { execInContainer } from './exec.js';
+import { acquireLock, lockName, readLock, releaseLock, removeMarker } from './lock.js';
+import { containerLogs, lastLogLines } from './logs.js';
+import { replaceContainer } from './replace.js';
+
+export function dockerRuntime(engine: Engine): Runtime {
+  const { docker } = engine;
+  return {
+    endpoint: engine.endpoint,
+    lock: {
+      name: lockName,
+      acquire: (fleetName, message, fleetId) => acquireLock(docker, fleetName, message, fleetId),
+      forceRelease: (fleetName, id) => (id ? removeMarker(docker, id) : releaseLock(docker, fleetName)),
+      holder: (fleetName) => readLock(docker, fleetName),
+    },
+    list: (names) => listFleetContainers(docker, names),
+    createAndStart: (service) => createAndStart(docker, service),
+    start: (id) => startContainer(docker, id),
+    restart: (id) => restartContainer(docker, id),
+    replace: (oldId, service) => replaceContainer(docker, oldId, service),
+    stopAndRemove: (id) => stopAndRemove(docker, id),
+    inspect: (idOrName) => inspectContainer(docker, idOrName),
+    logs: (id, options) => containerLogs(docker, id, options),
+    lastLogLines: (id, lines) => lastLogLines(docker, id, lines),
+    exec: (id, cmd) => execInContainer(docker, id, cmd),
+    errorMessage: engineMessage,
+  };
+}

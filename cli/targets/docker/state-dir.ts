@@ -1,0 +1,106 @@
+/**
+ * An event's state dir as the engine host sees it, reached through the engine API only (so it works
+ * over ssh:// as well as on the local socket), with short-lived helper containers that bind it:
+ * - whether tailscaled keeps a node there (`tailscaled.state`): the helper is created, never started,
+ *   and the file is looked up through the archive API;
+ * - moving it to an archive under appdata, or deleting it (`retire`): the helper runs `sh` from an image
+ *   that has one (the event's own image) and is removed afterwards.
+ * Helpers carry the label dev.demo-fleet.helper (not the fleet label: they are no event's container).
+ */
+import { randomBytes } from 'node:crypto';
+import type Docker from 'dockerode';
+import { EngineError } from '../../errors.js';
+import { STATE_DIR } from '../../render/service.js';
+import type { StateDirOutcome } from '../target.js';
+import { engineMessage, statusCode } from './client.js';
+
+export const HELPER_LABEL = 'dev.demo-fleet.helper';
+const STATE_FILE = 'tailscaled.state';
+
+function helperName(what: string): string {
+  return `demo-fleet-helper-${what}-${randomBytes(4).toString('hex')}`;
+}
+
+async function removeHelper(docker: Docker, id: string): Promise<void> {
+  await docker
+    .getContainer(id)
+    .remove({ force: true, v: true })
+    .catch((err: unknown) => {
+      if (statusCode(err) !== 404) throw err;
+    });
+}
+
+/**
+ * Whether `hostDir` holds a node: a non-empty tailscaled.state (tailscaled writes it when it first
+ * starts). `image` is any image on the engine (nothing runs). The engine creates a missing `hostDir`.
+ */
+export async function hasNodeState(docker: Docker, image: string, hostDir: string): Promise<boolean> {
+  const helper = await docker.createContainer({
+    name: helperName('state-check'),
+    Image: image,
+    Entrypoint: ['/nonexistent'],
+    Cmd: [],
+    Labels: { [HELPER_LABEL]: 'state-check' },
+    NetworkDisabled: true,
+    HostConfig: { Binds: [`${hostDir}:${STATE_DIR}:ro`] },
+  });
+  try {
+    const res = (await helper.infoArchive({ path: `${STATE_DIR}/${STATE_FILE}` })) as {
+      headers?: Record<string, string>;
+      destroy?: () => void;
+    };
+    // The answer is a stream (of a HEAD request): left open, it keeps the process from exiting.
+    res.destroy?.();
+    const header = res.headers?.['x-docker-container-path-stat'];
+    if (!header) return true;
+    const stat = JSON.parse(Buffer.from(header, 'base64').toString('utf8')) as { size?: number; mode?: number };
+    // A directory (mode has the dir bit, 1 << 31) is not a state file; an empty file holds no node.
+    return ((stat.mode ?? 0) & 0x80000000) === 0 && (stat.size ?? 0) > 0;
+  } catch (err) {
+    if (statusCode(err) === 404) return false;
+    throw new EngineError(`read ${hostDir}/${STATE_FILE} on the engine host: ${engineMessage(err)}`);
+  } finally {
+    await removeHelper(docker, helper.id);
+  }
+}
+
+/**
+ * Move `<root>/<from>` to `<root>/<to>` (`to` null: delete it) on the engine host, with a helper from
+ * `image` (it needs `sh`, `mkdir`, `mv`, `rm`) that binds `root`. A missing `from` is `absent` (a re-run
+ * after it was moved). Paths are relative to `root`, passed as arguments, never spliced into the script.
+ */
+export async function moveStateDir(docker: Docker, image: string, root: string, from: string, to: string | null): Promise<StateDirOutcome> {
+  // The outcome is the exit code: 0 moved, 10 absent, 11 deleted, 12 the archive exists, else failed.
+  const script = [
+    'src="/appdata/$1"',
+    '[ -e "$src" ] || exit 10',
+    'if [ -z "$2" ]; then rm -rf "$src" && exit 11; exit 1; fi',
+    'dst="/appdata/$2"',
+    '[ -e "$dst" ] && exit 12',
+    'mkdir -p "$(dirname "$dst")" && mv "$src" "$dst"',
+  ].join('\n');
+  const helper = await docker.createContainer({
+    name: helperName('state-move'),
+    Image: image,
+    Entrypoint: ['sh', '-c', script, 'sh', from, to ?? ''],
+    Cmd: [],
+    User: '0:0',
+    Labels: { [HELPER_LABEL]: 'state-move' },
+    NetworkDisabled: true,
+    HostConfig: { Binds: [`${root}:/appdata`] },
+  });
+  try {
+    await helper.start();
+    const { StatusCode } = (await helper.wait()) as { StatusCode: number };
+    if (StatusCode === 0) return 'moved';
+    if (StatusCode === 10) return 'absent';
+    if (StatusCode === 11) return 'deleted';
+    const why = StatusCode === 12 ? `${root}/${to} exists already: move it away` : `the helper failed (exit ${StatusCode})`;
+    throw new EngineError(`move ${root}/${from} on the engine host: ${why}`);
+  } catch (err) {
+    if (err instanceof EngineError) throw err;
+    throw new EngineError(`move ${root}/${from} on the engine host: ${engineMessage(err)}`);
+  } finally {
+    await removeHelper(docker, helper.id);
+  }
+}

@@ -1,0 +1,42 @@
+/** The Docker target: event containers on one engine, local or over ssh:// / tcp:// (or a Docker context). */
+import type { Target } from '../target.js';
+import { appendEntry, readEntries } from './audit-store.js';
+import { connectEngine, engineMessage, pingEngine, type Engine } from './client.js';
+import { dockerImages } from './image/store.js';
+import { dockerRuntime } from './runtime.js';
+import { hasNodeState, moveStateDir } from './state-dir.js';
+
+/** A local socket: the engine's host paths are this machine's. */
+export function isLocalEndpoint(endpoint: string): boolean {
+  return endpoint.startsWith('unix://') || endpoint.startsWith('npipe://');
+}
+
+export interface DockerTarget extends Target {
+  /** The engine client itself, for what only the Docker target does (its own doctor checks). */
+  readonly engine: Engine;
+}
+
+/** No request is made until a part is used (`connect` first, by the caller that reports it). */
+export function dockerTarget(engine: Engine = connectEngine()): DockerTarget {
+  const { docker } = engine;
+  const containers = dockerRuntime(engine);
+  return {
+    kind: 'docker',
+    engine,
+    endpoint: engine.endpoint,
+    sharesHostPaths: isLocalEndpoint(engine.endpoint),
+    connect: async () => `${engine.endpoint} (API ${await pingEngine(engine)})`,
+    containers,
+    lock: containers.lock,
+    images: dockerImages(engine),
+    hostFiles: {
+      hasNodeState: (image, hostDir) => hasNodeState(docker, image, hostDir),
+      moveStateDir: (image, root, from, to) => moveStateDir(docker, image, root, from, to),
+    },
+    auditLog: {
+      append: (dir, entry) => appendEntry(docker, dir, entry),
+      read: (dir) => readEntries(docker, dir),
+    },
+    errorMessage: engineMessage,
+  };
+}
