@@ -93,10 +93,17 @@ export function judgeNode(node: NodeState, serve: ServeState | null, want: Serve
     return { kind: 'attention', message: 'serve not configured: enable HTTPS certificates for the tailnet' };
   }
   if (want.funnel && !node.caps.has('funnel')) return { kind: 'attention', message: 'funnel not allowed for this node' };
-  if (!serve || serve.mode443 !== want.mode) return { kind: 'pending', why: 'configuring serve' };
-  const hostPort = [...serve.proxies].find(([, proxy]) => isAppTarget(proxy, want.port))?.[0];
-  if (!hostPort) return { kind: 'pending', why: 'configuring serve' };
+  if (!serve || serve.mode443 !== want.mode || !node.dnsName) return { kind: 'pending', why: 'configuring serve' };
+  // Only the entry of the node's own name counts: serve keys its handlers by the DNS name it had when
+  // it was configured, and a saved config keeps an entry of an old name (a renamed node, a `-1` name
+  // after a collision) that nothing answers at any more.
+  const hostPort = `${node.dnsName}:443`;
+  const proxy = serve.proxies.get(hostPort);
+  if (proxy === undefined || !isAppTarget(proxy, want.port)) {
+    const stale = [...serve.proxies.keys()].filter((k) => k !== hostPort).map((k) => k.slice(0, -':443'.length));
+    return { kind: 'pending', why: stale.length ? `configuring serve (an entry for ${stale.join(', ')} is not this node's name)` : 'configuring serve' };
+  }
   if (want.funnel && !serve.funnel.has(hostPort)) return { kind: 'pending', why: 'configuring funnel' };
-  const host = hostPort.slice(0, -':443'.length);
+  const host = node.dnsName;
   return { kind: 'served', url: want.mode === 'https' ? `https://${host}` : `http://${host}:443`, funnel: serve.funnel.has(hostPort) };
 }

@@ -19,11 +19,11 @@ function status(over: Record<string, unknown> = {}, self: Record<string, unknown
     ...over,
   });
 }
-function serve(mode: 'HTTPS' | 'HTTP', funnel = false, proxy = 'http://localhost:5000'): string {
+function serve(mode: 'HTTPS' | 'HTTP', funnel = false, proxy = 'http://localhost:5000', host = HOST): string {
   return JSON.stringify({
     TCP: { '443': { [mode]: true } },
-    Web: { [`${HOST}:443`]: { Handlers: { '/': { Proxy: proxy } } } },
-    ...(funnel ? { AllowFunnel: { [`${HOST}:443`]: true } } : {}),
+    Web: { [`${host}:443`]: { Handlers: { '/': { Proxy: proxy } } } },
+    ...(funnel ? { AllowFunnel: { [`${host}:443`]: true } } : {}),
   });
 }
 const https: ServeExpectation = { mode: 'https', port: 5000, funnel: false };
@@ -46,6 +46,30 @@ describe('parseNodeStatus', () => {
 });
 
 describe('judgeNode', () => {
+  it("a serve entry of another name (renamed node, a -1 collision name) is not served: only the node's own DNS name counts", () => {
+    const old = 'cleveland2025.tail1234.ts.net';
+    const stale = parseServeStatus(serve('HTTPS', false, 'http://localhost:5000', old));
+    expect(judgeNode(parseNodeStatus(status()), stale, https)).toEqual({
+      kind: 'pending',
+      why: `configuring serve (an entry for ${old} is not this node's name)`,
+    });
+    // the node became cleveland2026-1 after a collision: its entry is the -1 name's, and the URL says so
+    const renamed = `cleveland2026-1.tail1234.ts.net`;
+    const node = parseNodeStatus(status({}, { DNSName: `${renamed}.` }));
+    expect(judgeNode(node, parseServeStatus(serve('HTTPS')), https)).toMatchObject({ kind: 'pending' });
+    expect(judgeNode(node, parseServeStatus(serve('HTTPS', false, 'http://localhost:5000', renamed)), https)).toEqual({
+      kind: 'served',
+      url: `https://${renamed}`,
+      funnel: false,
+    });
+  });
+  it('no DNS name yet (MagicDNS not set up): not served, whatever the serve config says', () => {
+    expect(judgeNode(parseNodeStatus(status({}, { DNSName: '' })), parseServeStatus(serve('HTTPS')), https)).toEqual({
+      kind: 'pending',
+      why: 'configuring serve',
+    });
+  });
+
   it('served: Running, :443 in the wanted mode proxying to the app → the URL', () => {
     expect(judgeNode(parseNodeStatus(status()), parseServeStatus(serve('HTTPS')), https)).toEqual({
       kind: 'served',
