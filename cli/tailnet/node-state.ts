@@ -101,7 +101,10 @@ export function judgeNode(node: NodeState, serve: ServeState | null, want: Serve
   const proxy = serve.proxies.get(hostPort);
   if (proxy === undefined || !isAppTarget(proxy, want.port)) {
     const stale = [...serve.proxies.keys()].filter((k) => k !== hostPort).map((k) => k.slice(0, -':443'.length));
-    return { kind: 'pending', why: stale.length ? `configuring serve (an entry for ${stale.join(', ')} is not this node's name)` : 'configuring serve' };
+    return {
+      kind: 'pending',
+      why: stale.length ? `configuring serve (an entry for ${stale.join(', ')} is not this node's name)` : 'configuring serve',
+    };
   }
   if (want.funnel && !serve.funnel.has(hostPort)) return { kind: 'pending', why: 'configuring funnel' };
   const host = node.dnsName;
