@@ -14,10 +14,12 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
-          // Real engine, registry and browser: slow, and they share one dockerd.
+          // Real engine, registry and browser: slow, and they share one dockerd. Each file uses names
+          // unique to its run, so two run at once (most of their time is waiting on containers).
           testTimeout: 300_000,
           hookTimeout: 600_000,
-          fileParallelism: false,
+          fileParallelism: true,
+          maxWorkers: 2,
         },
       },
     ],
