@@ -25,6 +25,8 @@ export function composeService(s: ServiceDefinition, composeDir: string): Record
     },
     labels: s.labels,
     restart: s.restart,
+    ...(s.devices.length ? { devices: s.devices.map((d) => `${d}:${d}`) } : {}),
+    ...(s.capAdd.length ? { cap_add: s.capAdd } : {}),
   };
 }
 

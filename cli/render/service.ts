@@ -42,8 +42,24 @@ export interface ServiceDefinition {
   volumes: Array<{ source: string; target: string }>;
   healthcheck: HealthCheck;
   restart: 'unless-stopped';
+  /** Host devices handed to the container (same path inside). */
+  devices: string[];
+  /** Linux capabilities added to the container's default set. */
+  capAdd: string[];
   labels: Record<string, string>;
 }
+
+/**
+ * Kernel TUN for tailscaled. Without /dev/net/tun the docker-mod starts tailscaled with
+ * --tun=userspace-networking (docker-mod root/etc/s6-overlay/s6-rc.d/svc-tailscale/run l.5-6 @49dcf43),
+ * and in that mode tailscaled's netstack hands a peer's connection to the node's tailnet IP on any port
+ * to 127.0.0.1:<port> (tailscale wgengine/netstack/netstack.go): a tailnet peer reaching <ip>:5000 gets
+ * to the app from loopback, past serve, and its own Tailscale-User-* headers are believed. Checked on
+ * the real binaries (test/fixtures/real-tailnet/FINDINGS.md f); with the device and NET_ADMIN that
+ * connection is refused and serve works as before.
+ */
+export const TUN_DEVICE = '/dev/net/tun';
+export const TUN_CAPABILITIES = ['NET_ADMIN'];
 
 export interface ServicePaths {
   /** Directory of the fleet file: relative paths in it resolve from here. */
@@ -107,6 +123,8 @@ export function serviceFor(fleet: Fleet, event: string, paths: ServicePaths, sec
     volumes: [{ source: stateDir(fleet, event, config, paths.fleetDir), target: STATE_DIR }],
     healthcheck: healthCheck(fleet),
     restart: 'unless-stopped' as const,
+    devices: [TUN_DEVICE],
+    capAdd: [...TUN_CAPABILITIES],
   };
   const configHash = createHash('sha256')
     .update(JSON.stringify({ ...base, secretDigest }))

@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FleetSchema } from '../../cli/fleet/schema.js';
-import { eventEnvironment, STATE_DIR } from '../../cli/render/service.js';
+import { eventEnvironment, STATE_DIR, TUN_CAPABILITIES, TUN_DEVICE } from '../../cli/render/service.js';
 import { REPO_ROOT } from '../helpers/cli.js';
 import { docker, exec, sleep, waitFor } from '../helpers/engine-fixture.js';
 import {
@@ -82,6 +82,9 @@ interface WhoAmI {
   funnel: boolean;
 }
 
+/** The devices and capabilities the product renders for every event (cli/render/service.ts), as docker run arguments. */
+const PRODUCT_DEVICE_ARGS = [`--device=${TUN_DEVICE}`, ...TUN_CAPABILITIES.map((c) => `--cap-add=${c}`)];
+
 /** The environment the product renders for the event (cli/render/service.ts), on this login server. */
 function productEnv(loginServer: string): Record<string, string> {
   const fleet = FleetSchema.parse({ name: 'rt', year: YEAR, loginServer, events: { [EVENT]: {} } });
@@ -94,7 +97,7 @@ function headerValue(html: string, name: string): string | undefined {
   return m?.[1];
 }
 
-describe.skipIf(!engine.ok || !binaries.ok || !bundle.ok)(`real tailnet: tailscale ${TAILSCALE_VERSION} on headscale`, () => {
+describe.skipIf(!engine.ok || !binaries.ok || !bundle.ok || !tun.ok)(`real tailnet: tailscale ${TAILSCALE_VERSION} on headscale`, () => {
   let ctx = '';
 
   beforeAll(async () => {
@@ -141,7 +144,7 @@ describe.skipIf(!engine.ok || !binaries.ok || !bundle.ok)(`real tailnet: tailsca
       const state = await tailnet.volume(`${EVENT}-state`);
       const env = { ...productEnv(tailnet.serverUrl), TAILSCALE_AUTHKEY: eventKey.key };
       const started = Date.now();
-      eventContainer = await tailnet.run(EVENT, APP_TAG, env, ['-v', `${state}:${STATE_DIR}`]);
+      eventContainer = await tailnet.run(EVENT, APP_TAG, env, ['-v', `${state}:${STATE_DIR}`, ...PRODUCT_DEVICE_ARGS]);
       event = new TailnetNode(eventContainer);
       // visitors join while the event starts
       const [a, z, b] = await Promise.all([
@@ -174,7 +177,7 @@ describe.skipIf(!engine.ok || !binaries.ok || !bundle.ok)(`real tailnet: tailsca
     it('the event node registers with its pre-auth key under the product env and serves http on :443', async () => {
       const st = await event.status();
       expect(st.BackendState).toBe('Running');
-      expect(st.TUN).toBe(false); // no /dev/net/tun: the mod runs tailscaled with --tun=userspace-networking
+      expect(st.TUN).toBe(true); // the product's /dev/net/tun + NET_ADMIN: kernel TUN, not userspace networking
       expect(st.Self?.DNSName).toBe(`${fqdn}.`);
       expect(st.CurrentTailnet?.MagicDNSEnabled).toBe(true);
       const serve = JSON.parse((await event.tailscale(['serve', 'status', '--json'])).stdout) as Record<string, unknown>;
@@ -262,7 +265,7 @@ describe.skipIf(!engine.ok || !binaries.ok || !bundle.ok)(`real tailnet: tailsca
     });
   });
 
-  describe.skipIf(!tun.ok)(`userspace networking vs kernel TUN, headscale ${NEWEST} (FINDINGS f)`, () => {
+  describe(`userspace networking vs kernel TUN, headscale ${NEWEST} (FINDINGS f)`, () => {
     let tailnet: RealTailnet;
     let peer: TailnetNode;
     const nodes: Record<'userspace' | 'tun', { node: TailnetNode; ip: string; host: string }> = {} as never;
@@ -275,7 +278,7 @@ describe.skipIf(!engine.ok || !binaries.ok || !bundle.ok)(`real tailnet: tailsca
       peer = await tailnet.startVisitor({ name: 'ada-laptop', authKey: peerKey.key });
       for (const [mode, extra] of [
         ['userspace', []],
-        ['tun', ['--device', '/dev/net/tun', '--cap-add', 'NET_ADMIN']],
+        ['tun', PRODUCT_DEVICE_ARGS],
       ] as const) {
         const key = await tailnet.createPreAuthKey({ user: fleetUser });
         const host = `${mode}${YEAR}`;
@@ -296,7 +299,7 @@ describe.skipIf(!engine.ok || !binaries.ok || !bundle.ok)(`real tailnet: tailsca
       await tailnet?.cleanup();
     });
 
-    it('KNOWN GAP: without /dev/net/tun a peer reaching <tailnet IP>:5000 directly gets to the app from loopback, forged headers trusted', async () => {
+    it('why the product renders /dev/net/tun: without it (userspace networking) a peer reaching <tailnet IP>:5000 directly gets to the app from loopback, forged headers believed', async () => {
       const { node, ip } = nodes.userspace;
       expect((await node.status()).TUN).toBe(false);
       const r = await peer.fetch(ip, 5000, '/whoami', { headers: FORGED });
@@ -305,7 +308,7 @@ describe.skipIf(!engine.ok || !binaries.ok || !bundle.ok)(`real tailnet: tailsca
       expect(JSON.parse(r.body) as WhoAmI).toMatchObject({ identified: true, login: 'mallory@evil.example', name: 'Mallory' });
     });
 
-    it('with /dev/net/tun and NET_ADMIN (kernel TUN) <tailnet IP>:5000 is refused; serve still works', async () => {
+    it("with the product's /dev/net/tun and NET_ADMIN (kernel TUN) <tailnet IP>:5000 is refused; serve still works", async () => {
       const { node, ip, host } = nodes.tun;
       expect((await node.status()).TUN).toBe(true);
       const direct = await peer.ncExchange(ip, 5000, Buffer.from('GET /whoami HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'));

@@ -14,7 +14,7 @@ import { connectEngine } from '../../cli/targets/docker/client.js';
 import { waitUntilReady } from '../../cli/converge/readiness.js';
 import { dockerRuntime } from '../../cli/targets/docker/runtime.js';
 import type { Runtime } from '../../cli/targets/target.js';
-import type { ServiceDefinition } from '../../cli/render/service.js';
+import { type ServiceDefinition, TUN_CAPABILITIES, TUN_DEVICE } from '../../cli/render/service.js';
 import { BASE_IMAGE, docker, ensureBaseImage } from '../helpers/engine-fixture.js';
 import { dockerEngine, runId } from '../helpers/requirements.js';
 
@@ -33,6 +33,8 @@ function service(stateDir: string): ServiceDefinition {
     volumes: [{ source: stateDir, target: '/var/lib/tailscale' }],
     healthcheck: { test: ['CMD-SHELL', 'true'], intervalMs: 500, timeoutMs: 2_000, startPeriodMs: 0, retries: 3 },
     restart: 'unless-stopped',
+    devices: [TUN_DEVICE],
+    capAdd: [...TUN_CAPABILITIES],
     labels: { [LABELS.fleet]: FLEET, [LABELS.event]: 'solo', [LABELS.hostname]: 'solo2026', [LABELS.configHash]: 'x' },
   };
 }

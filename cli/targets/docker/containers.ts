@@ -63,6 +63,8 @@ export async function createOptions(service: ServiceDefinition): Promise<Docker.
       // Binds (not Mounts) so the engine creates a missing state dir on its own host, also over ssh://.
       Binds: service.volumes.map((v) => `${v.source}:${v.target}`),
       RestartPolicy: { Name: service.restart },
+      Devices: service.devices.map((d) => ({ PathOnHost: d, PathInContainer: d, CgroupPermissions: 'rwm' })),
+      CapAdd: service.capAdd,
     },
   };
 }
