@@ -16,7 +16,24 @@ export interface NodeState {
   online: boolean;
   /** Node capabilities the tailnet grants: "https" (certificates enabled), "funnel" (the node attribute). */
   caps: Set<string>;
+  /** Whether the node was ever registered (`HaveNodeKey`): false after a refused first join. */
+  haveNodeKey: boolean;
+  /** The control server's answer to the last login, from `Health` ("You are logged out. The last login error was: …"). */
+  loginError: string | null;
+  /** The node key expired (`Self.Expired`); `keyExpiry` is when (RFC 3339), when known. */
+  keyExpired: boolean;
+  keyExpiry: string | null;
 }
+
+/**
+ * tailscale's login-state health text (health/warnings.go, LoginStateWarnable): what the control server
+ * answered to the last login. Seen on the real binaries (test/fixtures/real-tailnet/FINDINGS.md b, e):
+ * `authkey expired`, `handling register with auth key: AuthKey not found`.
+ */
+const LOGIN_ERROR = /^You are logged out\. The last login error was: (.+)$/;
+/** Login errors that are the network's, not the control server's verdict: they go away by waiting. */
+const TRANSIENT_LOGIN_ERROR =
+  /fetch control key|connection attempts failed|connection refused|no such host|timed out|timeout|deadline exceeded|context canceled|\bEOF\b|dial /i;
 
 export interface ServeState {
   /** The :443 listener's mode, or null when :443 is not served. */
@@ -48,12 +65,18 @@ export function parseNodeStatus(text: string): NodeState {
     ...(isObject(self.CapMap) ? Object.keys(self.CapMap) : []),
   ]);
   const dns = typeof self.DNSName === 'string' && self.DNSName !== '' ? self.DNSName.replace(/\.$/, '') : null;
+  const health = Array.isArray(status.Health) ? status.Health.filter((h): h is string => typeof h === 'string') : [];
+  const loginError = health.map((h) => LOGIN_ERROR.exec(h)?.[1]).find((e) => e !== undefined) ?? null;
   return {
     backendState: typeof status.BackendState === 'string' ? status.BackendState : 'NoState',
     authUrl: typeof status.AuthURL === 'string' && status.AuthURL !== '' ? status.AuthURL : null,
     dnsName: dns,
     online: self.Online === true,
     caps,
+    haveNodeKey: status.HaveNodeKey === true,
+    loginError,
+    keyExpired: self.Expired === true,
+    keyExpiry: typeof self.KeyExpiry === 'string' && self.KeyExpiry !== '' ? self.KeyExpiry : null,
   };
 }
 
@@ -86,6 +109,23 @@ function isAppTarget(proxy: string, port: number): boolean {
  */
 export function judgeNode(node: NodeState, serve: ServeState | null, want: ServeExpectation): TailnetOutcome {
   if (node.backendState === 'NeedsLogin' && node.authUrl) return { kind: 'login', url: node.authUrl };
+  if (node.backendState !== 'Running') {
+    // Final states that read like "joining" but never change by waiting (FINDINGS.md b, e).
+    if (node.loginError && !TRANSIENT_LOGIN_ERROR.test(node.loginError)) {
+      return {
+        kind: 'attention',
+        message: `the control server refused the auth key (${node.loginError}): give the node a new key — with keys: in the fleet file, \`demo-fleet down <event>\` then \`demo-fleet up\` mints one; else set a new authKey`,
+      };
+    }
+    if (node.backendState === 'NeedsLogin' && node.haveNodeKey && node.keyExpired) {
+      const at = node.keyExpiry ? ` at ${node.keyExpiry}` : '';
+      return {
+        kind: 'attention',
+        message: `node key expired${at}: visitors cannot reach it; re-authenticate the node (\`tailscale up --force-reauth\` in its container), or on Tailscale disable key expiry for it in the admin console`,
+      };
+    }
+    if (node.loginError) return { kind: 'pending', why: `cannot reach the control server (${node.loginError})` };
+  }
   if (node.backendState === 'NeedsMachineAuth')
     return { kind: 'attention', message: 'waiting for approval: approve the node in the admin console' };
   if (node.backendState !== 'Running') return { kind: 'pending', why: `joining the tailnet (${node.backendState})` };

@@ -13,7 +13,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type Docker from 'dockerode';
-import { extract, pack } from 'tar-stream';
+import { pack } from 'tar-stream';
+import { untar } from './archive.js';
 import { EngineError } from '../../errors.js';
 import { engineMessage, statusCode } from './client.js';
 import { ensureLockImage, LOCK_IMAGE } from './lock.js';
@@ -111,24 +112,4 @@ async function streamToBuffer(stream: NodeJS.ReadableStream): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(Buffer.from(chunk as Buffer));
   return Buffer.concat(chunks);
-}
-
-async function untar(archive: NodeJS.ReadableStream): Promise<Array<{ name: string; content: string }>> {
-  const files: Array<{ name: string; content: string }> = [];
-  const ex = extract();
-  const done = new Promise<void>((resolve, reject) => {
-    ex.on('entry', (header, stream, next) => {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: unknown) => chunks.push(c as Buffer));
-      stream.on('end', () => {
-        if (header.type === 'file') files.push({ name: header.name, content: Buffer.concat(chunks).toString('utf8') });
-        next();
-      });
-    });
-    ex.on('finish', resolve);
-    ex.on('error', reject);
-  });
-  archive.pipe(ex);
-  await done;
-  return files;
 }

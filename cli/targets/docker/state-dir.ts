@@ -1,8 +1,8 @@
 /**
  * An event's state dir as the engine host sees it, reached through the engine API only (so it works
  * over ssh:// as well as on the local socket), with short-lived helper containers that bind it:
- * - whether tailscaled keeps a node there (`tailscaled.state`): the helper is created, never started,
- *   and the file is looked up through the archive API;
+ * - whether tailscaled keeps a registered node there (`tailscaled.state`): the helper is created, never
+ *   started, and the file is read through the archive API;
  * - moving it to an archive under appdata, or deleting it (`retire`): the helper runs `sh` from an image
  *   that has one (the event's own image) and is removed afterwards.
  * Helpers carry the label dev.demo-fleet.helper (not the fleet label: they are no event's container).
@@ -12,9 +12,22 @@ import type Docker from 'dockerode';
 import { EngineError } from '../../errors.js';
 import { STATE_DIR } from '../../render/service.js';
 import type { StateDirOutcome } from '../target.js';
+import { untar } from './archive.js';
 import { engineMessage, statusCode } from './client.js';
 
 export const HELPER_LABEL = 'dev.demo-fleet.helper';
+
+/** tailscaled.state (a JSON object of base64 values, ipn/store) names the profile a registered node logs in as. */
+export function registered(stateText: string): boolean {
+  try {
+    const state = JSON.parse(stateText) as unknown;
+    if (typeof state !== 'object' || state === null) return false;
+    const profile = (state as Record<string, unknown>)['_current-profile'];
+    return typeof profile === 'string' && profile !== '';
+  } catch {
+    return false; // not a state file tailscaled wrote whole: no node to keep
+  }
+}
 const STATE_FILE = 'tailscaled.state';
 
 function helperName(what: string): string {
@@ -31,8 +44,11 @@ async function removeHelper(docker: Docker, id: string): Promise<void> {
 }
 
 /**
- * Whether `hostDir` holds a node: a non-empty tailscaled.state (tailscaled writes it when it first
- * starts). `image` is any image on the engine (nothing runs). The engine creates a missing `hostDir`.
+ * Whether `hostDir` holds a node that was registered: tailscaled.state names a current login profile
+ * (`_current-profile`). tailscaled writes the file with only its machine key at its first start, before
+ * any login, so a non-empty file says nothing: after a refused first join it is there, and the node needs
+ * a new key (test/fixtures/real-tailnet/FINDINGS.md b). `image` is any image on the engine (nothing runs).
+ * The engine creates a missing `hostDir`.
  */
 export async function hasNodeState(docker: Docker, image: string, hostDir: string): Promise<boolean> {
   const helper = await docker.createContainer({
@@ -45,17 +61,9 @@ export async function hasNodeState(docker: Docker, image: string, hostDir: strin
     HostConfig: { Binds: [`${hostDir}:${STATE_DIR}:ro`] },
   });
   try {
-    const res = (await helper.infoArchive({ path: `${STATE_DIR}/${STATE_FILE}` })) as {
-      headers?: Record<string, string>;
-      destroy?: () => void;
-    };
-    // The answer is a stream (of a HEAD request): left open, it keeps the process from exiting.
-    res.destroy?.();
-    const header = res.headers?.['x-docker-container-path-stat'];
-    if (!header) return true;
-    const stat = JSON.parse(Buffer.from(header, 'base64').toString('utf8')) as { size?: number; mode?: number };
-    // A directory (mode has the dir bit, 1 << 31) is not a state file; an empty file holds no node.
-    return ((stat.mode ?? 0) & 0x80000000) === 0 && (stat.size ?? 0) > 0;
+    const archive = (await helper.getArchive({ path: `${STATE_DIR}/${STATE_FILE}` })) as NodeJS.ReadableStream;
+    const [file] = await untar(archive);
+    return file !== undefined && registered(file.content);
   } catch (err) {
     if (statusCode(err) === 404) return false;
     throw new EngineError(`read ${hostDir}/${STATE_FILE} on the engine host: ${engineMessage(err)}`);

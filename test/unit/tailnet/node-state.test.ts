@@ -46,6 +46,58 @@ describe('parseNodeStatus', () => {
 });
 
 describe('judgeNode', () => {
+  // The shapes below are the real binaries' (tailscale 1.102.5 on headscale 0.26.1 and 0.29.3:
+  // test/fixtures/real-tailnet/FINDINGS.md b and e).
+  const refused = (error: string, backendState = 'NeedsLogin') =>
+    parseNodeStatus(
+      status(
+        {
+          BackendState: backendState,
+          HaveNodeKey: false,
+          CertDomains: null,
+          Health: [`You are logged out. The last login error was: ${error}`],
+        },
+        { ID: '', DNSName: '', PublicKey: 'nodekey:0000000000000000000000000000000000000000000000000000000000000000', CapMap: null },
+      ),
+    );
+  it('a refused auth key is final: named with the fix, not "joining" until the timeout', () => {
+    for (const [error, state] of [
+      ['handling register with auth key: AuthKey not found', 'NeedsLogin'],
+      ['authkey expired', 'NoState'],
+    ] as const) {
+      const outcome = judgeNode(refused(error, state), null, https);
+      expect(outcome.kind).toBe('attention');
+      expect(outcome).toMatchObject({ message: expect.stringContaining(`the control server refused the auth key (${error})`) });
+      expect(outcome).toMatchObject({ message: expect.stringContaining('demo-fleet down <event>') });
+    }
+  });
+  it('a login error of the network (control server not reachable yet) stays pending: waiting can fix it', () => {
+    const outcome = judgeNode(
+      refused('fetch control key: Get "http://10.0.0.1:8080/key?v=130": dial tcp: connection refused'),
+      null,
+      https,
+    );
+    expect(outcome).toMatchObject({ kind: 'pending', why: expect.stringContaining('cannot reach the control server') });
+  });
+  it('an expired node key (headscale nodes expire) is final: when, and how to fix it', () => {
+    const node = parseNodeStatus(
+      status(
+        { BackendState: 'NeedsLogin', AuthURL: '', HaveNodeKey: true, Health: [] },
+        { Expired: true, KeyExpiry: '2026-12-07T17:11:19Z' },
+      ),
+    );
+    expect(node).toMatchObject({ haveNodeKey: true, keyExpired: true, keyExpiry: '2026-12-07T17:11:19Z', loginError: null });
+    expect(judgeNode(node, parseServeStatus(serve('HTTPS')), https)).toEqual({
+      kind: 'attention',
+      message:
+        'node key expired at 2026-12-07T17:11:19Z: visitors cannot reach it; re-authenticate the node (`tailscale up --force-reauth` in its container), or on Tailscale disable key expiry for it in the admin console',
+    });
+  });
+  it('NeedsLogin on the way up (no login error yet, never registered) is still joining', () => {
+    const node = parseNodeStatus(status({ BackendState: 'NeedsLogin', HaveNodeKey: false, Health: [] }, { DNSName: '' }));
+    expect(judgeNode(node, null, https)).toEqual({ kind: 'pending', why: 'joining the tailnet (NeedsLogin)' });
+  });
+
   it("a serve entry of another name (renamed node, a -1 collision name) is not served: only the node's own DNS name counts", () => {
     const old = 'cleveland2025.tail1234.ts.net';
     const stale = parseServeStatus(serve('HTTPS', false, 'http://localhost:5000', old));
