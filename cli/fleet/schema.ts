@@ -222,6 +222,13 @@ export const FleetSchema = z
     tz: timeZone.default('Etc/UTC').describe('Time zone of the containers (TZ), an IANA name like Europe/Berlin'),
     dockerMods: z.array(z.string().min(1)).default(['ghcr.io/tailscale-dev/docker-mod:main']),
     loginServer: httpUrl.optional().describe('headscale URL (TAILSCALE_LOGIN_SERVER); Tailscale when absent'),
+    network: z
+      .string()
+      .regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, { error: 'must be a Docker network name (letters, digits, "_", ".", "-")' })
+      .optional()
+      .describe(
+        "Docker network the event containers join (it must exist, e.g. the one a self-hosted headscale is on); the engine's default bridge when absent",
+      ),
     tailnetDomain: z
       .string()
       .regex(/^[a-z0-9-]+(\.[a-z0-9-]+)+$/, { error: 'must be a DNS name like tail1234.ts.net' })

@@ -27,14 +27,18 @@ export function composeService(s: ServiceDefinition, composeDir: string): Record
     restart: s.restart,
     ...(s.devices.length ? { devices: s.devices.map((d) => `${d}:${d}`) } : {}),
     ...(s.capAdd.length ? { cap_add: s.capAdd } : {}),
+    ...(s.network ? { networks: [s.network] } : {}),
   };
 }
 
 export function composeText(services: ServiceDefinition[], composeDir: string, source: string): string {
+  const networks = [...new Set(services.flatMap((s) => (s.network ? [s.network] : [])))].sort();
   const doc = {
     services: Object.fromEntries(
       [...services].sort((a, b) => a.name.localeCompare(b.name)).map((s) => [s.name, composeService(s, composeDir)]),
     ),
+    // The fleet's network is made outside the compose file (by the user, or the headscale accessory).
+    ...(networks.length ? { networks: Object.fromEntries(networks.map((n) => [n, { external: true }])) } : {}),
   };
   const header = `# Rendered by demo-fleet from ${source}. Do not edit: change the fleet file and run \`demo-fleet render\`.\n`;
   return header + stringify(doc, { lineWidth: 0 });

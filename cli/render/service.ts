@@ -46,6 +46,8 @@ export interface ServiceDefinition {
   devices: string[];
   /** Linux capabilities added to the container's default set. */
   capAdd: string[];
+  /** The Docker network it joins (fleet file `network:`); null: the engine's default. */
+  network: string | null;
   labels: Record<string, string>;
 }
 
@@ -125,6 +127,7 @@ export function serviceFor(fleet: Fleet, event: string, paths: ServicePaths, sec
     restart: 'unless-stopped' as const,
     devices: [TUN_DEVICE],
     capAdd: [...TUN_CAPABILITIES],
+    network: fleet.network ?? null,
   };
   const configHash = createHash('sha256')
     .update(JSON.stringify({ ...base, secretDigest }))

@@ -8,6 +8,9 @@ export interface ComposeService {
   healthcheck: { test: string[]; interval: string; timeout: string; retries: number; start_period: string };
   labels: Record<string, string>;
   restart: string;
+  devices?: string[];
+  cap_add?: string[];
+  networks?: string[];
 }
 
 export interface ComposeFile {

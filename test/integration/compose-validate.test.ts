@@ -67,6 +67,7 @@ const FLEETS: Record<string, FleetInput> = {
     year: 2026,
     loginServer: 'https://headscale.example.com',
     tailnetDomain: 'hs.example.com',
+    network: 'demo-tailnet',
     events: { a: {}, b: { serveMode: 'http', inviteLink: 'http://hs.example.com/invite' } },
   },
 };

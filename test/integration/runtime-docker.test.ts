@@ -35,6 +35,7 @@ function service(stateDir: string): ServiceDefinition {
     restart: 'unless-stopped',
     devices: [TUN_DEVICE],
     capAdd: [...TUN_CAPABILITIES],
+    network: null,
     labels: { [LABELS.fleet]: FLEET, [LABELS.event]: 'solo', [LABELS.hostname]: 'solo2026', [LABELS.configHash]: 'x' },
   };
 }

@@ -65,6 +65,7 @@ export async function createOptions(service: ServiceDefinition): Promise<Docker.
       RestartPolicy: { Name: service.restart },
       Devices: service.devices.map((d) => ({ PathOnHost: d, PathInContainer: d, CgroupPermissions: 'rwm' })),
       CapAdd: service.capAdd,
+      ...(service.network ? { NetworkMode: service.network } : {}),
     },
   };
 }

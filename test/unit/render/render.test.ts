@@ -44,6 +44,12 @@ async function render(input: TestFleet, outDir?: string) {
   return { fleet, result, text, services };
 }
 
+/** The whole compose document (top-level keys beside services). */
+async function renderDoc(input: TestFleet) {
+  const { services, text } = await render(input);
+  return { services, doc: parse(text) as { networks?: Record<string, unknown> } };
+}
+
 describe('renderFleet: compose file', () => {
   it('one service per event, named <fleet>-<event>, with the service.ts environment', async () => {
     const { fleet, result, text, services } = await render({
@@ -83,6 +89,17 @@ describe('renderFleet: compose file', () => {
     expect(services['id-demo-a']!.environment).toEqual(
       expect.arrayContaining(['TAILSCALE_LOGIN_SERVER=https://hs.example.com', 'TAILSCALE_SERVE_MODE=http']),
     );
+  });
+
+  it('network: every service joins it, declared external (made outside the compose file); TUN on every service', async () => {
+    const { services, doc } = await renderDoc({ network: 'demo-tailnet', events: { a: {}, b: {} } });
+    for (const name of ['id-demo-a', 'id-demo-b']) {
+      expect(services[name]).toMatchObject({ networks: ['demo-tailnet'], devices: ['/dev/net/tun:/dev/net/tun'], cap_add: ['NET_ADMIN'] });
+    }
+    expect(doc.networks).toEqual({ 'demo-tailnet': { external: true } });
+    const plain = await renderDoc({ events: { a: {} } });
+    expect(plain.services['id-demo-a']!.networks).toBeUndefined();
+    expect(plain.doc.networks).toBeUndefined();
   });
 
   it('health settings in compose duration form', async () => {
