@@ -601,9 +601,14 @@ logtail:
     const byLabel = (await exec('docker', ['ps', '-aq', '--filter', `label=${this.label}`])).stdout.split('\n').filter(Boolean);
     const all = [...new Set([...containers, ...byLabel])];
     if (all.length) await exec('docker', ['rm', '-f', '-v', ...all], { timeoutMs: 120_000 });
-    for (let i = 0; i < 5; i++) {
+    for (let i = 0; i < 10; i++) {
       const r = await exec('docker', ['network', 'rm', this.network]);
       if (r.code === 0 || /not found|no such network/i.test(r.stderr)) break;
+      // an endpoint still held by a container being removed (the product's own, which `down` removed):
+      // disconnect what is left, then try again
+      const attached = await exec('docker', ['network', 'inspect', '-f', '{{range $id, $c := .Containers}}{{$id}} {{end}}', this.network]);
+      for (const id of attached.stdout.split(/\s+/).filter(Boolean))
+        await exec('docker', ['network', 'disconnect', '-f', this.network, id]);
       await sleep(1_000);
     }
     for (const m of this.made) {
