@@ -557,7 +557,11 @@ describe.skipIf(!engine.ok || !bundle.ok)('tailnet model (test fixture): docker-
     const tk = await waitLog(badKey, 'init chain finished');
     expect(tk).toContain('backend error: invalid key: unable to validate API key\n');
     expect(tk).toContain('error enabling https feature: 503 Service Unavailable: no netmap');
-    expect((await statusJSON(badKey)).BackendState).toBe('NeedsLogin');
+    const refused = (await statusJSON(badKey)) as { BackendState: string; Health?: string[]; HaveNodeKey?: boolean };
+    expect(refused.BackendState).toBe('NeedsLogin');
+    // as the real tailscaled shows a refused key (test/fixtures/real-tailnet/FINDINGS.md b)
+    expect(refused.Health).toEqual(['You are logged out. The last login error was: invalid key: unable to validate API key']);
+    expect(refused.HaveNodeKey).toBeUndefined();
     await expectAppNeverStarted(badKey);
 
     const tt = await waitLog(tcp, 'init chain finished');
