@@ -132,8 +132,11 @@ describe('acceptance: `demo-fleet add cleveland && demo-fleet render` in an empt
 
     const s = (await readCompose(dir)).services['id-demo-cleveland']!;
     const { environment: seedEnv, ...seedRest } = seedService;
-    const { environment: ourEnv, env_file, healthcheck, labels, ...ourRest } = s;
+    const { environment: ourEnv, env_file, healthcheck, labels, devices, cap_add, ...ourRest } = s;
     expect(ourRest).toEqual(seedRest); // image, container_name, volumes, restart
+    // added on purpose: kernel TUN, so no tailnet peer reaches the app past serve (render/service.ts TUN_DEVICE)
+    expect(devices).toEqual(['/dev/net/tun:/dev/net/tun']);
+    expect(cap_add).toEqual(['NET_ADMIN']);
     expect(ourEnv).toEqual(seedEnv.filter((kv) => !kv.startsWith('TAILSCALE_AUTHKEY=')));
     expect(env_file).toEqual(['secrets/cleveland.env']);
     expect(await readFile(path.join(dir, 'compose', 'secrets', 'cleveland.env'), 'utf8')).toBe('TAILSCALE_AUTHKEY=tskey-auth-1234\n');
