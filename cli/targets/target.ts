@@ -146,10 +146,8 @@ export interface DeployLock {
   holder: (fleetName: string) => Promise<LockInfo | null>;
 }
 
+/** The containers part of a target (its endpoint and deploy lock are the Target's own). */
 export interface Runtime {
-  /** Where containers run, for messages: DOCKER_HOST or the default socket. */
-  readonly endpoint: string;
-  readonly lock: DeployLock;
   /** Every demo-fleet container (any fleet) and every container holding one of `names`. */
   list: (names: string[]) => Promise<ActualContainer[]>;
   /** Create the event's container from its service definition and start it; returns its ID. */

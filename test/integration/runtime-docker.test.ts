@@ -12,8 +12,8 @@ import { LockedError } from '../../cli/errors.js';
 import { LABELS } from '../../cli/fleet/naming.js';
 import { connectEngine } from '../../cli/targets/docker/client.js';
 import { waitUntilReady } from '../../cli/converge/readiness.js';
-import { dockerRuntime } from '../../cli/targets/docker/runtime.js';
-import type { Runtime } from '../../cli/targets/target.js';
+import { dockerLock, dockerRuntime } from '../../cli/targets/docker/runtime.js';
+import type { DeployLock, Runtime } from '../../cli/targets/target.js';
 import { type ServiceDefinition, TUN_CAPABILITIES, TUN_DEVICE } from '../../cli/render/service.js';
 import { BASE_IMAGE, docker, ensureBaseImage } from '../helpers/engine-fixture.js';
 import { dockerEngine, runId } from '../helpers/requirements.js';
@@ -42,12 +42,15 @@ function service(stateDir: string): ServiceDefinition {
 
 describe.skipIf(!engine.ok)('runtime: the Docker implementation of the Runtime interface', () => {
   let runtime: Runtime;
+  let deployLock: DeployLock;
   let stateDir: string;
   let id = '';
 
   beforeAll(async () => {
     await ensureBaseImage();
-    runtime = dockerRuntime(connectEngine());
+    const engine = connectEngine();
+    runtime = dockerRuntime(engine);
+    deployLock = dockerLock(engine);
     stateDir = await mkdtemp(path.join(tmpdir(), 'demo-fleet-rt-'));
   });
 
@@ -95,13 +98,13 @@ describe.skipIf(!engine.ok)('runtime: the Docker implementation of the Runtime i
   });
 
   it('the deploy lock: a second acquire names the holder; release frees it', async () => {
-    const lock = await runtime.lock.acquire(FLEET, 'runtime test');
-    const second = runtime.lock.acquire(FLEET, 'second');
+    const lock = await deployLock.acquire(FLEET, 'runtime test');
+    const second = deployLock.acquire(FLEET, 'second');
     await expect(second).rejects.toBeInstanceOf(LockedError);
     await expect(second).rejects.toThrow(/locked by .*\(pid \d+\) since .*: runtime test/);
     await lock.release();
-    const again = await runtime.lock.acquire(FLEET, 'again');
-    await runtime.lock.forceRelease(FLEET);
+    const again = await deployLock.acquire(FLEET, 'again');
+    await deployLock.forceRelease(FLEET);
     await again.release(); // already gone: fine
   });
 

@@ -1,22 +1,26 @@
-/** The Runtime over one Docker engine (local socket, tcp:// or ssh://): plain containers. */
+/** The Runtime and the deploy lock over one Docker engine (local socket, tcp:// or ssh://): plain containers. */
 import { engineMessage, type Engine } from './client.js';
-import type { Runtime } from '../target.js';
+import type { DeployLock, Runtime } from '../target.js';
 import { createAndStart, inspectContainer, listFleetContainers, restartContainer, startContainer, stopAndRemove } from './containers.js';
 import { execInContainer } from './exec.js';
 import { acquireLock, lockName, readLock, releaseLock, removeMarker } from './lock.js';
 import { containerLogs, lastLogLines } from './logs.js';
 import { replaceContainer } from './replace.js';
 
+/** The fleet's deploy lock as a marker container on the engine (lock.ts). */
+export function dockerLock(engine: Engine): DeployLock {
+  const { docker } = engine;
+  return {
+    name: lockName,
+    acquire: (fleetName, message, fleetId) => acquireLock(docker, fleetName, message, fleetId),
+    forceRelease: (fleetName, id) => (id ? removeMarker(docker, id) : releaseLock(docker, fleetName)),
+    holder: (fleetName) => readLock(docker, fleetName),
+  };
+}
+
 export function dockerRuntime(engine: Engine): Runtime {
   const { docker } = engine;
   return {
-    endpoint: engine.endpoint,
-    lock: {
-      name: lockName,
-      acquire: (fleetName, message, fleetId) => acquireLock(docker, fleetName, message, fleetId),
-      forceRelease: (fleetName, id) => (id ? removeMarker(docker, id) : releaseLock(docker, fleetName)),
-      holder: (fleetName) => readLock(docker, fleetName),
-    },
     list: (names) => listFleetContainers(docker, names),
     createAndStart: (service) => createAndStart(docker, service),
     start: (id) => startContainer(docker, id),

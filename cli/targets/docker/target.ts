@@ -3,7 +3,7 @@ import type { Target } from '../target.js';
 import { appendEntry, readEntries } from './audit-store.js';
 import { connectEngine, engineMessage, pingEngine, type Engine } from './client.js';
 import { dockerImages } from './image/store.js';
-import { dockerRuntime } from './runtime.js';
+import { dockerLock, dockerRuntime } from './runtime.js';
 import { hasNodeState, moveStateDir } from './state-dir.js';
 
 /** A local socket: the engine's host paths are this machine's. */
@@ -19,15 +19,14 @@ export interface DockerTarget extends Target {
 /** No request is made until a part is used (`connect` first, by the caller that reports it). */
 export function dockerTarget(engine: Engine = connectEngine()): DockerTarget {
   const { docker } = engine;
-  const containers = dockerRuntime(engine);
   return {
     kind: 'docker',
     engine,
     endpoint: engine.endpoint,
     sharesHostPaths: isLocalEndpoint(engine.endpoint),
     connect: async () => `${engine.endpoint} (API ${await pingEngine(engine)})`,
-    containers,
-    lock: containers.lock,
+    containers: dockerRuntime(engine),
+    lock: dockerLock(engine),
     images: dockerImages(engine),
     hostFiles: {
       hasNodeState: (image, hostDir) => hasNodeState(docker, image, hostDir),

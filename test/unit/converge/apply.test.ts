@@ -36,7 +36,6 @@ const old = (e: string): ActualContainer => ({
 function scripted(options: { exec?: (cmd: string[]) => ExecResult; bad?: string[] } = {}) {
   const calls: string[] = [];
   const runtime = {
-    endpoint: 'test',
     replace: async (oldId: string, service: ServiceDefinition) => {
       calls.push(`replace ${oldId}`);
       const id = `new-${service.event}`;
