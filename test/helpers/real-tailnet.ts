@@ -84,6 +84,19 @@ export function tailnetBinaries(): Requirement {
   });
 }
 
+/** Kernel TUN for a container: the host's /dev/net/tun (the product renders it for every event). */
+export function tunDevice(): Requirement {
+  return requirement('/dev/net/tun on the host (kernel TUN in a container)', () =>
+    existsSync('/dev/net/tun') ? true : '/dev/net/tun does not exist',
+  );
+}
+
+/** The headscale versions to run: all of the binaries script's, or those DEMO_FLEET_HEADSCALE_VERSIONS names. */
+export function headscaleVersionsToRun(): string[] {
+  const asked = process.env.DEMO_FLEET_HEADSCALE_VERSIONS?.split(/[\s,]+/).filter(Boolean);
+  return (asked ?? [...HEADSCALE_VERSIONS]).filter((v) => HEADSCALE_VERSIONS.includes(v));
+}
+
 let imagesBuilt: Promise<void> | undefined;
 
 /** build.sh: every real-tailnet image (skips the ones whose inputs did not change). */

@@ -20,24 +20,18 @@ import { docker, expectOk, fleets, type TestFleet } from '../helpers/engine-fixt
 import {
   buildRealTailnetImages,
   EVENT_BASE_IMAGE,
-  HEADSCALE_VERSIONS,
+  headscaleVersionsToRun,
   RealTailnet,
   type TailnetNode,
   tailnetBinaries,
+  tunDevice,
 } from '../helpers/real-tailnet.js';
-import { dockerEngine, requirement } from '../helpers/requirements.js';
-import { existsSync } from 'node:fs';
+import { dockerEngine } from '../helpers/requirements.js';
 
 const engine = dockerEngine();
 const binaries = engine.ok ? tailnetBinaries() : { ok: false };
-const tun = binaries.ok
-  ? requirement('/dev/net/tun on the host (the product renders it for every event)', () =>
-      existsSync('/dev/net/tun') ? true : '/dev/net/tun does not exist',
-    )
-  : { ok: false };
-const VERSIONS = (process.env.DEMO_FLEET_HEADSCALE_VERSIONS?.split(/[\s,]+/).filter(Boolean) ?? [...HEADSCALE_VERSIONS]).filter((v) =>
-  HEADSCALE_VERSIONS.includes(v),
-);
+const tun = binaries.ok ? tunDevice() : { ok: false };
+const VERSIONS = headscaleVersionsToRun();
 const API_KEY_VAR = 'RT_HEADSCALE_API_KEY';
 const BOGUS_KEY_VAR = 'RT_BOGUS_AUTHKEY';
 const ADA = { name: 'ada', email: 'ada@example.com', displayName: 'Ada Lovelace', pictureUrl: 'https://example.com/ada.png' };

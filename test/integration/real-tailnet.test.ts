@@ -27,12 +27,14 @@ import {
   containerMemory,
   EVENT_BASE_IMAGE,
   HEADSCALE_VERSIONS,
+  headscaleVersionsToRun,
   type HttpResponse,
   type PreAuthKey,
   RealTailnet,
   TAILSCALE_VERSION,
   TailnetNode,
   tailnetBinaries,
+  tunDevice,
 } from '../helpers/real-tailnet.js';
 import { dockerEngine, requirement, runId } from '../helpers/requirements.js';
 
@@ -49,20 +51,12 @@ const bundle =
 const APP_TAG = `demo-fleet-test/real-tailnet-app:${runId}`;
 /** The newest headscale: the version-independent (tailscale-side) checks run on it only. */
 const NEWEST = HEADSCALE_VERSIONS[HEADSCALE_VERSIONS.length - 1]!;
-/** Kernel TUN for a container: the host's /dev/net/tun (and root to hand it over with NET_ADMIN). */
-const tun =
-  engine.ok && binaries.ok
-    ? requirement('/dev/net/tun on the host (kernel TUN in a container)', () =>
-        existsSync('/dev/net/tun') ? true : '/dev/net/tun does not exist',
-      )
-    : { ok: false };
+const tun = engine.ok && binaries.ok ? tunDevice() : { ok: false };
 const EVENT = 'booth';
 const YEAR = 2026;
 const HOST = `${EVENT}${YEAR}`;
 /** Headscale versions to run (all by default; DEMO_FLEET_HEADSCALE_VERSIONS="v0.29.3" narrows). */
-const VERSIONS = (process.env.DEMO_FLEET_HEADSCALE_VERSIONS?.split(/[\s,]+/).filter(Boolean) ?? [...HEADSCALE_VERSIONS]).filter((v) =>
-  HEADSCALE_VERSIONS.includes(v),
-);
+const VERSIONS = headscaleVersionsToRun();
 
 const ADA = { name: 'ada', email: 'ada@example.com', displayName: 'Ada Lovelace', pictureUrl: 'https://example.com/ada.png' };
 const ZOE = { name: 'zoe', email: 'zoe@example.com', displayName: 'Zoë Ångström', pictureUrl: 'https://example.com/zo%C3%AB.png' };
