@@ -28,15 +28,16 @@ build() {
   local started=$SECONDS log
   log=$(mktemp)
   if ! CGO_ENABLED=0 GOBIN="$dir.tmp" go install -trimpath -ldflags='-s -w' "$module/$sub@$version" 2>"$log"; then
-    # `go install pkg@version` also looks up the module's deprecation in its version list, which the
-    # proxy here refuses for some modules (403 on @v/list, e.g. github.com/juanfont/headscale) although
-    # the version itself is served. Then: download exactly that version and build in its directory.
+    # `go install pkg@version` also reads the module's version list (for its deprecation notice), which
+    # the proxy here refuses for some modules (403 on @v/list, e.g. github.com/juanfont/headscale) although
+    # the version itself is served. Then: download exactly that version, and install again with the local
+    # module cache first in GOPROXY, which answers the list with the versions it holds. Still a plain
+    # `go install`, so the binary carries its version (headscale 0.29 reports only that).
     if ! grep -q 'loading deprecation' "$log"; then cat "$log" >&2; rm -f "$log"; exit 1; fi
-    echo "    (the version list is refused: building $module@$version from its downloaded module instead)" >&2
-    local src
-    src=$(go mod download -json "$module@$version" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
-    [ -n "$src" ] || { echo "error: go mod download $module@$version gave no directory" >&2; exit 1; }
-    (cd "$src" && CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o "$dir.tmp/$bin" "./$sub")
+    echo "    (the proxy refuses the module's version list: installing through the local module cache)" >&2
+    go mod download "$module@$version"
+    CGO_ENABLED=0 GOBIN="$dir.tmp" GOPROXY="file://$(go env GOMODCACHE)/cache/download,$(go env GOPROXY)" \
+      go install -trimpath -ldflags='-s -w' "$module/$sub@$version"
   fi
   rm -f "$log"
   mkdir -p "$dir"
