@@ -14,9 +14,7 @@ import { openTarget } from '../targets/open.js';
 import type { Target } from '../targets/target.js';
 
 export interface DeploymentPaths {
-  /** The fleet file, absolute. */
-  fleetFile: string;
-  /** Its directory: relative paths of the fleet file are relative to it. */
+  /** The fleet file's directory: relative paths of the fleet file are relative to it. */
   fleetDir: string;
   /** Where `render` writes (compose/ beside the fleet file). */
   composeDir: string;
@@ -53,8 +51,7 @@ export async function openDeployment(fleetFile: string, options: OpenOptions = {
   return deploymentOf(fleetFile, fleet, options.target ?? openTarget());
 }
 
-/** A deployment of a fleet already loaded (`retire` re-reads its file after editing it). */
-export function deploymentOf(fleetFile: string, fleet: Fleet, target: Target): Deployment {
+function deploymentOf(fleetFile: string, fleet: Fleet, target: Target): Deployment {
   const absolute = path.resolve(fleetFile);
   const fleetDir = path.dirname(absolute);
   const composeDir = composeDirFor(absolute);
@@ -70,7 +67,7 @@ export function deploymentOf(fleetFile: string, fleet: Fleet, target: Target): D
     fleetFile,
     fleet,
     owner: fleetOwner(fleet, fleetFile),
-    paths: { fleetFile: absolute, fleetDir, composeDir, secretsDir: secretsDirFor(composeDir) },
+    paths: { fleetDir, composeDir, secretsDir: secretsDirFor(composeDir) },
     target,
     appdata,
     auditDir: () => path.join(appdata(), '.demo-fleet', 'audit'),

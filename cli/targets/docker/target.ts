@@ -7,21 +7,15 @@ import { dockerLock, dockerRuntime } from './runtime.js';
 import { hasNodeState, moveStateDir } from './state-dir.js';
 
 /** A local socket: the engine's host paths are this machine's. */
-export function isLocalEndpoint(endpoint: string): boolean {
+function isLocalEndpoint(endpoint: string): boolean {
   return endpoint.startsWith('unix://') || endpoint.startsWith('npipe://');
 }
 
-export interface DockerTarget extends Target {
-  /** The engine client itself, for what only the Docker target does (its own doctor checks). */
-  readonly engine: Engine;
-}
-
 /** No request is made until a part is used (`connect` first, by the caller that reports it). */
-export function dockerTarget(engine: Engine = connectEngine()): DockerTarget {
+export function dockerTarget(engine: Engine = connectEngine()): Target {
   const { docker } = engine;
   return {
     kind: 'docker',
-    engine,
     endpoint: engine.endpoint,
     sharesHostPaths: isLocalEndpoint(engine.endpoint),
     connect: async () => `${engine.endpoint} (API ${await pingEngine(engine)})`,
