@@ -54,6 +54,7 @@ Examples:
     .action(async (opts: UpFlags, cmd: Command) => {
       const { up, assertConverged } = await import('../deploy/up.js');
       const { describeAction } = await import('../converge/plan.js');
+      const { describeRecovery } = await import('../converge/recovery.js');
       const { withProgress } = await import('../ui/progress.js');
       const result = await withProgress(progressFlag(opts), async (report) =>
         up(
@@ -79,10 +80,17 @@ Examples:
           image: result.imageRef,
           imageId: result.imageId,
           built: result.built,
+          recovery: result.plan.recovery.map((s) => ({
+            event: s.event,
+            step: s.kind,
+            container: s.container.name,
+            line: describeRecovery(s),
+          })),
           plan: result.plan.actions.map((a) => ({ event: a.event, action: a.kind, line: describeAction(a) })),
           results: result.results,
         });
       } else if (opts.dryRun) {
+        for (const s of result.plan.recovery) out.line(describeRecovery(s));
         for (const a of result.plan.actions) out.line(describeAction(a));
       } else {
         for (const r of result.results.filter((r) => !r.ok && r.logs)) {

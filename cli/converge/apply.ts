@@ -7,7 +7,9 @@
  */
 import { serveExpectation } from '../render/service.js';
 import { concurrencyLimit, mapPool } from '../util/pool.js';
+import { DeployError } from '../errors.js';
 import { describeAction, type Action, type Plan } from './plan.js';
+import { describeRecovery, type RecoveryStep } from './recovery.js';
 import { waitUntilReady } from './readiness.js';
 import { executeAction } from './execute-action.js';
 import type { EventPhase, EventProgress } from '../reporter.js';
@@ -57,6 +59,7 @@ const LOOK_CONCURRENCY = 8;
 
 /** Run the plan: the canary first when there is one, then the rest (bounded), each waited for. */
 export async function applyPlan(runtime: Runtime, plan: Plan, options: ApplyOptions): Promise<EventResult[]> {
+  await recover(runtime, plan.recovery, options);
   const gate = concurrencyLimit(LOOK_CONCURRENCY);
   const recreates = plan.actions.filter((a) => a.kind === 'recreate');
   const canary = options.canary && options.wait && recreates.length > 1 ? recreates[0] : undefined;
@@ -80,6 +83,25 @@ export async function applyPlan(runtime: Runtime, plan: Plan, options: ApplyOpti
     gate,
   );
   return plan.actions.map((a) => (a === canary ? first! : rest.shift()!));
+}
+
+/**
+ * What an interrupted deploy left, settled before any event is touched (recovery.ts), whatever the
+ * canary does later. A step the target refuses ends the deploy: the plan assumed it.
+ */
+async function recover(runtime: Runtime, steps: RecoveryStep[], options: ApplyOptions): Promise<void> {
+  for (const step of steps) {
+    options.onProgress(describeRecovery(step));
+    try {
+      if (step.kind === 'adopt') await runtime.rename(step.container.id, step.name);
+      else await runtime.stopAndRemove(step.container.id);
+    } catch (err) {
+      throw new DeployError(
+        `${step.event}: could not ${step.kind === 'adopt' ? `rename ${step.container.name} to ${step.name}` : `remove ${step.container.name}`}: ` +
+          `${runtime.errorMessage(err)} (no event was changed; run the command again)`,
+      );
+    }
+  }
 }
 
 /** Execute the actions (bounded), then wait for all their events at once (looks bounded by the gate). */

@@ -8,6 +8,7 @@ import { describeOwner, type FleetOwner, ownsContainer } from '../fleet/identity
 import { LABELS } from '../fleet/naming.js';
 import { nodeSettings, type ServiceDefinition } from '../render/service.js';
 import type { ActualContainer } from '../targets/target.js';
+import { planRecovery, type RecoveryStep } from './recovery.js';
 
 export type Action =
   | { kind: 'create'; event: string; service: ServiceDefinition }
@@ -22,12 +23,14 @@ export type Action =
     }
   | { kind: 'start'; event: string; service: ServiceDefinition; container: ActualContainer }
   | { kind: 'keep'; event: string; service: ServiceDefinition; container: ActualContainer }
-  /** reason: why, when the event is still in the fleet (a second container of it); else it left the fleet. */
-  | { kind: 'remove'; event: string; container: ActualContainer; reason?: string }
+  /** The event left the fleet file. */
+  | { kind: 'remove'; event: string; container: ActualContainer }
   /** nameTaken: the container holding our name is the problem (else: the container we would make). */
   | { kind: 'conflict'; event: string; name: string; container: ActualContainer; reason: string; nameTaken?: boolean };
 
 export interface Plan {
+  /** What an interrupted deploy left, settled first (recovery.ts); empty on a clean engine. */
+  recovery: RecoveryStep[];
   actions: Action[];
 }
 
@@ -41,36 +44,16 @@ interface PlanInput {
   imageId: string | null;
   actual: ActualContainer[];
   byName: Map<string, ActualContainer>;
-  /** Our containers of a wanted event under another name (renamed by hand), per event. */
-  strays: Map<string, ActualContainer[]>;
 }
 
-export function planFleet(owner: FleetOwner, desired: ServiceDefinition[], imageId: string | null, actual: ActualContainer[]): Plan {
+export function planFleet(owner: FleetOwner, desired: ServiceDefinition[], imageId: string | null, listed: ActualContainer[]): Plan {
   const wanted = new Map(desired.map((s) => [s.event, s]));
-  const input: PlanInput = {
-    owner,
-    imageId,
-    actual,
-    byName: new Map(actual.map((c) => [c.name, c])),
-    strays: findStrays(owner, wanted, actual),
-  };
+  // After recovery every wanted event has at most one container of ours, under its own name (or, when
+  // another's container holds the name, its own under other names, left alone).
+  const { steps, actual } = planRecovery(owner, desired, listed);
+  const input: PlanInput = { owner, imageId, actual, byName: new Map(actual.map((c) => [c.name, c])) };
   const eventActions = [...desired].sort((a, b) => a.event.localeCompare(b.event)).map((service) => planEvent(service, input));
-  /** Events refused (a conflict): their renamed containers are all they have, so they stay. */
-  const refused = new Set(eventActions.filter((a) => a.kind === 'conflict').map((a) => a.event));
-  return { actions: [...eventActions, ...planLeftovers(input, wanted, refused)] };
-}
-
-/**
- * Our containers of a wanted event under another name: the event's container is re-made under its
- * name from the first one, any others are removed; two tailscaleds must never share one state dir.
- */
-function findStrays(owner: FleetOwner, wanted: Map<string, ServiceDefinition>, actual: ActualContainer[]): Map<string, ActualContainer[]> {
-  const strays = new Map<string, ActualContainer[]>();
-  for (const c of actual) {
-    const service = isOurs(c, owner) ? wanted.get(c.labels[LABELS.event]!) : undefined;
-    if (service && c.name !== service.name) strays.set(service.event, [...(strays.get(service.event) ?? []), c]);
-  }
-  return strays;
+  return { recovery: steps, actions: [...eventActions, ...planLeftovers(input, wanted)] };
 }
 
 /** The one action for an event of the fleet file. */
@@ -79,12 +62,7 @@ function planEvent(service: ServiceDefinition, input: PlanInput): Action {
   const sharer = stateDirSharer(service, input.actual, input.owner);
   if (sharer) return sharedStateDirConflict(service, sharer);
   const container = input.byName.get(service.name);
-  if (!container) {
-    // Consumed here, so a second stray of the same event is left for planLeftovers to remove.
-    const stray = input.strays.get(event)?.shift();
-    if (stray) return { kind: 'recreate', event, service, container: stray, reason: `found as ${stray.name}` };
-    return { kind: 'create', event, service };
-  }
+  if (!container) return { kind: 'create', event, service };
   if (!isOurs(container, input.owner)) return nameTakenConflict(service, container, input.owner);
   const reason = recreateReason(service, container, input.imageId);
   if (reason) {
@@ -150,18 +128,11 @@ function serveReset(service: ServiceDefinition, container: ActualContainer): { r
   return from && to && from !== to ? { resetServe: { from, to } } : {};
 }
 
-/** Containers of this fleet no event wants: left the fleet file, or a second copy of an event. */
-function planLeftovers(input: PlanInput, wanted: Map<string, ServiceDefinition>, refused: Set<string>): Action[] {
-  const actions: Action[] = [];
-  for (const container of input.actual) {
-    if (!isOurs(container, input.owner)) continue;
-    const event = container.labels[LABELS.event]!;
-    if (!wanted.has(event)) actions.push({ kind: 'remove', event, container });
-    else if (input.strays.get(event)?.includes(container) && !refused.has(event)) {
-      actions.push({ kind: 'remove', event, container, reason: `a second container of ${event}` });
-    }
-  }
-  return actions;
+/** Containers of this fleet no event wants: the event left the fleet file (under any name). */
+function planLeftovers(input: PlanInput, wanted: Map<string, ServiceDefinition>): Action[] {
+  return input.actual
+    .filter((c) => isOurs(c, input.owner) && !wanted.has(c.labels[LABELS.event]!))
+    .map((container) => ({ kind: 'remove', event: container.labels[LABELS.event]!, container }));
 }
 
 /** The event is refused because of `container` (nothing is done to it). */
@@ -223,7 +194,7 @@ export function describeAction(a: Action): string {
     case 'keep':
       return `${a.event}: keep ${a.service.name} (up to date)`;
     case 'remove':
-      return `${a.event}: remove ${a.container.name} (${a.reason ?? 'no longer in the fleet'}; state dir kept)`;
+      return `${a.event}: remove ${a.container.name} (no longer in the fleet; state dir kept)`;
     case 'conflict':
       // the reason's subject is the name: a container under it, or the container we would make
       return `${a.event}: refuse ${a.name}: ${a.nameTaken ? 'a container with that name ' : ''}${a.reason}`;

@@ -9,7 +9,7 @@ import type { Action, Plan } from './plan.js';
 /** The plan with the revision labels set on every container it creates; null revision: left as they are. */
 export function withRevisionLabels(plan: Plan, revision: string | null): Plan {
   if (!revision) return plan;
-  return { actions: plan.actions.map((a) => labelAction(a, revision)) };
+  return { ...plan, actions: plan.actions.map((a) => labelAction(a, revision)) };
 }
 
 function labelAction(action: Action, revision: string): Action {

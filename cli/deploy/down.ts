@@ -30,8 +30,10 @@ export async function down(d: Deployment, options: DownOptions, report: Reporter
     async () => {
       const names = (options.events.length ? options.events : Object.keys(fleet.events)).map((event) => containerName(fleet, event));
       const actual = await runtime.list(names);
-      // Ours only: named like one of the events (or, with no events given, any container of this fleet).
-      const targets = byEvent(actual.filter((c) => isOurs(c, owner) && (options.events.length === 0 || names.includes(c.name))));
+      // Ours only: of one of the events, under any name (what an interrupted deploy left goes too), or, with
+      // no events given, any container of this fleet.
+      const named = (c: (typeof actual)[number]) => options.events.includes(c.labels[LABELS.event] ?? '');
+      const targets = byEvent(actual.filter((c) => isOurs(c, owner) && (options.events.length === 0 || named(c))));
       report.step(`stop and remove ${targets.length} container(s) (state dirs kept)`);
       for (const c of targets) report.event?.({ event: c.labels[LABELS.event] ?? c.name, phase: 'queued', text: 'stop and remove' });
       const removed = await mapPool(targets, options.concurrency, async (c) => {

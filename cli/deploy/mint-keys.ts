@@ -86,7 +86,10 @@ export async function mintKeys(d: Deployment, plan: Plan, report: Reporter, http
     throw err;
   }
   return {
-    plan: { actions: plan.actions.map((a) => (services.has(a.event) && needsKey(a) ? { ...a, service: services.get(a.event)! } : a)) },
+    plan: {
+      ...plan,
+      actions: plan.actions.map((a) => (services.has(a.event) && needsKey(a) ? { ...a, service: services.get(a.event)! } : a)),
+    },
     events: minted.map((m) => m.event),
     revoke,
   };

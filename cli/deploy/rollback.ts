@@ -17,6 +17,7 @@ import { auditedDeploy } from './audited-deploy.js';
 import type { Deployment } from './deployment.js';
 import { parseRevision, REVISION_TAG_PREFIX } from '../targets/revision.js';
 import { type Action, planFleet } from '../converge/plan.js';
+import type { RecoveryStep } from '../converge/recovery.js';
 import type { Reporter } from '../reporter.js';
 import type { Images, Runtime } from '../targets/target.js';
 
@@ -64,9 +65,9 @@ export async function rollback(d: Deployment, options: RollbackOptions, report: 
       const wanted = options.events.length ? options.events : Object.keys(fleet.events);
       const services = rendered.services.filter((s) => wanted.includes(s.event));
       report.step('plan');
-      const { actions, revisions } = await planRollback(images, runtime, fleet, owner, rendered.services, services, to);
+      const { recovery, actions, revisions } = await planRollback(images, runtime, fleet, owner, rendered.services, services, to);
       report.step(`converge ${actions.length} event(s)`);
-      const results = await applyPlan(runtime, { actions }, applyOptions(options, report));
+      const results = await applyPlan(runtime, { recovery, actions }, applyOptions(options, report));
       await restoreEventTags(images, fleet, actions, revisions, results, report);
       return { revisions, results };
     },
@@ -132,7 +133,7 @@ async function planRollback(
   all: ServiceDefinition[],
   services: ServiceDefinition[],
   to: string | undefined,
-): Promise<{ actions: Action[]; revisions: Record<string, string> }> {
+): Promise<{ recovery: RecoveryStep[]; actions: Action[]; revisions: Record<string, string> }> {
   const actual = await runtime.list(all.map((s) => s.name));
   const base = planFleet(owner, all, null, actual);
   const problems: string[] = [];
@@ -192,5 +193,5 @@ async function planRollback(
       reason: `roll back to revision ${revision}`,
     });
   }
-  return { actions, revisions };
+  return { recovery: base.recovery, actions, revisions };
 }

@@ -165,10 +165,11 @@ async function withNodeSettings(
   services: ServiceDefinition[],
   actual: ActualContainer[],
 ): Promise<ActualContainer[]> {
-  const wanted = new Map(services.map((s) => [s.name, s]));
+  // By event, not by name: a container recovery gives the event's name back is planned like one under it.
+  const wanted = new Map(services.map((s) => [s.event, s]));
   return mapPool(actual, INSPECT_CONCURRENCY, async (c) => {
-    const service = wanted.get(c.name);
-    if (!service || !isOurs(c, owner) || c.labels[LABELS.configHash] === service.labels[LABELS.configHash]) return c;
+    const service = isOurs(c, owner) ? wanted.get(c.labels[LABELS.event]!) : undefined;
+    if (!service || c.labels[LABELS.configHash] === service.labels[LABELS.configHash]) return c;
     const info = await runtime.inspect(c.id);
     return info ? { ...c, node: nodeSettings(info.environment), config: info } : c;
   });

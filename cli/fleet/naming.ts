@@ -20,6 +20,8 @@ export const LABELS = {
   revision: 'dev.demo-fleet.revision',
   /** The revision the event ran before this container (what `rollback` goes back to). */
   previousRevision: 'dev.demo-fleet.previous-revision',
+  /** On a re-create's new container: the ID of the container it replaces (converge/recovery.ts reads it). */
+  replaces: 'dev.demo-fleet.replaces',
 } as const;
 
 /** Container (and compose service) name: `<fleet>-<event>`. */

@@ -153,6 +153,8 @@ export interface Runtime {
   /** Create the event's container from its service definition and start it; returns its ID. */
   createAndStart: (service: ServiceDefinition) => Promise<string>;
   start: (id: string) => Promise<void>;
+  /** Give the container another name (its state, running or not, is unchanged). */
+  rename: (id: string, name: string) => Promise<void>;
   /** Stop (SIGTERM, then the grace period) and start again; a stopped one is started. Same container, same state dir. */
   restart: (id: string) => Promise<void>;
   /**

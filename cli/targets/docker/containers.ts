@@ -124,6 +124,10 @@ export async function startContainer(docker: Docker, id: string): Promise<void> 
   }
 }
 
+export async function renameContainer(docker: Docker, id: string, name: string): Promise<void> {
+  await docker.getContainer(id).rename({ name });
+}
+
 /** Stop (SIGTERM, then SIGKILL after the grace period) and start again, as `docker restart` does. */
 export async function restartContainer(docker: Docker, id: string): Promise<void> {
   await docker.getContainer(id).restart({ t: STOP_GRACE_SECONDS });

@@ -1,7 +1,15 @@
 /** The Runtime and the deploy lock over one Docker engine (local socket, tcp:// or ssh://): plain containers. */
 import { engineMessage, type Engine } from './client.js';
 import type { DeployLock, Runtime } from '../target.js';
-import { createAndStart, inspectContainer, listFleetContainers, restartContainer, startContainer, stopAndRemove } from './containers.js';
+import {
+  createAndStart,
+  inspectContainer,
+  renameContainer,
+  listFleetContainers,
+  restartContainer,
+  startContainer,
+  stopAndRemove,
+} from './containers.js';
 import { execInContainer } from './exec.js';
 import { acquireLock, lockName, readLock, releaseLock, removeMarker } from './lock.js';
 import { containerLogs, lastLogLines } from './logs.js';
@@ -24,6 +32,7 @@ export function dockerRuntime(engine: Engine): Runtime {
     list: (names) => listFleetContainers(docker, names),
     createAndStart: (service) => createAndStart(docker, service),
     start: (id) => startContainer(docker, id),
+    rename: (id, name) => renameContainer(docker, id, name),
     restart: (id) => restartContainer(docker, id),
     replace: (oldId, service) => replaceContainer(docker, oldId, service),
     stopAndRemove: (id) => stopAndRemove(docker, id),

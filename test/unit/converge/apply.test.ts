@@ -33,7 +33,7 @@ const old = (e: string): ActualContainer => ({
 });
 
 /** A runtime that records calls; `bad` new containers exit at once. */
-function scripted(options: { exec?: (cmd: string[]) => ExecResult; bad?: string[] } = {}) {
+function scripted(options: { exec?: (cmd: string[]) => ExecResult; bad?: string[]; refuse?: string } = {}) {
   const calls: string[] = [];
   const runtime = {
     replace: async (oldId: string, service: ServiceDefinition) => {
@@ -45,7 +45,11 @@ function scripted(options: { exec?: (cmd: string[]) => ExecResult; bad?: string[
         rollback: async () => void calls.push(`rollback ${id}`),
       };
     },
-    stopAndRemove: async (id: string) => void calls.push(`stopAndRemove ${id}`),
+    stopAndRemove: async (id: string) => {
+      calls.push(`stopAndRemove ${id}`);
+      if (options.refuse === id) throw new Error('conflict: removal of container in progress');
+    },
+    rename: async (id: string, name: string) => void calls.push(`rename ${id} ${name}`),
     exec: async (id: string, cmd: string[]) => {
       calls.push(`exec ${id} ${cmd.join(' ')}`);
       return (options.exec ?? (() => ({ exitCode: 0, stdout: '', stderr: '' })))(cmd);
@@ -69,7 +73,7 @@ const recreateOf = (e: string, extra: object = {}): Action => ({
   reason: 'image changed',
   ...extra,
 });
-const plan = (...actions: Action[]): Plan => ({ actions });
+const plan = (...actions: Action[]): Plan => ({ recovery: [], actions });
 
 describe('applyPlan', () => {
   it("re-creates through the runtime's replace (the old container stays until the new one runs)", async () => {
@@ -77,6 +81,40 @@ describe('applyPlan', () => {
     const [r] = await applyPlan(runtime, plan(recreateOf('alpha')), options);
     expect(calls).toEqual(['replace old-alpha', 'commit new-alpha']);
     expect(r).toMatchObject({ ok: true, status: 'started', containerId: 'new-alpha' });
+  });
+
+  it("settles what an interrupted deploy left before any event's action, whatever the canary does", async () => {
+    const { runtime, calls } = scripted({ bad: ['alpha'] });
+    const lines: string[] = [];
+    const recovery: Plan['recovery'] = [
+      { kind: 'adopt', event: 'alpha', container: { ...old('alpha'), name: 'ap-alpha-prev-x' }, name: 'ap-alpha' },
+      { kind: 'discard', event: 'alpha', container: { ...old('alpha'), id: 'next-alpha', name: 'ap-alpha-next-x' }, reason: 'left' },
+    ];
+    const results = await applyPlan(
+      runtime,
+      { recovery, actions: [recreateOf('alpha'), recreateOf('beta')] },
+      {
+        ...waiting,
+        onProgress: (l) => lines.push(l),
+      },
+    );
+    expect(calls.slice(0, 3)).toEqual(['rename old-alpha ap-alpha', 'stopAndRemove next-alpha', 'replace old-alpha']);
+    expect(lines.slice(0, 2)).toEqual([
+      "alpha: adopt ap-alpha-prev-x as ap-alpha (no container had the event's name)",
+      'alpha: remove ap-alpha-next-x (left; state dir kept)',
+    ]);
+    expect(results.map((r) => r.skipped ?? false)).toEqual([false, true]); // the canary failed after recovery ran
+  });
+
+  it('a recovery step the engine refuses ends the deploy before any event is touched', async () => {
+    const { runtime, calls } = scripted({ refuse: 'next-alpha' });
+    const recovery: Plan['recovery'] = [
+      { kind: 'discard', event: 'alpha', container: { ...old('alpha'), id: 'next-alpha', name: 'ap-alpha-next-x' }, reason: 'left' },
+    ];
+    await expect(applyPlan(runtime, { recovery, actions: [recreateOf('alpha')] }, options)).rejects.toThrow(
+      'alpha: could not remove ap-alpha-next-x: conflict: removal of container in progress (no event was changed; run the command again)',
+    );
+    expect(calls).toEqual(['stopAndRemove next-alpha']);
   });
 
   it('resets serve in the old container first when the plan says the mode changes', async () => {

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { describeAction, isOurs, planFleet, type Action } from '../../../cli/converge/plan.js';
+import { describeRecovery } from '../../../cli/converge/recovery.js';
 import type { ActualContainer } from '../../../cli/targets/target.js';
 import { fleetOwner } from '../../../cli/fleet/identity.js';
 import { FleetSchema, type Fleet } from '../../../cli/fleet/schema.js';
@@ -170,27 +171,36 @@ describe('planFleet', () => {
     expect(planFleet(owner, [], IMAGE_ID, [half]).actions).toEqual([]);
   });
 
-  it('a container of an event renamed by hand is re-made under its name; a third one of the same event is removed', () => {
+  it('a container of an event renamed by hand gets its name back (adopted, then planned as usual); a second one is removed', () => {
     const renamed = running(alpha, { name: 'alpha-old' });
     const plan = planFleet(owner, [alpha, beta], IMAGE_ID, [renamed, running(beta)]);
+    expect(plan.recovery).toEqual([{ kind: 'adopt', event: 'alpha', container: renamed, name: 'conf-alpha' }]);
+    expect(describeRecovery(plan.recovery[0]!)).toBe("alpha: adopt alpha-old as conf-alpha (no container had the event's name)");
     expect(plan.actions).toEqual([
-      { kind: 'recreate', event: 'alpha', service: alpha, container: renamed, reason: 'found as alpha-old' },
+      expect.objectContaining({ kind: 'keep', event: 'alpha', container: { ...renamed, name: 'conf-alpha' } }),
       expect.objectContaining({ kind: 'keep', event: 'beta' }),
     ]);
-    expect(describeAction(plan.actions[0]!)).toBe('alpha: recreate conf-alpha (found as alpha-old)');
 
     const proper = running(alpha);
     const extra = running(alpha, { name: 'alpha-copy' });
     const both = planFleet(owner, [alpha], IMAGE_ID, [extra, proper]);
-    expect(both.actions).toEqual([
-      expect.objectContaining({ kind: 'keep', event: 'alpha', container: proper }),
-      { kind: 'remove', event: 'alpha', container: extra, reason: 'a second container of alpha' },
+    expect(both.recovery).toEqual([
+      {
+        kind: 'discard',
+        event: 'alpha',
+        container: extra,
+        reason: 'a second container of the event (an interrupted re-create, or renamed by hand)',
+      },
     ]);
-    expect(describeAction(both.actions[1]!)).toBe('alpha: remove alpha-copy (a second container of alpha; state dir kept)');
+    expect(both.actions).toEqual([expect.objectContaining({ kind: 'keep', event: 'alpha', container: proper })]);
+    expect(describeRecovery(both.recovery[0]!)).toBe(
+      'alpha: remove alpha-copy (a second container of the event (an interrupted re-create, or renamed by hand); state dir kept)',
+    );
 
-    // our name taken by someone else's container: refuse, and leave the renamed one running
+    // our name taken by someone else's container: refuse, and leave the renamed one as it is
     const foreign = running(alpha, { labels: {} });
     const blocked = planFleet(owner, [alpha], IMAGE_ID, [foreign, renamed]);
+    expect(blocked.recovery).toEqual([]);
     expect(blocked.actions).toEqual([expect.objectContaining({ kind: 'conflict', event: 'alpha', container: foreign })]);
   });
 
