@@ -3,6 +3,7 @@ import { out, upFor } from '../ui/output.js';
 import { jsonFields, jsonHelp, type JsonFlag, pickFields } from '../ui/json-fields.js';
 import { STATUS_FIELDS as FIELDS } from '../deploy/status-fields.js';
 import { deploymentFor } from './options.js';
+import { DeployError } from '../errors.js';
 
 /** A commit as people quote it (7 hex digits); anything else as it is. */
 const shortRevision = (rev: string | null) => (rev ? (/^[0-9a-f]{40}$/.test(rev) ? rev.slice(0, 7) : rev) : '-');
@@ -22,18 +23,27 @@ export function register(program: Command): void {
     .action(async (opts: { json?: JsonFlag }, cmd: Command) => {
       const fields = jsonFields(opts.json, FIELDS);
       const { status } = await import('../deploy/status.js');
-      const rows = await status(await deploymentFor(cmd));
-      if (opts.json) return out.json(pickFields(rows, fields));
-      out.table(
-        rows.map((r) => ({
-          ...r,
-          event: r.inFleet ? r.event : `${r.event} (not in fleet)`,
-          revision: shortRevision(r.revision),
-          started: upFor(r.started),
-          restarts: r.restarts ?? '-',
-          tailnet: r.url ? `${r.url}${r.funnel ? ' (funnel)' : ''}` : r.loginUrl ? `waiting for login: ${r.loginUrl}` : r.tailnet,
-        })),
-        ['event', 'container', 'state', 'health', 'tailnet', 'image', 'revision', 'started', 'restarts', 'hostname'],
-      );
+      const { events: rows, leftovers } = await status(await deploymentFor(cmd));
+      if (opts.json) out.json(pickFields(rows, fields));
+      else
+        out.table(
+          rows.map((r) => ({
+            ...r,
+            event: r.inFleet ? r.event : `${r.event} (not in fleet)`,
+            revision: shortRevision(r.revision),
+            started: upFor(r.started),
+            restarts: r.restarts ?? '-',
+            tailnet: r.url ? `${r.url}${r.funnel ? ' (funnel)' : ''}` : r.loginUrl ? `waiting for login: ${r.loginUrl}` : r.tailnet,
+          })),
+          ['event', 'container', 'state', 'health', 'tailnet', 'image', 'revision', 'started', 'restarts', 'hostname'],
+        );
+      for (const l of leftovers) {
+        out.warn(`${l.event}: ${l.container} (${l.state}) is left by an interrupted deploy; the next \`demo-fleet up\` settles it`);
+      }
+      const missing = rows.filter((r) => r.inFleet && r.state === 'missing').map((r) => r.event);
+      if (missing.length)
+        throw new DeployError(
+          `${missing.length} of ${rows.filter((r) => r.inFleet).length} event(s) have no container: ${missing.join(', ')} (\`demo-fleet up\` creates them)`,
+        );
     });
 }

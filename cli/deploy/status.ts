@@ -77,13 +77,26 @@ async function nodeColumns(
   }
 }
 
+/** A container of an event of the fleet under another name: what an interrupted deploy left (never a row). */
+export interface Leftover {
+  event: string;
+  container: string;
+  state: string;
+}
+
+export interface StatusReport {
+  /** One row per event of the fleet file (missing when it has no container), then orphans. */
+  events: EventStatus[];
+  leftovers: Leftover[];
+}
+
 /** The `status` command's core: connect, report every event. */
-export async function status(d: Deployment): Promise<EventStatus[]> {
+export async function status(d: Deployment): Promise<StatusReport> {
   await d.target.connect();
   return fleetStatus(d.target.containers, d.fleet, d.owner);
 }
 
-export async function fleetStatus(runtime: Runtime, fleet: Fleet, owner: FleetOwner): Promise<EventStatus[]> {
+export async function fleetStatus(runtime: Runtime, fleet: Fleet, owner: FleetOwner): Promise<StatusReport> {
   const events = Object.keys(fleet.events).sort();
   const names = new Map(events.map((e) => [e, containerName(fleet, e)]));
   const actual = await runtime.list([...names.values()]);
@@ -94,14 +107,16 @@ export async function fleetStatus(runtime: Runtime, fleet: Fleet, owner: FleetOw
     inFleet: true,
     container: actual.find((a) => a.name === names.get(event)),
   }));
-  // Ours but not under an event's name: an event removed from the file (orphan), or a second
-  // container of an event (renamed by hand). `up` removes or re-makes both.
+  // Ours but not under an event's name: an event removed from the file (an orphan: a row of its own),
+  // or a container an interrupted deploy left (`up` settles it: converge/recovery.ts; not an event).
+  const leftovers: Leftover[] = [];
   for (const c of actual) {
     const event = c.labels[LABELS.event];
     if (!event || !isOurs(c, owner) || names.get(event) === c.name) continue;
-    specs.push({ event, name: c.name, hostname: c.labels[LABELS.hostname] ?? '-', inFleet: Boolean(fleet.events[event]), container: c });
+    if (fleet.events[event]) leftovers.push({ event, container: c.name, state: c.state });
+    else specs.push({ event, name: c.name, hostname: c.labels[LABELS.hostname] ?? '-', inFleet: false, container: c });
   }
-  return mapPool(specs, INSPECT_CONCURRENCY, async ({ container: c, ...spec }): Promise<EventStatus> => {
+  const rows = await mapPool(specs, INSPECT_CONCURRENCY, async ({ container: c, ...spec }): Promise<EventStatus> => {
     const base = { event: spec.event, container: spec.name, hostname: spec.hostname, inFleet: spec.inFleet };
     const missing = { ...base, state: 'missing', health: '-', image: '-', revision: null, started: null, restarts: null, ...NO_NODE };
     if (!c) return missing;
@@ -119,4 +134,5 @@ export async function fleetStatus(runtime: Runtime, fleet: Fleet, owner: FleetOw
       ...(ours ? await nodeColumns(runtime, info) : NO_NODE),
     };
   });
+  return { events: rows, leftovers };
 }

@@ -10,7 +10,7 @@ import type { Fleet } from '../fleet/schema.js';
 import { ok, warn, type Finding } from '../finding.js';
 
 export async function checkTailnet(runtime: Runtime, fleet: Fleet, fleetFile: string): Promise<Finding[]> {
-  const rows = (await fleetStatus(runtime, fleet, fleetOwner(fleet, fleetFile))).filter((r) => r.inFleet);
+  const rows = (await fleetStatus(runtime, fleet, fleetOwner(fleet, fleetFile))).events.filter((r) => r.inFleet);
   return rows.map((r): Finding => {
     if (r.state === 'missing') return ok('tailnet', `event ${r.event}: no container yet (up creates it)`);
     if (r.state === 'foreign')

@@ -207,19 +207,27 @@ describe.skipIf(!engine.ok)('engine: up / change / remove / status / down (3 eve
     firstIds = now;
   });
 
-  it('3b. a container renamed by hand is re-made under its name, never doubled (two nodes on one state dir)', async () => {
+  it('3b. a container renamed by hand gets its name back (same container), never doubled (two nodes on one state dir)', async () => {
     const renamed = `${f.container('gamma')}-renamed`;
+    const before = (await inspectContainer(f.container('gamma')))!.Id;
     await docker(['rename', f.container('gamma'), renamed]);
-    const st = JSON.parse(expectOk(await f.cli(['status', '--json']), 'status after rename').stdout) as Array<Record<string, unknown>>;
+    // status: gamma has no container under its name (exit 5, said on stderr); the renamed one is no event row
+    const listed = await f.cli(['status', '--json']);
+    expect(listed.code, listed.stderr).toBe(5);
+    expect(listed.stderr).toContain(
+      `warning: gamma: ${renamed} (running) is left by an interrupted deploy; the next \`demo-fleet up\` settles it`,
+    );
+    expect(listed.stderr).toContain('error: 1 of 3 event(s) have no container: gamma (`demo-fleet up` creates them)');
+    const st = JSON.parse(listed.stdout) as Array<Record<string, unknown>>;
     expect(st.filter((row) => row.event === 'gamma')).toEqual([
       expect.objectContaining({ container: f.container('gamma'), state: 'missing', inFleet: true }),
-      expect.objectContaining({ container: renamed, state: 'running', inFleet: true }),
     ]);
     const r = expectOk(await f.up(['--json']), 'up after rename');
-    const json = JSON.parse(r.stdout) as UpJson;
-    expect(planOf(json)).toEqual({ alpha: 'keep', beta: 'keep', gamma: 'recreate' });
-    expect(json.plan.find((p) => p.event === 'gamma')?.line).toBe(`gamma: recreate ${f.container('gamma')} (found as ${renamed})`);
+    const json = JSON.parse(r.stdout) as UpJson & { recovery: Array<{ event: string; step: string; container: string }> };
+    expect(json.recovery).toEqual([expect.objectContaining({ event: 'gamma', step: 'adopt', container: renamed })]);
+    expect(planOf(json)).toEqual({ alpha: 'keep', beta: 'keep', gamma: 'keep' });
     expect(await inspectContainer(renamed)).toBeNull();
+    expect((await inspectContainer(f.container('gamma')))!.Id).toBe(before);
     const gammas = (await docker(['ps', '-aq', '--filter', `label=${LABELS.fleet}=${f.name}`, '--filter', `label=${LABELS.event}=gamma`]))
       .trim()
       .split('\n');
