@@ -3,7 +3,10 @@
  * Funnel, when asked) points :443 at the app — read from inside the container through the runtime's
  * exec, so it works wherever the engine is (also ssh://). A state only a person can change (a pending
  * login, HTTPS certificates or the funnel attribute off) is reported at once; "unhealthy" is not final
- * before the timeout (the real start installs the docker-mod first and takes tens of seconds).
+ * before the timeout (the real start installs the docker-mod first and takes tens of seconds). A start
+ * that fails is final at once, not at the timeout: the container exited or is being restarted by the
+ * engine, or the app inside it crash-loops (its supervisor restarts it; the s6 run script in
+ * templates/ records each start, see APP_STARTS).
  */
 import type { ServeExpectation } from '../render/service.js';
 import { judgeNode, parseNodeStatus, parseServeStatus, type TailnetOutcome } from '../tailnet/node-state.js';
@@ -18,8 +21,21 @@ export type Readiness =
   | { kind: 'failed'; status: string };
 
 const SEPARATOR = '---demo-fleet: serve status---';
-/** One exec per look: the node's status, then (if tailscaled answers) its serve config. */
-const PROBE = ['sh', '-c', `tailscale status --json && echo && echo '${SEPARATOR}' && tailscale serve status --json`];
+const APP_SEPARATOR = '---demo-fleet: node status---';
+/**
+ * Where templates/s6/svc-demo-app/run appends the time (UNIX seconds) each time the app starts. A
+ * supervisor that restarts a crashing app keeps the container running and its health "starting" for the
+ * whole start period; this file is what tells a crash loop from a slow start.
+ */
+export const APP_STARTS = '/run/demo-fleet/app-starts';
+/** The app started this often within the window (seconds): it crash-loops. */
+export const CRASH_LOOP = { starts: 3, windowSeconds: 60 } as const;
+/** The container's clock and the app's starts, then the section the node probe reads. */
+const APP_PROBE = `date +%s; cat ${APP_STARTS} 2>/dev/null; echo '${APP_SEPARATOR}'`;
+/** One exec per look: the app's starts, the node's status, then (if tailscaled answers) its serve config. */
+const PROBE = ['sh', '-c', `${APP_PROBE}; tailscale status --json && echo && echo '${SEPARATOR}' && tailscale serve status --json`];
+/** Without a docker-mod: only the app's starts. */
+const APP_ONLY_PROBE = ['sh', '-c', APP_PROBE];
 
 export interface ReadinessOptions {
   timeoutMs: number;
@@ -33,10 +49,46 @@ export interface ReadinessOptions {
 
 /** The node as the container reports it now; pending when tailscale is not installed or not answering yet. */
 export async function probeNode(runtime: Runtime, id: string, want: ServeExpectation): Promise<TailnetOutcome> {
-  const r = await runtime.exec(id, PROBE);
-  const [statusText, serveText] = r.stdout.split(SEPARATOR);
+  return (await look(runtime, id, want)).node!;
+}
+
+/**
+ * How often the app started within the window and since the container's current start (UNIX seconds;
+ * the file outlives a stop and start of the same container), from the probe's first section.
+ */
+export function recentAppStarts(section: string, containerStarted: number): number {
+  const [now, ...starts] = section
+    .split('\n')
+    .map((l) => Number.parseInt(l.trim(), 10))
+    .filter((n) => Number.isFinite(n));
+  if (now === undefined) return 0;
+  return starts.filter((t) => t >= containerStarted && t > now - CRASH_LOOP.windowSeconds).length;
+}
+
+/** The engine's start time (RFC 3339, nanoseconds) in whole UNIX seconds; 0 when not known. */
+function startedSeconds(startedAt: string | null): number {
+  const ms = startedAt ? Date.parse(startedAt.replace(/\.\d+Z$/, 'Z')) : Number.NaN;
+  return Number.isFinite(ms) ? Math.floor(ms / 1000) : 0;
+}
+
+/** One exec: the app's recent starts and (when a node is expected, else null) the node. */
+async function look(
+  runtime: Runtime,
+  id: string,
+  want: ServeExpectation | null,
+  containerStarted = 0,
+): Promise<{ appStarts: number; node: TailnetOutcome | null }> {
+  const r = await runtime.exec(id, want ? PROBE : APP_ONLY_PROBE);
+  const split = r.stdout.indexOf(APP_SEPARATOR);
+  const appStarts = split < 0 ? 0 : recentAppStarts(r.stdout.slice(0, split), containerStarted);
+  if (!want) return { appStarts, node: null };
+  return { appStarts, node: judge(r.stdout.slice(split < 0 ? 0 : split + APP_SEPARATOR.length), r.exitCode, want) };
+}
+
+function judge(stdout: string, exitCode: number, want: ServeExpectation): TailnetOutcome {
+  const [statusText, serveText] = stdout.split(SEPARATOR);
   if (!statusText?.trim()) {
-    return { kind: 'pending', why: r.exitCode === 127 ? 'installing tailscale (docker-mod)' : 'starting tailscaled' };
+    return { kind: 'pending', why: exitCode === 127 ? 'installing tailscale (docker-mod)' : 'starting tailscaled' };
   }
   try {
     const node = parseNodeStatus(statusText);
@@ -61,29 +113,33 @@ export async function waitUntilReady(
   const deadline = Date.now() + options.timeoutMs;
   const gate = options.gate ?? ((fn) => fn());
   let last = 'starting';
+  let restartsAtFirstLook: number | undefined;
   for (;;) {
-    const look = await gate(async (): Promise<Readiness | string> => {
+    const seen = await gate(async (): Promise<Readiness | string> => {
       const info = await runtime.inspect(id);
       if (!info) return { kind: 'failed', status: 'container removed' };
       if (info.state === 'exited' || info.state === 'dead') return { kind: 'failed', status: `exited (code ${info.exitCode})` };
+      restartsAtFirstLook ??= info.restartCount;
+      if (info.state === 'restarting' || info.restartCount > restartsAtFirstLook) {
+        return { kind: 'failed', status: `exited (code ${info.exitCode}) and is being restarted by the engine` };
+      }
       const health = healthOf(info);
-      if (!want)
-        return health === 'ok'
-          ? { kind: 'healthy', status: info.health ?? 'running' }
-          : health === 'unhealthy'
-            ? 'unhealthy'
-            : 'app starting';
+      if (!want && health === 'ok') return { kind: 'healthy', status: info.health ?? 'running' };
       if (info.state !== 'running') return info.state;
-      const node = await probeNode(runtime, id, want);
+      const { appStarts, node } = await look(runtime, id, want, startedSeconds(info.startedAt));
+      if (appStarts >= CRASH_LOOP.starts) {
+        return { kind: 'failed', status: `app crash-looping (started ${appStarts} times within ${CRASH_LOOP.windowSeconds}s)` };
+      }
+      if (!node) return health === 'unhealthy' ? 'unhealthy' : 'app starting';
       if (node.kind === 'login') return { kind: 'needs-person', status: `waiting for login: ${node.url}`, url: node.url };
       if (node.kind === 'attention') return { kind: 'needs-person', status: node.message };
       if (node.kind === 'pending') return node.why;
       if (health !== 'ok') return health === 'unhealthy' ? 'unhealthy' : 'app starting';
       return { kind: 'served', status: `served ${node.url}`, url: node.url };
     });
-    if (typeof look !== 'string') return look;
-    if (look !== last) options.onWaiting?.(look);
-    last = look;
+    if (typeof seen !== 'string') return seen;
+    if (seen !== last) options.onWaiting?.(seen);
+    last = seen;
     if (Date.now() >= deadline) {
       const seconds = Math.round(options.timeoutMs / 1000);
       return { kind: 'failed', status: last === 'unhealthy' ? 'unhealthy' : `still ${last} after ${seconds}s` };

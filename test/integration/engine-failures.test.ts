@@ -240,14 +240,14 @@ describe.skipIf(!engine.ok)('engine: conflicts, interrupted up, broken build, lo
       crashing,
       `${template}\n# TEST ONLY: an app that exits at start (${runId}).\nRUN echo 'process.exit(3)' > /app/server.cjs\n`,
     );
-    const r = await f.up(['--dockerfile', crashing, '--wait-timeout', '20']);
+    const r = await f.up(['--dockerfile', crashing, '--wait-timeout', '300']); // the crash loop, not the timeout, ends the wait
     expect(r.code, r.stderr).toBe(5);
     expect(r.stderr).toContain('alpha: canary (3 events are re-created: this one first)');
     expect(r.stderr).toContain(`alpha: recreate ${f.container('alpha')} (image changed)`);
     for (const e of ['beta', 'gamma']) expect(r.stderr).not.toContain(`${e}: recreate`);
     expect(r.stderr).toContain('alpha: rolled back to its previous container');
     expect(r.stderr.trimEnd().split('\n').at(-1)).toMatch(
-      /^error: 1 of 3 event\(s\) did not converge: alpha \(still app starting after 20s; rolled back to the previous container\); 2 other event\(s\) left as they were$/,
+      /^error: 1 of 3 event\(s\) did not converge: alpha \(app crash-looping \(started 3 times within 60s\); rolled back to the previous container\); 2 other event\(s\) left as they were$/,
     );
     // alpha is back on its old container (same ID, old image), healthy; beta and gamma never changed
     expect(await containerIds(f)).toEqual(before);

@@ -1,0 +1,85 @@
+/**
+ * A start that fails is final at once (seconds), not at the wait timeout: over a scripted runtime,
+ * the container exited, restarted by the engine, or its app restarted by the supervisor inside it.
+ */
+import { describe, expect, it } from 'vitest';
+import { APP_STARTS, CRASH_LOOP, recentAppStarts, waitUntilReady } from '../../../cli/converge/readiness.js';
+import type { ContainerDetails, ExecResult, Runtime } from '../../../cli/targets/target.js';
+
+/** Looks answer from the script, one entry per look (the last one repeats). */
+function scripted(looks: Array<{ info: Partial<ContainerDetails>; starts?: number[] }>) {
+  let i = 0;
+  const execs: string[][] = [];
+  const current = () => looks[Math.min(i, looks.length - 1)]!;
+  const runtime = {
+    inspect: async (id: string) => {
+      const look = current();
+      return { id, state: 'running', exitCode: 0, restartCount: 0, health: 'starting', environment: [], ...look.info };
+    },
+    exec: async (_id: string, cmd: string[]): Promise<ExecResult> => {
+      execs.push(cmd);
+      const starts = current().starts ?? [NOW - 1];
+      i++;
+      return { exitCode: 0, stdout: `${NOW}\n${starts.join('\n')}\n---demo-fleet: node status---\n`, stderr: '' };
+    },
+  } as unknown as Runtime;
+  return { runtime, execs };
+}
+
+const fast = { timeoutMs: 60_000, pollMs: 1 };
+const NOW = 1_000_000;
+
+describe('waitUntilReady: a failing start is final at once', () => {
+  it('an app its supervisor restarted CRASH_LOOP.starts times within the window: failed, long before the timeout', async () => {
+    const now = NOW;
+    const { runtime, execs } = scripted([
+      { info: {}, starts: [now - 2] },
+      { info: {}, starts: [now - 4, now - 2] },
+      { info: {}, starts: [now - 5, now - 3, now - 1] },
+    ]);
+    const r = await waitUntilReady(runtime, 'c1', null, fast);
+    expect(r).toEqual({ kind: 'failed', status: `app crash-looping (started 3 times within ${CRASH_LOOP.windowSeconds}s)` });
+    expect(execs).toHaveLength(3); // settled by the third look, not by the clock
+    expect(execs[0]!.join(' ')).toContain(`cat ${APP_STARTS}`);
+  });
+
+  it('one start (a slow app) is not a crash: it waits until the timeout', async () => {
+    const { runtime } = scripted([{ info: {} }]);
+    const r = await waitUntilReady(runtime, 'c1', null, { timeoutMs: 30, pollMs: 1 });
+    expect(r).toEqual({ kind: 'failed', status: 'still app starting after 0s' });
+  });
+
+  it('starts older than the window, or before the container last started (stopped and started again), do not count', () => {
+    const now = 5_000;
+    const old = [now - 500, now - 400, now - 300];
+    expect(recentAppStarts(`${now}\n${old.join('\n')}\n${now - 2}\n`, 0)).toBe(1);
+    expect(recentAppStarts(`${now}\n${now - 30}\n${now - 20}\n${now - 2}\n`, now - 5)).toBe(1);
+    expect(recentAppStarts('', 0)).toBe(0);
+  });
+
+  it("a container stopped and started again within the window: the earlier runs' app starts do not count", async () => {
+    const { runtime } = scripted([
+      { info: { startedAt: new Date((NOW - 3) * 1000).toISOString() }, starts: [NOW - 40, NOW - 20, NOW - 2] },
+    ]);
+    const r = await waitUntilReady(runtime, 'c1', null, { timeoutMs: 30, pollMs: 1 });
+    expect(r).toEqual({ kind: 'failed', status: 'still app starting after 0s' });
+  });
+
+  it('the engine restarting the container (state, or the restart count grown since the first look): failed', async () => {
+    const restarting = scripted([{ info: { state: 'restarting', exitCode: 3 } }]);
+    expect(await waitUntilReady(restarting.runtime, 'c1', null, fast)).toEqual({
+      kind: 'failed',
+      status: 'exited (code 3) and is being restarted by the engine',
+    });
+    const counted = scripted([{ info: { restartCount: 4 } }, { info: { restartCount: 5, exitCode: 1 } }]);
+    expect(await waitUntilReady(counted.runtime, 'c1', null, fast)).toEqual({
+      kind: 'failed',
+      status: 'exited (code 1) and is being restarted by the engine',
+    });
+  });
+
+  it('a container that exited: failed with its exit code', async () => {
+    const { runtime } = scripted([{ info: { state: 'exited', exitCode: 2 } }]);
+    expect(await waitUntilReady(runtime, 'c1', null, fast)).toEqual({ kind: 'failed', status: 'exited (code 2)' });
+  });
+});
