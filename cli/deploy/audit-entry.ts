@@ -11,7 +11,12 @@ export interface AuditEvent {
   action: string;
   ok: boolean;
   status: string;
+  /** The run left the event on a new container (created or re-created, not put back): what `rollback` undoes. */
+  changed?: boolean;
 }
+
+/** How a command reports an event: an EventResult of up/rollback says whether it was skipped or put back. */
+type ReportedEvent = Omit<AuditEvent, 'changed'> & { skipped?: boolean; rolledBack?: boolean; needsPerson?: boolean };
 
 export interface AuditEntry {
   time: string;
@@ -32,7 +37,12 @@ export interface AuditEntry {
 }
 
 /** What a command reports about its run; the rest of the entry is filled in by `newEntry`. */
-export type AuditFacts = Pick<AuditEntry, 'revision' | 'events' | 'outcome'> & { detail?: string };
+export type AuditFacts = Pick<AuditEntry, 'revision' | 'outcome'> & { events: ReportedEvent[]; detail?: string };
+
+/** Whether the event now runs on a container this run made (see AuditEvent.changed). */
+function changedBy(e: ReportedEvent): boolean {
+  return (e.action === 'create' || e.action === 'recreate') && !e.skipped && !e.rolledBack && (e.ok || e.needsPerson === true);
+}
 
 /** A status is cut to this many characters (an engine message can be long; the line stays short). */
 const STATUS_CHARS = 200;
@@ -73,7 +83,13 @@ export function newEntry(
     fleet: fleet.name,
     ...(fleet.id ? { fleetId: fleet.id } : {}),
     revision: facts.revision,
-    events: facts.events.map((e) => ({ event: e.event, action: e.action, ok: e.ok, status: cut(e.status.replace(/\s+/g, ' ')) })),
+    events: facts.events.map((e) => ({
+      event: e.event,
+      action: e.action,
+      ok: e.ok,
+      status: cut(e.status.replace(/\s+/g, ' ')),
+      changed: changedBy(e),
+    })),
     outcome: cut(facts.outcome.replace(/\s+/g, ' ')),
     ...(facts.detail ? { detail: cut(facts.detail) } : {}),
   };

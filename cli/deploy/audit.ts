@@ -16,6 +16,16 @@ export function ofFleet(entries: AuditEntry[], fleet: { name: string; id?: strin
   return entries.filter((e) => (e.fleetId !== undefined ? e.fleetId === fleet.id : e.fleet === fleet.name));
 }
 
+/** The last `up` or `rollback` of this fleet and the events it left on new containers; null when none is logged. */
+export async function lastDeploy(d: Deployment): Promise<{ entry: AuditEntry; changed: string[] } | null> {
+  const entries = ofFleet((await d.target.auditLog.read(d.auditDir())) as AuditEntry[], d.fleet);
+  const entry = entries.findLast((e) => e.command === 'up' || e.command === 'rollback');
+  if (!entry) return null;
+  // entries written before `changed` existed: an ok create or re-create
+  const changed = entry.events.filter((e) => e.changed ?? (e.ok && (e.action === 'create' || e.action === 'recreate')));
+  return { entry, changed: changed.map((e) => e.event) };
+}
+
 /** Append one entry; a failure to write is reported as a warning, never thrown. */
 export async function record(d: Deployment, command: string, report: Reporter, facts: AuditFacts): Promise<void> {
   const entry = newEntry(command, d.fleet, whoRuns(d.paths.fleetDir), facts);

@@ -4,6 +4,7 @@
  * revision is still on the engine under `<image>:rev-<revision>` (until `prune`); the event's tag is
  * pointed at it and its container re-created through the same path as `up` (deploy lock, canary first,
  * readiness wait, each failed event put back on its container as it was). Other events are not touched.
+ * Without events or --to it undoes the last deploy: only the events that deploy changed (the audit log).
  */
 import { UsageError } from '../errors.js';
 import type { FleetOwner } from '../fleet/identity.js';
@@ -13,6 +14,7 @@ import { renderFleet } from '../render/render.js';
 import type { ServiceDefinition } from '../render/service.js';
 import { type ApplyOptions, applyPlan, type EventResult } from '../converge/apply.js';
 import { outcomeOf } from './audit-entry.js';
+import { lastDeploy } from './audit.js';
 import { auditedDeploy } from './audited-deploy.js';
 import type { Deployment } from './deployment.js';
 import { parseRevision, REVISION_TAG_PREFIX } from '../targets/revision.js';
@@ -62,8 +64,8 @@ export async function rollback(d: Deployment, options: RollbackOptions, report: 
     d,
     { command: 'rollback', forceUnlock: options.forceUnlock, report },
     async () => {
-      const wanted = options.events.length ? options.events : Object.keys(fleet.events);
-      const services = rendered.services.filter((s) => wanted.includes(s.event));
+      const wanted = options.events.length || to ? options.events : await changedByLastDeploy(d, report);
+      const services = rendered.services.filter((s) => (wanted.length ? wanted.includes(s.event) : true));
       report.step('plan');
       const { recovery, actions, revisions } = await planRollback(images, runtime, fleet, owner, rendered.services, services, to);
       report.step(`converge ${actions.length} event(s)`);
@@ -78,6 +80,27 @@ export async function rollback(d: Deployment, options: RollbackOptions, report: 
       ...(Object.keys(r.revisions).length ? { detail: revisionsText(r.revisions) } : {}),
     }),
   );
+}
+
+/**
+ * A plain `rollback` undoes the last deploy: only the events its `up` (or `rollback`) left on new
+ * containers. After a canary that failed and was put back, that is none: the others were never touched
+ * and must not move back a revision. Without an audit log entry, every event (as before there was one).
+ */
+async function changedByLastDeploy(d: Deployment, report: Reporter): Promise<string[]> {
+  const last = await lastDeploy(d);
+  if (!last) return [];
+  const { entry } = last;
+  const what = `the last ${entry.command} (${entry.time}${entry.revision ? `, revision ${entry.revision}` : ''})`;
+  const changed = last.changed.filter((e) => Object.hasOwn(d.fleet.events, e));
+  if (changed.length === 0) {
+    throw new UsageError(
+      `nothing rolled back: ${what} left no event on a new container (${entry.outcome}); ` +
+        'name the events (`rollback <event>`) or a revision (`rollback --to <revision>`; `demo-fleet audit` lists them)',
+    );
+  }
+  report.progress(`rolling back what ${what} changed: ${changed.join(', ')}`);
+  return changed;
 }
 
 /**

@@ -229,6 +229,22 @@ describe.skipIf(!engine.ok)('revisions, rollback, prune, audit (2 events)', () =
     await docker(['rmi', built.ref]);
   });
 
+  it('5c. after a canary that failed and was put back, a plain rollback moves nothing (no event was changed)', async () => {
+    const before = await running(f);
+    const crashing = path.join(f.dir, 'Crashing.Dockerfile'); // written by 5b
+    const failed = await f.up(['--dockerfile', crashing]);
+    expect(failed.code, failed.stderr).toBe(5);
+    expect(failed.stderr).toContain('alpha: rolled back to its previous container');
+    expect(await running(f)).toEqual(before);
+
+    const r = await f.cli(['rollback']);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(
+      /^error: nothing rolled back: the last up \(\S+, revision [0-9a-f]{7}-[0-9a-f]{12}\) left no event on a new container \(failed: 1 of 2 event\(s\)\); name the events/m,
+    );
+    expect(await running(f)).toEqual(before); // beta never touched: not moved back a revision either
+  });
+
   it('6. the revision is one per build input: same input reuses it; another base image ID or another context does not', async () => {
     const build = async (args: string[]) =>
       JSON.parse(expectOk(await f.cli(['build', '--json', ...args]), `build ${args.join(' ')}`).stdout) as BuildJson;

@@ -101,12 +101,29 @@ describe('audit entry', () => {
       ],
       outcome: 'failed: 1 of 1 event(s)',
     });
-    expect(Object.keys(e.events[0]!)).toEqual(['event', 'action', 'ok', 'status']);
+    expect(Object.keys(e.events[0]!)).toEqual(['event', 'action', 'ok', 'status', 'changed']);
     expect(e.events[0]!.status.length).toBeLessThanOrEqual(200);
     expect(e.events[0]!.status).not.toContain('\n');
     expect(JSON.stringify(e)).not.toContain('secret-ish');
     expect(JSON.stringify(e).length).toBeLessThan(4096); // one short line
     expect(e).toMatchObject({ fleet: 'conf', fleetId: 'abcdefghijk2' });
+  });
+
+  it('changed: the events the run left on new containers (what a plain rollback undoes)', () => {
+    const ev = (event: string, action: string, extra: object) => ({ event, action, status: 's', ok: false, ...extra });
+    const e = newEntry('up', { name: 'conf' }, 'a', {
+      revision: 'r',
+      outcome: 'failed: 1 of 6 event(s)',
+      events: [
+        ev('served', 'recreate', { ok: true }),
+        ev('created', 'create', { ok: true }),
+        ev('waits-for-login', 'recreate', { needsPerson: true }),
+        ev('put-back', 'recreate', { rolledBack: true }),
+        ev('after-failed-canary', 'recreate', { skipped: true }),
+        ev('kept', 'keep', { ok: true }),
+      ],
+    });
+    expect(e.events.filter((x) => x.changed).map((x) => x.event)).toEqual(['served', 'created', 'waits-for-login']);
   });
 
   it('ofFleet: by fleet identity — another file with the same name and appdata is not this fleet', () => {
