@@ -1,7 +1,7 @@
 /**
  * Plan = desired services vs the containers the runtime has → one action per event. Pure: no Docker,
  * printable (`up --dry-run`) and unit-tested. Like Compose, a config-hash label decides keep vs
- * recreate; unlike a blind `docker rm -f`, a container we did not create is never touched.
+ * recreate; unlike a blind forced removal, a container we did not create is never touched.
  */
 import { describeConfigChange } from './config-diff.js';
 import { describeOwner, type FleetOwner, ownsContainer } from '../fleet/identity.js';

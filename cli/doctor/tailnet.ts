@@ -17,7 +17,7 @@ export async function checkTailnet(runtime: Runtime, fleet: Fleet, fleetFile: st
       return warn(
         'tailnet',
         `event ${r.event}: ${r.container} is not a container of this fleet`,
-        `remove or rename it (\`docker rm -f ${r.container}\`)`,
+        `give this fleet another \`name:\` in the fleet file, or have its owner free the name (demo-fleet never removes a container it did not make)`,
       );
     if (r.url) return ok('tailnet', `event ${r.event}: served at ${r.url}${r.funnel ? ' (funnel)' : ''}`);
     if (r.loginUrl)

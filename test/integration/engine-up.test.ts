@@ -281,7 +281,10 @@ describe.skipIf(!engine.ok)('engine: up / change / remove / status / down (3 eve
     doc.deleteIn(['events', 'gamma']);
     await writeFile(f.file, doc.toString());
 
-    const r = expectOk(await f.cli(['status', '--json']), 'status --json');
+    // the JSON is complete; the exit code says an event of the fleet has no container
+    const r = await f.cli(['status', '--json']);
+    expect(r.code, r.stderr).toBe(5);
+    expect(r.stderr.trim()).toBe('error: 1 of 2 event(s) have no container: delta (`demo-fleet up` creates them)');
     const rows = JSON.parse(r.stdout) as Array<Record<string, unknown>>;
     const { fleet } = await loadFleet(f.file);
     expect(rows).toEqual([
@@ -335,7 +338,8 @@ describe.skipIf(!engine.ok)('engine: up / change / remove / status / down (3 eve
       },
     ]);
 
-    const table = expectOk(await f.cli(['status']), 'status');
+    const table = await f.cli(['status']);
+    expect(table.code, table.stderr).toBe(5); // delta has no container
     expect(table.stdout).toMatch(/gamma \(not in fleet\)/);
     // human durations in the table (docker ps style); --json keeps the full timestamp
     expect(table.stdout).toMatch(new RegExp(`beta\\s+${f.container('beta')}\\s+running\\s+healthy\\s+\\S+.*Up \\d+ (s|min)\\s+0\\s+beta`));
