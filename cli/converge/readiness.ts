@@ -9,7 +9,14 @@
  * templates/ records each start, see APP_STARTS).
  */
 import type { ServeExpectation } from '../render/service.js';
-import { judgeNode, parseNodeStatus, parseServeStatus, type TailnetOutcome } from '../tailnet/node-state.js';
+import {
+  judgeNode,
+  NODE_STATUS_COMMAND,
+  parseNodeStatus,
+  parseServeStatus,
+  reconfigureServeCommand,
+  type TailnetOutcome,
+} from '../tailnet/node-state.js';
 import type { ContainerDetails, Runtime } from '../targets/target.js';
 
 export type Readiness =
@@ -33,7 +40,11 @@ export const CRASH_LOOP = { starts: 3, windowSeconds: 60 } as const;
 /** The container's clock and the app's starts, then the section the node probe reads. */
 const APP_PROBE = `date +%s; cat ${APP_STARTS} 2>/dev/null; echo '${APP_SEPARATOR}'`;
 /** One exec per look: the app's starts, the node's status, then (if tailscaled answers) its serve config. */
-const PROBE = ['sh', '-c', `${APP_PROBE}; tailscale status --json && echo && echo '${SEPARATOR}' && tailscale serve status --json`];
+const PROBE = [
+  'sh',
+  '-c',
+  `${APP_PROBE}; ${NODE_STATUS_COMMAND.join(' ')} && echo && echo '${SEPARATOR}' && tailscale serve status --json`,
+];
 /** Without a docker-mod: only the app's starts. */
 const APP_ONLY_PROBE = ['sh', '-c', APP_PROBE];
 
@@ -114,6 +125,7 @@ export async function waitUntilReady(
   const gate = options.gate ?? ((fn) => fn());
   let last = 'starting';
   let restartsAtFirstLook: number | undefined;
+  let reconfigured = false;
   for (;;) {
     const seen = await gate(async (): Promise<Readiness | string> => {
       const info = await runtime.inspect(id);
@@ -133,6 +145,15 @@ export async function waitUntilReady(
       if (!node) return health === 'unhealthy' ? 'unhealthy' : 'app starting';
       if (node.kind === 'login') return { kind: 'needs-person', status: `waiting for login: ${node.url}`, url: node.url };
       if (node.kind === 'attention') return { kind: 'needs-person', status: node.message };
+      if (node.kind === 'pending' && node.reconfigure && want && !reconfigured) {
+        reconfigured = true; // once per wait: what it cannot fix, the timeout reports
+        const r = await runtime.exec(id, reconfigureServeCommand(want));
+        if (r.exitCode !== 0) {
+          const why = (r.stderr || r.stdout).trim().split('\n')[0] ?? '';
+          return { kind: 'needs-person', status: `serve cannot be configured (${node.why}): ${why || `exit ${r.exitCode}`}` };
+        }
+        return `${node.why}: serve configured again for the node's current name`;
+      }
       if (node.kind === 'pending') return node.why;
       if (health !== 'ok') return health === 'unhealthy' ? 'unhealthy' : 'app starting';
       return { kind: 'served', status: `served ${node.url}`, url: node.url };

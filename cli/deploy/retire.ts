@@ -23,6 +23,7 @@ import { containerName, eventHostname, stateDir } from '../fleet/naming.js';
 import { removeFleetEvent } from '../fleet/operations.js';
 import { type ControlServer, controlServer } from '../tailnet/control.js';
 import type { HttpOptions } from '../tailnet/http.js';
+import { NODE_STATUS_COMMAND } from '../tailnet/node-state.js';
 import { forgetKey, openKeys } from '../tailnet/open-keys.js';
 import { outcomeOf } from './audit-entry.js';
 import { auditedDeploy } from './audited-deploy.js';
@@ -122,7 +123,7 @@ export async function retire(d: Deployment, options: RetireOptions, report: Repo
 async function ownNodeId(runtime: Runtime, container: ContainerDetails): Promise<string | null> {
   if (container.state !== 'running') return null;
   try {
-    const r = await runtime.exec(container.id, ['tailscale', 'status', '--json']);
+    const r = await runtime.exec(container.id, [...NODE_STATUS_COMMAND]);
     if (r.exitCode !== 0) return null;
     const status = JSON.parse(r.stdout) as { BackendState?: unknown; Self?: { ID?: unknown } };
     // A node that never logged in has no ID that control knows.

@@ -50,11 +50,34 @@ export type TailnetOutcome =
   | { kind: 'login'; url: string }
   /** A person must change the tailnet: the message says what. */
   | { kind: 'attention'; message: string }
-  /** Not there yet; `why` says what is missing. */
-  | { kind: 'pending'; why: string };
+  /**
+   * Not there yet; `why` says what is missing. `reconfigure`: the node runs, but its saved serve config
+   * is for another name or of another mode (FINDINGS.md c, d) — the start's own serve command does not
+   * fix that; running it again now, with the node's current name, does (readiness.ts).
+   */
+  | { kind: 'pending'; why: string; reconfigure?: true };
 
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * How a node's own status is read, inside its container. Without the peer list: on a conference tailnet
+ * of thousands of nodes every readiness look would read and copy all of them. `--peers=false` makes the
+ * CLI ask LocalAPI for StatusWithoutPeers (tailscale cmd/tailscale/cli/status.go l.55 and l.81-83); Self,
+ * Health, BackendState and CertDomains are filled either way (ipn/ipnlocal/local.go l.1455-1459, l.1473ff).
+ */
+export const NODE_STATUS_COMMAND = ['tailscale', 'status', '--json', '--peers=false'] as const;
+
+/**
+ * Serve the app again under the node's current name: what the docker-mod's start runs (tailscale-dev/
+ * docker-mod root/etc/s6-overlay/s6-rc.d/svc-tailscale-up/run l.33-39: `tailscale serve|funnel --bg
+ * --<mode>=443 http://localhost:<port>`), after a reset of the saved config (a stale name's entry or
+ * another mode would stay, or refuse the new mode).
+ */
+export function reconfigureServeCommand(want: ServeExpectation): string[] {
+  const verb = want.funnel ? 'funnel' : 'serve';
+  return ['sh', '-c', `tailscale serve reset && tailscale ${verb} --bg --${want.mode}=443 http://localhost:${want.port}`];
+}
 
 export function parseNodeStatus(text: string): NodeState {
   const status = JSON.parse(text) as unknown;
@@ -133,6 +156,9 @@ export function judgeNode(node: NodeState, serve: ServeState | null, want: Serve
     return { kind: 'attention', message: 'serve not configured: enable HTTPS certificates for the tailnet' };
   }
   if (want.funnel && !node.caps.has('funnel')) return { kind: 'attention', message: 'funnel not allowed for this node' };
+  if (serve?.mode443 && serve.mode443 !== want.mode && node.dnsName) {
+    return { kind: 'pending', why: `configuring serve (saved as ${serve.mode443}, not ${want.mode})`, reconfigure: true };
+  }
   if (!serve || serve.mode443 !== want.mode || !node.dnsName) return { kind: 'pending', why: 'configuring serve' };
   // Only the entry of the node's own name counts: serve keys its handlers by the DNS name it had when
   // it was configured, and a saved config keeps an entry of an old name (a renamed node, a `-1` name
@@ -141,10 +167,8 @@ export function judgeNode(node: NodeState, serve: ServeState | null, want: Serve
   const proxy = serve.proxies.get(hostPort);
   if (proxy === undefined || !isAppTarget(proxy, want.port)) {
     const stale = [...serve.proxies.keys()].filter((k) => k !== hostPort).map((k) => k.slice(0, -':443'.length));
-    return {
-      kind: 'pending',
-      why: stale.length ? `configuring serve (an entry for ${stale.join(', ')} is not this node's name)` : 'configuring serve',
-    };
+    if (stale.length === 0 || proxy !== undefined) return { kind: 'pending', why: 'configuring serve' };
+    return { kind: 'pending', why: `configuring serve (an entry for ${stale.join(', ')} is not this node's name)`, reconfigure: true };
   }
   if (want.funnel && !serve.funnel.has(hostPort)) return { kind: 'pending', why: 'configuring funnel' };
   const host = node.dnsName;

@@ -14,6 +14,7 @@
  * Runs on every headscale version of scripts/tailnet-binaries.sh (DEMO_FLEET_HEADSCALE_VERSIONS narrows).
  */
 import { readFile, writeFile } from 'node:fs/promises';
+import { parseDocument } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadFleet } from '../../cli/fleet/file.js';
 import { docker, expectOk, fleets, type TestFleet } from '../helpers/engine-fixture.js';
@@ -34,6 +35,7 @@ const tun = binaries.ok ? tunDevice() : { ok: false };
 const VERSIONS = headscaleVersionsToRun();
 const API_KEY_VAR = 'RT_HEADSCALE_API_KEY';
 const BOGUS_KEY_VAR = 'RT_BOGUS_AUTHKEY';
+const BETA_RENAMED = 'beta-renamed';
 const ADA = { name: 'ada', email: 'ada@example.com', displayName: 'Ada Lovelace', pictureUrl: 'https://example.com/ada.png' };
 
 interface StatusRow {
@@ -111,9 +113,14 @@ describe.skipIf(!engine.ok || !binaries.ok || !tun.ok)('the CLI on a real tailne
       expect(beta.url).toBeNull();
     });
 
-    it('2. restarts after the key was revoked come back served without anyone (docker restart, demo-fleet restart alpha)', async () => {
+    it('2. restarts after the key was revoked come back served without anyone (docker restart, demo-fleet restart alpha, stop + up)', async () => {
       await docker(['restart', f.container('alpha')]);
       expectOk(await f.cli(['restart', 'alpha', '--wait-timeout', '120']), 'restart alpha');
+      await docker(['stop', f.container('alpha')]);
+      const r = await up(); // beta still waits for a person (exit 9); alpha is started and served
+      expect(r.code, r.stderr).toBe(9);
+      expect(r.stderr).toContain(`alpha: start ${f.container('alpha')} (was exited)`);
+      expect(r.stdout).toMatch(new RegExp(`alpha\\s+start\\s+served\\s+\\S+\\s+http://${fqdn('alpha').replaceAll('.', '\\.')}:443`));
       expect((await status()).alpha).toMatchObject({ tailnet: 'served', url: `http://${fqdn('alpha')}:443` });
       expect((await visit('alpha')).status).toBe(200);
     });
@@ -131,8 +138,23 @@ describe.skipIf(!engine.ok || !binaries.ok || !tun.ok)('the CLI on a real tailne
       expect((await visit('beta')).status).toBe(200);
     });
 
+    it('3c. a hostname change (state kept): beta is re-created and served at its new name, never a stale "served"', async () => {
+      const doc = parseDocument(await readFile(f.file, 'utf8'));
+      doc.setIn(['events', 'beta', 'hostname'], BETA_RENAMED);
+      await writeFile(f.file, doc.toString());
+      const r = expectOk(await up(), 'up after the hostname change');
+      const url = `http://${BETA_RENAMED}.${tailnet.baseDomain}:443`;
+      expect(r.stderr).toMatch(
+        new RegExp(`beta: recreate ${f.container('beta')} \\(configuration changed: .*hostname beta${year} → ${BETA_RENAMED}\\)`),
+      );
+      expect(r.stdout).toMatch(new RegExp(`beta\\s+recreate\\s+served\\s+\\S+\\s+${url.replaceAll('.', '\\.')}`));
+      expect((await status()).beta).toMatchObject({ tailnet: 'served', url });
+      expect((await ada.fetch(`${BETA_RENAMED}.${tailnet.baseDomain}`, 443, '/')).status).toBe(200);
+      expect((await tailnet.node(BETA_RENAMED))?.id).toBeDefined(); // the same node, renamed (no -1)
+    });
+
     it('4. an expired node key: status says so, when, and how to fix it', async () => {
-      const node = await tailnet.node(`beta${year}`);
+      const node = await tailnet.node(BETA_RENAMED);
       expect(node, 'beta is a node of headscale').toBeDefined();
       await tailnet.expireNode(String(node!.id)); // throws when headscale refuses
       let row: StatusRow | undefined;

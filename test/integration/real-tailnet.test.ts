@@ -20,6 +20,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FleetSchema } from '../../cli/fleet/schema.js';
 import { eventEnvironment, STATE_DIR, TUN_CAPABILITIES, TUN_DEVICE } from '../../cli/render/service.js';
+import { NODE_STATUS_COMMAND, parseNodeStatus } from '../../cli/tailnet/node-state.js';
 import { REPO_ROOT } from '../helpers/cli.js';
 import { docker, exec, sleep, waitFor } from '../helpers/engine-fixture.js';
 import {
@@ -182,6 +183,17 @@ describe.skipIf(!engine.ok || !binaries.ok || !bundle.ok || !tun.ok)(`real tailn
       const node = await tailnet.node(HOST);
       expect(node?.user?.name).toBe('fleet');
       process.stderr.write(`[real-tailnet] headscale ${version}: docker run → served in ${servedMs} ms\n`);
+    });
+
+    it("the readiness probe's NODE_STATUS_COMMAND (--peers=false) reads no peer list, but the same node state", async () => {
+      const withPeers = JSON.parse((await event.tailscale(['status', '--json'])).stdout) as { Peer?: Record<string, unknown> | null };
+      expect(Object.keys(withPeers.Peer ?? {}).length).toBeGreaterThanOrEqual(3); // ada, zoe, ci-runner
+      const [, ...args] = NODE_STATUS_COMMAND;
+      const text = (await event.tailscale([...args])).stdout;
+      const without = JSON.parse(text) as { Peer?: Record<string, unknown> | null };
+      expect(Object.keys(without.Peer ?? {})).toEqual([]);
+      expect(parseNodeStatus(text)).toEqual(parseNodeStatus(JSON.stringify(withPeers)));
+      expect(parseNodeStatus(text)).toMatchObject({ backendState: 'Running', dnsName: fqdn });
     });
 
     it('a user visitor is greeted by name: Tailscale-User-Login, -Name and -Profile-Pic from headscale', async () => {

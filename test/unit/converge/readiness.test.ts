@@ -83,3 +83,64 @@ describe('waitUntilReady: a failing start is final at once', () => {
     expect(await waitUntilReady(runtime, 'c1', null, fast)).toEqual({ kind: 'failed', status: 'exited (code 2)' });
   });
 });
+
+describe('waitUntilReady: a saved serve config for another name or mode is configured again, once', () => {
+  const want = { mode: 'http' as const, port: 5000, funnel: false };
+  /** A running node named `now`; its saved serve config answers for `saved` until serve runs again. */
+  function node(options: { now: string; saved: string; savedMode?: 'HTTP' | 'HTTPS'; reconfigureExit?: number }) {
+    const execs: string[] = [];
+    let entry = options.saved;
+    let mode = options.savedMode ?? 'HTTP';
+    const runtime = {
+      inspect: async (id: string) => ({ id, state: 'running', exitCode: 0, restartCount: 0, health: 'healthy', environment: [] }),
+      exec: async (_id: string, cmd: string[]): Promise<ExecResult> => {
+        const line = cmd.join(' ');
+        execs.push(line);
+        if (line.includes('serve reset')) {
+          if (options.reconfigureExit)
+            return { exitCode: options.reconfigureExit, stdout: '', stderr: 'error enabling https feature: 404\n' };
+          entry = options.now;
+          mode = 'HTTP';
+          return { exitCode: 0, stdout: '', stderr: '' };
+        }
+        const status = { BackendState: 'Running', HaveNodeKey: true, Self: { DNSName: `${options.now}.`, Online: true }, Health: [] };
+        const serve = {
+          TCP: { '443': { [mode]: true } },
+          Web: { [`${entry}:443`]: { Handlers: { '/': { Proxy: 'http://localhost:5000' } } } },
+        };
+        const stdout = `${NOW}\n${NOW - 5}\n---demo-fleet: node status---\n${JSON.stringify(status)}\n---demo-fleet: serve status---\n${JSON.stringify(serve)}`;
+        return { exitCode: 0, stdout, stderr: '' };
+      },
+    } as unknown as Runtime;
+    return { runtime, execs };
+  }
+
+  it('a renamed node (the start served its old name): serve runs again for the new name, then served', async () => {
+    const { runtime, execs } = node({ now: 'rf-renamed.tail.example', saved: 'rf2026.tail.example' });
+    const waited: string[] = [];
+    const r = await waitUntilReady(runtime, 'c1', want, { ...fast, onWaiting: (w) => waited.push(w) });
+    expect(r).toEqual({ kind: 'served', status: 'served http://rf-renamed.tail.example:443', url: 'http://rf-renamed.tail.example:443' });
+    expect(execs.filter((l) => l.includes('serve reset'))).toEqual([
+      'sh -c tailscale serve reset && tailscale serve --bg --http=443 http://localhost:5000',
+    ]);
+    expect(waited[0]).toBe(
+      "configuring serve (an entry for rf2026.tail.example is not this node's name): serve configured again for the node's current name",
+    );
+  });
+
+  it('saved in another mode: configured again in the wanted one', async () => {
+    const { runtime, execs } = node({ now: 'a.tail.example', saved: 'a.tail.example', savedMode: 'HTTPS' });
+    expect((await waitUntilReady(runtime, 'c1', want, fast)).kind).toBe('served');
+    expect(execs.filter((l) => l.includes('serve reset'))).toHaveLength(1);
+  });
+
+  it('when serving again fails (e.g. https on a control server without certificates), a person must act: said once, no loop', async () => {
+    const { runtime, execs } = node({ now: 'a.tail.example', saved: 'b.tail.example', reconfigureExit: 1 });
+    expect(await waitUntilReady(runtime, 'c1', want, fast)).toEqual({
+      kind: 'needs-person',
+      status:
+        "serve cannot be configured (configuring serve (an entry for b.tail.example is not this node's name)): error enabling https feature: 404",
+    });
+    expect(execs.filter((l) => l.includes('serve reset'))).toHaveLength(1);
+  });
+});

@@ -104,6 +104,7 @@ describe('judgeNode', () => {
     expect(judgeNode(parseNodeStatus(status()), stale, https)).toEqual({
       kind: 'pending',
       why: `configuring serve (an entry for ${old} is not this node's name)`,
+      reconfigure: true,
     });
     // the node became cleveland2026-1 after a collision: its entry is the -1 name's, and the URL says so
     const renamed = `cleveland2026-1.tail1234.ts.net`;
@@ -171,9 +172,11 @@ describe('judgeNode', () => {
       why: 'joining the tailnet (Starting)',
     });
     expect(judgeNode(parseNodeStatus(status()), parseServeStatus('{}'), https)).toEqual({ kind: 'pending', why: 'configuring serve' });
+    // saved in another mode (the state dir kept it): the start's own serve cannot change it
     expect(judgeNode(parseNodeStatus(status()), parseServeStatus(serve('HTTP')), https)).toEqual({
       kind: 'pending',
-      why: 'configuring serve',
+      why: 'configuring serve (saved as http, not https)',
+      reconfigure: true,
     });
     expect(judgeNode(parseNodeStatus(status()), parseServeStatus(serve('HTTPS', false, 'http://localhost:8080')), https)).toEqual({
       kind: 'pending',
