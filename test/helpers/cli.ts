@@ -37,6 +37,11 @@ export interface CliOptions {
   env?: Record<string, string | undefined>;
   /** Written to stdin, which is then closed (stdin is always closed, so a prompt cannot hang a test). */
   input?: string;
+  /**
+   * Run as this user (util-linux setpriv; the test must run as root to switch): so a check of file
+   * permissions runs under CI, where tests are root and root passes every permission bit.
+   */
+  asUser?: { uid: number; gid: number };
   /** Kill the process after this long (default 60 s); the result then has code 128 + 9. */
   timeoutMs?: number;
 }
@@ -58,7 +63,11 @@ export function cliEnv(extra: CliOptions['env'] = {}): NodeJS.ProcessEnv {
 export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
   assertBuilt();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI_PATH, ...args], {
+    const as = options.asUser;
+    const command = as
+      ? ['setpriv', `--reuid=${as.uid}`, `--regid=${as.gid}`, '--clear-groups', '--', process.execPath]
+      : [process.execPath];
+    const child = spawn(command[0]!, [...command.slice(1), CLI_PATH, ...args], {
       cwd: options.cwd,
       env: cliEnv(options.env),
       stdio: ['pipe', 'pipe', 'pipe'],

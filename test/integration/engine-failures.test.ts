@@ -344,7 +344,7 @@ describe.skipIf(!engine.ok)('engine: conflicts, interrupted up, broken build, lo
   it('12. engine unreachable: exit ≠ 0 and one line "error: cannot reach Docker at …", no stack trace', async () => {
     const env = { DOCKER_HOST: 'unix:///nonexistent.sock' };
     const s = await f.cli(['status'], { env });
-    expect(s.code).not.toBe(0);
+    expect(s.code).toBe(3); // EXIT.engine
     expect(s.stdout).toBe('');
     const lines = s.stderr.trimEnd().split('\n');
     expect(lines).toHaveLength(1);

@@ -3,7 +3,7 @@
  * Exit codes, one-line errors, files left byte-identical, 20 concurrent `add`s, secrets that never
  * reach output or the compose file, and the acceptance check against the original compose snippet.
  */
-import { chmod, mkdir, readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -385,12 +385,15 @@ describe('bad input: one-line error, non-zero exit, fleet file byte-identical', 
     await unchanged();
   });
 
-  it.skipIf(process.getuid?.() === 0)('render --out a read-only directory (EACCES)', async () => {
+  it('render --out a read-only directory (EACCES; as an unprivileged user when the tests run as root)', async () => {
     const dir = await newDir();
     await writeFile(path.join(dir, 'fleet.yaml'), 'year: 2026\nevents:\n  a: {}\n');
     await mkdir(path.join(dir, 'ro'), { mode: 0o500 });
+    // root passes every permission bit: run the CLI as nobody (65534), owner of the fleet dir
+    const asUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : undefined;
+    if (asUser) for (const p of [dir, path.join(dir, 'fleet.yaml'), path.join(dir, 'ro')]) await chown(p, asUser.uid, asUser.gid);
     try {
-      expect(failure(await runCli(['render', '--out', 'ro'], { cwd: dir }))).toMatch(
+      expect(failure(await runCli(['render', '--out', 'ro'], { cwd: dir, asUser }))).toMatch(
         /^ro: cannot write the render there \(permission denied\): fix its permissions/,
       );
     } finally {

@@ -74,7 +74,7 @@ describe.skipIf(!engine.ok)('engine: fleet identity', () => {
     const ourId = /^id: (\S+)$/m.exec(await readFile(first.file, 'utf8'))?.[1];
     const theirId = /^id: (\S+)$/m.exec(await readFile(path.join(otherDir, 'fleet.yaml'), 'utf8'))?.[1];
     const r = await other(['up', '--base-image', BASE_IMAGE]);
-    expect(r.code).not.toBe(0);
+    expect(r.code, r.stderr).toBe(5); // EXIT.deploy: the event is refused
     expect(r.stderr).toContain(`${first.container('alpha')}`);
     expect(r.stderr).toContain(`id ${ourId}`);
     expect(r.stderr).toContain(`id ${theirId}`);

@@ -4,7 +4,7 @@
  * in the old container first when the plan says so, a re-create that is not ready is rolled back, and
  * with several re-creates one goes first (the canary) and the rest only if it becomes ready.
  */
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { applyPlan, type ApplyOptions } from '../../../cli/converge/apply.js';
 import type { Action, Plan } from '../../../cli/converge/plan.js';
 import type { ActualContainer, ContainerDetails, ExecResult, Runtime } from '../../../cli/targets/target.js';
@@ -33,11 +33,12 @@ const old = (e: string): ActualContainer => ({
 });
 
 /** A runtime that records calls; `bad` new containers exit at once. */
-function scripted(options: { exec?: (cmd: string[]) => ExecResult; bad?: string[]; refuse?: string } = {}) {
+function scripted(options: { exec?: (cmd: string[]) => ExecResult; bad?: string[]; refuse?: string; replaceMs?: number } = {}) {
   const calls: string[] = [];
   const runtime = {
     replace: async (oldId: string, service: ServiceDefinition) => {
       calls.push(`replace ${oldId}`);
+      if (options.replaceMs) vi.setSystemTime(Date.now() + options.replaceMs); // the clock is faked by the test
       const id = `new-${service.event}`;
       return {
         id,
@@ -76,6 +77,8 @@ const recreateOf = (e: string, extra: object = {}): Action => ({
 const plan = (...actions: Action[]): Plan => ({ recovery: [], actions });
 
 describe('applyPlan', () => {
+  afterEach(() => vi.useRealTimers());
+
   it("re-creates through the runtime's replace (the old container stays until the new one runs)", async () => {
     const { runtime, calls } = scripted();
     const [r] = await applyPlan(runtime, plan(recreateOf('alpha')), options);
@@ -184,7 +187,8 @@ describe('applyPlan', () => {
   });
 
   it("tells onEvent each event's phases (queued behind the canary, working, then its end), and times each", async () => {
-    const { runtime } = scripted({ bad: ['alpha'] });
+    vi.useFakeTimers({ toFake: ['Date'] }); // only the clock: each replace takes 250 ms of it
+    const { runtime } = scripted({ bad: ['alpha'], replaceMs: 250 });
     const seen: string[] = [];
     const results = await applyPlan(
       runtime,
@@ -206,7 +210,8 @@ describe('applyPlan', () => {
       'beta skipped: not changed: canary alpha failed',
       'gamma skipped: not changed: canary alpha failed',
     ]);
-    expect(results[0]!.durationMs).toBeGreaterThanOrEqual(0);
+    vi.useRealTimers();
+    expect(results[0]!.durationMs).toBe(250); // from its action's start until it was put back
     expect(results[1]!.durationMs).toBeUndefined(); // never started
   });
 
