@@ -25,6 +25,8 @@ export const EXIT = {
 
 export class FleetError extends Error {
   readonly exitCode: number;
+  /** How the CLI labels the message (`error: …`); an outcome that is not a failure says so. */
+  readonly label: string = 'error';
   constructor(message: string, exitCode: number = EXIT.unexpected) {
     super(message);
     this.name = 'FleetError';
@@ -76,6 +78,8 @@ export class DeployError extends FleetError {
 
 /** Every event converged or waits for a person (login URL, HTTPS certificates, funnel attribute). */
 export class NeedsPersonError extends FleetError {
+  // Nothing failed: a login to open or a setting to change is the normal first run on a tailnet.
+  override readonly label = 'attention';
   constructor(message: string) {
     super(message, EXIT.attention);
     this.name = 'NeedsPersonError';

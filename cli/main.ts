@@ -44,7 +44,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (err instanceof FleetError) {
       // One `error:` line per problem (validation lists every problem of the file).
-      for (const line of err.message.split('\n')) process.stderr.write(`error: ${line}\n`);
+      for (const line of err.message.split('\n')) process.stderr.write(`${err.label}: ${line}\n`);
       return err.exitCode;
     }
     const e = err as Error;

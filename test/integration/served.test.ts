@@ -88,7 +88,7 @@ describe.skipIf(!engine.ok)('served: up waits until each event is served on the 
       status: 'serve not configured: enable HTTPS certificates for the tailnet',
     });
     expect(r.stderr.trimEnd().split('\n').at(-1)).toMatch(
-      /^error: 2 of 4 event\(s\) need a person: delta \(serve not configured: .*\), gamma \(waiting for login: https:/,
+      /^attention: 2 of 4 event\(s\) need a person: delta \(serve not configured: .*\), gamma \(waiting for login: https:/,
     );
     // a person's job, not a crash: no log dump
     expect(r.stderr).not.toContain('--- last log lines');
