@@ -24,6 +24,7 @@ interface UpFlags {
 export function register(program: Command): void {
   const command = program
     .command('up')
+    .argument('[events...]', 'only these events (default: every event of the fleet file); the others are left as they are')
     .description('render, build once, and converge the engine: one container per event, each served on the tailnet')
     .option('--base-image <ref>', "base image (default: the fleet file's baseImage)")
     .option('--dockerfile <path>', 'Dockerfile to use instead of templates/Dockerfile')
@@ -49,9 +50,10 @@ export function register(program: Command): void {
 Examples:
   $ demo-fleet up
   $ demo-fleet up --dry-run
+  $ demo-fleet up cleveland          # only cleveland; the other events are left as they are
   $ DOCKER_HOST=ssh://root@vps.example.com demo-fleet up --wait-timeout 300`,
     )
-    .action(async (opts: UpFlags, cmd: Command) => {
+    .action(async (events: string[], opts: UpFlags, cmd: Command) => {
       const { up, assertConverged } = await import('../deploy/up.js');
       const { describeAction } = await import('../converge/plan.js');
       const { describeRecovery } = await import('../converge/recovery.js');
@@ -71,6 +73,7 @@ Examples:
             canary: opts.canary,
             message: opts.message,
             prune: Boolean(opts.prune),
+            events,
           },
           report,
         ),

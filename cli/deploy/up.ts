@@ -36,6 +36,8 @@ export interface UpOptions {
   message?: string;
   /** Allow an `up` that removes every container of the fleet (its events were all deleted). */
   prune?: boolean;
+  /** Only these events (`up cleveland berlin`); the others, and containers of removed events, are untouched. All when empty. */
+  events?: string[];
 }
 
 /** The image every event's container runs: its ID decides "image changed"; null when not known (dry run). */
@@ -56,18 +58,24 @@ export interface UpResult extends FleetImage {
 const FAILURE_LOG_LINES = 20;
 
 export async function up(d: Deployment, options: UpOptions, report: Reporter): Promise<UpResult> {
-  validate(d, report);
+  validate(d, options, report);
   const services = await render(d, options, report);
   await connectTo(d.target, report);
   const { containers } = d.target;
-  if (options.dryRun) return { ...noImage(report), plan: await plan(containers, d.owner, services, null, report), results: [] };
+  const only = options.events ?? [];
+  if (options.dryRun)
+    return { ...noImage(report), plan: onlyEvents(await plan(containers, d.owner, services, null, report), only, report), results: [] };
   const run = { command: 'up', lockNote: options.message, forceUnlock: options.forceUnlock, report };
   return auditedDeploy(
     d,
     run,
     async () => {
-      const image = await provideImage(d, services, options, report);
-      const planned = withRevisionLabels(await plan(containers, d.owner, services, image.imageId, report), image.revision);
+      // the image is built once as always; only the events of this run get their tag moved
+      const image = await provideImage(d, only.length ? services.filter((s) => only.includes(s.event)) : services, options, report);
+      const planned = withRevisionLabels(
+        onlyEvents(await plan(containers, d.owner, services, image.imageId, report), only, report),
+        image.revision,
+      );
       refuseEmptying(planned, options);
       // keys: mint for new nodes before anything is created; revoke once they are up or given up on.
       const minted = await mintKeys(d, planned, report);
@@ -88,9 +96,24 @@ export async function up(d: Deployment, options: UpOptions, report: Reporter): P
 }
 
 /** The fleet file was read and checked when the deployment was opened; state dirs must be reachable on the target. */
-function validate(d: Deployment, report: Reporter): void {
+function validate(d: Deployment, options: UpOptions, report: Reporter): void {
   report.step('validate fleet');
+  d.requireEvents(options.events ?? []);
   d.appdata();
+}
+
+/**
+ * `up <event…>`: the plan of the whole fleet (so it is the same plan), cut to those events: every other
+ * event and every container of a removed event is left as it is, and the report says which.
+ */
+function onlyEvents(thePlan: Plan, events: string[], report: Reporter): Plan {
+  if (events.length === 0) return thePlan;
+  const left = [...new Set(thePlan.actions.filter((a) => !events.includes(a.event)).map((a) => a.event))];
+  if (left.length) report.progress(`not in this run (untouched): ${left.join(', ')}`);
+  return {
+    recovery: thePlan.recovery.filter((s) => events.includes(s.event)),
+    actions: thePlan.actions.filter((a) => events.includes(a.event)),
+  };
 }
 
 /** Removing every container of the fleet (e.g. all its events deleted) is never silent: it needs --prune. */

@@ -207,6 +207,26 @@ describe.skipIf(!engine.ok)('engine: up / change / remove / status / down (3 eve
     firstIds = now;
   });
 
+  it('3a. up <event> converges only that event; a change to another one waits for the next up', async () => {
+    for (const e of ['alpha', 'gamma']) {
+      expectOk(await f.cli(['add', e, '--update', '--invite-link', `https://login.tailscale.com/admin/invite/${e}-2`]), `update ${e}`);
+    }
+    const r = expectOk(await f.up(['gamma', '--json']), 'up gamma');
+    const json = JSON.parse(r.stdout) as UpJson;
+    expect(planOf(json)).toEqual({ gamma: 'recreate' });
+    expect(r.stderr).toContain('not in this run (untouched): alpha, beta');
+    const now = await ids(f, EVENTS);
+    expect(now.alpha).toBe(firstIds.alpha); // changed in the file, not deployed
+    expect(now.gamma).not.toBe(firstIds.gamma);
+    const unknown = await f.up(['nosuch']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('error: event "nosuch" is not in the fleet file (`demo-fleet list` shows the events)');
+    expect(await ids(f, EVENTS)).toEqual(now);
+    const all = JSON.parse(expectOk(await f.up(['--json']), 'up all').stdout) as UpJson;
+    expect(planOf(all)).toEqual({ alpha: 'recreate', beta: 'keep', gamma: 'keep' });
+    firstIds = await ids(f, EVENTS);
+  });
+
   it('3b. a container renamed by hand gets its name back (same container), never doubled (two nodes on one state dir)', async () => {
     const renamed = `${f.container('gamma')}-renamed`;
     const before = (await inspectContainer(f.container('gamma')))!.Id;
