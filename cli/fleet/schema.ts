@@ -11,6 +11,7 @@
 import * as z from 'zod';
 import { FLEET_ID } from './identity.js';
 import { eventHostname, serveMode } from './naming.js';
+import { appdataLocationProblem } from './system-dirs.js';
 
 /** Event names become hostnames, container names and image tags: DNS labels. */
 export const EVENT_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -237,6 +238,10 @@ export const FleetSchema = z
       // ":" splits a Docker bind ("src:dst"), a newline breaks the env/compose line, ".." walks out of it.
       .refine((p) => !/[:\n\r]/.test(p) && !p.split(/[\\/]/).includes('..'), {
         error: 'must be a plain directory path: no ":", no line breaks, no ".." (Docker binds <appdata>/<year>/<event> into the container)',
+      })
+      .superRefine((p, ctx) => {
+        const problem = appdataLocationProblem(p);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
       })
       .default('./appdata')
       .describe('State dirs live at <appdata>/<year>/<event>; a relative path is relative to the fleet file'),

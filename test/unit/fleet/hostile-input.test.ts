@@ -2,7 +2,7 @@
  * Fleet files that plain objects or naive writes get wrong: an alias bomb, an event named `__proto__`,
  * a symlinked fleet file. Each bad one is exit 2 with one line and the file untouched; the link stays.
  */
-import { lstat, readFile, readlink, symlink, writeFile } from 'node:fs/promises';
+import { lstat, readdir, readFile, readlink, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseFleet } from '../../../cli/fleet/file.js';
@@ -83,6 +83,50 @@ describe('hostile fleet files', () => {
       expect(r.stderr).toMatch(
         /error: \S*fleet\.yaml: appdata: "\.\/appdata" is relative, but the engine is ssh:\/\/nobody@127\.0\.0\.1:1: state dirs live on that host, so give an absolute path there/,
       );
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('appdata at / or in a system directory is refused (exit 2, one line, nothing rendered); a directory of its own is fine', async () => {
+    const { dir, cleanup } = await tempDir();
+    try {
+      const refused: Array<[string, RegExp]> = [
+        ['/', /"\/" is the root directory: the state dirs \(<appdata>\/<year>\/<event>\) would be made directly in it/],
+        ['//', /"\/\/" is the root directory/],
+        ['/etc', /"\/etc" is in \/etc, a system directory/],
+        ['/etc/demo-fleet/', /"\/etc\/demo-fleet\/" is in \/etc, a system directory/],
+        ['/usr/local/demo', /"[^"]*" is in \/usr, a system directory/],
+        ['/var/run/demo', /"[^"]*" is in \/var\/run, a system directory/],
+        ['/proc/1', /"[^"]*" is in \/proc, a system directory/],
+        ['/lib64', /"[^"]*" is in \/lib64, a system directory/],
+        ['/var', /"\/var" is a shared directory: the state dirs \(<appdata>\/<year>\/<event>\) would be made directly in it/],
+        ['/home/', /"\/home\/" is a shared directory/],
+        ['/root', /"\/root" is a shared directory/],
+      ];
+      for (const [appdata, says] of refused) {
+        const text = `year: 2026\nappdata: ${JSON.stringify(appdata)}\nevents:\n  cleveland: {}\n`;
+        await writeFile(path.join(dir, 'fleet.yaml'), text);
+        const r = await runCli(['render'], { cwd: dir });
+        expect(r.code, show(r)).toBe(2);
+        expect(r.stderr).toMatch(
+          new RegExp(
+            `^error: fleet\\.yaml:2: appdata: ${says.source}.*: give the fleet a directory of its own, e\\.g\\. /srv/demo-fleet or /var/lib/demo-fleet\\n$`,
+          ),
+        );
+        expect(await readdir(dir)).toEqual(['fleet.yaml']);
+      }
+      for (const appdata of [
+        '/var/lib/demo-fleet',
+        '/srv/demo',
+        '/opt/demo-fleet/appdata',
+        '/home/alice/appdata',
+        '/root/appdata',
+        './appdata',
+        'data',
+      ]) {
+        expect(() => parseFleet(`year: 2026\nappdata: ${JSON.stringify(appdata)}\n`, path.resolve('f.yaml')), appdata).not.toThrow();
+      }
     } finally {
       await cleanup();
     }
