@@ -12,6 +12,7 @@ import * as z from 'zod';
 import { FLEET_ID } from './identity.js';
 import { eventHostname, serveMode } from './naming.js';
 import { appdataLocationProblem } from './system-dirs.js';
+import { TAG, tagProblem } from './tags.js';
 
 /** Event names become hostnames, container names and image tags: DNS labels. */
 export const EVENT_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -118,9 +119,6 @@ export const AuthKeySource = z
       ctx.addIssue({ code: 'custom', path: ['file'], message: controlCharacterProblem(source.file) });
   });
 
-/** A tag on minted keys (and so on the nodes they register): `tag:<name>`. */
-const TAG = /^tag:[A-Za-z0-9-]+$/;
-
 /**
  * `keys:` — demo-fleet mints one short-lived auth key per new event node through the control server's
  * API (Tailscale, or headscale when `loginServer` is set) and revokes it once the node is up. This block
@@ -146,7 +144,7 @@ export const KeysSchema = z
       .describe('headscale: the release it runs; read from the server when left out'),
     apiUrl: httpUrl.optional().describe('API base URL; default https://api.tailscale.com, or loginServer for headscale'),
     tags: z
-      .array(z.string().regex(TAG, { error: 'must be a tag like tag:demo' }))
+      .array(z.string().regex(TAG, { error: (iss) => tagProblem(String(iss.input), false) }))
       .default([])
       .describe('Tags for minted keys (required with an OAuth client, which must own them)'),
     expiry: duration.default('1h').describe('How long a minted key stays valid if nothing revokes it (default 1h)'),
@@ -309,6 +307,11 @@ function keysProblems(keys: z.output<typeof KeysSchema>, headscale: boolean, ctx
   const issue = (field: string, message: string) => ctx.addIssue({ code: 'custom', path: ['keys', field], message });
   const tailscaleOnly = ['apiToken', 'oauthClient'] as const;
   const headscaleOnly = ['apiKey', 'user', 'headscaleVersion'] as const;
+  keys.tags.forEach((tag, i) => {
+    // Tailscale's rule is the field's own check; what headscale adds is checked here, knowing the server.
+    const problem = headscale && TAG.test(tag) ? tagProblem(tag, true) : undefined;
+    if (problem) ctx.addIssue({ code: 'custom', path: ['keys', 'tags', i], message: problem });
+  });
   if (headscale) {
     for (const f of tailscaleOnly)
       if (keys[f] !== undefined) issue(f, `${f} is for Tailscale, but loginServer makes this a headscale fleet: use keys.apiKey`);
