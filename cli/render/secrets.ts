@@ -3,12 +3,14 @@
  * compose/secrets/<event>.env with mode 0600. The key itself is never returned to callers that print.
  */
 import { createHash } from 'node:crypto';
-import { chmod, mkdir, readFile, readdir, rm, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { mkdir, open, readFile, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { FleetEvent } from '../fleet/schema.js';
 import { AUTHKEY_ENV } from './service.js';
 import { atomicWriteIfChanged } from '../util/atomic-write.js';
 import { UsageError } from '../errors.js';
+import { refuseLinkedDir, refuseLinkedFile } from './no-links.js';
 
 export interface SecretResult {
   /** sha256 of the env file content, or null when the event has no key (interactive login). */
@@ -118,15 +120,31 @@ export async function readEventSecret(event: string, config: FleetEvent, fleetDi
   return key ? { text: envFileText({ [AUTHKEY_ENV]: key }) } : { text: null, warning };
 }
 
-/** Write a read secret to <secretsDir>/<event>.env (0600, dir 0700), or remove a stale one. */
+/** The event's secret env file: `<secretsDir>/<event>.env`. */
+export function secretFileOf(event: string, secretsDir: string): string {
+  return path.join(secretsDir, `${event}.env`);
+}
+
+/**
+ * Write a read secret to <secretsDir>/<event>.env (0600, dir 0700), or remove a stale one. Never through
+ * a symbolic link: a linked dir or file is refused, the dir's mode is set on the dir itself (O_NOFOLLOW),
+ * and the file is replaced by rename, which replaces a link instead of following it.
+ */
 export async function storeEventSecret(event: string, secret: EventSecret, secretsDir: string): Promise<SecretResult> {
-  const file = path.join(secretsDir, `${event}.env`);
+  const file = secretFileOf(event, secretsDir);
   if (secret.text === null) {
-    await rm(file, { force: true });
+    await rm(file, { force: true }); // removes a link itself, never its target
     return { digest: null, warning: secret.warning };
   }
+  await refuseLinkedDir(secretsDir);
   await mkdir(secretsDir, { recursive: true, mode: 0o700 });
-  await chmod(secretsDir, 0o700);
+  const dir = await open(secretsDir, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+  try {
+    await dir.chmod(0o700);
+  } finally {
+    await dir.close();
+  }
+  await refuseLinkedFile(file);
   await atomicWriteIfChanged(file, secret.text, { mode: 0o600 });
   return { digest: digestOf(secret.text) };
 }
@@ -137,11 +155,11 @@ export async function storeEventSecret(event: string, secret: EventSecret, secre
  */
 export async function storeMintedKey(event: string, key: string, secretsDir: string): Promise<string> {
   await storeEventSecret(event, { text: envFileText({ [AUTHKEY_ENV]: key }) }, secretsDir);
-  return path.join(secretsDir, `${event}.env`);
+  return secretFileOf(event, secretsDir);
 }
 
 export async function dropMintedKey(event: string, secretsDir: string): Promise<void> {
-  await rm(path.join(secretsDir, `${event}.env`), { force: true });
+  await rm(secretFileOf(event, secretsDir), { force: true });
 }
 
 /** Remove secret files of events that are no longer in the fleet. */
