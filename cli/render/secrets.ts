@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
-import { mkdir, open, readFile, readdir, rm, stat } from 'node:fs/promises';
+import { lstat, mkdir, open, readFile, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { FleetEvent } from '../fleet/schema.js';
 import { AUTHKEY_ENV } from './service.js';
@@ -125,6 +125,18 @@ export function secretFileOf(event: string, secretsDir: string): string {
   return path.join(secretsDir, `${event}.env`);
 }
 
+/** Make the secrets dir (0700) if need be; a symbolic link there is refused, never followed. */
+export async function ensureSecretsDir(secretsDir: string): Promise<void> {
+  await refuseLinkedDir(secretsDir);
+  await mkdir(secretsDir, { recursive: true, mode: 0o700 });
+  const dir = await open(secretsDir, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+  try {
+    await dir.chmod(0o700);
+  } finally {
+    await dir.close();
+  }
+}
+
 /**
  * Write a read secret to <secretsDir>/<event>.env (0600, dir 0700), or remove a stale one. Never through
  * a symbolic link: a linked dir or file is refused, the dir's mode is set on the dir itself (O_NOFOLLOW),
@@ -136,14 +148,7 @@ export async function storeEventSecret(event: string, secret: EventSecret, secre
     await rm(file, { force: true }); // removes a link itself, never its target
     return { digest: null, warning: secret.warning };
   }
-  await refuseLinkedDir(secretsDir);
-  await mkdir(secretsDir, { recursive: true, mode: 0o700 });
-  const dir = await open(secretsDir, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
-  try {
-    await dir.chmod(0o700);
-  } finally {
-    await dir.close();
-  }
+  await ensureSecretsDir(secretsDir);
   await refuseLinkedFile(file);
   await atomicWriteIfChanged(file, secret.text, { mode: 0o600 });
   return { digest: digestOf(secret.text) };
@@ -159,7 +164,18 @@ export async function storeMintedKey(event: string, key: string, secretsDir: str
 }
 
 export async function dropMintedKey(event: string, secretsDir: string): Promise<void> {
-  await rm(secretFileOf(event, secretsDir), { force: true });
+  await removeEventSecret(event, secretsDir);
+}
+
+/** Remove the event's secret env file (a link there: the link, not its target); whether there was one. */
+export async function removeEventSecret(event: string, secretsDir: string): Promise<boolean> {
+  const file = secretFileOf(event, secretsDir);
+  const there = await lstat(file).then(
+    () => true,
+    () => false,
+  );
+  await rm(file, { force: true });
+  return there;
 }
 
 /** Remove secret files of events that are no longer in the fleet. */
