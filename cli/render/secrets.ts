@@ -71,6 +71,11 @@ async function readAuthKey(
       `event ${event}: authKey: ${where} does not hold an auth key (printable characters without spaces, at most ${MAX_KEY_LENGTH}); check what it holds`,
     );
   }
+  if (ENV_FILE_INTERPRETED.test(key)) {
+    throw new UsageError(
+      `event ${event}: authKey: ${where} holds a character that Compose interprets in an env file ($, a quote, \\ or #), which no auth key has; check what it holds`,
+    );
+  }
   if (key.startsWith(OAUTH_CLIENT_SECRET_PREFIX)) {
     // Never any of the key in the message: the prefix says all there is to say.
     throw new UsageError(
@@ -80,11 +85,22 @@ async function readAuthKey(
   return { key };
 }
 
+/**
+ * Characters that Compose interprets in an env_file value, where no escape works: docker-compose 1.29
+ * (checked on the installed one; python-dotenv with interpolate=True) expands `${X}` even in single
+ * quotes, keeps `$$` as two dollars and strips quotes, and other Compose implementations have rules of
+ * their own. demo-fleet reads the file verbatim (parseEnvFile). A value holding one is refused: the
+ * container would get another value through `docker-compose up` than through `up`. Auth keys have none.
+ */
+export const ENV_FILE_INTERPRETED = /[$'"\\#]/;
+
 /** One line per variable; the values are single-line secrets, rejected otherwise. */
 export function envFileText(vars: Record<string, string>): string {
   return Object.entries(vars)
     .map(([k, v]) => {
       if (/[\r\n]/.test(v)) throw new UsageError(`${k}: the secret must be a single line`);
+      if (ENV_FILE_INTERPRETED.test(v))
+        throw new UsageError(`${k}: the secret holds a character that Compose interprets in an env file ($, a quote, \\ or #)`);
       return `${k}=${v}\n`;
     })
     .join('');

@@ -423,6 +423,49 @@ describe('an output directory that cannot be written', () => {
   });
 });
 
+describe('"$" in a value: Compose would interpolate it', () => {
+  /** Compose's rule for a value in the compose file: "$$" is a literal "$" (and "${X}"/"$X" interpolate). */
+  const composeReads = (v: string) => v.replace(/\$\$/g, '$');
+
+  it('every value written into the compose file has "$" as "$$", so Compose reads back what the service holds (what up creates)', async () => {
+    const { fleet, services } = await render({
+      name: 'dollar',
+      appdata: './data$HOME',
+      events: { a: { inviteLink: 'https://example.com/a${HOME}b$c$$d', hostname: 'a-booth' } },
+    });
+    const raw = serviceFor(fleet, 'a', { fleetDir: dir, secretsDir: path.join(dir, 'compose', 'secrets') }, null);
+    const s = services['dollar-a']!;
+    expect(s.environment).toContain('DEMO_INVITE_LINK=https://example.com/a$${HOME}b$$c$$$$d');
+    expect(s.volumes).toEqual([`${dir}/data$$HOME/2026/a:/var/lib/tailscale`]);
+    // what Compose makes of each value is the service definition's value, the one `up` hands the engine
+    expect(s.environment.map(composeReads)).toEqual(raw.environment.map(([k, v]) => `${k}=${v}`));
+    expect(s.volumes.map(composeReads)).toEqual(raw.volumes.map((v) => `${v.source}:${v.target}`));
+    expect(Object.fromEntries(Object.entries(s.labels).map(([k, v]) => [k, composeReads(v)]))).toEqual(raw.labels);
+    expect(s.healthcheck.test.map(composeReads)).toEqual(raw.healthcheck.test);
+    expect(raw.environment).toContainEqual(['DEMO_INVITE_LINK', 'https://example.com/a${HOME}b$c$$d']);
+  });
+
+  it('an auth key with a character a Compose env file interprets ($, quotes, \\, #) is refused, naming event and source, not the key', async () => {
+    for (const key of [
+      'tskey-auth-k1$HOME',
+      'tskey-auth-k1${X}',
+      "tskey-auth-'k1'",
+      'tskey-auth-"k1"',
+      'tskey-auth-k1\\n',
+      'tskey-auth-k1#x',
+    ]) {
+      process.env.KEY_BAD = key;
+      const err = await renderFleet(fleetOf({ events: { a: { authKey: { env: 'KEY_BAD' } } } }), { fleetFile }).catch((e: unknown) => e);
+      expect(err, key).toBeInstanceOf(UsageError);
+      expect((err as Error).message).toBe(
+        'event a: authKey: environment variable KEY_BAD holds a character that Compose interprets in an env file ($, a quote, \\ or #), which no auth key has; check what it holds',
+      );
+    }
+    expect(() => envFileText({ TAILSCALE_AUTHKEY: 'a$b' })).toThrow(UsageError);
+    await expect(readdir(dir)).resolves.not.toContain('compose');
+  });
+});
+
 describe('compose.ts and the env file format', () => {
   it('env_file is relative to the compose directory', () => {
     const fleet = fleetOf({ events: { a: {} } });
