@@ -14,7 +14,7 @@ export function register(program: Command): void {
   program
     .command('retire')
     .description(
-      'after the conference: remove the container, delete the node from the tailnet, expire open keys, archive the state dir, drop the event from the fleet file',
+      'after the conference: remove the container, delete the node from the tailnet, expire open keys and remove its key file, archive the state dir, drop the event from the fleet file',
     )
     .argument('<events...>', 'events to retire')
     .option('--dry-run', 'list every step, change nothing')

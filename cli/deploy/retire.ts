@@ -5,7 +5,9 @@
  *                 delete). Its ID comes from the node itself (`tailscale status --json`, Self.ID: the
  *                 stable node ID, which is the numeric ID on headscale) while the container runs, else
  *                 from the API by hostname. `--keep-node` skips this step;
- *   3. keys       expire every key still open for it (tailnet/open-keys.ts);
+ *   3. keys       expire every key still open for it (tailnet/open-keys.ts), and remove its secret env
+ *                 file (compose/secrets/<event>.env, render/secrets.ts): the key in it would otherwise stay
+ *                 on disk until the next render, also with --keep-node;
  *   4. state      move its state dir to <appdata>/archive/<year>/<event>-<UTC time> (`--purge`: delete
  *                 it), through a short-lived helper container: the engine API is the only channel, so
  *                 this works over ssh:// too;
@@ -17,10 +19,12 @@
  * Each step's outcome goes to the Reporter and to `onStep`: the seam through which an audit log records
  * what retire did (one call per step, in order, also for a dry run and for the step that failed).
  */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ControlServerError, UsageError } from '../errors.js';
 import { containerName, eventHostname, stateDir } from '../fleet/naming.js';
 import { removeFleetEvent } from '../fleet/operations.js';
+import { removeEventSecret, secretFileOf } from '../render/secrets.js';
 import { type ControlServer, controlServer } from '../tailnet/control.js';
 import type { HttpOptions } from '../tailnet/http.js';
 import { NODE_STATUS_COMMAND } from '../tailnet/node-state.js';
@@ -119,6 +123,11 @@ export async function retire(d: Deployment, options: RetireOptions, report: Repo
   return auditedDeploy(d, { command: 'retire', forceUnlock: options.forceUnlock, report }, run, facts);
 }
 
+/** The event's secret env file as the user knows it: relative to the fleet file's directory. */
+function secretFileShown(d: Deployment, event: string): string {
+  return path.relative(d.paths.fleetDir, secretFileOf(event, d.paths.secretsDir));
+}
+
 /** The node's stable ID from `tailscale status --json` inside its running container, or null. */
 async function ownNodeId(runtime: Runtime, container: ContainerDetails): Promise<string | null> {
   if (container.state !== 'running') return null;
@@ -187,7 +196,11 @@ async function listSteps(
   if (t.node) await planned('node', `would delete node ${t.node.id} (found through ${t.node.from})`);
   else await unchanged('node', t.nodeNote);
   const keys = await openKeys(d.paths.secretsDir, t.event);
-  if (keys.length && control) await planned('keys', `would expire ${keys.map((k) => k.id).join(', ')} on ${control.name}`);
+  const would = [
+    ...(keys.length && control ? [`would expire ${keys.map((k) => k.id).join(', ')} on ${control.name}`] : []),
+    ...(existsSync(secretFileOf(t.event, d.paths.secretsDir)) ? [`would remove ${secretFileShown(d, t.event)}`] : []),
+  ];
+  if (would.length) await planned('keys', would.join('; '));
   else await unchanged('keys', 'no key open');
   await planned('state', t.stateTo ? `would move ${t.stateFrom} to ${t.stateTo} (under appdata)` : `would delete ${t.stateFrom} (--purge)`);
   await planned('fleet file', `would drop ${t.event} from ${d.fleetFile}`);
@@ -231,16 +244,24 @@ async function retireEvent(
   await step('keys', async () => {
     const { secretsDir } = d.paths;
     const keys = await openKeys(secretsDir, event);
-    if (!keys.length) return { outcome: 'unchanged', detail: 'no key open' };
-    if (!control)
-      return { outcome: 'unchanged', detail: `keys ${keys.map((k) => k.id).join(', ')} open, but no keys: block to expire them` };
-    const done: string[] = [];
-    for (const ref of keys) {
-      await control.revoke(ref);
-      await forgetKey(secretsDir, event, ref.id);
-      done.push(ref.id);
+    const details: string[] = [];
+    let changed = false;
+    if (keys.length && !control) details.push(`keys ${keys.map((k) => k.id).join(', ')} open, but no keys: block to expire them`);
+    if (keys.length && control) {
+      const expired: string[] = [];
+      for (const ref of keys) {
+        await control.revoke(ref);
+        await forgetKey(secretsDir, event, ref.id);
+        expired.push(ref.id);
+      }
+      details.push(`expired ${expired.join(', ')} on ${control.name}`);
+      changed = true;
     }
-    return { outcome: 'done', detail: `expired ${done.join(', ')} on ${control.name}` };
+    if (await removeEventSecret(event, secretsDir)) {
+      details.push(`removed ${secretFileShown(d, event)}`);
+      changed = true;
+    }
+    return { outcome: changed ? 'done' : 'unchanged', detail: details.join('; ') || 'no key open' };
   });
 
   await step('state', async () => {

@@ -2,11 +2,12 @@
  * The fleet file on disk: load + validate (errors carry file, line and field), comment-preserving
  * edits through the yaml Document API, atomic writes (temp + rename) serialized by a lock file.
  */
-import { readFile, realpath, stat } from 'node:fs/promises';
+import { open, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { isMap, LineCounter, parseDocument, type Document } from 'yaml';
 import lockfile from 'proper-lockfile';
 import { FleetSchema, type Fleet } from './schema.js';
+import { checkFleetEntries, checkFleetSize, firstDuplicateKey, MAX_FLEET_BYTES } from './limits.js';
 import { FleetFileMissingError, UsageError } from '../errors.js';
 import { atomicWrite } from '../util/atomic-write.js';
 
@@ -25,15 +26,20 @@ export interface LoadedFleet {
  * each `file:line: field: what is wrong and the fix` (the first is the one to fix first).
  */
 export function parseFleet(text: string, file: string): { doc: Document; fleet: Fleet } {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   const rel = path.relative(process.cwd(), file) || file;
-  if (doc.errors.length > 0) {
-    const e = doc.errors[0]!;
-    const { line, col } = lineCounter.linePos(e.pos[0]);
-    const what = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+.*$/, '');
-    throw new UsageError(`${rel}:${line}:${col}: invalid YAML: ${what} (fix the syntax at that line)`);
-  }
+  checkFleetSize(Buffer.byteLength(text), rel);
+  const lineCounter = new LineCounter();
+  // uniqueKeys: its pairwise check is quadratic in a map's size; firstDuplicateKey does it in one pass.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
+  const syntax = (offset: number, message: string) => {
+    const { line, col } = lineCounter.linePos(offset);
+    const what = message.split('\n')[0]!.replace(/ at line \d+, column \d+.*$/, '');
+    return new UsageError(`${rel}:${line}:${col}: invalid YAML: ${what} (fix the syntax at that line)`);
+  };
+  if (doc.errors.length > 0) throw syntax(doc.errors[0]!.pos[0], doc.errors[0]!.message);
+  const duplicate = firstDuplicateKey(doc);
+  if (duplicate) throw syntax(duplicate.offset, 'Map keys must be unique');
+  checkFleetEntries(doc, rel, lineCounter);
   const data = toData(doc, rel);
   const result = FleetSchema.safeParse(data);
   if (!result.success) {
@@ -117,14 +123,38 @@ function toData(doc: Document, rel: string): unknown {
 export async function loadFleet(file: string): Promise<LoadedFleet> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await readBounded(file, path.relative(process.cwd(), file) || file);
   } catch (err) {
+    if (err instanceof UsageError) throw err;
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
       throw new FleetFileMissingError(file);
     }
     throw new UsageError(`${file}: cannot read the fleet file: ${(err as Error).message}`);
   }
   return { path: file, text, ...parseFleet(text, file) };
+}
+
+/**
+ * The file's text, refused unread when it is over the size limit (stat) and read no further than the
+ * limit (a file that grows, or one that is no regular file, cannot make the read unbounded).
+ */
+async function readBounded(file: string, rel: string): Promise<string> {
+  const handle = await open(file, 'r');
+  try {
+    const { size } = await handle.stat();
+    checkFleetSize(size, rel);
+    const buffer = Buffer.alloc(MAX_FLEET_BYTES + 1);
+    let length = 0;
+    while (length < buffer.length) {
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+    }
+    checkFleetSize(length, rel);
+    return buffer.toString('utf8', 0, length);
+  } finally {
+    await handle.close();
+  }
 }
 
 /**

@@ -11,6 +11,8 @@
 import * as z from 'zod';
 import { FLEET_ID } from './identity.js';
 import { eventHostname, serveMode } from './naming.js';
+import { appdataLocationProblem } from './system-dirs.js';
+import { TAG, tagProblem } from './tags.js';
 
 /** Event names become hostnames, container names and image tags: DNS labels. */
 export const EVENT_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -18,7 +20,27 @@ const DNS_LABEL_HINT = 'lowercase letters, digits and "-", at most 63, not start
 /** A DNS label (and so a tailnet hostname) is at most 63 characters. */
 const MAX_HOSTNAME = 63;
 
-const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+/**
+ * Control characters: C0 (line breaks, tab, NUL, ESC), DEL, C1, and the Unicode line and paragraph
+ * separators. Every value the fleet file gives is passed on as one line (an env variable, a compose or
+ * env file line, a terminal line), and the URL parser silently drops a tab or line break: refuse them.
+ */
+const CONTROL_CHARACTERS = '\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029';
+const CONTROL_NAMES: Record<string, string> = { '\n': 'a line break', '\r': 'a carriage return', '\t': 'a tab', '\u0000': 'NUL' };
+function controlCharacterProblem(input: unknown): string {
+  const found = typeof input === 'string' ? new RegExp(`[${CONTROL_CHARACTERS}]`).exec(input)?.[0] : undefined;
+  if (found === undefined) return 'contains a control character: remove it';
+  const code = `U+${found.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+  const name = CONTROL_NAMES[found] ?? (found === '\u2028' || found === '\u2029' ? 'a line separator' : undefined);
+  return `contains a control character (${name ? `${code}, ${name}` : code}): remove it (the value is passed on as one line of text)`;
+}
+/** First check of every text field: abort, so the field gets this one message, not a follow-on one too. */
+const oneLinePattern = new RegExp(`^[^${CONTROL_CHARACTERS}]*$`);
+const oneLine = () => z.regex(oneLinePattern, { abort: true, error: (iss) => controlCharacterProblem(iss.input) });
+/** A text field: a string without control characters. */
+const text = () => z.string().check(oneLine());
+
+const httpUrl = z.string().check(oneLine(), z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }));
 /** The duration forms parseDuration (cli/util/duration.ts) reads. */
 const DURATION = /^\d+(ms|s|m|h)$/;
 const duration = z.string().regex(DURATION, { error: 'must be a duration like "500ms", "10s", "2m" or "1h"' });
@@ -59,8 +81,7 @@ function timeZoneProblem(tz: string): string | undefined {
   return `unknown time zone "${tz}": use an IANA name like ${guess ?? 'Europe/Berlin, America/New_York or Etc/UTC'}`;
 }
 
-const timeZone = z
-  .string()
+const timeZone = text()
   .min(1)
   .superRefine((tz, ctx) => {
     const problem = timeZoneProblem(tz);
@@ -77,23 +98,26 @@ function authKeySourceError(input: unknown): string {
   return 'must be one key source: env: <VARIABLE> (the key in an environment variable) or file: <path>';
 }
 
-export const AuthKeySource = z.union(
-  [
-    z.strictObject({
-      env: z
-        .string()
-        .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'must be an environment variable name' })
-        .describe('Name of the environment variable that holds the auth key at render time'),
-    }),
-    z.strictObject({
-      file: z.string().min(1).describe('Path of a file holding the auth key (relative to the fleet file)'),
-    }),
-  ],
-  { error: (iss) => (iss.code === 'invalid_union' ? authKeySourceError(iss.input) : undefined) },
-);
-
-/** A tag on minted keys (and so on the nodes they register): `tag:<name>`. */
-const TAG = /^tag:[A-Za-z0-9-]+$/;
+export const AuthKeySource = z
+  .union(
+    [
+      z.strictObject({
+        env: z
+          .string()
+          .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'must be an environment variable name' })
+          .describe('Name of the environment variable that holds the auth key at render time'),
+      }),
+      z.strictObject({
+        file: z.string().min(1).describe('Path of a file holding the auth key (relative to the fleet file)'),
+      }),
+    ],
+    { error: (iss) => (iss.code === 'invalid_union' ? authKeySourceError(iss.input) : undefined) },
+  )
+  .superRefine((source, ctx) => {
+    // Checked on the union, not in its file branch: a failed branch would be reported as "must be one key source".
+    if ('file' in source && !oneLinePattern.test(source.file))
+      ctx.addIssue({ code: 'custom', path: ['file'], message: controlCharacterProblem(source.file) });
+  });
 
 /**
  * `keys:` — demo-fleet mints one short-lived auth key per new event node through the control server's
@@ -105,14 +129,14 @@ export const KeysSchema = z
     apiToken: AuthKeySource.optional().describe('Tailscale: where the API access token (tskey-api-…) is read from'),
     oauthClient: z
       .strictObject({
-        id: z.string().min(1).describe('The OAuth client ID (not a secret)'),
+        id: text().min(1).describe('The OAuth client ID (not a secret)'),
         secret: AuthKeySource.describe('Where the OAuth client secret (tskey-client-…) is read from'),
       })
       .optional()
       .describe('Tailscale: an OAuth client (scopes auth_keys, devices:core) exchanged for an access token; needs tags'),
-    tailnet: z.string().min(1).default('-').describe('Tailscale: the tailnet (default "-": the one of the token)'),
+    tailnet: text().min(1).default('-').describe('Tailscale: the tailnet (default "-": the one of the token)'),
     apiKey: AuthKeySource.optional().describe('headscale: where the API key (`headscale apikeys create`) is read from'),
-    user: z.string().min(1).optional().describe('headscale: the user the nodes belong to (required before 0.28)'),
+    user: text().min(1).optional().describe('headscale: the user the nodes belong to (required before 0.28)'),
     headscaleVersion: z
       .string()
       .regex(/^v?0\.\d+(\.\d+)?$/, { error: 'must be a headscale release like "0.28" or "v0.26.1"' })
@@ -120,7 +144,7 @@ export const KeysSchema = z
       .describe('headscale: the release it runs; read from the server when left out'),
     apiUrl: httpUrl.optional().describe('API base URL; default https://api.tailscale.com, or loginServer for headscale'),
     tags: z
-      .array(z.string().regex(TAG, { error: 'must be a tag like tag:demo' }))
+      .array(z.string().regex(TAG, { error: (iss) => tagProblem(String(iss.input), false) }))
       .default([])
       .describe('Tags for minted keys (required with an OAuth client, which must own them)'),
     expiry: duration.default('1h').describe('How long a minted key stays valid if nothing revokes it (default 1h)'),
@@ -191,8 +215,7 @@ export const FleetSchema = z
       .regex(/^[a-z0-9]+([._/:-][a-z0-9]+)*$/, { error: 'must be an image repository without a tag, e.g. ghcr.io/you/demo-id-headers' })
       .default('demo-fleet/id-headers-demo')
       .describe('Image repository; each event runs <image>:<event>'),
-    baseImage: z
-      .string()
+    baseImage: text()
       .min(1)
       .default('ghcr.io/linuxserver/baseimage-alpine:3.22')
       .describe('Base image of the app image (a linuxserver base with s6-overlay /init)'),
@@ -208,19 +231,22 @@ export const FleetSchema = z
       .min(YEAR_BOUNDS.min)
       .max(YEAR_BOUNDS.max)
       .describe('Year of the events (required): hostnames are <event><year>, node state lives at <appdata>/<year>/<event>'),
-    appdata: z
-      .string()
+    appdata: text()
       .min(1)
       // ":" splits a Docker bind ("src:dst"), a newline breaks the env/compose line, ".." walks out of it.
       .refine((p) => !/[:\n\r]/.test(p) && !p.split(/[\\/]/).includes('..'), {
         error: 'must be a plain directory path: no ":", no line breaks, no ".." (Docker binds <appdata>/<year>/<event> into the container)',
+      })
+      .superRefine((p, ctx) => {
+        const problem = appdataLocationProblem(p);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
       })
       .default('./appdata')
       .describe('State dirs live at <appdata>/<year>/<event>; a relative path is relative to the fleet file'),
     puid: z.number().int().min(0).default(1000),
     pgid: z.number().int().min(0).default(1000),
     tz: timeZone.default('Etc/UTC').describe('Time zone of the containers (TZ), an IANA name like Europe/Berlin'),
-    dockerMods: z.array(z.string().min(1)).default(['ghcr.io/tailscale-dev/docker-mod:main']),
+    dockerMods: z.array(text().min(1)).default(['ghcr.io/tailscale-dev/docker-mod:main']),
     loginServer: httpUrl.optional().describe('headscale URL (TAILSCALE_LOGIN_SERVER); Tailscale when absent'),
     network: z
       .string()
@@ -281,6 +307,11 @@ function keysProblems(keys: z.output<typeof KeysSchema>, headscale: boolean, ctx
   const issue = (field: string, message: string) => ctx.addIssue({ code: 'custom', path: ['keys', field], message });
   const tailscaleOnly = ['apiToken', 'oauthClient'] as const;
   const headscaleOnly = ['apiKey', 'user', 'headscaleVersion'] as const;
+  keys.tags.forEach((tag, i) => {
+    // Tailscale's rule is the field's own check; what headscale adds is checked here, knowing the server.
+    const problem = headscale && TAG.test(tag) ? tagProblem(tag, true) : undefined;
+    if (problem) ctx.addIssue({ code: 'custom', path: ['keys', 'tags', i], message: problem });
+  });
   if (headscale) {
     for (const f of tailscaleOnly)
       if (keys[f] !== undefined) issue(f, `${f} is for Tailscale, but loginServer makes this a headscale fleet: use keys.apiKey`);

@@ -9,8 +9,23 @@ import { formatDuration } from '../util/duration.js';
 
 export const COMPOSE_FILE = 'docker-compose.yml';
 
+/**
+ * Compose interpolates `${VAR}` and `$VAR` in the values of a compose file and reads `$$` as a literal
+ * `$` (docker-compose 1.29 here: `inviteLink: …/a${HOME}b` became `…/a/rootb`). Every value is written
+ * escaped, so `docker-compose up` on the render passes exactly what `demo-fleet up` passes: that builds
+ * the container from the same ServiceDefinition, unescaped (targets/docker/containers.ts createOptions).
+ */
+function escapeDollars<T>(value: T): T {
+  if (typeof value === 'string') return value.replace(/\$/g, '$$$$') as T;
+  if (Array.isArray(value)) return value.map(escapeDollars) as T;
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, escapeDollars(v)])) as T;
+  }
+  return value;
+}
+
 export function composeService(s: ServiceDefinition, composeDir: string): Record<string, unknown> {
-  return {
+  return escapeDollars({
     image: s.image,
     container_name: s.name,
     volumes: s.volumes.map((v) => `${v.source}:${v.target}`),
@@ -28,7 +43,7 @@ export function composeService(s: ServiceDefinition, composeDir: string): Record
     ...(s.devices.length ? { devices: s.devices.map((d) => `${d}:${d}`) } : {}),
     ...(s.capAdd.length ? { cap_add: s.capAdd } : {}),
     ...(s.network ? { networks: [s.network] } : {}),
-  };
+  });
 }
 
 export function composeText(services: ServiceDefinition[], composeDir: string, source: string): string {

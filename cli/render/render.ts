@@ -9,7 +9,8 @@ import { loadFleet } from '../fleet/file.js';
 import type { Fleet } from '../fleet/schema.js';
 import { atomicWriteIfChanged } from '../util/atomic-write.js';
 import { COMPOSE_FILE, composeText } from './compose.js';
-import { digestOf, pruneSecrets, readEventSecret, storeEventSecret } from './secrets.js';
+import { refuseLinkedOutput } from './no-links.js';
+import { digestOf, pruneSecrets, readEventSecret, secretFileOf, storeEventSecret } from './secrets.js';
 import { serviceFor, type ServiceDefinition } from './service.js';
 
 export interface RenderResult {
@@ -55,6 +56,12 @@ export async function renderFleet(fleet: Fleet, options: RenderOptions): Promise
     });
     return { composeFile, services, warnings: warnings.sort() };
   }
+  // Nothing is written through a link: refused here, before the first write.
+  await refuseLinkedOutput(
+    composeDir,
+    secretsDir,
+    events.map((event) => secretFileOf(event, secretsDir)),
+  );
   let services: ServiceDefinition[];
   try {
     await mkdir(composeDir, { recursive: true });

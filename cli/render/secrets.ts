@@ -3,12 +3,14 @@
  * compose/secrets/<event>.env with mode 0600. The key itself is never returned to callers that print.
  */
 import { createHash } from 'node:crypto';
-import { chmod, mkdir, readFile, readdir, rm, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { lstat, mkdir, open, readFile, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { FleetEvent } from '../fleet/schema.js';
 import { AUTHKEY_ENV } from './service.js';
 import { atomicWriteIfChanged } from '../util/atomic-write.js';
 import { UsageError } from '../errors.js';
+import { refuseLinkedDir, refuseLinkedFile } from './no-links.js';
 
 export interface SecretResult {
   /** sha256 of the env file content, or null when the event has no key (interactive login). */
@@ -69,6 +71,11 @@ async function readAuthKey(
       `event ${event}: authKey: ${where} does not hold an auth key (printable characters without spaces, at most ${MAX_KEY_LENGTH}); check what it holds`,
     );
   }
+  if (ENV_FILE_INTERPRETED.test(key)) {
+    throw new UsageError(
+      `event ${event}: authKey: ${where} holds a character that Compose interprets in an env file ($, a quote, \\ or #), which no auth key has; check what it holds`,
+    );
+  }
   if (key.startsWith(OAUTH_CLIENT_SECRET_PREFIX)) {
     // Never any of the key in the message: the prefix says all there is to say.
     throw new UsageError(
@@ -78,11 +85,22 @@ async function readAuthKey(
   return { key };
 }
 
+/**
+ * Characters that Compose interprets in an env_file value, where no escape works: docker-compose 1.29
+ * (checked on the installed one; python-dotenv with interpolate=True) expands `${X}` even in single
+ * quotes, keeps `$$` as two dollars and strips quotes, and other Compose implementations have rules of
+ * their own. demo-fleet reads the file verbatim (parseEnvFile). A value holding one is refused: the
+ * container would get another value through `docker-compose up` than through `up`. Auth keys have none.
+ */
+export const ENV_FILE_INTERPRETED = /[$'"\\#]/;
+
 /** One line per variable; the values are single-line secrets, rejected otherwise. */
 export function envFileText(vars: Record<string, string>): string {
   return Object.entries(vars)
     .map(([k, v]) => {
       if (/[\r\n]/.test(v)) throw new UsageError(`${k}: the secret must be a single line`);
+      if (ENV_FILE_INTERPRETED.test(v))
+        throw new UsageError(`${k}: the secret holds a character that Compose interprets in an env file ($, a quote, \\ or #)`);
       return `${k}=${v}\n`;
     })
     .join('');
@@ -118,15 +136,36 @@ export async function readEventSecret(event: string, config: FleetEvent, fleetDi
   return key ? { text: envFileText({ [AUTHKEY_ENV]: key }) } : { text: null, warning };
 }
 
-/** Write a read secret to <secretsDir>/<event>.env (0600, dir 0700), or remove a stale one. */
+/** The event's secret env file: `<secretsDir>/<event>.env`. */
+export function secretFileOf(event: string, secretsDir: string): string {
+  return path.join(secretsDir, `${event}.env`);
+}
+
+/** Make the secrets dir (0700) if need be; a symbolic link there is refused, never followed. */
+export async function ensureSecretsDir(secretsDir: string): Promise<void> {
+  await refuseLinkedDir(secretsDir);
+  await mkdir(secretsDir, { recursive: true, mode: 0o700 });
+  const dir = await open(secretsDir, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+  try {
+    await dir.chmod(0o700);
+  } finally {
+    await dir.close();
+  }
+}
+
+/**
+ * Write a read secret to <secretsDir>/<event>.env (0600, dir 0700), or remove a stale one. Never through
+ * a symbolic link: a linked dir or file is refused, the dir's mode is set on the dir itself (O_NOFOLLOW),
+ * and the file is replaced by rename, which replaces a link instead of following it.
+ */
 export async function storeEventSecret(event: string, secret: EventSecret, secretsDir: string): Promise<SecretResult> {
-  const file = path.join(secretsDir, `${event}.env`);
+  const file = secretFileOf(event, secretsDir);
   if (secret.text === null) {
-    await rm(file, { force: true });
+    await rm(file, { force: true }); // removes a link itself, never its target
     return { digest: null, warning: secret.warning };
   }
-  await mkdir(secretsDir, { recursive: true, mode: 0o700 });
-  await chmod(secretsDir, 0o700);
+  await ensureSecretsDir(secretsDir);
+  await refuseLinkedFile(file);
   await atomicWriteIfChanged(file, secret.text, { mode: 0o600 });
   return { digest: digestOf(secret.text) };
 }
@@ -137,11 +176,22 @@ export async function storeEventSecret(event: string, secret: EventSecret, secre
  */
 export async function storeMintedKey(event: string, key: string, secretsDir: string): Promise<string> {
   await storeEventSecret(event, { text: envFileText({ [AUTHKEY_ENV]: key }) }, secretsDir);
-  return path.join(secretsDir, `${event}.env`);
+  return secretFileOf(event, secretsDir);
 }
 
 export async function dropMintedKey(event: string, secretsDir: string): Promise<void> {
-  await rm(path.join(secretsDir, `${event}.env`), { force: true });
+  await removeEventSecret(event, secretsDir);
+}
+
+/** Remove the event's secret env file (a link there: the link, not its target); whether there was one. */
+export async function removeEventSecret(event: string, secretsDir: string): Promise<boolean> {
+  const file = secretFileOf(event, secretsDir);
+  const there = await lstat(file).then(
+    () => true,
+    () => false,
+  );
+  await rm(file, { force: true });
+  return there;
 }
 
 /** Remove secret files of events that are no longer in the fleet. */

@@ -4,6 +4,7 @@
  */
 import * as z from 'zod';
 import { UsageError } from '../errors.js';
+import { tagProblem } from '../fleet/tags.js';
 import { type HeadscaleConnection, NO_API, uint64 } from './headscale-connection.js';
 import { parseAnswer } from './http.js';
 import { answerDate, MintedKey } from './minted.js';
@@ -53,8 +54,8 @@ export async function userId(conn: HeadscaleConnection, name: string): Promise<s
 export async function createPreAuthKey(conn: HeadscaleConnection, request: PreAuthKeyRequest): Promise<MintedKey> {
   const call = 'create pre-auth key';
   const tags = request.tags ?? [];
-  const bad = tags.find((t) => !/^tag:[A-Za-z0-9-]+$/.test(t));
-  if (bad !== undefined) throw new UsageError(`pre-auth key tag ${JSON.stringify(bad)}: tags look like tag:demo`);
+  const problem = tags.map((t) => tagProblem(t, true)).find((p) => p !== undefined);
+  if (problem !== undefined) throw new UsageError(`pre-auth key tag ${problem}`);
   if (Number.isNaN(request.expiration.getTime()) || request.expiration.getTime() <= conn.transport.now()) {
     throw new UsageError('a pre-auth key needs an expiration in the future (headscale treats a missing one as already expired)');
   }

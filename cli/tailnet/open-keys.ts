@@ -4,8 +4,9 @@
  * key is used and drops it once revoked; a deploy that died in between leaves it, and the next `up` or
  * `retire` revokes it.
  */
-import { chmod, mkdir, readFile, rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { ensureSecretsDir } from '../render/secrets.js';
 import { atomicWrite } from '../util/atomic-write.js';
 import type { KeyRef } from './control.js';
 
@@ -31,8 +32,7 @@ async function write(secretsDir: string, event: string, refs: KeyRef[]): Promise
     await rm(file, { force: true });
     return;
   }
-  await mkdir(secretsDir, { recursive: true, mode: 0o700 });
-  await chmod(secretsDir, 0o700);
+  await ensureSecretsDir(secretsDir);
   await atomicWrite(file, `${JSON.stringify(refs, null, 2)}\n`, { mode: 0o600 });
 }
 

@@ -1,7 +1,7 @@
 /**
  * The rendered compose file is a valid Compose file: it validates against the official compose-spec
  * JSON Schema (the published schema, read from ../shared/upstream/compose-spec/) and `docker-compose config -q`
- * accepts it.
+ * accepts it. And `docker-compose up` on it makes the container `demo-fleet up` makes, "$" in values included.
  */
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -15,7 +15,9 @@ import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FleetSchema, type FleetInput } from '../../cli/fleet/schema.js';
 import { renderFleet } from '../../cli/render/render.js';
-import { requirement } from '../helpers/requirements.js';
+import { createOptions } from '../../cli/targets/docker/containers.js';
+import { BASE_IMAGE, ensureBaseImage } from '../helpers/engine-fixture.js';
+import { dockerEngine, requirement, runId } from '../helpers/requirements.js';
 import { runCli, show, tempDir } from '../helpers/cli.js';
 import { upstreamData, upstreamPath } from '../helpers/upstream.js';
 
@@ -163,4 +165,49 @@ describe('docker-compose config -q', () => {
       await done();
     }
   });
+});
+
+describe('docker-compose up on the render and demo-fleet up make the same container', () => {
+  const dc = existsSync(DOCKER_COMPOSE);
+  const engine = dockerEngine();
+
+  it.skipIf(!dc || !engine.ok)(
+    'a "$" in a fleet value arrives unchanged through docker-compose, as in what up creates',
+    async () => {
+      await ensureBaseImage();
+      const [image, event] = BASE_IMAGE.split(':') as [string, string]; // the event's image <image>:<event> is on the engine
+      const name = `t-${runId}-dollar`;
+      const project = name.replace(/-/g, '');
+      const fleetDir = path.join(dir, 'dollar');
+      await mkdir(fleetDir);
+      const inviteLink = 'https://example.com/a${HOME}b$c$$d';
+      const fleet = FleetSchema.parse({
+        name,
+        image,
+        year: 2026,
+        appdata: './state$HOME',
+        events: { [event]: { inviteLink, authKey: { env: 'COMPOSE_VALIDATE_KEY' } } },
+      });
+      const { composeFile, services } = await renderFleet(fleet, { fleetFile: path.join(fleetDir, 'fleet.yaml') });
+      const service = services[0]!;
+      const compose = (args: string[]) => run(DOCKER_COMPOSE, ['-f', composeFile, '-p', project, ...args], { timeout: 120_000 });
+      try {
+        await compose(['up', '--no-start', '--no-build']); // create only: nothing runs
+        const [made] = JSON.parse((await run('docker', ['inspect', service.name])).stdout) as Array<{
+          Config: { Env: string[]; Labels: Record<string, string> };
+          HostConfig: { Binds: string[] };
+        }>;
+        const up = await createOptions(service); // what `demo-fleet up` hands the engine
+        expect(made!.Config.Env).toContain(`DEMO_INVITE_LINK=${inviteLink}`);
+        expect(made!.Config.Env).toEqual(expect.arrayContaining(up.Env!));
+        expect(made!.HostConfig.Binds.map((b) => b.replace(/:rw$/, ''))).toEqual(up.HostConfig!.Binds);
+        expect(made!.HostConfig.Binds[0]).toContain('/state$HOME/2026/');
+        expect(made!.Config.Labels).toMatchObject(up.Labels!);
+      } finally {
+        await compose(['down']).catch(() => undefined);
+        await run('docker', ['rm', '-f', service.name]).catch(() => undefined);
+      }
+    },
+    360_000,
+  );
 });

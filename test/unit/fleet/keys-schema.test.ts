@@ -57,10 +57,30 @@ describe('keys:', () => {
   });
 
   it('tags look like tag:<name>; expiry is a duration', () => {
-    expect(issues({ ...base, keys: { apiToken: { env: 'X' }, tags: ['demo'] } })).toEqual(['keys.tags.0: must be a tag like tag:demo']);
+    expect(issues({ ...base, keys: { apiToken: { env: 'X' }, tags: ['demo'] } })).toEqual([
+      'keys.tags.0: "demo" is no tag: a tag is "tag:", a letter, then letters, digits or "-" (Tailscale\'s rule; headscale\'s adds lowercase), e.g. tag:demo',
+    ]);
     expect(issues({ ...base, keys: { apiToken: { env: 'X' }, expiry: '1 hour' } })).toEqual([
       'keys.expiry: must be a duration like "500ms", "10s", "2m" or "1h"',
     ]);
+  });
+
+  it("tags follow each control server's own rule, named in the message (a bad tag used to fail only when minting)", () => {
+    const tailscale = (tags: string[]) => issues({ ...base, keys: { apiToken: { env: 'X' }, tags } });
+    const headscale = (tags: string[]) => issues({ ...base, loginServer: 'https://hs.example.com', keys: { apiKey: { env: 'H' }, tags } });
+    // Tailscale (tailcfg.CheckTag): "tag:", a letter first, then ASCII letters, digits or "-"; case is free.
+    expect(tailscale(['tag:demo', 'tag:Demo-2026', 'tag:a'])).toEqual([]);
+    for (const bad of ['tag:1demo', 'tag:-demo', 'tag:', 'tag:de_mo', 'tag:de.mo', 'tag:démo', 'Tag:demo', 'tag: demo']) {
+      expect(tailscale([bad]), bad).toEqual([
+        `keys.tags.0: ${JSON.stringify(bad)} is no tag: a tag is "tag:", a letter, then letters, digits or "-" (Tailscale's rule; headscale's adds lowercase), e.g. tag:demo`,
+      ]);
+    }
+    // headscale (validateTag when minting): lowercase as well.
+    expect(headscale(['tag:demo', 'tag:booth-2'])).toEqual([]);
+    expect(headscale(['tag:demo', 'tag:Demo'])).toEqual([
+      'keys.tags.1: "tag:Demo" is not lowercase, and headscale refuses a key with such a tag: use "tag:demo"',
+    ]);
+    expect(headscale(['tag:1demo'])).toHaveLength(1);
   });
 
   it('Tailscale: one of apiToken / oauthClient; OAuth needs tags; headscale fields are refused, naming the fix', () => {

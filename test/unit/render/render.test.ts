@@ -1,14 +1,14 @@
 /**
  * cli/render/render.ts + compose.ts + secrets.ts: the compose file and the 0600 secret env files.
  */
-import { chmod, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FleetSchema, type FleetInput } from '../../../cli/fleet/schema.js';
 import { renderFleet, unwritableError } from '../../../cli/render/render.js';
 import { composeService, composeText } from '../../../cli/render/compose.js';
-import { envFileText, parseEnvFile, readSecretEnv } from '../../../cli/render/secrets.js';
+import { envFileText, parseEnvFile, readSecretEnv, storeMintedKey } from '../../../cli/render/secrets.js';
 import { LABELS } from '../../../cli/fleet/naming.js';
 import { eventEnvironment, serviceFor } from '../../../cli/render/service.js';
 import { UsageError } from '../../../cli/errors.js';
@@ -288,6 +288,87 @@ describe('an OAuth client secret where the auth key goes', () => {
   }
 });
 
+describe('symbolic links in the output are never followed', () => {
+  /** A directory elsewhere, with one file, to point links at: what render must leave alone. */
+  async function elsewhere() {
+    const target = path.join(dir, 'elsewhere');
+    await mkdir(target, { mode: 0o755 });
+    await chmod(target, 0o755);
+    await writeFile(path.join(target, 'victim'), 'untouched\n', { mode: 0o644 });
+    return target;
+  }
+  const unchanged = async (target: string) => {
+    expect((await stat(target)).mode & 0o777).toBe(0o755);
+    expect((await readdir(target)).sort()).toEqual(['victim']);
+    expect(await readFile(path.join(target, 'victim'), 'utf8')).toBe('untouched\n');
+  };
+
+  it('compose/secrets as a link: refused in one line naming it and the fix; nothing written, the target keeps its mode', async () => {
+    process.env.KEY_A = KEY_A;
+    const target = await elsewhere();
+    await mkdir(path.join(dir, 'compose'));
+    await symlink(target, path.join(dir, 'compose', 'secrets'));
+    const err = await renderFleet(fleetOf({ events: { a: { authKey: { env: 'KEY_A' } } } }), { fleetFile }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UsageError);
+    expect((err as Error).message).toBe(
+      `${path.join(dir, 'compose', 'secrets')}: is a symbolic link (to ${target}), and render writes the secret files only into a directory of its own: replace the link with a directory, or render elsewhere with \`demo-fleet render --out <dir>\``,
+    );
+    await unchanged(target);
+    expect(await readdir(path.join(dir, 'compose'))).toEqual(['secrets']);
+  });
+
+  it('the compose directory as a link: refused, nothing written there', async () => {
+    const target = await elsewhere();
+    await symlink(target, path.join(dir, 'compose'));
+    const err = await renderFleet(fleetOf({ events: { a: {} } }), { fleetFile }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UsageError);
+    expect((err as Error).message).toMatch(
+      /compose: is a symbolic link \(to .*elsewhere\), and render writes .*: replace the link with a directory/,
+    );
+    await unchanged(target);
+  });
+
+  it('a link planted at a secret file: refused naming it, its target untouched; nothing written', async () => {
+    process.env.KEY_A = KEY_A;
+    const target = await elsewhere();
+    const secrets = path.join(dir, 'compose', 'secrets');
+    await mkdir(secrets, { recursive: true, mode: 0o700 });
+    await symlink(path.join(target, 'victim'), path.join(secrets, 'a.env'));
+    const err = await renderFleet(fleetOf({ events: { a: { authKey: { env: 'KEY_A' } } } }), { fleetFile }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UsageError);
+    expect((err as Error).message).toBe(
+      `${path.join(secrets, 'a.env')}: is a symbolic link (to ${path.join(target, 'victim')}), and render writes each secret file as a file of its own: remove the link and render again`,
+    );
+    await unchanged(target);
+    expect(await readdir(path.join(dir, 'compose'))).toEqual(['secrets']);
+  });
+
+  it('a link at the compose file is replaced by the file, its target never read nor written (atomicWriteIfChanged)', async () => {
+    const target = await elsewhere();
+    await mkdir(path.join(dir, 'compose'));
+    const composeFile = path.join(dir, 'compose', 'docker-compose.yml');
+    await symlink(path.join(target, 'victim'), composeFile);
+    await renderFleet(fleetOf({ events: { a: {} } }), { fleetFile });
+    expect((await lstat(composeFile)).isFile()).toBe(true);
+    expect(await readFile(composeFile, 'utf8')).toMatch(/^# Rendered by demo-fleet/);
+    await unchanged(target);
+  });
+
+  it('a key minted during up (storeMintedKey) is not written through a linked secrets dir or secret file either', async () => {
+    const target = await elsewhere();
+    await mkdir(path.join(dir, 'compose'));
+    const secrets = path.join(dir, 'compose', 'secrets');
+    await symlink(target, secrets);
+    await expect(storeMintedKey('a', KEY_A, secrets)).rejects.toBeInstanceOf(UsageError);
+    await unchanged(target);
+    await rm(secrets);
+    await mkdir(secrets, { mode: 0o700 });
+    await symlink(path.join(target, 'victim'), path.join(secrets, 'a.env'));
+    await expect(storeMintedKey('a', KEY_A, secrets)).rejects.toBeInstanceOf(UsageError);
+    await unchanged(target);
+  });
+});
+
 describe('an output directory that cannot be written', () => {
   it('a file in the path (ENOTDIR): one UsageError line naming the path and the fix', async () => {
     await writeFile(path.join(dir, 'plain-file'), 'x');
@@ -330,6 +411,49 @@ describe('an output directory that cannot be written', () => {
     expect(unwritableError(errno('EACCES', path.join(process.cwd(), 'compose')), path.join(process.cwd(), 'compose'))?.message).toMatch(
       /^compose: /,
     );
+  });
+});
+
+describe('"$" in a value: Compose would interpolate it', () => {
+  /** Compose's rule for a value in the compose file: "$$" is a literal "$" (and "${X}"/"$X" interpolate). */
+  const composeReads = (v: string) => v.replace(/\$\$/g, '$');
+
+  it('every value written into the compose file has "$" as "$$", so Compose reads back what the service holds (what up creates)', async () => {
+    const { fleet, services } = await render({
+      name: 'dollar',
+      appdata: './data$HOME',
+      events: { a: { inviteLink: 'https://example.com/a${HOME}b$c$$d', hostname: 'a-booth' } },
+    });
+    const raw = serviceFor(fleet, 'a', { fleetDir: dir, secretsDir: path.join(dir, 'compose', 'secrets') }, null);
+    const s = services['dollar-a']!;
+    expect(s.environment).toContain('DEMO_INVITE_LINK=https://example.com/a$${HOME}b$$c$$$$d');
+    expect(s.volumes).toEqual([`${dir}/data$$HOME/2026/a:/var/lib/tailscale`]);
+    // what Compose makes of each value is the service definition's value, the one `up` hands the engine
+    expect(s.environment.map(composeReads)).toEqual(raw.environment.map(([k, v]) => `${k}=${v}`));
+    expect(s.volumes.map(composeReads)).toEqual(raw.volumes.map((v) => `${v.source}:${v.target}`));
+    expect(Object.fromEntries(Object.entries(s.labels).map(([k, v]) => [k, composeReads(v)]))).toEqual(raw.labels);
+    expect(s.healthcheck.test.map(composeReads)).toEqual(raw.healthcheck.test);
+    expect(raw.environment).toContainEqual(['DEMO_INVITE_LINK', 'https://example.com/a${HOME}b$c$$d']);
+  });
+
+  it('an auth key with a character a Compose env file interprets ($, quotes, \\, #) is refused, naming event and source, not the key', async () => {
+    for (const key of [
+      'tskey-auth-k1$HOME',
+      'tskey-auth-k1${X}',
+      "tskey-auth-'k1'",
+      'tskey-auth-"k1"',
+      'tskey-auth-k1\\n',
+      'tskey-auth-k1#x',
+    ]) {
+      process.env.KEY_BAD = key;
+      const err = await renderFleet(fleetOf({ events: { a: { authKey: { env: 'KEY_BAD' } } } }), { fleetFile }).catch((e: unknown) => e);
+      expect(err, key).toBeInstanceOf(UsageError);
+      expect((err as Error).message).toBe(
+        'event a: authKey: environment variable KEY_BAD holds a character that Compose interprets in an env file ($, a quote, \\ or #), which no auth key has; check what it holds',
+      );
+    }
+    expect(() => envFileText({ TAILSCALE_AUTHKEY: 'a$b' })).toThrow(UsageError);
+    await expect(readdir(dir)).resolves.not.toContain('compose');
   });
 });
 
