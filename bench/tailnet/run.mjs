@@ -39,7 +39,7 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..', '..');
 const HELPER = path.join(ROOT, 'test/helpers/real-tailnet.ts');
 const API_KEY_VAR = 'BENCH_TAILNET_API_KEY';
-/** The load visitor's tailscaled runs an HTTP proxy here (cmd/tailscaled/proxy.go): requests go through its tailnet dialer. */
+/** The load visitor's tailscaled runs an HTTP proxy here (cmd/tailscaled/proxy.go v1.102.3 line 34; absolute URLs: line 126). */
 const PROXY_PORT = 1056;
 const MiB = 2 ** 20;
 /** The VPS of the events-per-VPS figure, and what its OS + Docker engine take before any event. */
@@ -105,7 +105,7 @@ const lines = (s) => s.split('\n').filter(Boolean);
 
 /**
  * Run a command to its end: wall time from spawn to exit, stdout as bytes, and when each `==> step` line
- * came on stderr (demo-fleet's progress). Never rejects on a non-zero exit.
+ * and each "minted auth key" line came on stderr (demo-fleet's progress). Never rejects on a non-zero exit.
  */
 function timed(cmd, args, { cwd, env, timeoutMs = 600_000 } = {}) {
   return new Promise((resolve, reject) => {
@@ -114,6 +114,7 @@ function timed(cmd, args, { cwd, env, timeoutMs = 600_000 } = {}) {
     const out = [];
     const err = [];
     const steps = [];
+    const minted = [];
     let pending = '';
     child.stdout.on('data', (d) => out.push(d));
     child.stderr.on('data', (d) => {
@@ -124,6 +125,7 @@ function timed(cmd, args, { cwd, env, timeoutMs = 600_000 } = {}) {
         const line = pending.slice(0, i);
         pending = pending.slice(i + 1);
         if (line.startsWith('==> ')) steps.push({ name: line.slice(4), t });
+        else if (/: minted auth key /.test(line)) minted.push(t);
       }
     });
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
@@ -142,6 +144,7 @@ function timed(cmd, args, { cwd, env, timeoutMs = 600_000 } = {}) {
         stdout: stdout.toString('utf8'),
         stderr: Buffer.concat(err).toString('utf8'),
         steps,
+        minted,
       });
     });
   });
@@ -506,6 +509,7 @@ async function events(o, rt, tmp) {
     r.cold = [];
     r.coldBuilt = [];
     r.coldSteps = [];
+    r.mintGaps = [];
     for (let i = 1; i <= o.coldRepeats; i++) {
       if (i > 1) {
         must(await cli(['down', '--json']), 'demo-fleet down');
@@ -522,7 +526,10 @@ async function events(o, rt, tmp) {
       const kinds = new Set(u.json.plan.map((a) => a.action));
       if (kinds.size !== 1 || !kinds.has('create')) throw new Error(`cold up #${i}: plan ${JSON.stringify(u.json.plan)}`);
       if (notServed(u.json).length) throw new Error(`cold up #${i}: not served: ${JSON.stringify(notServed(u.json))}`);
-      const minted = (u.stderr.match(/minted auth key/g) ?? []).length;
+      const minted = u.minted.length;
+      // the keys are minted one event at a time: the time from the step's start to each key
+      const mintStep = u.steps.find((x) => x.name.startsWith('mint auth keys'));
+      if (mintStep) r.mintGaps.push(...u.minted.map((t, k) => t - (k ? u.minted[k - 1] : mintStep.t)));
       r.cold.push(u.ms);
       r.coldSteps.push(stepDurations(u));
       r.coldBuilt.push(u.json.built);
@@ -859,6 +866,7 @@ async function main(o) {
         [`no-op up --no-wait`, sec(median(ev.noopNoWait)), list(ev.noopNoWait)],
       ]),
       `  cold up, median per step: ${medianSteps(ev.coldSteps)}`,
+      `  mint step: one event after the other (node state check, then the API call), ${sec(median(ev.mintGaps))} per event (median of ${ev.mintGaps.length})`,
       `  no-op up, median per step: ${medianSteps(ev.noopSteps)}; statuses: ${ev.noopStatuses.join(', ')}`,
       '',
       `memory (${ev.memorySource}): usage = anon + page cache as the cgroup counts it; working set = usage - inactive file (docker stats)`,
