@@ -203,6 +203,21 @@ async function loadHelper(tmp) {
 /** Names of the two tailnets (RealTailnet prefixes every container and its network with them). */
 const TAILNET_NAMES = { events: `ev${RUN_ID}`, peers: `pe${RUN_ID}` };
 
+function helpersOf(dir) {
+  const ids = lines(docker('ps', '-aq', '--filter', 'label=dev.demo-fleet.helper'));
+  if (!ids.length) return [];
+  let out;
+  try {
+    out = docker('inspect', '-f', '{{.Id}}{{range .Mounts}} {{.Source}}{{end}}', ...ids);
+  } catch (e) {
+    out = String(e.stdout ?? ''); // one of them went away meanwhile: the others are still listed
+  }
+  return lines(out)
+    .map((l) => l.split(' '))
+    .filter(([, ...sources]) => sources.some((src) => src.startsWith(`${dir}/`)))
+    .map(([id]) => id);
+}
+
 function cleanup() {
   const problems = [];
   const attempt = (what, fn) => {
@@ -231,6 +246,8 @@ function cleanup() {
             .filter((l) => l.split(' ')[1]?.startsWith(`${process.env.BENCH_TMP}/`))
             .map((l) => l.split(' ')[0])
         : []),
+      // a state-dir helper the CLI had made when it was killed (cli/targets/docker/state-dir.ts): it binds the run's appdata
+      ...(process.env.BENCH_TMP ? helpersOf(process.env.BENCH_TMP) : []),
     ]);
     if (ids.size) docker('rm', '-f', '-v', ...ids);
   });
