@@ -1,5 +1,6 @@
 // Command-line options of the bench scripts, on node:util parseArgs. `spec` maps an option name to
-// { kind: 'int' | 'path' | 'flag', default }: ints must be positive, paths are made absolute.
+// { kind: 'int' | 'path' | 'string' | 'flag', default }: ints must be positive, paths are made absolute,
+// strings are taken as given.
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 
@@ -23,6 +24,7 @@ export function benchArgs(argv, spec, help) {
     if (v === undefined) out[key] = fallback;
     else if (kind === 'flag') out[key] = v;
     else if (kind === 'path') out[key] = path.resolve(v);
+    else if (kind === 'string') out[key] = v;
     else {
       const n = Number(v);
       if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} wants a positive integer, got ${v}`);
