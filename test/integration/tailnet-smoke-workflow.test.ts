@@ -294,9 +294,12 @@ describe.skipIf(!engine.ok)(`${FILE}: its run: blocks on the local engine and th
     await run?.cleanup();
     if (!workspace) return;
     // the fleet's containers, lock and image tags; the audit carriers of its appdata; the workspace
-    const problems = local ? await cleanupFleet(local.name, local.image, workspace) : await removeAuditCarriers(workspace);
+    const { problems, imagesLeft } = local
+      ? await cleanupFleet(local.name, local.image, workspace)
+      : { problems: await removeAuditCarriers(workspace), imagesLeft: [] };
     await rm(workspace, { recursive: true, force: true });
     if (problems.length) process.stderr.write(`tailnet-smoke-workflow: cleanup: ${problems.join('; ')}\n`);
+    if (imagesLeft.length) throw new Error(`images of ${local?.name} still on the engine after cleanup: ${imagesLeft.join(', ')}`);
   });
 
   /**
