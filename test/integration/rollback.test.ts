@@ -314,6 +314,10 @@ describe.skipIf(!registry.ok)('build --pull against a real registry', () => {
 
   afterAll(async () => {
     await docker(['rmi', baseRef]).catch(() => {});
+    // the pulls also left digest references (<repo>@sha256:…) on the fixture bases: those go too
+    const repo = baseRef.slice(0, baseRef.lastIndexOf(':'));
+    const digests = (await docker(['images', '--digests', '--format', '{{.Digest}}', repo]).catch(() => '')).split('\n');
+    for (const d of new Set(digests.filter((x) => x.startsWith('sha256:')))) await docker(['rmi', `${repo}@${d}`]).catch(() => {});
     await reg?.stop();
   });
 
