@@ -7,8 +7,11 @@
  *   made by the real CLI (`init` + `add`), a unique fleet name `t-<runId>-<n>` and image repository
  *   `demo-fleet-test/<fleet name>`. The hook removes — also when a test failed — every container
  *   labelled `dev.demo-fleet.fleet=<name>`, every container named `<name>-…` (the foreign ones a test
- *   planted), the lock marker `demo-fleet-lock-<name>`, every tag of the repository, the audit-log
- *   carriers of its appdata, and the temp dir.
+ *   planted), the lock marker `demo-fleet-lock-<name>`, every tag of the repository, the images the
+ *   fleet made that are no longer tagged (see `cleanupFleet`), the audit-log carriers of its appdata,
+ *   and the temp dir; then it fails the file if an image the fleet made is still on the engine.
+ * - `testDockerfile()` writes a Dockerfile for `--dockerfile` that labels every image it builds with the
+ *   fleet's name; the CLI helpers refuse a `--dockerfile` without that label.
  * - `runCli()` / `spawnCli()`: the built CLI as a child process — a private copy of it (see
  *   `packageCopy()`), with test/helpers/cli.ts's env hygiene, durations, and the child for kill tests.
  *
@@ -17,8 +20,8 @@
  * pinned to the HEAD seen when this module loaded — exactly what CI does — and a test sees one revision.
  */
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
-import { appendFile, mkdtemp, rm } from 'node:fs/promises';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll } from 'vitest';
@@ -134,6 +137,7 @@ export function spawnCli(
   args: string[],
   options: RunOptions = {},
 ): { child: ChildProcess; result: Promise<RunResult>; stderrSoFar: () => string } {
+  assertLabelledDockerfile(args, options.cwd);
   const started = Date.now();
   const child = spawn(process.execPath, [cliPath(), ...args], {
     cwd: options.cwd,
@@ -331,7 +335,10 @@ export interface TestFleet {
   container: (event: string) => string;
   /** The deploy lock's marker container: `demo-fleet-lock-<name>`. */
   lock: string;
-  cleanup: () => Promise<void>;
+  /** Every image ID the fleet's repository had after a CLI run of this fleet (for cleanup). */
+  imagesSeen: Set<string>;
+  /** Remove everything (`cleanupFleet`); resolves with the images it could not remove. */
+  cleanup: () => Promise<string[]>;
 }
 
 /**
@@ -345,8 +352,95 @@ export const FAST_HEALTH = { interval: '1s', startPeriod: '30s', timeout: '10s' 
 
 let fleetCounter = 0;
 
-/** Remove everything a fleet can leave on the engine and disk. Best effort, each part on its own. */
-export async function cleanupFleet(name: string, image: string, dir?: string): Promise<string[]> {
+// ---------------------------------------------------------------------------------------------
+// the images a fleet makes
+
+/** The label `testDockerfile()` puts on every image a test build commits: the fleet's name (unique to the run). */
+export const TEST_FLEET_LABEL = 'dev.demo-fleet.test-fleet';
+
+/**
+ * A Dockerfile for `--dockerfile`, written into the fleet's dir: `body.text`, or the package's
+ * templates/Dockerfile followed by `body.append`; either way with `LABEL dev.demo-fleet.test-fleet=<fleet>`
+ * right after each FROM line. Every image such a build commits then carries the label — also the layers a
+ * failed or interrupted build leaves untagged, which no tag leads to — so the fleet's cleanup finds them.
+ */
+export async function testDockerfile(
+  f: { name: string; dir: string },
+  file: string,
+  body: { text: string } | { append: string },
+): Promise<string> {
+  const text = 'text' in body ? body.text : `${await readFile(path.join(packageCopy(), 'templates/Dockerfile'), 'utf8')}\n${body.append}`;
+  const labelled = text.replace(/^(FROM[^\n]*\n)/gm, `$1LABEL ${TEST_FLEET_LABEL}=${f.name}\n`);
+  if (labelled === text) throw new Error(`testDockerfile ${file}: no FROM line to label`);
+  const out = path.join(f.dir, file);
+  await writeFile(out, labelled);
+  return out;
+}
+
+/** A `--dockerfile` the CLI is given must come from `testDockerfile()` (else its leftovers go unseen). */
+function assertLabelledDockerfile(args: string[], cwd: string | undefined): void {
+  const i = args.indexOf('--dockerfile');
+  if (i < 0 || args[i + 1] === undefined) return;
+  const file = path.resolve(cwd ?? process.cwd(), args[i + 1]!);
+  let text = '';
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return; // a test of a missing Dockerfile: nothing is built
+  }
+  if (!text.includes(`LABEL ${TEST_FLEET_LABEL}=`)) {
+    throw new Error(
+      `--dockerfile ${file} has no LABEL ${TEST_FLEET_LABEL}: write it with testDockerfile() so cleanup finds what it builds`,
+    );
+  }
+}
+
+/** Image IDs of a repository's tags now. */
+async function repoImageIds(repo: string): Promise<string[]> {
+  const out = await docker(['images', repo, '--no-trunc', '--format', '{{.ID}}']);
+  return [...new Set(out.split('\n').filter(Boolean))];
+}
+
+/** The tags of an image (by ID), or null when the engine no longer has it. */
+async function imageTags(id: string): Promise<string[] | null> {
+  const r = await exec('docker', ['image', 'inspect', '--format', '{{json .RepoTags}}', id]);
+  if (r.code !== 0) {
+    if (/no such/i.test(r.stderr)) return null;
+    throw new Error(`docker image inspect ${id}: ${r.stderr.trim()}`);
+  }
+  return (JSON.parse(r.stdout) as string[] | null) ?? [];
+}
+
+/**
+ * The images of a fleet that are still on the engine untagged or under its repository: those labelled
+ * by `testDockerfile()` (top-level ones: the layers below go with them) and those `seen` under its
+ * repository. An image tagged elsewhere too (a registry tag a test pushed) is that test's to remove.
+ */
+export async function fleetImagesLeft(name: string, image: string, seen: Iterable<string> = []): Promise<string[]> {
+  const labelled = (await docker(['images', '-q', '--no-trunc', '--filter', `label=${TEST_FLEET_LABEL}=${name}`])).split('\n');
+  const left: string[] = [];
+  for (const id of new Set([...labelled.filter(Boolean), ...seen])) {
+    const tags = await imageTags(id);
+    if (tags && (tags.length === 0 || tags.some((t) => t.startsWith(`${image}:`)))) left.push(id);
+  }
+  return left;
+}
+
+export interface FleetCleanup {
+  /** What could not be done (each part is tried on its own). */
+  problems: string[];
+  /** Images the fleet made that are still on the engine afterwards (`fleetImagesLeft`). */
+  imagesLeft: string[];
+}
+
+/**
+ * Remove everything a fleet can leave on the engine and disk. Best effort, each part on its own. Images:
+ * every tag of the repository, then by ID every image the fleet made that no tag leads to any more — an
+ * image whose tags moved on (a later build took the commit and event tags after its rev- tag was removed)
+ * and the layers of a failed or interrupted build (found by the `testDockerfile()` label); `seen` are the
+ * IDs the repository had during the run.
+ */
+export async function cleanupFleet(name: string, image: string, dir?: string, seen: Iterable<string> = []): Promise<FleetCleanup> {
   const problems: string[] = [];
   try {
     const containers = await fleetContainers(name);
@@ -357,7 +451,9 @@ export async function cleanupFleet(name: string, image: string, dir?: string): P
   } catch (err) {
     problems.push(String(err));
   }
+  const seenIds = new Set(seen);
   try {
+    for (const id of await repoImageIds(image)) seenIds.add(id);
     const tags = await repoTags(image);
     if (tags.length) {
       const r = await exec('docker', ['rmi', ...tags], { timeoutMs: 120_000 });
@@ -366,11 +462,27 @@ export async function cleanupFleet(name: string, image: string, dir?: string): P
   } catch (err) {
     problems.push(String(err));
   }
+  let imagesLeft: string[] = [];
+  try {
+    // by ID, no -f: an image a container still uses stays, and is reported
+    // (again while that removes some: a layer can be freed by the removal of another)
+    let refused = '';
+    for (let left = await fleetImagesLeft(name, image, seenIds), before = Infinity; left.length && left.length < before; ) {
+      const r = await exec('docker', ['rmi', ...left], { timeoutMs: 120_000 });
+      refused = r.code !== 0 && !/no such image/i.test(r.stderr) ? r.stderr.trim() : '';
+      before = left.length;
+      left = await fleetImagesLeft(name, image, seenIds);
+      imagesLeft = left;
+    }
+    if (imagesLeft.length && refused) problems.push(`docker rmi (images no tag leads to): ${refused}`);
+  } catch (err) {
+    problems.push(String(err));
+  }
   if (dir) {
     problems.push(...(await removeAuditCarriers(dir)));
     await rm(dir, { recursive: true, force: true }).catch((err) => problems.push(String(err)));
   }
-  return problems;
+  return { problems, imagesLeft };
 }
 
 export async function makeFleet(spec: FleetSpec, register: (f: TestFleet) => void = () => {}): Promise<TestFleet> {
@@ -380,9 +492,11 @@ export async function makeFleet(spec: FleetSpec, register: (f: TestFleet) => voi
   const file = path.join(dir, 'fleet.yaml');
   const env = { [MODEL_KEY_VAR]: MODEL_KEY, ...(spec.env ?? {}) };
   const runs: TestFleet['runs'] = [];
+  const imagesSeen = new Set<string>();
   const cli = async (args: string[], options: RunOptions = {}) => {
     const result = await runCli(args, { cwd: dir, ...options, env: { ...env, ...(options.env ?? {}) } });
     runs.push({ args, result });
+    for (const id of await repoImageIds(image)) imagesSeen.add(id);
     return result;
   };
   const fleet: TestFleet = {
@@ -396,9 +510,11 @@ export async function makeFleet(spec: FleetSpec, register: (f: TestFleet) => voi
     up: (args = [], options) => cli(['up', '--base-image', BASE_IMAGE, ...args], options),
     container: (event) => `${name}-${event}`,
     lock: lockContainer(name),
+    imagesSeen,
     cleanup: async () => {
-      const problems = await cleanupFleet(name, image, dir);
+      const { problems, imagesLeft } = await cleanupFleet(name, image, dir, imagesSeen);
       if (problems.length) process.stderr.write(`engine-fixture: cleanup of ${name}: ${problems.join('; ')}\n`);
+      return imagesLeft;
     },
   };
   register(fleet); // before anything is created, so a failing `init`/`add` is still cleaned up
@@ -422,10 +538,16 @@ export async function makeFleet(spec: FleetSpec, register: (f: TestFleet) => voi
 export function fleets(): (spec: FleetSpec) => Promise<TestFleet> {
   const made: TestFleet[] = [];
   afterAll(async () => {
-    for (const f of made.splice(0)) await f.cleanup();
+    const left: string[] = [];
+    for (const f of made.splice(0)) {
+      const images = await f.cleanup();
+      if (images.length) left.push(`${f.name}: ${images.join(', ')}`);
+    }
     // The copy of the CLI goes too (a later describe in the file makes a new one when it needs it).
     if (snapshotRoot) await rm(snapshotRoot, { recursive: true, force: true });
     snapshotRoot = undefined;
+    // Tests clean up what they made: an image of a fleet still here is a failure of the file, not a note.
+    if (left.length) throw new Error(`images the test fleets made are still on the engine after cleanup (in use?): ${left.join('; ')}`);
   });
   return (spec) => makeFleet(spec, (f) => made.push(f));
 }

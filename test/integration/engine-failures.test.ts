@@ -4,9 +4,7 @@
  * engine that is not there, and an event whose app never becomes healthy.
  */
 import { spawn } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
-import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LOCK_IMAGE, LOCK_LABELS } from '../../cli/targets/docker/lock.js';
 import { LABELS } from '../../cli/fleet/naming.js';
@@ -19,11 +17,11 @@ import {
   fleets,
   inspectContainer,
   inspectImage,
-  packageCopy,
   repoTags,
   spawnCli,
   waitFor,
   type TestFleet,
+  testDockerfile,
 } from '../helpers/engine-fixture.js';
 import { dockerEngine, runId } from '../helpers/requirements.js';
 
@@ -67,10 +65,10 @@ describe.skipIf(!engine.ok)('engine: conflicts, interrupted up, broken build, lo
   beforeAll(async () => {
     await ensureBaseImage();
     f = await make({ events: { alpha: [], beta: ['--funnel'], gamma: [] } });
-    broken = path.join(f.dir, 'Broken.Dockerfile');
-    await writeFile(broken, `ARG BASE_IMAGE\nFROM \${BASE_IMAGE}\nRUN echo "this build is broken on purpose (${runId})" && false\n`);
-    bad = path.join(f.dir, 'Bad.Dockerfile');
-    await writeFile(bad, 'ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\nFROBNICATE the widget\n');
+    broken = await testDockerfile(f, 'Broken.Dockerfile', {
+      text: `ARG BASE_IMAGE\nFROM \${BASE_IMAGE}\nRUN echo "this build is broken on purpose (${runId})" && false\n`,
+    });
+    bad = await testDockerfile(f, 'Bad.Dockerfile', { text: 'ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\nFROBNICATE the widget\n' });
   });
 
   it('5. a container of someone else under our name: refused with a clear message, untouched, the others converge', async () => {
@@ -150,9 +148,10 @@ describe.skipIf(!engine.ok)('engine: conflicts, interrupted up, broken build, lo
   });
 
   it('6b. Ctrl-C during up (while building, while converging) releases the lock; the next up converges', async () => {
-    const slow = path.join(f.dir, 'Slow.Dockerfile');
-    const template = await readFile(path.join(packageCopy(), 'templates/Dockerfile'), 'utf8');
-    await writeFile(slow, `${template}\n# TEST ONLY: a build slow enough to be interrupted (${runId}).\nRUN sleep 20\n`);
+    // interrupted, the build leaves the layers it finished untagged: testDockerfile's label finds them
+    const slow = await testDockerfile(f, 'Slow.Dockerfile', {
+      append: `# TEST ONLY: a build slow enough to be interrupted (${runId}).\nRUN sleep 20\n`,
+    });
     const interruptAt = async (args: string[], step: RegExp) => {
       const run = spawnCli(['up', '--base-image', BASE_IMAGE, ...args], { cwd: f.dir, env: f.env });
       await waitFor(`up reaching ${step}`, async () => step.test(run.stderrSoFar()), 120_000, 20);
@@ -189,7 +188,7 @@ describe.skipIf(!engine.ok)('engine: conflicts, interrupted up, broken build, lo
     const parse = await f.up(['--dockerfile', bad]);
     expect(parse.code).toBe(6);
     expect(parse.stderr.trimEnd().split('\n').at(-1)).toMatch(
-      /^error: build of \S+ failed: dockerfile parse error line 3: unknown instruction: FROBNICATE/,
+      /^error: build of \S+ failed: dockerfile parse error line 4: unknown instruction: FROBNICATE/,
     );
 
     expect(await containerIds(f)).toEqual(before);
@@ -208,12 +207,9 @@ describe.skipIf(!engine.ok)('engine: conflicts, interrupted up, broken build, lo
 
   it('7b. an image whose containers cannot start: each event is put back on its old container, running', async () => {
     const before = await containerIds(f);
-    const unstartable = path.join(f.dir, 'Unstartable.Dockerfile');
-    const template = await readFile(path.join(packageCopy(), 'templates/Dockerfile'), 'utf8');
-    await writeFile(
-      unstartable,
-      `${template}\n# TEST ONLY: an entry point that does not exist, so a container of this image cannot start.\nENTRYPOINT ["/nonexistent-${runId}"]\n`,
-    );
+    const unstartable = await testDockerfile(f, 'Unstartable.Dockerfile', {
+      append: `# TEST ONLY: an entry point that does not exist, so a container of this image cannot start.\nENTRYPOINT ["/nonexistent-${runId}"]\n`,
+    });
     // --no-canary: every event tries the image, and each is put back on its own
     const r = await f.up(['--dockerfile', unstartable, '--no-canary']);
     expect(r.code, r.stderr).toBe(5);
@@ -234,12 +230,9 @@ describe.skipIf(!engine.ok)('engine: conflicts, interrupted up, broken build, lo
 
   it('7c. a broken image (the app exits at start): only the canary tries it, is rolled back and healthy; the others keep their containers', async () => {
     const before = await containerIds(f);
-    const crashing = path.join(f.dir, 'Crashing.Dockerfile');
-    const template = await readFile(path.join(packageCopy(), 'templates/Dockerfile'), 'utf8');
-    await writeFile(
-      crashing,
-      `${template}\n# TEST ONLY: an app that exits at start (${runId}).\nRUN echo 'process.exit(3)' > /app/server.cjs\n`,
-    );
+    const crashing = await testDockerfile(f, 'Crashing.Dockerfile', {
+      append: `# TEST ONLY: an app that exits at start (${runId}).\nRUN echo 'process.exit(3)' > /app/server.cjs\n`,
+    });
     const r = await f.up(['--dockerfile', crashing, '--wait-timeout', '300']); // the crash loop, not the timeout, ends the wait
     expect(r.code, r.stderr).toBe(5);
     expect(r.stderr).toContain('alpha: canary (3 events are re-created: this one first)');
@@ -311,9 +304,9 @@ describe.skipIf(!engine.ok)('engine: conflicts, interrupted up, broken build, lo
   });
 
   it("9b. lock status names the holder and up -m's message; lock release frees it for the next deploy", async () => {
-    const slow = path.join(f.dir, 'Slow.Dockerfile');
-    const template = await readFile(path.join(packageCopy(), 'templates/Dockerfile'), 'utf8');
-    await writeFile(slow, `${template}\n# TEST ONLY: a build slow enough to hold the lock a while (${runId}).\nRUN sleep 20\n`);
+    const slow = await testDockerfile(f, 'Slow.Dockerfile', {
+      append: `# TEST ONLY: a build slow enough to hold the lock a while (${runId}).\nRUN sleep 20\n`,
+    });
     const run = spawnCli(['up', '--base-image', BASE_IMAGE, '--dockerfile', slow, '-m', 'hotfix for cleveland'], {
       cwd: f.dir,
       env: f.env,
@@ -372,13 +365,11 @@ describe.skipIf(!engine.ok)('engine: an event that never becomes healthy', () =>
   // The start period is the fixture's usual 30 s: on a loaded machine the healthy events need it.
   it("10. up exits non-zero, prints that event's last log lines; the other events are healthy", async () => {
     const f = await make({ events: { alpha: [], beta: [], gamma: ['--hostname', `nostart-${runId}`] } });
-    const dockerfile = path.join(f.dir, 'WrongPort.Dockerfile');
-    const template = await readFile(path.join(packageCopy(), 'templates/Dockerfile'), 'utf8');
-    await writeFile(
-      dockerfile,
-      `${template}\n# TEST ONLY: the app of an event whose hostname starts with "nostart" listens on the wrong port.\n` +
+    const dockerfile = await testDockerfile(f, 'WrongPort.Dockerfile', {
+      append:
+        '# TEST ONLY: the app of an event whose hostname starts with "nostart" listens on the wrong port.\n' +
         `RUN sed -i '/^export HOST=/i case "$TAILSCALE_HOSTNAME" in nostart*) PORT=5001 ;; esac' /etc/s6-overlay/s6-rc.d/svc-demo-app/run\n`,
-    );
+    });
     // "unhealthy" is not final before --wait-timeout (a real start takes tens of seconds): gamma turns
     // unhealthy ~33 s in, and up reports it when the 60 s are over.
     const r = await f.up(['--dockerfile', dockerfile, '--wait-timeout', '60']);

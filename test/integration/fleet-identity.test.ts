@@ -18,10 +18,10 @@ import {
   inspectContainer,
   MODEL_KEY,
   MODEL_KEY_VAR,
-  packageCopy,
   removeAuditCarriers,
   runCli,
   type TestFleet,
+  testDockerfile,
 } from '../helpers/engine-fixture.js';
 import { dockerEngine } from '../helpers/requirements.js';
 
@@ -150,9 +150,9 @@ describe.skipIf(!engine.ok)('engine: fleet identity', () => {
   });
 
   it("prune of a second fleet file on the same image repository keeps the first one's rollback target", async () => {
-    const dockerfile = path.join(first.dir, 'second-revision.Dockerfile');
-    const template = await readFile(path.join(packageCopy(), 'templates/Dockerfile'), 'utf8');
-    await writeFile(dockerfile, `${template}\n# TEST ONLY: a second revision of ${first.name}\n`);
+    const dockerfile = await testDockerfile(first, 'second-revision.Dockerfile', {
+      append: `# TEST ONLY: a second revision of ${first.name}\n`,
+    });
     expectOk(await first.up(['--dockerfile', dockerfile]), 'up of a second revision of the first fleet');
     firstIds = await ids(first, ['alpha', 'beta']);
     const labels = (await inspectContainer(first.container('alpha')))?.Config.Labels ?? {};

@@ -7,7 +7,7 @@
  * Each kill point is one test (its name says where); what each kill left and what the next `up`
  * settled is printed as a table at the end.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LABELS } from '../../cli/fleet/naming.js';
@@ -19,8 +19,8 @@ import {
   expectOk,
   fleets,
   inspectContainer,
-  packageCopy,
   spawnCli,
+  testDockerfile,
   type TestFleet,
 } from '../helpers/engine-fixture.js';
 import { dockerEngine, runId } from '../helpers/requirements.js';
@@ -46,11 +46,8 @@ async function labelled(f: TestFleet): Promise<string[]> {
 }
 
 /** A Dockerfile that differs from the template by a line: another revision, so `up` re-creates every event. */
-async function dockerfile(f: TestFleet, name: string, extra = ''): Promise<string> {
-  const file = path.join(f.dir, `${name}.Dockerfile`);
-  const template = await readFile(path.join(packageCopy(), 'templates/Dockerfile'), 'utf8');
-  await writeFile(file, `${template}\n# TEST ONLY: variant ${name} (${runId})\n${extra}`);
-  return file;
+function dockerfile(f: TestFleet, name: string, extra = ''): Promise<string> {
+  return testDockerfile(f, `${name}.Dockerfile`, { append: `# TEST ONLY: variant ${name} (${runId})\n${extra}` });
 }
 
 /**

