@@ -26,7 +26,14 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FleetSchema } from '../../cli/fleet/schema.js';
 import { eventEnvironment, type ServeExpectation, serveExpectation, TUN_CAPABILITIES, TUN_DEVICE } from '../../cli/render/service.js';
-import { judgeNode, type NodeState, parseNodeStatus, parseServeStatus, type TailnetOutcome } from '../../cli/tailnet/node-state.js';
+import {
+  judgeNode,
+  NODE_STATUS_COMMAND,
+  type NodeState,
+  parseNodeStatus,
+  parseServeStatus,
+  type TailnetOutcome,
+} from '../../cli/tailnet/node-state.js';
 import { REPO_ROOT } from '../helpers/cli.js';
 import { exec, waitFor } from '../helpers/engine-fixture.js';
 import {
@@ -165,8 +172,8 @@ interface Reading {
 }
 
 async function read(container: string, want: ServeExpectation): Promise<Reading> {
-  // the product's probe (cli/converge/readiness.ts): `tailscale status --json`, then `tailscale serve status --json`
-  const st = await run(container, ['tailscale', 'status', '--json']);
+  // the product's probe (cli/converge/readiness.ts): NODE_STATUS_COMMAND, then `tailscale serve status --json`
+  const st = await run(container, [...NODE_STATUS_COMMAND]);
   const sv = await run(container, ['tailscale', 'serve', 'status', '--json']);
   if (st.code !== 0 || !st.stdout.trim().startsWith('{'))
     throw new Error(`tailscale status --json in ${container} (${st.code}): ${st.stdout}${st.stderr}`);
