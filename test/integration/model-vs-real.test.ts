@@ -32,6 +32,7 @@ import {
   type NodeState,
   parseNodeStatus,
   parseServeStatus,
+  reconfigureServeCommand,
   type TailnetOutcome,
 } from '../../cli/tailnet/node-state.js';
 import { REPO_ROOT } from '../helpers/cli.js';
@@ -483,7 +484,10 @@ describe.skipIf(!engine.ok || !binaries.ok || !tun.ok || !bundle.ok || !versions
           Web: { [`${dns}:443`]: { Handlers: { '/': { Proxy: 'http://localhost:5000' } } } },
         });
         const http = await command(e.container, modServe(e.env), key.key);
-        return { reset, saved, http, reading: await read(e.container, want(e.env)) };
+        const reading = await read(e.container, want(e.env));
+        // what `up` then runs once (readiness.ts): serve reset + the mod's serve, for the node's current name
+        const reconfigured = await command(e.container, reconfigureServeCommand(want(e.env)), key.key);
+        return { reset, saved, http, reading, reconfigured, after: await read(e.container, want(e.env)) };
       });
       dump('5b', r);
       expect(r.real.saved).toBe('200');
@@ -492,7 +496,9 @@ describe.skipIf(!engine.ok || !binaries.ok || !tun.ok || !bundle.ok || !versions
         stdout: '',
         stderr: 'sending serve config: updating config: want to serve "http", but port 443 is already serving "https"',
       });
-      expect(r.real.reading.judged).toEqual({ kind: 'pending', why: 'configuring serve' });
+      expect(r.real.reading.judged).toEqual({ kind: 'pending', why: 'configuring serve (saved as https, not http)', reconfigure: true });
+      expect(r.real.reconfigured.code).toBe(0);
+      expect(r.real.after.judged).toMatchObject({ kind: 'served', url: `http://httpsaved${YEAR}.${tailnet.baseDomain}:443` });
       expect(r.model).toEqual(r.real);
     });
 
