@@ -90,6 +90,8 @@ describe.skipIf(!engine.ok || !sshd.ok)('engine over DOCKER_HOST=ssh:// (throwaw
   let hostKeyLine = '';
 
   const count = (re: RegExp) => (sshdLog.match(re) ?? []).length;
+  /** How sshd logs the end of a connection: a clean close, or a reset (a CLI that exits without closing). */
+  const CONNECTION_ENDS = /^(Closing connection to|Read error from remote host|Connection reset by) /gm;
   /**
    * The logins `run` made: sshd's "Accepted publickey" lines, counted once sshd has logged the end of
    * every connection (its log arrives through a pipe, after the CLI has exited).
@@ -97,10 +99,7 @@ describe.skipIf(!engine.ok || !sshd.ok)('engine over DOCKER_HOST=ssh:// (throwaw
   const loginsOf = async <T>(run: () => Promise<T>): Promise<{ result: T; logins: number }> => {
     const before = count(/Accepted publickey for root/g);
     const result = await run();
-    await waitFor(
-      'sshd to log the end of every connection',
-      async () => count(/Closing connection to /g) >= count(/Accepted publickey for root/g),
-    );
+    await waitFor('sshd to log the end of every connection', async () => count(CONNECTION_ENDS) >= count(/Accepted publickey for root/g));
     return { result, logins: count(/Accepted publickey for root/g) - before };
   };
 
@@ -179,8 +178,9 @@ describe.skipIf(!engine.ok || !sshd.ok)('engine over DOCKER_HOST=ssh:// (throwaw
     for (const e of ['alpha', 'beta', 'gamma']) expect(up.result.stderr).toMatch(new RegExp(`${e}: served https://${e}\\d{4}\\.`)); // read through exec, over ssh
     // build, creates, starts, and every readiness look (an exec each): one connection
     expect(up.logins).toBe(1);
-    // channels, not connections: sshd started a session (a dial-stdio) for each
-    expect(count(/Starting session: command for root/g)).toBeGreaterThan(5);
+    // it went through sshd: the first channels run dial-stdio (sessions) until the server's docker CLI
+    // said where its engine socket is; later ones forward that socket (sshd logs no session for those)
+    expect(count(/Starting session: command for root/g)).toBeGreaterThanOrEqual(1);
 
     // the engine (seen directly) has them, healthy
     for (const e of ['alpha', 'beta', 'gamma']) {

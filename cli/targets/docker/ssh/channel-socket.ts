@@ -32,7 +32,8 @@ export class ChannelSocket extends Duplex {
     // Let a reader take what is buffered before the socket goes: destroy() would drop it.
     channel.on('close', () => (this.readableEnded ? this.destroy() : this.once('end', () => this.destroy())));
     channel.on('error', (err: Error) => this.destroy(err));
-    channel.stderr.on('data', (chunk: Buffer) => {
+    // a forwarded socket (direct-streamlocal) has no stderr; a dial-stdio session does
+    channel.stderr?.on('data', (chunk: Buffer) => {
       if (this.stderrText.length < STDERR_KEPT) this.stderrText += chunk.toString('utf8').slice(0, STDERR_KEPT - this.stderrText.length);
     });
   }

@@ -8,6 +8,13 @@
  *
  * - Host keys: checked against the user's known_hosts (known-hosts.ts); unknown or changed is an
  *   EngineError naming the fix, never accepted.
+ * - Channels to the engine's socket: a dial-stdio channel starts the docker CLI on the server, which
+ *   costs a process start (0.1–0.5 s) per channel, and every exec (hijacked) needs a channel of its
+ *   own. So once per connection the server's docker CLI is asked where its engine is (`docker context
+ *   inspect`, the endpoint dial-stdio itself would dial); when that is a unix socket, later channels
+ *   are OpenSSH socket forwards to it (direct-streamlocal@openssh.com: no process, one round trip, and
+ *   not a session under MaxSessions). Until the answer, and if the server forbids forwarding
+ *   (AllowStreamLocalForwarding no) or the endpoint is not a socket, channels run dial-stdio.
  * - Dropped connection: the next channel opens one new connection; a connection that could not be
  *   opened is not tried again in the same command (its error is every later request's error).
  * - sshd's session limit (MaxSessions, 10 by default, sshd_config(5)) bounds the channels of one
@@ -42,6 +49,8 @@ export interface SshEndpoint {
   username: string;
   /** What each channel runs on the server: a bridge from its stdin/stdout to the engine. */
   command: string;
+  /** The engine socket the URL names (ssh://host/run/docker.sock), else the server's docker CLI decides. */
+  socketPath: string | undefined;
   /** SSH_AUTH_SOCK: keys come from the agent, as with docker-modem before. */
   agentSocket: string | undefined;
   knownHostsFiles: string[];
@@ -53,22 +62,24 @@ const CONNECT_TIMEOUT_MS = 30_000;
 const OVERFLOW_WAIT_MS = 2_000;
 /** SSH_OPEN_ADMINISTRATIVELY_PROHIBITED (RFC 4254 §5.1): what OpenSSH answers past MaxSessions. */
 const OPEN_PROHIBITED = 1;
+/** Where the server's docker CLI would connect: its current context's endpoint (DOCKER_HOST, if set there, included). */
+const ENGINE_QUERY = "docker context inspect --format '{{.Endpoints.docker.Host}}'";
 
 const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /** An ssh://[user@]host[:port][/socket path] address, as the docker CLI reads it. */
 export function sshEndpoint(url: string, env: NodeJS.ProcessEnv = process.env, home: string = os.homedir()): SshEndpoint {
   const u = new URL(url);
-  const socketPath = decodeURIComponent(u.pathname);
+  const path = decodeURIComponent(u.pathname);
+  const socketPath = path.replace(/\//g, '') ? path : undefined;
   return {
     url,
     host: u.hostname.replace(/^\[(.*)\]$/, '$1'),
     port: u.port ? Number(u.port) : 22,
     // ssh(1) logs in as the local user when the address names none
     username: u.username ? decodeURIComponent(u.username) : os.userInfo().username,
-    command: socketPath.replace(/\//g, '')
-      ? `docker --host=${shellQuote(`unix://${socketPath}`)} system dial-stdio`
-      : 'docker system dial-stdio',
+    command: socketPath ? `docker --host=${shellQuote(`unix://${socketPath}`)} system dial-stdio` : 'docker system dial-stdio',
+    socketPath,
     agentSocket: env.SSH_AUTH_SOCK || undefined,
     knownHostsFiles: defaultKnownHostsFiles(home),
   };
@@ -106,6 +117,8 @@ interface Link {
   /** The server's session limit, once a refusal taught it. */
   limit: number;
   gone: boolean;
+  /** The engine's unix socket on the server, once known and forwardable; null: use dial-stdio. */
+  socket: string | null | undefined;
 }
 
 export class SshConnection {
@@ -183,7 +196,15 @@ export class SshConnection {
       const sock = net.connect({ host: endpoint.host, port: endpoint.port });
       sock.setNoDelay(true);
       sock.setKeepAlive(true, 15_000); // a silently dead peer surfaces as an error, without a timer in this process
-      const link: Link = { client, sock, channels: new Set(), pending: 0, limit: Number.POSITIVE_INFINITY, gone: false };
+      const link: Link = {
+        client,
+        sock,
+        channels: new Set(),
+        pending: 0,
+        limit: Number.POSITIVE_INFINITY,
+        gone: false,
+        socket: endpoint.socketPath,
+      };
       let up = false;
       const fail = (err: Error) => {
         if (up) return;
@@ -194,6 +215,7 @@ export class SshConnection {
         up = true;
         this.logins += 1;
         this.updateRef(link);
+        if (link.socket === undefined) this.findEngineSocket(link);
         resolve(link);
       });
       client.on('error', fail);
@@ -236,13 +258,47 @@ export class SshConnection {
     });
   }
 
+  /**
+   * Ask the server's docker CLI once where its engine is; a unix socket there is forwarded from then on.
+   * Runs beside the first requests (which use dial-stdio meanwhile); any failure leaves dial-stdio.
+   */
+  private findEngineSocket(link: Link): void {
+    link.pending += 1; // holds the process open while it runs
+    const finish = (socket: string | null) => {
+      if (link.socket === undefined) link.socket = socket;
+      link.pending -= 1;
+      this.updateRef(link);
+    };
+    try {
+      link.client.exec(ENGINE_QUERY, (err, ch) => {
+        if (err) return finish(null);
+        let out = '';
+        ch.on('data', (d: Buffer) => (out += d.toString('utf8')));
+        ch.stderr.resume();
+        ch.on('close', (code: number | null) => {
+          const host = out.trim();
+          finish(code === 0 && host.startsWith('unix://') && host.length > 'unix://'.length ? host.slice('unix://'.length) : null);
+        });
+      });
+    } catch {
+      finish(null);
+    }
+  }
+
   private openChannel(link: Link): Promise<ChannelSocket> {
     link.pending += 1;
     this.updateRef(link);
+    const forward = typeof link.socket === 'string' ? link.socket : undefined;
     return new Promise<ChannelSocket>((resolve, reject) => {
       let channel: ClientChannel | undefined;
       const done = (err: Error | undefined) => {
         link.pending -= 1;
+        if (err && forward && link.socket === forward && !link.gone) {
+          // forwarding refused (AllowStreamLocalForwarding no) or no socket there: dial-stdio from now on
+          link.socket = null;
+          this.openChannel(link).then(resolve, reject);
+          return;
+        }
         if (err || !channel) {
           this.updateRef(link);
           this.wake();
@@ -259,11 +315,13 @@ export class SshConnection {
         this.updateRef(link);
         resolve(socket);
       };
+      const opened = (err: Error | undefined, ch: ClientChannel) => {
+        channel = ch;
+        done(err ?? undefined);
+      };
       try {
-        link.client.exec(this.endpoint.command, (err, ch) => {
-          channel = ch;
-          done(err ?? undefined);
-        });
+        if (forward) link.client.openssh_forwardOutStreamLocal(forward, opened);
+        else link.client.exec(this.endpoint.command, opened);
       } catch (err) {
         done(err as Error); // "Not connected": the connection went between the check and the exec
       }
