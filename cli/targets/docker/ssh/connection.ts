@@ -119,6 +119,14 @@ interface Link {
   gone: boolean;
   /** The engine's unix socket on the server, once known and forwardable; null: use dial-stdio. */
   socket: string | null | undefined;
+  /** Settles when `socket` is decided. */
+  answered: Promise<void>;
+  decided: () => void;
+}
+
+/** Room for one more channel: forwards are not sessions, so only dial-stdio channels meet the limit. */
+function hasRoom(link: Link): boolean {
+  return typeof link.socket === 'string' || link.channels.size + link.pending < link.limit;
 }
 
 export class SshConnection {
@@ -141,7 +149,7 @@ export class SshConnection {
     let deadline: number | undefined;
     for (;;) {
       const live = this.links.filter((l) => !l.gone);
-      let link = live.find((l) => l.channels.size + l.pending < l.limit);
+      let link = live.find((l) => hasRoom(l));
       if (!link && live.length === 0) link = await this.connect();
       if (!link) {
         if (await this.closeIdle(live)) continue;
@@ -150,13 +158,20 @@ export class SshConnection {
         link = left > 0 && (await this.slotFreed(left)) ? undefined : await this.connect();
         if (!link) continue;
       }
+      // While the server's answer (where its engine socket is) is pending, one dial-stdio channel
+      // serves the first request; the others wait for the answer rather than each starting a docker
+      // CLI on the server (and a burst of sessions past MaxSessions).
+      if (link.socket === undefined && link.channels.size + link.pending > 1) {
+        await link.answered;
+        continue;
+      }
       try {
         return await this.openChannel(link);
       } catch (err) {
         if (link.gone) continue; // it dropped between the pick and the exec: the loop reconnects
         const refused = (err as { reason?: unknown }).reason === OPEN_PROHIBITED;
-        if (!refused || link.channels.size === 0) throw this.channelError(err);
-        link.limit = link.channels.size; // the server's MaxSessions, as far as this connection goes
+        if (!refused || (link.channels.size === 0 && link.pending === 0)) throw this.channelError(err);
+        link.limit = Math.max(1, link.channels.size); // the server's MaxSessions, as far as this connection goes
       }
     }
   }
@@ -204,7 +219,11 @@ export class SshConnection {
         limit: Number.POSITIVE_INFINITY,
         gone: false,
         socket: endpoint.socketPath,
+        answered: Promise.resolve(),
+        decided: () => {},
       };
+      link.answered = new Promise<void>((settle) => (link.decided = settle));
+      if (link.socket !== undefined) link.decided();
       let up = false;
       const fail = (err: Error) => {
         if (up) return;
@@ -221,6 +240,7 @@ export class SshConnection {
       client.on('error', fail);
       client.on('close', () => {
         link.gone = true;
+        link.decided();
         if (up) this.drops += 1;
         fail(new Error('the connection closed during login'));
         this.wake();
@@ -268,6 +288,7 @@ export class SshConnection {
       if (link.socket === undefined) link.socket = socket;
       link.pending -= 1;
       this.updateRef(link);
+      link.decided();
     };
     try {
       link.client.exec(ENGINE_QUERY, (err, ch) => {
