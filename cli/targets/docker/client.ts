@@ -1,17 +1,22 @@
 /**
- * The Docker engine client. dockerode/docker-modem read DOCKER_HOST themselves (unix://, tcp://,
- * ssh://user@host[:port] through SSH_AUTH_SOCK); this module adds a readable endpoint name, bounds how
- * long a request may go unanswered, and turns "cannot connect" into one clear EngineError.
+ * The Docker engine client. dockerode/docker-modem read DOCKER_HOST themselves (unix://, tcp://); an
+ * ssh://user@host[:port] engine goes through the command's one SSH connection (ssh/); this module adds
+ * a readable endpoint name, bounds how long a request may go unanswered, and turns "cannot connect"
+ * into one clear EngineError.
  */
 import Docker from 'dockerode';
-import { EngineError } from '../../errors.js';
+import { EngineError, FleetError } from '../../errors.js';
 import { modemOptions, resolveDockerEndpoint } from './docker-context.js';
+import { type SshAgents, sshAgents } from './ssh/agents.js';
+import { SshConnection, sshEndpoint } from './ssh/connection.js';
 
 export interface Engine {
   docker: Docker;
   /** Where we talk to, for messages: DOCKER_HOST or the default socket. */
   endpoint: string;
   timeouts: EngineTimeouts;
+  /** The command's one SSH connection, for an ssh:// engine. */
+  ssh?: SshConnection;
 }
 
 /**
@@ -70,28 +75,30 @@ function boundRequests(docker: Docker, ms: number): void {
 }
 
 /**
- * docker-modem builds its request URL for ssh:// as `ssh:<host>:<port>…` (no slashes) and parses it
- * with url.parse(), which emits "[DEP0170] DeprecationWarning: The URL ssh:127.0.0.1:22… is invalid"
- * on stderr. The URL only builds the request path; the ssh transport does not read it. So while this
- * modem builds a request (synchronously, inside dial), that one warning is dropped; nothing else is,
- * and process.emitWarning is back as it was once dial returns.
+ * For an ssh:// engine: each request goes through the agent of its kind (ssh/agents.ts), and a GET that
+ * failed because the SSH connection dropped under it is sent once more, through the new connection the
+ * retry opens. Only GETs: a create or start that may have reached the engine is not repeated. The agent
+ * is picked inside dial, which reads `modem.agent` synchronously for a host-based modem.
  */
-function quietSshUrlWarning(docker: Docker): void {
-  const modem = docker.modem as unknown as { dial: (...args: unknown[]) => unknown };
+function throughSsh(docker: Docker, connection: SshConnection, agents: SshAgents): void {
+  const modem = docker.modem as unknown as { agent: unknown; dial: (options: DialOptions, callback: DialCallback) => unknown };
   const dial = modem.dial.bind(modem);
-  modem.dial = (...args: unknown[]) => {
-    const emit = process.emitWarning;
-    process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
-      const text = typeof warning === 'string' ? warning : warning?.message;
-      const code = typeof rest[1] === 'string' ? rest[1] : (rest[0] as { code?: string } | undefined)?.code;
-      if (code === 'DEP0170' && /^The URL ssh:/.test(text ?? '')) return;
-      (emit as (...a: unknown[]) => void).call(process, warning, ...rest);
-    }) as typeof process.emitWarning;
+  const send = (options: DialOptions, callback: DialCallback) => {
+    modem.agent = options.isStream || options.hijack || options.openStdin ? agents.streams : agents.requests;
     try {
-      return dial(...args);
+      return dial(options, callback);
     } finally {
-      process.emitWarning = emit;
+      modem.agent = agents.requests;
     }
+  };
+  modem.dial = (options: DialOptions, callback: DialCallback) => {
+    const idempotent = (options.method ?? 'GET') === 'GET' && !options.isStream && !options.hijack && !options.openStdin;
+    const drops = connection.drops;
+    return send(options, (err, data) => {
+      const dropped = err !== null && err !== undefined && connection.drops > drops && statusCode(err) === undefined;
+      if (idempotent && dropped && !options.abortSignal?.aborted) return send(options, callback);
+      callback(err, data);
+    });
   };
 }
 
@@ -102,19 +109,29 @@ export function engineEndpoint(): string {
 
 /**
  * A client for the engine DOCKER_HOST names (docker-modem reads process.env itself), or the Docker
- * context in use (docker-context.ts turns its endpoint into docker-modem options).
+ * context in use (docker-context.ts turns its endpoint into docker-modem options). An ssh:// engine,
+ * from either, is reached through one SSH connection for the whole command (ssh/connection.ts), not
+ * docker-modem's own ssh transport, which logs in again for every request.
  */
 export function connectEngine(timeouts: EngineTimeouts = ENGINE_TIMEOUTS): Engine {
   const resolved = resolveDockerEndpoint();
   const endpoint = resolved.host;
   try {
+    const ssh = endpoint.startsWith('ssh://') ? new SshConnection(sshEndpoint(endpoint)) : undefined;
+    const agents = ssh ? sshAgents(ssh) : undefined;
+    // Over ssh the URL's host only names the engine in the Host header: the agent makes every socket.
+    const transport = agents ? { protocol: 'http', host: 'docker', port: undefined, agent: agents.requests } : {};
     // docker-modem would read DOCKER_CLIENT_TIMEOUT (in ms, as an idle limit on every request, streams
     // included; docker-compose v1 read the same name in seconds): the bounds above replace it.
-    const options = { ...(resolved.source === 'context' ? modemOptions(resolved) : {}), timeout: undefined } as Docker.DockerOptions;
+    const options = {
+      ...(resolved.source === 'context' && !ssh ? modemOptions(resolved) : {}),
+      ...transport,
+      timeout: undefined,
+    } as Docker.DockerOptions;
     const docker = new Docker(options);
-    if (endpoint.startsWith('ssh://')) quietSshUrlWarning(docker);
+    if (ssh && agents) throughSsh(docker, ssh, agents);
     boundRequests(docker, timeouts.requestMs);
-    return { docker, endpoint, timeouts };
+    return { docker, endpoint, timeouts, ...(ssh ? { ssh } : {}) };
   } catch (err) {
     throw new EngineError(`DOCKER_HOST=${endpoint}: ${(err as Error).message}`);
   }
@@ -158,6 +175,7 @@ export async function pingEngine(engine: Engine): Promise<string> {
         `Docker at ${engine.endpoint} did not answer within ${ms / 1000} s: check that DOCKER_HOST names a Docker engine and that dockerd is not hung`,
       );
     }
+    if (err instanceof FleetError) throw err; // already one line naming the fix (an SSH host key, a refused login)
     if (isUnreachable(err)) throw unreachableError(engine, err);
     throw new EngineError(`Docker at ${engine.endpoint} refused: ${(err as Error).message}`);
   }

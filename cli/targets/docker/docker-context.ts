@@ -135,16 +135,15 @@ export function describeEndpointSource(endpoint: DockerEndpoint): string {
 /**
  * docker-modem options for an endpoint from a context (docker-modem reads DOCKER_HOST itself, but knows
  * nothing of contexts). Mirrors docker-modem's own reading of DOCKER_HOST: unix/npipe → socketPath;
- * ssh → through SSH_AUTH_SOCK; tcp → http, or https with the context's TLS files.
+ * tcp → http, or https with the context's TLS files. Not for ssh://: client.ts dials those through one
+ * SSH connection (ssh/connection.ts), from a context as from DOCKER_HOST.
  */
-export function modemOptions(endpoint: DockerEndpoint, env: Env = process.env): Record<string, unknown> {
+export function modemOptions(endpoint: DockerEndpoint): Record<string, unknown> {
   const { host } = endpoint;
   if (host.startsWith('unix://')) return { socketPath: host.slice('unix://'.length) || '/var/run/docker.sock' };
   if (host.startsWith('npipe://')) return { socketPath: host.slice('npipe://'.length) || '//./pipe/docker_engine' };
   const url = new URL(host.includes('://') ? host : `tcp://${host}`);
   const base = { host: url.hostname, port: url.port || undefined, pathPrefix: '/' };
-  if (url.protocol === 'ssh:')
-    return { ...base, protocol: 'ssh', username: url.username || undefined, sshOptions: { agent: env.SSH_AUTH_SOCK } };
   if (endpoint.tls) {
     const ca = existsSync(endpoint.tls.ca) ? readFileSync(endpoint.tls.ca) : undefined;
     return { ...base, protocol: 'https', ca, cert: readFileSync(endpoint.tls.cert), key: readFileSync(endpoint.tls.key) };

@@ -37,14 +37,16 @@ describe('isUnreachable', () => {
 });
 
 describe('connectEngine over ssh://', () => {
-  it("leaves process.emitWarning as it was: the DEP0170 filter lives only inside the modem's dial", () => {
-    const before = process.emitWarning;
+  it("opens no connection before the first request, and never uses docker-modem's own ssh transport (a login per request)", () => {
     const saved = process.env.DOCKER_HOST;
     process.env.DOCKER_HOST = 'ssh://nobody@127.0.0.1:1';
     try {
       const engine = connectEngine();
       expect(engine.endpoint).toBe('ssh://nobody@127.0.0.1:1');
-      expect(process.emitWarning).toBe(before);
+      expect(engine.ssh?.logins).toBe(0);
+      const modem = engine.docker.modem as unknown as { protocol: string; agent: unknown };
+      expect(modem.protocol).toBe('http');
+      expect(modem.agent).toBeDefined();
     } finally {
       if (saved === undefined) delete process.env.DOCKER_HOST;
       else process.env.DOCKER_HOST = saved;

@@ -85,19 +85,12 @@ describe('resolveDockerEndpoint: the docker CLI precedence (docker/cli cli/comma
     expect((err as Error).message).not.toContain('\n');
   });
 
-  it('modem options for a context endpoint, as docker-modem reads DOCKER_HOST', () => {
+  it('modem options for a context endpoint, as docker-modem reads DOCKER_HOST (ssh:// is dialled by ssh/connection.ts)', () => {
     expect(modemOptions({ host: 'unix:///run/d.sock', source: 'context' })).toEqual({ socketPath: '/run/d.sock' });
     expect(modemOptions({ host: 'tcp://10.0.0.5:2375', source: 'context' })).toMatchObject({
       host: '10.0.0.5',
       port: '2375',
       protocol: 'http',
-    });
-    expect(modemOptions({ host: 'ssh://deploy@vps:2222', source: 'context' }, { SSH_AUTH_SOCK: '/a' })).toMatchObject({
-      host: 'vps',
-      port: '2222',
-      protocol: 'ssh',
-      username: 'deploy',
-      sshOptions: { agent: '/a' },
     });
   });
 });
