@@ -18,6 +18,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { benchArgs } from '../lib/args.mjs';
+import { cleanupAttempts } from '../lib/run-bench.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..', '..');
@@ -60,20 +61,7 @@ const docker = (...args) => sh('docker', args);
 const lines = (s) => s.split('\n').filter(Boolean);
 
 function cleanup() {
-  const problems = [];
-  const attempt = (what, fn) => {
-    try {
-      fn();
-    } catch (e) {
-      problems.push(
-        `${what}: ${
-          String(e.stderr || e.message)
-            .trim()
-            .split('\n')[0]
-        }`,
-      );
-    }
-  };
+  const { problems, attempt } = cleanupAttempts();
   attempt('containers', () => {
     const carriers = lines(
       docker('ps', '-a', '--filter', 'label=dev.demo-fleet.role=audit', '--format', '{{.ID}} {{.Label "dev.demo-fleet.audit-dir"}}'),

@@ -34,6 +34,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { benchArgs } from '../lib/args.mjs';
+import { cleanupAttempts, runBench } from '../lib/run-bench.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..', '..');
@@ -219,20 +220,7 @@ function helpersOf(dir) {
 }
 
 function cleanup() {
-  const problems = [];
-  const attempt = (what, fn) => {
-    try {
-      fn();
-    } catch (e) {
-      problems.push(
-        `${what}: ${
-          String(e.stderr || e.message)
-            .trim()
-            .split('\n')[0]
-        }`,
-      );
-    }
-  };
+  const { problems, attempt } = cleanupAttempts();
   attempt('containers', () => {
     const ids = new Set([
       // the fleet's (bt-<id>-eNN), its lock marker, both tailnets' (demo-fleet-rt-…-ev<id>-…, …-pe<id>-…)
@@ -997,34 +985,4 @@ async function main(o) {
   if (o.out) writeFileSync(o.out, JSON.stringify(json, null, 2));
 }
 
-let opts;
-try {
-  opts = parseArgs(process.argv.slice(2));
-} catch (e) {
-  process.stderr.write(`bench/tailnet: ${e.message}\n`);
-  process.exit(2);
-}
-if (opts.cleanupOnly) {
-  const problems = cleanup();
-  for (const p of problems) log(`cleanup: ${p}`);
-  process.exit(problems.length ? 1 : 0);
-}
-for (const sig of ['SIGINT', 'SIGTERM']) {
-  process.on(sig, () => {
-    log(`${sig}: cleaning up`);
-    cleanup();
-    process.exit(sig === 'SIGINT' ? 130 : 143);
-  });
-}
-let code = 0;
-try {
-  await main(opts);
-} catch (e) {
-  log(`FAILED: ${e.stack || e.message}`);
-  code = 1;
-} finally {
-  log('cleanup: containers, networks, images and temp dirs of the run');
-  const problems = cleanup();
-  for (const p of problems) log(`cleanup: ${p}`);
-}
-process.exit(code);
+await runBench({ name: 'tailnet', parse: parseArgs, main, cleanup, log });

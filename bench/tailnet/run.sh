@@ -11,26 +11,12 @@
 #
 # Everything it creates carries a per-run id: fleet bt-<id> (containers bt-<id>-eNN), image repo
 # demo-fleet-bench/bt-<id>, tailnets demo-fleet-rt-…-ev<id> and …-pe<id> (network, headscale, nodes),
-# temp dir /tmp/demo-fleet-bench-tailnet.*. run.mjs removes it when done; the EXIT trap below runs the
-# same cleanup again, so even a crash or Ctrl-C leaves nothing behind.
+# temp dir /tmp/demo-fleet-bench-tailnet.*. run.mjs removes it when done; the EXIT trap
+# (bench/lib/run-with-cleanup.sh) runs the same cleanup again, so even a crash or Ctrl-C leaves nothing
+# behind.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-ROOT=$(cd "$HERE/../.." && pwd)
-
-BENCH_RUN_ID=${BENCH_RUN_ID:-$(date +%s | tail -c 6)$(od -An -N2 -tx1 /dev/urandom | tr -d ' \n')}
-BENCH_TMP=$(mktemp -d "${TMPDIR:-/tmp}/demo-fleet-bench-tailnet.XXXXXX")
-export BENCH_RUN_ID BENCH_TMP
-
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  node "$HERE/run.mjs" --cleanup-only >&2 || echo "bench/tailnet: cleanup reported a problem (see above)" >&2
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-cd "$ROOT"
-node "$HERE/run.mjs" "$@"
+BENCH_NAME=tailnet
+# shellcheck source=../lib/run-with-cleanup.sh
+source "$HERE/../lib/run-with-cleanup.sh" "$@"

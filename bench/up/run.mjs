@@ -23,6 +23,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { benchArgs } from '../lib/args.mjs';
+import { cleanupAttempts, runBench } from '../lib/run-bench.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..', '..');
@@ -184,20 +185,7 @@ function fleetContainers() {
 }
 
 function cleanup() {
-  const problems = [];
-  const attempt = (what, fn) => {
-    try {
-      fn();
-    } catch (e) {
-      problems.push(
-        `${what}: ${
-          String(e.stderr || e.message)
-            .trim()
-            .split('\n')[0]
-        }`,
-      );
-    }
-  };
+  const { problems, attempt } = cleanupAttempts();
   attempt('containers', () => {
     const ids = new Set([
       ...lines(docker('ps', '-aq', '--filter', `name=^/${FLEET}-`)),
@@ -961,34 +949,4 @@ async function importCost(cwd, spec) {
 
 // ---------------------------------------------------------------------------------------------
 
-let opts;
-try {
-  opts = parseArgs(process.argv.slice(2));
-} catch (e) {
-  process.stderr.write(`bench/up: ${e.message}\n`);
-  process.exit(2);
-}
-if (opts.cleanupOnly) {
-  const problems = cleanup();
-  for (const p of problems) log(`cleanup: ${p}`);
-  process.exit(problems.length ? 1 : 0);
-}
-for (const sig of ['SIGINT', 'SIGTERM']) {
-  process.on(sig, () => {
-    log(`${sig}: cleaning up`);
-    cleanup();
-    process.exit(sig === 'SIGINT' ? 130 : 143);
-  });
-}
-let code = 0;
-try {
-  await main(opts);
-} catch (e) {
-  log(`FAILED: ${e.stack || e.message}`);
-  code = 1;
-} finally {
-  log('cleanup: containers, compose network, images and tags of the run, temp dir');
-  const problems = cleanup();
-  for (const p of problems) log(`cleanup: ${p}`);
-}
-process.exit(code);
+await runBench({ name: 'up', parse: parseArgs, main, cleanup, log });
