@@ -16,7 +16,7 @@
 // The tailnet is test/helpers/real-tailnet.ts's RealTailnet (headscale on a private --internal network,
 // users, API and pre-auth keys, visitor nodes), loaded through an esbuild bundle made at start (there is
 // no TypeScript loader in node_modules). Everything made carries the run id (BENCH_RUN_ID).
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import {
   cpSync,
   existsSync,
@@ -35,6 +35,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { benchArgs } from '../lib/args.mjs';
 import { cleanupAttempts, runBench } from '../lib/run-bench.mjs';
+import { timed as timedRun } from '../lib/timed.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..', '..');
@@ -104,51 +105,10 @@ function sh(cmd, args, opts = {}) {
 const docker = (...args) => sh('docker', args);
 const lines = (s) => s.split('\n').filter(Boolean);
 
-/**
- * Run a command to its end: wall time from spawn to exit, stdout as bytes, and when each `==> step` line
- * and each "minted auth key" line came on stderr (demo-fleet's progress). Never rejects on a non-zero exit.
- */
-function timed(cmd, args, { cwd, env, timeoutMs = 600_000 } = {}) {
-  return new Promise((resolve, reject) => {
-    const t0 = performance.now();
-    const child = spawn(cmd, args, { cwd, env: env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const out = [];
-    const err = [];
-    const steps = [];
-    const minted = [];
-    let pending = '';
-    child.stdout.on('data', (d) => out.push(d));
-    child.stderr.on('data', (d) => {
-      const t = performance.now() - t0;
-      err.push(d);
-      pending += d;
-      for (let i = pending.indexOf('\n'); i >= 0; i = pending.indexOf('\n')) {
-        const line = pending.slice(0, i);
-        pending = pending.slice(i + 1);
-        if (line.startsWith('==> ')) steps.push({ name: line.slice(4), t });
-        else if (/: minted auth key /.test(line)) minted.push(t);
-      }
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      const stdout = Buffer.concat(out);
-      resolve({
-        cmd: [cmd, ...args].join(' '),
-        code: code ?? (signal ? 128 : 1),
-        ms: performance.now() - t0,
-        bytes: stdout.length,
-        stdout: stdout.toString('utf8'),
-        stderr: Buffer.concat(err).toString('utf8'),
-        steps,
-        minted,
-      });
-    });
-  });
+/** `timed` (bench/lib/timed.mjs), plus when each "minted auth key" line came (the keys step's pace). */
+async function timed(cmd, args, opts = {}) {
+  const r = await timedRun(cmd, args, opts);
+  return { ...r, minted: r.stderrLines.filter((l) => /: minted auth key /.test(l.line)).map((l) => l.t) };
 }
 
 function must(r, what) {

@@ -16,7 +16,7 @@
 // Everything runs on the test base demo-fleet-test/base:tailnet (test/fixtures/tailnet-model: a MODEL
 // of the docker-mod, tailscaled and the tailnet; its tailscale/tailscaled are Node scripts), every event
 // with an auth key from the environment, so `up` sees each node join and serve like a real start.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,6 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { benchArgs } from '../lib/args.mjs';
 import { cleanupAttempts, runBench } from '../lib/run-bench.mjs';
+import { timed as timedRun } from '../lib/timed.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..', '..');
@@ -93,60 +94,25 @@ function sh(cmd, args, opts = {}) {
 const docker = (...args) => sh('docker', args);
 const lines = (s) => s.split('\n').filter(Boolean);
 
-/** Run a command, timing its wall clock from spawn to exit; stderr `==> step` lines get timestamps. */
+/** `timed` (bench/lib/timed.mjs) and, with `cpu`, the CPU time through GNU time. */
 /** GNU time, when installed: the CPU time (user + sys) of the timed process and its children. */
 const GNU_TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
 let cpuFileSeq = 0;
 
-function timed(cmd, args, { cwd, env, cpu = false, timeoutMs = CHILD_TIMEOUT_MS } = {}) {
-  return new Promise((resolve, reject) => {
-    const cpuFile = cpu && GNU_TIME && process.env.BENCH_TMP ? path.join(process.env.BENCH_TMP, `cpu-${++cpuFileSeq}.txt`) : null;
-    const argv = cpuFile ? [GNU_TIME, '-f', '%U %S', '-o', cpuFile, cmd, ...args] : [cmd, ...args];
-    const t0 = performance.now();
-    const child = spawn(argv[0], argv.slice(1), { cwd, env: env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const out = [];
-    const err = [];
-    const steps = [];
-    let pending = '';
-    child.stdout.on('data', (d) => out.push(d));
-    child.stderr.on('data', (d) => {
-      const t = performance.now() - t0;
-      err.push(d);
-      pending += d;
-      for (let i = pending.indexOf('\n'); i >= 0; i = pending.indexOf('\n')) {
-        const line = pending.slice(0, i);
-        pending = pending.slice(i + 1);
-        if (line.startsWith('==> ')) steps.push({ name: line.slice(4), t });
-      }
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      const ms = performance.now() - t0;
-      let cpuMs = null;
-      if (cpuFile) {
-        const m = readFileSync(cpuFile, 'utf8')
-          .trim()
-          .split('\n')
-          .at(-1)
-          .match(/^([\d.]+) ([\d.]+)$/);
-        if (m) cpuMs = (Number(m[1]) + Number(m[2])) * 1000;
-      }
-      resolve({
-        cmd: [cmd, ...args].join(' '),
-        code: code ?? (signal ? 128 : 1),
-        ms,
-        cpuMs,
-        stdout: Buffer.concat(out).toString('utf8'),
-        stderr: Buffer.concat(err).toString('utf8'),
-        steps,
-      });
-    });
-  });
+async function timed(cmd, args, { cwd, env, cpu = false, timeoutMs = CHILD_TIMEOUT_MS } = {}) {
+  const cpuFile = cpu && GNU_TIME && process.env.BENCH_TMP ? path.join(process.env.BENCH_TMP, `cpu-${++cpuFileSeq}.txt`) : null;
+  const argv = cpuFile ? [GNU_TIME, '-f', '%U %S', '-o', cpuFile, cmd, ...args] : [cmd, ...args];
+  const r = await timedRun(argv[0], argv.slice(1), { cwd, env, timeoutMs });
+  let cpuMs = null;
+  if (cpuFile) {
+    const m = readFileSync(cpuFile, 'utf8')
+      .trim()
+      .split('\n')
+      .at(-1)
+      .match(/^([\d.]+) ([\d.]+)$/);
+    if (m) cpuMs = (Number(m[1]) + Number(m[2])) * 1000;
+  }
+  return { ...r, cmd: [cmd, ...args].join(' '), cpuMs };
 }
 
 function must(r, what) {
