@@ -4,8 +4,11 @@
  * kill, a lost connection or Ctrl-C between two of its steps leaves them there. Each is ours (fleet
  * labels) and says which event it belongs to (event label); a replacement also says which container it
  * replaces (LABELS.replaces). Before the plan decides anything, every event of the fleet ends up with at
- * most one container, under its own name: when its name is taken by one of ours, the others go; when
- * nobody has the name, the container the event ran before takes it back (adopted), the others go.
+ * most one container, under its own name: when its name is taken by one of ours, the others go — unless
+ * that one is a replacement whose predecessor is still there (killed during the readiness wait or the
+ * automatic rollback: never judged served, or judged failed): then the predecessor, known to have
+ * worked, takes the name back and the replacement goes. When nobody has the name, the container the
+ * event ran before takes it back (adopted), the others go.
  * Pure: the steps are part of the plan (printed by `up --dry-run`), run first by apply.ts whatever the
  * canary does.
  */
@@ -36,7 +39,14 @@ export function planRecovery(owner: FleetOwner, desired: ServiceDefinition[], ac
     if (others.length === 0) continue;
     // The name is someone else's: the plan refuses the event, and what it has under other names stays.
     if (holder && !ownsContainer(owner, holder)) continue;
-    const keeper = holder ? undefined : pickKeeper(others, actual);
+    // A replacement under the name whose predecessor is still there never finished: it goes first (its
+    // name is free again), and the predecessor is adopted below.
+    const unfinished = holder && isUnfinishedReplacement(holder, actual) ? holder : undefined;
+    if (unfinished) {
+      steps.push({ kind: 'discard', event: service.event, container: unfinished, reason: whatItIs(unfinished, actual) });
+      gone.add(unfinished.id);
+    }
+    const keeper = holder && !unfinished ? undefined : pickKeeper(others, actual);
     if (keeper) {
       steps.push({ kind: 'adopt', event: service.event, container: keeper, name: service.name });
       renamed.set(keeper.id, service.name);

@@ -72,12 +72,22 @@ describe('recovery: a re-create killed between two steps', () => {
     }
   });
 
-  it('killed after both renames, or during the wait: the new one keeps the name, the old one goes', () => {
-    for (const state of ['created', 'running']) {
+  it('killed after both renames, during the wait or the automatic rollback: the replacement (never judged served, or judged failed) goes, the old one takes the name back', () => {
+    for (const state of ['created', 'running', 'exited']) {
       const actual = [fresh({ name: alpha.name, state }), old({ name: prevName, state: 'exited' }), betaOk];
-      expect(steps(actual)).toEqual([['discard', prevName]]);
-      expect(alphaAction(actual).kind).toBe(state === 'created' ? 'start' : 'keep');
+      expect(steps(actual)).toEqual([
+        ['discard', alpha.name],
+        ['adopt', prevName],
+      ]);
+      // and the plan re-creates it properly: canary, readiness wait, automatic rollback
+      expect(alphaAction(actual)).toMatchObject({ kind: 'recreate', container: { id: OLD_ID, name: alpha.name } });
     }
+  });
+
+  it('a finished re-create (its predecessor removed by the commit) is never taken for an unfinished one', () => {
+    const actual = [fresh({ name: alpha.name, state: 'running' }), betaOk];
+    expect(steps(actual)).toEqual([]);
+    expect(alphaAction(actual)).toMatchObject({ kind: 'keep', container: { id: fresh().id } });
   });
 
   it('killed during the automatic rollback (the replacement already removed): the old one takes the name back', () => {
