@@ -119,11 +119,24 @@ async function runActions(runtime: Runtime, actions: Action[], options: ApplyOpt
       if (final) return result;
       const settled = options.wait ? await settle(runtime, actions[i]!, result, options, gate) : result;
       if (!replacement) return finished(options, settled, started);
+      // A commit or rollback the target refuses is this event's outcome, not the whole run's: what it left
+      // is settled by the next run (recovery.ts).
       if (settled.ok || settled.needsPerson || !options.wait) {
-        await replacement.commit();
+        try {
+          await replacement.commit();
+        } catch (err) {
+          options.onProgress(
+            `${settled.event}: the previous container was not removed (${runtime.errorMessage(err)}); the next up removes it`,
+          );
+        }
         return finished(options, settled, started);
       }
-      await replacement.rollback();
+      try {
+        await replacement.rollback();
+      } catch (err) {
+        const status = `${settled.status}; putting the previous container back failed (${runtime.errorMessage(err)}): the next up settles it`;
+        return finished(options, { ...settled, status }, started);
+      }
       options.onProgress(`${settled.event}: rolled back to its previous container`);
       const status = `${settled.status}; rolled back to the previous container`;
       return finished(options, { ...settled, rolledBack: true, status }, started);

@@ -126,38 +126,42 @@ export async function waitUntilReady(
   let last = 'starting';
   let restartsAtFirstLook: number | undefined;
   let reconfigured = false;
+  const lookOnce = async (): Promise<Readiness | string> => {
+    const info = await runtime.inspect(id);
+    if (!info) return { kind: 'failed', status: 'container removed' };
+    if (info.state === 'exited' || info.state === 'dead') return { kind: 'failed', status: `exited (code ${info.exitCode})` };
+    restartsAtFirstLook ??= info.restartCount;
+    if (info.state === 'restarting' || info.restartCount > restartsAtFirstLook) {
+      return { kind: 'failed', status: `exited (code ${info.exitCode}) and is being restarted by the engine` };
+    }
+    const health = healthOf(info);
+    if (!want && health === 'ok') return { kind: 'healthy', status: info.health ?? 'running' };
+    if (info.state !== 'running') return info.state;
+    const { appStarts, node } = await look(runtime, id, want, startedSeconds(info.startedAt));
+    if (appStarts >= CRASH_LOOP.starts) {
+      return { kind: 'failed', status: `app crash-looping (started ${appStarts} times within ${CRASH_LOOP.windowSeconds}s)` };
+    }
+    if (!node) return health === 'unhealthy' ? 'unhealthy' : 'app starting';
+    if (node.kind === 'login') return { kind: 'needs-person', status: `waiting for login: ${node.url}`, url: node.url };
+    if (node.kind === 'attention') return { kind: 'needs-person', status: node.message };
+    if (node.kind === 'pending' && node.reconfigure && want && !reconfigured) {
+      reconfigured = true; // once per wait: what it cannot fix, the timeout reports
+      const r = await runtime.exec(id, reconfigureServeCommand(want));
+      if (r.exitCode !== 0) {
+        // not final: the mod's own serve may still be running; the timeout reports it if it stays so
+        const why = (r.stderr || r.stdout).trim().split('\n')[0] ?? '';
+        return `${node.why}; serving again failed: ${why || `exit ${r.exitCode}`}`;
+      }
+      return `${node.why}: serve configured again for the node's current name`;
+    }
+    if (node.kind === 'pending') return node.why;
+    if (health !== 'ok') return health === 'unhealthy' ? 'unhealthy' : 'app starting';
+    return { kind: 'served', status: `served ${node.url}`, url: node.url };
+  };
   for (;;) {
-    const seen = await gate(async (): Promise<Readiness | string> => {
-      const info = await runtime.inspect(id);
-      if (!info) return { kind: 'failed', status: 'container removed' };
-      if (info.state === 'exited' || info.state === 'dead') return { kind: 'failed', status: `exited (code ${info.exitCode})` };
-      restartsAtFirstLook ??= info.restartCount;
-      if (info.state === 'restarting' || info.restartCount > restartsAtFirstLook) {
-        return { kind: 'failed', status: `exited (code ${info.exitCode}) and is being restarted by the engine` };
-      }
-      const health = healthOf(info);
-      if (!want && health === 'ok') return { kind: 'healthy', status: info.health ?? 'running' };
-      if (info.state !== 'running') return info.state;
-      const { appStarts, node } = await look(runtime, id, want, startedSeconds(info.startedAt));
-      if (appStarts >= CRASH_LOOP.starts) {
-        return { kind: 'failed', status: `app crash-looping (started ${appStarts} times within ${CRASH_LOOP.windowSeconds}s)` };
-      }
-      if (!node) return health === 'unhealthy' ? 'unhealthy' : 'app starting';
-      if (node.kind === 'login') return { kind: 'needs-person', status: `waiting for login: ${node.url}`, url: node.url };
-      if (node.kind === 'attention') return { kind: 'needs-person', status: node.message };
-      if (node.kind === 'pending' && node.reconfigure && want && !reconfigured) {
-        reconfigured = true; // once per wait: what it cannot fix, the timeout reports
-        const r = await runtime.exec(id, reconfigureServeCommand(want));
-        if (r.exitCode !== 0) {
-          const why = (r.stderr || r.stdout).trim().split('\n')[0] ?? '';
-          return { kind: 'needs-person', status: `serve cannot be configured (${node.why}): ${why || `exit ${r.exitCode}`}` };
-        }
-        return `${node.why}: serve configured again for the node's current name`;
-      }
-      if (node.kind === 'pending') return node.why;
-      if (health !== 'ok') return health === 'unhealthy' ? 'unhealthy' : 'app starting';
-      return { kind: 'served', status: `served ${node.url}`, url: node.url };
-    });
+    // One failed request (an exec into a container the engine is restarting: 409; a dropped connection)
+    // is not the event's outcome: the next look decides, or the timeout.
+    const seen = await gate(() => lookOnce().catch((err: unknown) => `looking again (${runtime.errorMessage(err)})`));
     if (typeof seen !== 'string') return seen;
     if (seen !== last) options.onWaiting?.(seen);
     last = seen;

@@ -33,7 +33,9 @@ const old = (e: string): ActualContainer => ({
 });
 
 /** A runtime that records calls; `bad` new containers exit at once. */
-function scripted(options: { exec?: (cmd: string[]) => ExecResult; bad?: string[]; refuse?: string; replaceMs?: number } = {}) {
+function scripted(
+  options: { exec?: (cmd: string[]) => ExecResult; bad?: string[]; refuse?: string; replaceMs?: number; rollbackFails?: boolean } = {},
+) {
   const calls: string[] = [];
   const runtime = {
     replace: async (oldId: string, service: ServiceDefinition) => {
@@ -43,7 +45,10 @@ function scripted(options: { exec?: (cmd: string[]) => ExecResult; bad?: string[
       return {
         id,
         commit: async () => void calls.push(`commit ${id}`),
-        rollback: async () => void calls.push(`rollback ${id}`),
+        rollback: async () => {
+          calls.push(`rollback ${id}`);
+          if (options.rollbackFails) throw new Error('no such container');
+        },
       };
     },
     stopAndRemove: async (id: string) => {
@@ -118,6 +123,16 @@ describe('applyPlan', () => {
       'alpha: could not remove ap-alpha-next-x: conflict: removal of container in progress (no event was changed; run the command again)',
     );
     expect(calls).toEqual(['stopAndRemove next-alpha']);
+  });
+
+  it("a rollback the engine refuses is that event's outcome (said, for the next up to settle), not an error of the run", async () => {
+    const { runtime } = scripted({ bad: ['alpha'], rollbackFails: true });
+    const [r] = await applyPlan(runtime, plan(recreateOf('alpha')), waiting);
+    expect(r).toMatchObject({
+      ok: false,
+      status: 'exited (code 3); putting the previous container back failed (no such container): the next up settles it',
+    });
+    expect(r!.rolledBack).toBeUndefined();
   });
 
   it('resets serve in the old container first when the plan says the mode changes', async () => {

@@ -134,13 +134,33 @@ describe('waitUntilReady: a saved serve config for another name or mode is confi
     expect(execs.filter((l) => l.includes('serve reset'))).toHaveLength(1);
   });
 
-  it('when serving again fails (e.g. https on a control server without certificates), a person must act: said once, no loop', async () => {
+  it('when serving again fails, it is tried once and the timeout reports why (the mod may still be at it: not final)', async () => {
     const { runtime, execs } = node({ now: 'a.tail.example', saved: 'b.tail.example', reconfigureExit: 1 });
-    expect(await waitUntilReady(runtime, 'c1', want, fast)).toEqual({
-      kind: 'needs-person',
-      status:
-        "serve cannot be configured (configuring serve (an entry for b.tail.example is not this node's name)): error enabling https feature: 404",
+    const r = await waitUntilReady(runtime, 'c1', want, { timeoutMs: 50, pollMs: 1 });
+    expect(r).toEqual({
+      kind: 'failed',
+      status: "still configuring serve (an entry for b.tail.example is not this node's name) after 0s",
     });
     expect(execs.filter((l) => l.includes('serve reset'))).toHaveLength(1);
+  });
+
+  it('a look that fails (exec refused while the engine restarts the container) is not the outcome: the next look decides', async () => {
+    let calls = 0;
+    const runtime = {
+      inspect: async (id: string) => {
+        calls++;
+        if (calls === 1)
+          throw Object.assign(new Error('container is restarting, wait until the container is running'), { statusCode: 409 });
+        return { id, state: 'running', exitCode: 0, restartCount: 0, health: 'healthy', environment: [] };
+      },
+      exec: async () => ({ exitCode: 0, stdout: '', stderr: '' }),
+      errorMessage: (err: unknown) => (err as Error).message,
+    } as unknown as Runtime;
+    const waited: string[] = [];
+    expect(await waitUntilReady(runtime, 'c1', null, { ...fast, onWaiting: (w) => waited.push(w) })).toEqual({
+      kind: 'healthy',
+      status: 'healthy',
+    });
+    expect(waited).toEqual(['looking again (container is restarting, wait until the container is running)']);
   });
 });
