@@ -16,13 +16,18 @@ export function ofFleet(entries: AuditEntry[], fleet: { name: string; id?: strin
   return entries.filter((e) => (e.fleetId !== undefined ? e.fleetId === fleet.id : e.fleet === fleet.name));
 }
 
-/** The last `up` or `rollback` of this fleet and the events it left on new containers; null when none is logged. */
+/**
+ * The last `up` or `rollback` of this fleet that ran (one that ended in an error before converging, e.g.
+ * a refused rollback, changed nothing and is skipped), and the events it moved: re-created onto a new
+ * container (`changed`; a create has nothing to go back to). null when none is logged.
+ */
 export async function lastDeploy(d: Deployment): Promise<{ entry: AuditEntry; changed: string[] } | null> {
   const entries = ofFleet((await d.target.auditLog.read(d.auditDir())) as AuditEntry[], d.fleet);
-  const entry = entries.findLast((e) => e.command === 'up' || e.command === 'rollback');
+  const ran = (e: AuditEntry) => (e.command === 'up' || e.command === 'rollback') && !/^(unexpected )?error: /.test(e.outcome);
+  const entry = entries.findLast(ran);
   if (!entry) return null;
-  // entries written before `changed` existed: an ok create or re-create
-  const changed = entry.events.filter((e) => e.changed ?? (e.ok && (e.action === 'create' || e.action === 'recreate')));
+  // entries written before `changed` existed: an ok re-create
+  const changed = entry.events.filter((e) => e.action === 'recreate' && (e.changed ?? e.ok));
   return { entry, changed: changed.map((e) => e.event) };
 }
 

@@ -83,7 +83,7 @@ export async function rollback(d: Deployment, options: RollbackOptions, report: 
 }
 
 /**
- * A plain `rollback` undoes the last deploy: only the events its `up` (or `rollback`) left on new
+ * A plain `rollback` undoes the last deploy: only the events its `up` (or `rollback`) re-created onto new
  * containers. After a canary that failed and was put back, that is none: the others were never touched
  * and must not move back a revision. Without an audit log entry, every event (as before there was one).
  */
@@ -95,7 +95,7 @@ async function changedByLastDeploy(d: Deployment, report: Reporter): Promise<str
   const changed = last.changed.filter((e) => Object.hasOwn(d.fleet.events, e));
   if (changed.length === 0) {
     throw new UsageError(
-      `nothing rolled back: ${what} left no event on a new container (${entry.outcome}); ` +
+      `nothing rolled back: ${what} moved no event onto a new container (${entry.outcome}); ` +
         'name the events (`rollback <event>`) or a revision (`rollback --to <revision>`; `demo-fleet audit` lists them)',
     );
   }
@@ -216,5 +216,7 @@ async function planRollback(
       reason: `roll back to revision ${revision}`,
     });
   }
-  return { recovery: base.recovery, actions, revisions };
+  // Only the events of this rollback: what an interrupted deploy left of others waits for their next run.
+  const events = new Set(services.map((s) => s.event));
+  return { recovery: base.recovery.filter((s) => events.has(s.event)), actions, revisions };
 }

@@ -236,7 +236,7 @@ describe.skipIf(!engine.ok)('revisions, rollback, prune, audit (2 events)', () =
     const r = await f.cli(['rollback']);
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toMatch(
-      /^error: nothing rolled back: the last up \(\S+, revision [0-9a-f]{7}-[0-9a-f]{12}\) left no event on a new container \(failed: 1 of 2 event\(s\)\); name the events/m,
+      /^error: nothing rolled back: the last up \(\S+, revision [0-9a-f]{7}-[0-9a-f]{12}\) moved no event onto a new container \(failed: 1 of 2 event\(s\)\); name the events/m,
     );
     expect(await running(f)).toEqual(before); // beta never touched: not moved back a revision either
   });
