@@ -182,6 +182,17 @@ function stateDirSharer(
   return undefined;
 }
 
+/**
+ * The plan of the whole fleet cut to some events (`up <event…>`, `rollback <event…>`): the others, and
+ * what an interrupted deploy left of them, are left for their next run.
+ */
+export function scopedTo(plan: Plan, events: string[]): Plan {
+  return {
+    recovery: plan.recovery.filter((s) => events.includes(s.event)),
+    actions: plan.actions.filter((a) => events.includes(a.event)),
+  };
+}
+
 /** One line per action, as `up` prints it. */
 export function describeAction(a: Action): string {
   switch (a.kind) {

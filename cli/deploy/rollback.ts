@@ -18,7 +18,7 @@ import { lastDeploy } from './audit.js';
 import { auditedDeploy } from './audited-deploy.js';
 import type { Deployment } from './deployment.js';
 import { parseRevision, REVISION_TAG_PREFIX } from '../targets/revision.js';
-import { type Action, planFleet } from '../converge/plan.js';
+import { type Action, planFleet, scopedTo } from '../converge/plan.js';
 import type { RecoveryStep } from '../converge/recovery.js';
 import type { Reporter } from '../reporter.js';
 import type { Images, Runtime } from '../targets/target.js';
@@ -217,6 +217,12 @@ async function planRollback(
     });
   }
   // Only the events of this rollback: what an interrupted deploy left of others waits for their next run.
-  const events = new Set(services.map((s) => s.event));
-  return { recovery: base.recovery.filter((s) => events.has(s.event)), actions, revisions };
+  return {
+    recovery: scopedTo(
+      base,
+      services.map((s) => s.event),
+    ).recovery,
+    actions,
+    revisions,
+  };
 }

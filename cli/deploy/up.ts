@@ -16,7 +16,7 @@ import { outcomeOf } from './audit-entry.js';
 import type { Deployment } from './deployment.js';
 import { mintKeys } from './mint-keys.js';
 import { withRevisionLabels } from '../converge/revision-labels.js';
-import { isOurs, planFleet, type Plan } from '../converge/plan.js';
+import { isOurs, planFleet, type Plan, scopedTo } from '../converge/plan.js';
 import type { Reporter } from '../reporter.js';
 import type { ActualContainer, Runtime, Target } from '../targets/target.js';
 
@@ -110,10 +110,7 @@ function onlyEvents(thePlan: Plan, events: string[], report: Reporter): Plan {
   if (events.length === 0) return thePlan;
   const left = [...new Set(thePlan.actions.filter((a) => !events.includes(a.event)).map((a) => a.event))];
   if (left.length) report.progress(`not in this run (untouched): ${left.join(', ')}`);
-  return {
-    recovery: thePlan.recovery.filter((s) => events.includes(s.event)),
-    actions: thePlan.actions.filter((a) => events.includes(a.event)),
-  };
+  return scopedTo(thePlan, events);
 }
 
 /** Removing every container of the fleet (e.g. all its events deleted) is never silent: it needs --prune. */

@@ -3,7 +3,7 @@
  * Services come from the real serviceFor() (the config-hash label is the real one).
  */
 import { describe, expect, it } from 'vitest';
-import { describeAction, isOurs, planFleet, type Action } from '../../../cli/converge/plan.js';
+import { describeAction, isOurs, planFleet, scopedTo, type Action } from '../../../cli/converge/plan.js';
 import { describeRecovery } from '../../../cli/converge/recovery.js';
 import type { ActualContainer } from '../../../cli/targets/target.js';
 import { fleetOwner } from '../../../cli/fleet/identity.js';
@@ -202,6 +202,17 @@ describe('planFleet', () => {
     const blocked = planFleet(owner, [alpha], IMAGE_ID, [foreign, renamed]);
     expect(blocked.recovery).toEqual([]);
     expect(blocked.actions).toEqual([expect.objectContaining({ kind: 'conflict', event: 'alpha', container: foreign })]);
+  });
+
+  it('scopedTo: the plan of the whole fleet cut to some events, recovery steps included', () => {
+    const plan = planFleet(owner, [alpha, beta, gamma], IMAGE_ID, [
+      running(alpha, { name: 'alpha-old' }),
+      running(beta, { name: 'beta-old' }),
+    ]);
+    expect(plan.recovery.map((s) => s.event)).toEqual(['alpha', 'beta']);
+    const cut = scopedTo(plan, ['beta']);
+    expect(cut.recovery.map((s) => [s.kind, s.event])).toEqual([['adopt', 'beta']]);
+    expect(cut.actions.map((a) => [a.event, a.kind])).toEqual([['beta', 'keep']]);
   });
 
   it("refuses an event whose state dir another fleet's container mounts (the fleet was renamed), and touches neither", () => {
