@@ -7,6 +7,7 @@ import { deploymentFor, positiveInt, progressFlag, progressOptions } from './opt
 interface DownFlags {
   concurrency: number;
   forceUnlock?: boolean;
+  withControlServer?: boolean;
   json?: boolean;
   progress?: ProgressFlag;
   quiet?: boolean;
@@ -19,6 +20,7 @@ export function register(program: Command): void {
     .argument('[events...]', 'events to take down')
     .option('--concurrency <n>', 'containers stopped at once', positiveInt('--concurrency'), 8)
     .option('--force-unlock', 'remove a deploy lock left by a deploy that died')
+    .option('--with-control-server', 'also the headscale accessory (controlServer:) and the network the fleet made; its state dir is kept')
     .option('--json', 'machine-readable result');
   progressOptions(command)
     .addHelpText('after', '\nExamples:\n  $ demo-fleet down cleveland\n  $ demo-fleet down            # the whole fleet')
@@ -26,7 +28,16 @@ export function register(program: Command): void {
       const { down } = await import('../deploy/down.js');
       const { withProgress } = await import('../ui/progress.js');
       const result = await withProgress(progressFlag(opts), async (report) =>
-        down(await deploymentFor(cmd), { events, forceUnlock: Boolean(opts.forceUnlock), concurrency: opts.concurrency }, report),
+        down(
+          await deploymentFor(cmd),
+          {
+            events,
+            forceUnlock: Boolean(opts.forceUnlock),
+            concurrency: opts.concurrency,
+            withControlServer: Boolean(opts.withControlServer),
+          },
+          report,
+        ),
       );
       if (opts.json) return out.json(result);
       if (result.removed.length === 0) return out.line('nothing to remove');

@@ -23,9 +23,13 @@ export function register(program: Command): void {
     .action(async (opts: { json?: JsonFlag }, cmd: Command) => {
       const fields = jsonFields(opts.json, FIELDS);
       const { status } = await import('../deploy/status.js');
-      const { events: rows, leftovers } = await status(await deploymentFor(cmd));
+      const { events: rows, leftovers, controlServer } = await status(await deploymentFor(cmd));
       if (opts.json) out.json(pickFields(rows, fields));
-      else
+      else {
+        if (controlServer)
+          out.line(
+            `control server: ${controlServer.container} ${controlServer.state} (headscale ${controlServer.version}) ${controlServer.url}`,
+          );
         out.table(
           rows.map((r) => ({
             ...r,
@@ -37,9 +41,12 @@ export function register(program: Command): void {
           })),
           ['event', 'container', 'state', 'health', 'tailnet', 'image', 'revision', 'started', 'restarts', 'hostname'],
         );
+      }
       for (const l of leftovers) {
         out.warn(`${l.event}: ${l.container} (${l.state}) is left by an interrupted deploy; the next \`demo-fleet up\` settles it`);
       }
+      if (controlServer && controlServer.state !== 'running')
+        out.warn(`control server ${controlServer.container} is ${controlServer.state}: \`demo-fleet up\` starts it`);
       const missing = rows.filter((r) => r.inFleet && r.state === 'missing').map((r) => r.event);
       if (missing.length)
         throw new DeployError(

@@ -1,5 +1,8 @@
 /** `down`: stop and remove this fleet's containers (all, or the named events'); state dirs are kept. */
+import { UsageError } from '../errors.js';
 import { containerName, LABELS } from '../fleet/naming.js';
+import { accessoryName, isOurAccessory } from '../tailnet/control-server.js';
+import { fleetNetworkLabels } from './control-server.js';
 import { mapPool } from '../util/pool.js';
 import { auditedDeploy } from './audited-deploy.js';
 import type { Deployment } from './deployment.js';
@@ -10,6 +13,8 @@ export interface DownOptions {
   events: string[];
   forceUnlock: boolean;
   concurrency: number;
+  /** Also the control server accessory and the network the fleet made (its state dir is kept). */
+  withControlServer?: boolean;
 }
 
 export interface DownResult {
@@ -20,6 +25,8 @@ export interface DownResult {
 export async function down(d: Deployment, options: DownOptions, report: Reporter): Promise<DownResult> {
   const { fleet, owner } = d;
   d.requireEvents(options.events);
+  if (options.withControlServer && options.events.length)
+    throw new UsageError('--with-control-server takes the whole fleet down: leave out the event names');
   await d.target.connect();
   const runtime = d.target.containers;
   const removedEntries = (r: DownResult) =>
@@ -45,10 +52,37 @@ export async function down(d: Deployment, options: DownOptions, report: Reporter
         report.event?.({ event: event || c.name, phase: 'done', text: 'removed' });
         return { event, container: c.name, durationMs: Date.now() - started };
       });
-      return { removed };
+      const control = fleet.controlServer
+        ? await downControlServer(d, Boolean(options.withControlServer && !options.events.length), report)
+        : null;
+      return { removed: control ? [...removed, control] : removed };
     },
     (r) => ({ revision: null, events: removedEntries(r), outcome: 'ok' }),
   );
+}
+
+/**
+ * The control server outlives `down` (visitors' nodes and its database stay usable for the next `up`)
+ * unless asked; then it goes with the network the fleet made. Its state dir is kept either way.
+ */
+async function downControlServer(d: Deployment, remove: boolean, report: Reporter): Promise<DownResult['removed'][number] | null> {
+  const runtime = d.target.containers;
+  const name = accessoryName(d.fleet);
+  const found = (await runtime.list([name])).find((c) => c.name === name && isOurAccessory(c.labels, d.fleet));
+  if (!remove) {
+    if (found) report.progress(`control server ${name} kept (\`down --with-control-server\` removes it)`);
+    return null;
+  }
+  const started = Date.now();
+  if (found) {
+    report.progress(`stop and remove ${name} (its state dir is kept)`);
+    await runtime.stopAndRemove(found.id);
+  }
+  const network = d.fleet.network!;
+  const outcome = await d.target.accessories.removeNetwork(network, fleetNetworkLabels(d));
+  if (outcome === 'removed') report.progress(`network ${network} removed`);
+  else if (outcome === 'in use') report.warn(`network ${network} kept: containers other than this fleet's are on it`);
+  return found ? { event: 'control server', container: name, durationMs: Date.now() - started } : null;
 }
 
 /** By event, as `up` plans and reports (the engine lists newest first); containers without one by name. */

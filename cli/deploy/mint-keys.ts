@@ -43,12 +43,19 @@ function needsKey(action: Action): action is Extract<Action, { kind: 'create' | 
 }
 
 /** The mint step. Without `keys:` in the fleet file, or nothing new to key, the plan is returned as is. */
-export async function mintKeys(d: Deployment, plan: Plan, report: Reporter, http: HttpOptions = {}): Promise<MintedRun> {
+export async function mintKeys(
+  d: Deployment,
+  plan: Plan,
+  report: Reporter,
+  http: HttpOptions = {},
+  /** The fleet's own control server (`controlServer:`), when `up` runs one. */
+  accessory: ControlServer | null = null,
+): Promise<MintedRun> {
   const { fleet } = d;
   const none: MintedRun = { plan, events: [], revoke: async () => {} };
-  if (!fleet.keys) return none;
+  if (!fleet.keys && !accessory) return none;
   const { secretsDir } = d.paths;
-  let control: ControlServer | undefined;
+  let control: ControlServer | undefined = accessory ?? undefined;
   const connect = async () => (control ??= (await controlServer(fleet, d.fleetFile, http))!);
   await revokeLeftovers(connect, Object.keys(fleet.events), secretsDir, report);
   const candidates = plan.actions.filter(needsKey);

@@ -26,6 +26,7 @@ import { containerName, eventHostname, stateDir } from '../fleet/naming.js';
 import { removeFleetEvent } from '../fleet/operations.js';
 import { removeEventSecret, secretFileOf } from '../render/secrets.js';
 import { type ControlServer, controlServer } from '../tailnet/control.js';
+import { runningControlServer } from './control-server.js';
 import type { HttpOptions } from '../tailnet/http.js';
 import { NODE_STATUS_COMMAND } from '../tailnet/node-state.js';
 import { forgetKey, openKeys } from '../tailnet/open-keys.js';
@@ -86,14 +87,16 @@ export async function retire(d: Deployment, options: RetireOptions, report: Repo
       `event(s) ${unknown.join(', ')} not in the fleet file (\`demo-fleet list\` shows the events; retired ones are gone)`,
     );
   if (options.events.length === 0) throw new UsageError('name the event(s) to retire, e.g. `demo-fleet retire cleveland`');
-  if (!options.keepNode && !fleet.keys) {
+  if (!options.keepNode && !fleet.keys && !fleet.controlServer) {
     throw new UsageError(
       `${d.fleetFile}: retire deletes each node through the control server's API, configured in keys: (see README "Auth keys"); add it, or pass --keep-node`,
     );
   }
   const root = d.appdata();
-  const control = fleet.keys ? await controlServer(fleet, d.fleetFile, options.http) : null;
+  const api = fleet.keys ? await controlServer(fleet, d.fleetFile, options.http) : null;
   await d.target.connect();
+  // the fleet's own headscale deletes its nodes through its CLI (it must run)
+  const control = api ?? (fleet.controlServer && !options.keepNode ? await runningControlServer(d) : null);
   const steps: RetireStep[] = [];
   const record = async (s: RetireStep) => {
     steps.push(s);

@@ -8,6 +8,7 @@ import { OCI_REVISION_LABEL } from '../targets/revision.js';
 import type { StatusField } from './status-fields.js';
 import { isOurs } from '../converge/plan.js';
 import { probeNode } from '../converge/readiness.js';
+import { accessoryName, isOurAccessory } from '../tailnet/control-server.js';
 import type { ActualContainer, ContainerDetails, Runtime } from '../targets/target.js';
 import type { Deployment } from './deployment.js';
 
@@ -84,19 +85,44 @@ export interface Leftover {
   state: string;
 }
 
+/** The fleet's own control server (`controlServer:`), as the runtime lists it. */
+export interface ControlServerStatus {
+  container: string;
+  /** running | exited | … | missing (not created yet) | foreign (the name is someone else's) */
+  state: string;
+  /** The headscale release it runs (its label), or the one the fleet file asks for when missing. */
+  version: string;
+  url: string;
+}
+
 export interface StatusReport {
   /** One row per event of the fleet file (missing when it has no container), then orphans. */
   events: EventStatus[];
   leftovers: Leftover[];
+  /** null when the fleet file has no controlServer. */
+  controlServer: ControlServerStatus | null;
 }
 
 /** The `status` command's core: connect, report every event. */
 export async function status(d: Deployment): Promise<StatusReport> {
   await d.target.connect();
-  return fleetStatus(d.target.containers, d.fleet, d.owner);
+  const [report, controlServer] = await Promise.all([
+    fleetStatus(d.target.containers, d.fleet, d.owner),
+    controlServerStatus(d.target.containers, d.fleet),
+  ]);
+  return { ...report, controlServer };
 }
 
-export async function fleetStatus(runtime: Runtime, fleet: Fleet, owner: FleetOwner): Promise<StatusReport> {
+async function controlServerStatus(runtime: Runtime, fleet: Fleet): Promise<ControlServerStatus | null> {
+  const control = fleet.controlServer;
+  if (!control) return null;
+  const name = accessoryName(fleet);
+  const found = (await runtime.list([name])).find((c) => c.name === name);
+  const state = !found ? 'missing' : isOurAccessory(found.labels, fleet) ? found.state : 'foreign';
+  return { container: name, state, version: found?.labels[LABELS.headscaleVersion] ?? control.version, url: control.url };
+}
+
+export async function fleetStatus(runtime: Runtime, fleet: Fleet, owner: FleetOwner): Promise<Omit<StatusReport, 'controlServer'>> {
   const events = Object.keys(fleet.events).sort();
   const names = new Map(events.map((e) => [e, containerName(fleet, e)]));
   const actual = await runtime.list([...names.values()]);

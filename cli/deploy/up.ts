@@ -14,6 +14,7 @@ import { REVISION_LABEL } from '../targets/revision.js';
 import { auditedDeploy } from './audited-deploy.js';
 import { outcomeOf } from './audit-entry.js';
 import type { Deployment } from './deployment.js';
+import { ensureControlServer } from './control-server.js';
 import { mintKeys } from './mint-keys.js';
 import { withRevisionLabels } from '../converge/revision-labels.js';
 import { isOurs, planFleet, type Plan, scopedTo } from '../converge/plan.js';
@@ -70,6 +71,8 @@ export async function up(d: Deployment, options: UpOptions, report: Reporter): P
     d,
     run,
     async () => {
+      // the fleet's own control server first: the events log in to it, with keys it mints
+      const control = await ensureControlServer(d, report);
       // the image is built once as always; only the events of this run get their tag moved
       const image = await provideImage(d, only.length ? services.filter((s) => only.includes(s.event)) : services, options, report);
       const planned = withRevisionLabels(
@@ -78,7 +81,7 @@ export async function up(d: Deployment, options: UpOptions, report: Reporter): P
       );
       refuseEmptying(planned, options);
       // keys: mint for new nodes before anything is created; revoke once they are up or given up on.
-      const minted = await mintKeys(d, planned, report);
+      const minted = await mintKeys(d, planned, report, {}, d.fleet.controlServer?.mintKeys ? control : null);
       const thePlan = minted.plan;
       let results: EventResult[];
       try {

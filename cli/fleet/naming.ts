@@ -22,6 +22,10 @@ export const LABELS = {
   previousRevision: 'dev.demo-fleet.previous-revision',
   /** On a re-create's new container: the ID of the container it replaces (converge/recovery.ts reads it). */
   replaces: 'dev.demo-fleet.replaces',
+  /** A fleet's container that is no event (no event label): `control-server` for the headscale accessory. */
+  accessory: 'dev.demo-fleet.accessory',
+  /** The headscale release the control server accessory runs. */
+  headscaleVersion: 'dev.demo-fleet.headscale-version',
 } as const;
 
 /** Container (and compose service) name: `<fleet>-<event>`. */

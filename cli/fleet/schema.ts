@@ -9,6 +9,7 @@
  * the clock: `year` is written in the file, so a render on 1 January is the render of 31 December.
  */
 import * as z from 'zod';
+import { releaseProblems } from './headscale-release.js';
 import { FLEET_ID } from './identity.js';
 import { eventHostname, serveMode } from './naming.js';
 import { appdataLocationProblem } from './system-dirs.js';
@@ -151,6 +152,91 @@ export const KeysSchema = z
   })
   .describe('Mint one single-use auth key per new event node through the control server API (never the secrets themselves)');
 
+/** headscale releases the control server accessory supports (their config keys differ: tailnet/headscale-config.ts). */
+export const HEADSCALE_RELEASE = /^v?0\.(2[6-9])\.\d+$/;
+const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
+/** A CIDR prefix, v4 or v6 (headscale parses it with netip.ParsePrefix). */
+const PREFIX = /^[0-9a-fA-F:.]+\/\d{1,3}$/;
+/** headscale user names: a letter first, then letters, digits, "-", ".", "_" (at least two characters). */
+const HEADSCALE_USER = /^[A-Za-z][A-Za-z0-9._-]+$/;
+
+/**
+ * `controlServer:` — demo-fleet runs headscale itself, as an accessory container `<name>-headscale` next
+ * to the events: its config is rendered from here, its state (database, noise and DERP keys) lives under
+ * appdata, and the events log in to it with keys `up` mints inside it. OpenID Connect (`oidc:`) follows
+ * headscale's reference (issuer, client, PKCE, allowed_* filters: a user must pass every one configured).
+ * The client secret is read from an env variable or a file at `up`, never written here or to compose.
+ */
+export const OidcSchema = z
+  .strictObject({
+    issuer: httpUrl.describe('The OpenID provider (its /.well-known/openid-configuration must answer)'),
+    clientId: text().min(1).describe('The confidential client headscale logs in as'),
+    clientSecret: AuthKeySource.describe('Where the client secret is read from (env: VAR or file: path); never the secret itself'),
+    scope: z.array(text().min(1)).default(['openid', 'profile', 'email']).describe('Scopes asked for (add "groups" for allowedGroups)'),
+    pkce: boolean().default(true).describe('PKCE with S256 (recommended by headscale; the provider must allow it)'),
+    allowedDomains: z.array(text().min(1)).default([]).describe("Only users whose email's domain is listed"),
+    allowedUsers: z.array(text().min(1)).default([]).describe('Only these email addresses'),
+    allowedGroups: z.array(text().min(1)).default([]).describe('Only members of one of these groups (the groups claim)'),
+    expiry: z
+      .string()
+      .regex(/^(0|\d+[smhd])$/, { error: 'must be a duration like "180d", "12h", or 0 for nodes that never expire' })
+      .optional()
+      .describe('How long a node logged in through OIDC stays logged in (headscale default 180d; 0: never)'),
+    useExpiryFromToken: boolean().default(false).describe("Nodes expire with the provider's access token instead"),
+    emailVerifiedRequired: boolean().optional().describe('Refuse users whose email is not verified (headscale 0.28+)'),
+  })
+  .describe('OpenID Connect login for the control server (headscale documentation: OpenID Connect)');
+
+export const ControlServerSchema = z
+  .strictObject({
+    version: z
+      .string()
+      .regex(HEADSCALE_RELEASE, { error: 'must be a headscale release from 0.26 to 0.29, like "0.29.3"' })
+      .transform((v) => v.replace(/^v/, ''))
+      .describe('headscale release the accessory runs (0.26.x-0.29.x); a change backs its database up first'),
+    image: z
+      .string()
+      .regex(/^[a-z0-9]+([._/:-][a-z0-9]+)*$/, { error: 'must be an image repository without a tag, e.g. headscale/headscale' })
+      .default('headscale/headscale')
+      .describe('Image repository; runs <image>:v<version> (the official image by default)'),
+    url: httpUrl.describe("headscale's public URL (server_url): what nodes and browsers use; the events' login server"),
+    listenPort: z.number().int().min(1).max(65535).default(8080).describe('Port headscale listens on in its container'),
+    publish: z
+      .string()
+      .regex(/^((\d{1,3}\.){3}\d{1,3}:)?\d{1,5}$/, { error: 'must be a host port like "8080" or "127.0.0.1:8080"' })
+      .optional()
+      .describe('Publish listenPort on the host (e.g. "127.0.0.1:8080" for a reverse proxy on the VPS)'),
+    ip: z
+      .string()
+      .regex(IPV4, { error: 'must be an IPv4 address on the fleet network' })
+      .optional()
+      .describe("A fixed address on the fleet's network (its subnet must contain it)"),
+    baseDomain: z
+      .string()
+      .regex(/^[a-z0-9-]+(\.[a-z0-9-]+)+$/, { error: 'must be a DNS name like demo.example.net' })
+      .describe("MagicDNS base domain: events are <hostname>.<baseDomain>; must differ from the server's host"),
+    prefixes: z
+      .strictObject({
+        v4: z.string().regex(PREFIX, { error: 'must be a CIDR prefix like 100.64.0.0/10' }).default('100.64.0.0/10'),
+        v6: z.string().regex(PREFIX, { error: 'must be a CIDR prefix like fd7a:115c:a1e0::/48' }).default('fd7a:115c:a1e0::/48'),
+      })
+      .default({ v4: '100.64.0.0/10', v6: 'fd7a:115c:a1e0::/48' })
+      .describe('Tailnet address ranges'),
+    embeddedDerp: boolean().default(true).describe("Run headscale's own DERP relay (false: Tailscale's public DERP servers)"),
+    user: z
+      .string()
+      .regex(HEADSCALE_USER, { error: 'must start with a letter, then letters, digits, ".", "-" or "_" (at least 2 characters)' })
+      .default('demo-fleet')
+      .describe('The headscale user the event nodes belong to (created by up)'),
+    mintKeys: boolean()
+      .default(true)
+      .describe(
+        'Mint a single-use key inside the server for each new event node (false: each event waits for a person to log it in, e.g. through OIDC)',
+      ),
+    oidc: OidcSchema.optional(),
+  })
+  .describe("Run headscale as the fleet's own control server (an accessory container), optionally with OpenID Connect login");
+
 /**
  * `tailscale serve` modes that work through the docker-mod, which always proxies to
  * http://localhost:<port>: tcp and tls-terminated-tcp refuse an http:// target, so a node with them
@@ -196,75 +282,85 @@ export const HealthSchema = z.strictObject({
   startPeriod: duration.default('2m'),
 });
 
-export const FleetSchema = z
-  .strictObject({
-    name: z
-      .string()
-      .regex(EVENT_NAME, { error: `must be a DNS label (${DNS_LABEL_HINT})` })
-      .default('id-demo')
-      .describe('Fleet name: containers are <name>-<event>; a deploy lock is per fleet'),
-    id: z
-      .string()
-      .regex(FLEET_ID, {
-        error: 'must be 12 characters a-z, 2-7 as `demo-fleet init` writes it (copy it from the fleet file it came from)',
-      })
-      .optional()
-      .describe('Fleet identity, written by init/add: copies of this file share it; up/down touch only containers carrying it'),
-    image: z
-      .string()
-      .regex(/^[a-z0-9]+([._/:-][a-z0-9]+)*$/, { error: 'must be an image repository without a tag, e.g. ghcr.io/you/demo-id-headers' })
-      .default('demo-fleet/id-headers-demo')
-      .describe('Image repository; each event runs <image>:<event>'),
-    baseImage: text()
-      .min(1)
-      .default('ghcr.io/linuxserver/baseimage-alpine:3.22')
-      .describe('Base image of the app image (a linuxserver base with s6-overlay /init)'),
-    pull: boolean().default(false).describe('up pulls published images instead of building'),
-    year: z
-      .number({
-        error: (iss) =>
-          iss.input === undefined
-            ? `missing: add the line \`year: ${new Date().getFullYear()}\` (the year of your events: hostnames are <event><year>, state dirs <appdata>/<year>/<event>)`
-            : undefined,
-      })
-      .int()
-      .min(YEAR_BOUNDS.min)
-      .max(YEAR_BOUNDS.max)
-      .describe('Year of the events (required): hostnames are <event><year>, node state lives at <appdata>/<year>/<event>'),
-    appdata: text()
-      .min(1)
-      // ":" splits a Docker bind ("src:dst"), a newline breaks the env/compose line, ".." walks out of it.
-      .refine((p) => !/[:\n\r]/.test(p) && !p.split(/[\\/]/).includes('..'), {
-        error: 'must be a plain directory path: no ":", no line breaks, no ".." (Docker binds <appdata>/<year>/<event> into the container)',
-      })
-      .superRefine((p, ctx) => {
-        const problem = appdataLocationProblem(p);
-        if (problem) ctx.addIssue({ code: 'custom', message: problem });
-      })
-      .default('./appdata')
-      .describe('State dirs live at <appdata>/<year>/<event>; a relative path is relative to the fleet file'),
-    puid: z.number().int().min(0).default(1000),
-    pgid: z.number().int().min(0).default(1000),
-    tz: timeZone.default('Etc/UTC').describe('Time zone of the containers (TZ), an IANA name like Europe/Berlin'),
-    dockerMods: z.array(text().min(1)).default(['ghcr.io/tailscale-dev/docker-mod:main']),
-    loginServer: httpUrl.optional().describe('headscale URL (TAILSCALE_LOGIN_SERVER); Tailscale when absent'),
-    network: z
-      .string()
-      .regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, { error: 'must be a Docker network name (letters, digits, "_", ".", "-")' })
-      .optional()
-      .describe(
-        "Docker network the event containers join (it must exist, e.g. the one a self-hosted headscale is on); the engine's default bridge when absent",
-      ),
-    tailnetDomain: z
-      .string()
-      .regex(/^[a-z0-9-]+(\.[a-z0-9-]+)+$/, { error: 'must be a DNS name like tail1234.ts.net' })
-      .optional()
-      .describe('MagicDNS domain; sets TAILSCALE_URL=https://<hostname>.<tailnetDomain>'),
-    health: HealthSchema.default(HealthSchema.parse({})),
-    keys: KeysSchema.optional(),
-    events: z.record(EventNameKey, EventSchema).default({}),
-  })
+const FleetBase = z.strictObject({
+  name: z
+    .string()
+    .regex(EVENT_NAME, { error: `must be a DNS label (${DNS_LABEL_HINT})` })
+    .default('id-demo')
+    .describe('Fleet name: containers are <name>-<event>; a deploy lock is per fleet'),
+  id: z
+    .string()
+    .regex(FLEET_ID, {
+      error: 'must be 12 characters a-z, 2-7 as `demo-fleet init` writes it (copy it from the fleet file it came from)',
+    })
+    .optional()
+    .describe('Fleet identity, written by init/add: copies of this file share it; up/down touch only containers carrying it'),
+  image: z
+    .string()
+    .regex(/^[a-z0-9]+([._/:-][a-z0-9]+)*$/, { error: 'must be an image repository without a tag, e.g. ghcr.io/you/demo-id-headers' })
+    .default('demo-fleet/id-headers-demo')
+    .describe('Image repository; each event runs <image>:<event>'),
+  baseImage: text()
+    .min(1)
+    .default('ghcr.io/linuxserver/baseimage-alpine:3.22')
+    .describe('Base image of the app image (a linuxserver base with s6-overlay /init)'),
+  pull: boolean().default(false).describe('up pulls published images instead of building'),
+  year: z
+    .number({
+      error: (iss) =>
+        iss.input === undefined
+          ? `missing: add the line \`year: ${new Date().getFullYear()}\` (the year of your events: hostnames are <event><year>, state dirs <appdata>/<year>/<event>)`
+          : undefined,
+    })
+    .int()
+    .min(YEAR_BOUNDS.min)
+    .max(YEAR_BOUNDS.max)
+    .describe('Year of the events (required): hostnames are <event><year>, node state lives at <appdata>/<year>/<event>'),
+  appdata: text()
+    .min(1)
+    // ":" splits a Docker bind ("src:dst"), a newline breaks the env/compose line, ".." walks out of it.
+    .refine((p) => !/[:\n\r]/.test(p) && !p.split(/[\\/]/).includes('..'), {
+      error: 'must be a plain directory path: no ":", no line breaks, no ".." (Docker binds <appdata>/<year>/<event> into the container)',
+    })
+    .superRefine((p, ctx) => {
+      const problem = appdataLocationProblem(p);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .default('./appdata')
+    .describe('State dirs live at <appdata>/<year>/<event>; a relative path is relative to the fleet file'),
+  puid: z.number().int().min(0).default(1000),
+  pgid: z.number().int().min(0).default(1000),
+  tz: timeZone.default('Etc/UTC').describe('Time zone of the containers (TZ), an IANA name like Europe/Berlin'),
+  dockerMods: z.array(text().min(1)).default(['ghcr.io/tailscale-dev/docker-mod:main']),
+  loginServer: httpUrl.optional().describe('headscale URL (TAILSCALE_LOGIN_SERVER); Tailscale when absent'),
+  network: z
+    .string()
+    .regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, { error: 'must be a Docker network name (letters, digits, "_", ".", "-")' })
+    .optional()
+    .describe(
+      "Docker network the event containers join (it must exist, e.g. the one a self-hosted headscale is on); the engine's default bridge when absent",
+    ),
+  tailnetDomain: z
+    .string()
+    .regex(/^[a-z0-9-]+(\.[a-z0-9-]+)+$/, { error: 'must be a DNS name like tail1234.ts.net' })
+    .optional()
+    .describe('MagicDNS domain; sets TAILSCALE_URL=https://<hostname>.<tailnetDomain>'),
+  health: HealthSchema.default(HealthSchema.parse({})),
+  keys: KeysSchema.optional(),
+  controlServer: ControlServerSchema.optional(),
+  events: z.record(EventNameKey, EventSchema).default({}),
+});
+
+export const FleetSchema = FleetBase
+  // A control server of the fleet's own is the events' login server, on a network they share: set here,
+  // once, so everything downstream (env, serve mode, refusals) reads loginServer and network as usual.
+  .transform((fleet) =>
+    fleet.controlServer
+      ? { ...fleet, loginServer: fleet.loginServer ?? fleet.controlServer.url, network: fleet.network ?? defaultNetwork(fleet.name) }
+      : fleet,
+  )
   .superRefine((fleet, ctx) => {
+    if (fleet.controlServer) controlServerProblems(fleet, ctx);
     if (fleet.keys) keysProblems(fleet.keys, fleet.loginServer !== undefined, ctx);
     for (const [name, event] of Object.entries(fleet.events)) {
       if (!EVENT_NAME.test(name)) {
@@ -301,6 +397,36 @@ export const FleetSchema = z
       }
     }
   });
+
+/** The Docker network of a fleet with a control server and no `network:`: created by `up`. */
+export function defaultNetwork(fleetName: string): string {
+  return `${fleetName}-tailnet`;
+}
+
+type ParsedFleet = Omit<z.output<typeof FleetBase>, 'loginServer'> & { loginServer?: string | undefined };
+
+/** What a fleet file with `controlServer:` cannot also say, and what the chosen headscale release refuses. */
+function controlServerProblems(fleet: ParsedFleet, ctx: z.RefinementCtx): void {
+  const control = fleet.controlServer!;
+  const issue = (field: Array<string | number>, message: string) => ctx.addIssue({ code: 'custom', path: field, message });
+  if (fleet.loginServer !== control.url)
+    issue(['loginServer'], 'the control server is the login server: remove loginServer (events log in to controlServer.url)');
+  if (fleet.keys) issue(['keys'], 'events get their auth keys from the control server: remove the keys block (up mints them inside it)');
+  if (fleet.events.headscale)
+    issue(
+      ['events', 'headscale'],
+      `event "headscale" would take the control server's container name ${fleet.name}-headscale: rename the event`,
+    );
+  if (control.ip && !fleet.network)
+    issue(['controlServer', 'ip'], 'a fixed address needs a network with a subnet: add network: <a Docker network you made with --subnet>');
+  const host = URL.canParse(control.url) ? new URL(control.url).hostname : '';
+  if (host === control.baseDomain || host.endsWith(`.${control.baseDomain}`))
+    issue(
+      ['controlServer', 'baseDomain'],
+      `the MagicDNS base domain must not contain the server's host ${host}: use another domain, e.g. tailnet.${control.baseDomain}`,
+    );
+  for (const p of releaseProblems(control)) issue(['controlServer', ...p.field.split('.')], p.message);
+}
 
 /** `keys:` fields that belong to the other control server, or missing credentials. */
 function keysProblems(keys: z.output<typeof KeysSchema>, headscale: boolean, ctx: z.RefinementCtx): void {

@@ -45,7 +45,9 @@ export async function renderFleet(fleet: Fleet, options: RenderOptions): Promise
   const events = Object.keys(fleet.events).sort();
   // Read every key before writing anything: a bad one fails the render with no file touched.
   const secrets = await Promise.all(
-    events.map((event) => readEventSecret(event, fleet.events[event]!, fleetDir, fleet.keys !== undefined)),
+    events.map((event) =>
+      readEventSecret(event, fleet.events[event]!, fleetDir, fleet.keys !== undefined || fleet.controlServer?.mintKeys === true),
+    ),
   );
   const composeFile = path.join(composeDir, COMPOSE_FILE);
   if (options.write === false) {

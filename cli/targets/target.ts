@@ -8,6 +8,7 @@ import type { Finding } from '../finding.js';
 import type { Fleet } from '../fleet/schema.js';
 import type { Reporter } from '../reporter.js';
 import type { NodeSettings, ServiceDefinition } from '../render/service.js';
+import type { AccessoryDefinition } from '../tailnet/control-server.js';
 import type { Revision } from './revision.js';
 
 /** A target: where the fleet's containers, images, host files, deploy lock and audit log live. */
@@ -28,6 +29,7 @@ export interface Target {
   readonly images: Images;
   readonly hostFiles: HostFiles;
   readonly auditLog: AuditLog;
+  readonly accessories: Accessories;
   /** One line for an error the target raised, in its own words (never a stack). */
   errorMessage(err: unknown): string;
 }
@@ -272,6 +274,23 @@ export interface AuditLog {
   append(dir: string, entry: AuditRecord): Promise<void>;
   /** Every entry of `dir`, oldest first ([] for a directory never written). */
   read(dir: string): Promise<AuditRecord[]>;
+}
+
+/**
+ * Containers of the fleet that are not events (the control server) and the network they share with
+ * the events. Listing, exec, logs, stop and remove are the Runtime's.
+ */
+export interface Accessories {
+  /** Create it, put its files in, start it; returns its ID. `secrets`: values of its secretEnvironment. */
+  run(def: AccessoryDefinition, secrets: Record<string, string>): Promise<string>;
+  /** Stop it (SIGTERM, then the grace period); stopped already is fine. */
+  stop(id: string): Promise<void>;
+  /** Copy the files of `dir` in container `id` (running or not) whose names match into `dir/<into>/`; the names copied. */
+  backup(id: string, dir: string, names: RegExp, into: string): Promise<string[]>;
+  /** Make the network unless one of that name exists. */
+  ensureNetwork(name: string, labels: Record<string, string>): Promise<'created' | 'exists'>;
+  /** Remove the network only when it carries all of `labels` and nothing is on it. */
+  removeNetwork(name: string, labels: Record<string, string>): Promise<'removed' | 'absent' | 'not ours' | 'in use'>;
 }
 
 /** `doctor`'s look at a target, which may not be reachable at all (so it is not a part of a Target). */

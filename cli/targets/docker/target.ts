@@ -1,10 +1,12 @@
 /** The Docker target: event containers on one engine, local or over ssh:// / tcp:// (or a Docker context). */
 import type { Target } from '../target.js';
+import { backupFiles, ensureNetwork, removeNetwork, runAccessory } from './accessory.js';
 import { appendEntry, readEntries } from './audit-store.js';
 import { connectEngine, engineMessage, pingEngine, type Engine } from './client.js';
 import { dockerImages } from './image/store.js';
 import { dockerLock, dockerRuntime } from './runtime.js';
 import { hasNodeState, moveStateDir } from './state-dir.js';
+import { stopContainer } from './containers.js';
 
 /** A local socket: the engine's host paths are this machine's. */
 function isLocalEndpoint(endpoint: string): boolean {
@@ -29,6 +31,13 @@ export function dockerTarget(engine: Engine = connectEngine()): Target {
     auditLog: {
       append: (dir, entry) => appendEntry(docker, dir, entry),
       read: (dir) => readEntries(docker, dir),
+    },
+    accessories: {
+      run: (def, secrets) => runAccessory(docker, def, secrets),
+      stop: (id) => stopContainer(docker, id),
+      backup: (id, dir, names, into) => backupFiles(docker, id, dir, names, into),
+      ensureNetwork: (name, labels) => ensureNetwork(docker, name, labels),
+      removeNetwork: (name, labels) => removeNetwork(docker, name, labels),
     },
     errorMessage: engineMessage,
   };

@@ -1,0 +1,160 @@
+/**
+ * `up`'s control server step (fleet file `controlServer:`), run before the events: the fleet network, the
+ * headscale accessory as the fleet file describes it (kept when its config hash is unchanged, re-created
+ * when not, its database backed up first when the release changes), ready when headscale answers on its
+ * socket, and the user the event nodes belong to. Returns the accessory as the fleet's ControlServer, so
+ * the mint step gives every new event node a key from it.
+ */
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import { DeployError } from '../errors.js';
+import { LABELS } from '../fleet/naming.js';
+import { ownerLabels } from '../fleet/identity.js';
+import type { Reporter } from '../reporter.js';
+import { accessoryControl, ensureUser, type HeadscaleCli } from '../tailnet/accessory-control.js';
+import type { ControlServer } from '../tailnet/control.js';
+import { type AccessoryDefinition, accessoryName, controlServerAccessory, isOurAccessory } from '../tailnet/control-server.js';
+import { readCredential } from '../tailnet/credentials.js';
+import { OIDC_SECRET_ENV } from '../tailnet/headscale-config.js';
+import type { ActualContainer, Runtime } from '../targets/target.js';
+import type { Deployment } from './deployment.js';
+
+/** How long headscale may take to answer after a start (it migrates its database first). */
+const READY_TIMEOUT_MS = 90_000;
+const READY_POLL_MS = 500;
+/** The database files a release change backs up (sqlite with its write-ahead log). */
+const DATABASE_FILES = /^db\.sqlite(-wal|-shm)?$/;
+
+export interface ControlServerOptions {
+  /** Wait this long for headscale to answer (tests shorten it). */
+  readyTimeoutMs?: number;
+  /** For backup dir names (tests fix it). */
+  now?: () => Date;
+}
+
+/** The accessory and its secrets as this run renders them. */
+async function desired(d: Deployment): Promise<{ def: AccessoryDefinition; secrets: Record<string, string> }> {
+  const control = d.fleet.controlServer!;
+  const secrets: Record<string, string> = {};
+  if (control.oidc)
+    secrets[OIDC_SECRET_ENV] = await readCredential('controlServer.oidc.clientSecret', control.oidc.clientSecret, d.paths.fleetDir);
+  const digest = Object.keys(secrets).length
+    ? createHash('sha256')
+        .update(JSON.stringify(Object.entries(secrets).sort()))
+        .digest('hex')
+    : null;
+  return { def: controlServerAccessory(d.fleet, d.appdata(), digest), secrets };
+}
+
+/** The labels of what only this fleet made (the network it created). */
+export function fleetNetworkLabels(d: Deployment): Record<string, string> {
+  return { ...ownerLabels(d.fleet), [LABELS.accessory]: 'network' };
+}
+
+/** The container holding the accessory's name, if any. */
+async function current(runtime: Runtime, name: string): Promise<ActualContainer | undefined> {
+  return (await runtime.list([name])).find((c) => c.name === name);
+}
+
+/** Bring the control server to the fleet file's description; null when the fleet has none. */
+export async function ensureControlServer(
+  d: Deployment,
+  report: Reporter,
+  options: ControlServerOptions = {},
+): Promise<ControlServer | null> {
+  const control = d.fleet.controlServer;
+  if (!control) return null;
+  const { containers, accessories } = d.target;
+  const { def, secrets } = await desired(d);
+  report.step(`control server ${def.name} (headscale ${control.version})`);
+  if ((await accessories.ensureNetwork(def.network, fleetNetworkLabels(d))) === 'created')
+    report.progress(`network ${def.network} created`);
+
+  const found = await current(containers, def.name);
+  if (found && !isOurAccessory(found.labels, d.fleet)) {
+    throw new DeployError(
+      `${def.name} is not this fleet's control server (it has other labels): rename the fleet (name:) or have its owner free the name`,
+    );
+  }
+  let id: string;
+  if (found && found.labels[LABELS.configHash] === def.labels[LABELS.configHash]) {
+    id = found.id;
+    if (found.state !== 'running') {
+      await containers.start(id);
+      report.progress(`started (was ${found.state})`);
+    } else report.progress('unchanged');
+  } else {
+    if (found) {
+      await backUpOnReleaseChange(d, found, def, report, options);
+      await containers.stopAndRemove(found.id);
+      report.progress(`removed the old container (${found.labels[LABELS.headscaleVersion] ?? '?'} → ${def.version})`);
+    }
+    id = await accessories.run(def, secrets);
+    report.progress(found ? 're-created' : 'created');
+  }
+  const cli: HeadscaleCli = (args) => containers.exec(id, ['headscale', ...args]);
+  await waitUntilAnswering(containers, id, cli, def.name, options.readyTimeoutMs ?? READY_TIMEOUT_MS);
+  const userId = await ensureUser(cli, control.user);
+  report.progress(`answering; event nodes belong to user ${control.user}`);
+  return accessoryControl({ cli, version: control.version, userId, name: def.name, expiry: '1h' });
+}
+
+/**
+ * Before a release change the old container is stopped (so sqlite's files are whole) and its database
+ * copied into `backup-<old release>-<time>/` in the state dir.
+ */
+async function backUpOnReleaseChange(
+  d: Deployment,
+  found: ActualContainer,
+  def: AccessoryDefinition,
+  report: Reporter,
+  options: ControlServerOptions,
+): Promise<void> {
+  const was = found.labels[LABELS.headscaleVersion];
+  if (!was || was === def.version) return;
+  const { accessories } = d.target;
+  await accessories.stop(found.id);
+  const stamp = (options.now?.() ?? new Date()).toISOString().replace(/[:.]/g, '-');
+  const into = `backup-${was}-${stamp}`;
+  const dir = def.volumes[0]!.target;
+  const copied = await accessories.backup(found.id, dir, DATABASE_FILES, into);
+  report.progress(
+    copied.length
+      ? `database of headscale ${was} backed up to ${path.join(def.volumes[0]!.source, into)} (${copied.length} file(s))`
+      : `no database of headscale ${was} to back up`,
+  );
+}
+
+/** Poll `headscale users list` (the socket answers once the server runs) until it works, bounded. */
+async function waitUntilAnswering(runtime: Runtime, id: string, cli: HeadscaleCli, name: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  for (;;) {
+    const info = await runtime.inspect(id);
+    if (!info || (info.state !== 'running' && info.state !== 'restarting')) {
+      const logs = await runtime.lastLogLines(id, 10);
+      throw new DeployError(`control server ${name} stopped (${info?.state ?? 'gone'}, exit ${info?.exitCode ?? '?'}):\n${logs}`);
+    }
+    const r = await cli(['users', 'list', '-o', 'json']).catch((err: unknown) => ({ exitCode: -1, stdout: '', stderr: String(err) }));
+    if (r.exitCode === 0) return;
+    last = (r.stderr || r.stdout).trim().split('\n').pop() ?? '';
+    if (Date.now() > deadline) {
+      const logs = await runtime.lastLogLines(id, 10);
+      throw new DeployError(`control server ${name} did not answer within ${Math.round(timeoutMs / 1000)}s (${last}):\n${logs}`);
+    }
+    await new Promise((r) => setTimeout(r, READY_POLL_MS));
+  }
+}
+
+/** The running accessory as the fleet's ControlServer, for commands that do not deploy it (`retire`). */
+export async function runningControlServer(d: Deployment): Promise<ControlServer> {
+  const control = d.fleet.controlServer!;
+  const { containers } = d.target;
+  const name = accessoryName(d.fleet);
+  const found = await current(containers, name);
+  if (!found || !isOurAccessory(found.labels, d.fleet) || found.state !== 'running')
+    throw new DeployError(`control server ${name} is ${found ? found.state : 'missing'}: run \`demo-fleet up\` first (it starts it)`);
+  const cli: HeadscaleCli = (args) => containers.exec(found.id, ['headscale', ...args]);
+  const userId = await ensureUser(cli, control.user);
+  return accessoryControl({ cli, version: found.labels[LABELS.headscaleVersion] ?? control.version, userId, name, expiry: '1h' });
+}

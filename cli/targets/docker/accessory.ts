@@ -1,0 +1,135 @@
+/**
+ * The control server accessory on one engine: its container (config file put in through the archive API
+ * between create and start, so no host file and no shell in the image is needed: the official headscale
+ * image is distroless), a backup of its database before a version change (archive API again: works on a
+ * stopped container and over ssh://), and the fleet network it shares with the events.
+ */
+import path from 'node:path';
+import type Docker from 'dockerode';
+import { extract, pack } from 'tar-stream';
+import { EngineError } from '../../errors.js';
+import { STOP_GRACE_SECONDS } from '../../render/service.js';
+import type { AccessoryDefinition } from '../../tailnet/control-server.js';
+import { engineMessage, statusCode } from './client.js';
+
+async function toBuffer(stream: NodeJS.ReadableStream): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(c as string));
+  return Buffer.concat(chunks);
+}
+
+/** A tar of `files`, each named by its path relative to `root`. */
+async function tarOf(files: Array<{ name: string; content: Buffer | string; mode: number }>): Promise<Buffer> {
+  const tar = pack();
+  for (const f of files) tar.entry({ name: f.name, mode: f.mode }, f.content);
+  tar.finalize();
+  return toBuffer(tar as unknown as NodeJS.ReadableStream);
+}
+
+export function accessoryCreateOptions(def: AccessoryDefinition, secrets: Record<string, string>): Docker.ContainerCreateOptions {
+  const port = def.publish ? `${def.publish.containerPort}/tcp` : undefined;
+  return {
+    name: def.name,
+    Image: def.image,
+    Cmd: def.command,
+    Env: def.secretEnvironment.map((k) => `${k}=${secrets[k] ?? ''}`),
+    Labels: def.labels,
+    StopTimeout: STOP_GRACE_SECONDS,
+    ...(port ? { ExposedPorts: { [port]: {} } } : {}),
+    HostConfig: {
+      Binds: def.volumes.map((v) => `${v.source}:${v.target}`),
+      RestartPolicy: { Name: def.restart },
+      NetworkMode: def.network,
+      ...(port && def.publish
+        ? { PortBindings: { [port]: [{ HostIp: def.publish.hostIp, HostPort: String(def.publish.hostPort) }] } }
+        : {}),
+    },
+    ...(def.ip ? { NetworkingConfig: { EndpointsConfig: { [def.network]: { IPAMConfig: { IPv4Address: def.ip } } } } } : {}),
+  };
+}
+
+/** Create the accessory, put its files in, start it; returns its ID. A failed start leaves no container. */
+export async function runAccessory(docker: Docker, def: AccessoryDefinition, secrets: Record<string, string>): Promise<string> {
+  let container: Docker.Container | undefined;
+  try {
+    container = await docker.createContainer(accessoryCreateOptions(def, secrets));
+    // Files go in by directory: the archive API extracts into an existing directory of the image.
+    const byDir = new Map<string, AccessoryDefinition['files']>();
+    for (const f of def.files) byDir.set(path.posix.dirname(f.path), [...(byDir.get(path.posix.dirname(f.path)) ?? []), f]);
+    for (const [dir, files] of byDir) {
+      const body = await tarOf(files.map((f) => ({ name: path.posix.basename(f.path), content: f.content, mode: f.mode })));
+      await container.putArchive(body, { path: dir });
+    }
+    await container.start();
+    return container.id;
+  } catch (err) {
+    // the engine may quote the env it refused: say what failed, not what it held
+    if (container) await container.remove({ force: true }).catch(() => {});
+    throw new EngineError(`control server ${def.name}: ${engineMessage(err).replace(/=\S+/g, '=…')}`);
+  }
+}
+
+/**
+ * Copy the files of `dir` in container `id` whose names match into `dir/<into>/` (it ends up on the
+ * host when `dir` is a bind). The container may be stopped. Returns the names copied.
+ */
+export async function backupFiles(docker: Docker, id: string, dir: string, names: RegExp, into: string): Promise<string[]> {
+  const container = docker.getContainer(id);
+  let archive: NodeJS.ReadableStream;
+  try {
+    archive = (await container.getArchive({ path: `${dir}/.` })) as NodeJS.ReadableStream;
+  } catch (err) {
+    if (statusCode(err) === 404) return [];
+    throw new EngineError(`back up ${dir} of ${id.slice(0, 12)}: ${engineMessage(err)}`);
+  }
+  const files: Array<{ name: string; content: Buffer; mode: number }> = [];
+  const ex = extract();
+  const done = new Promise<void>((resolve, reject) => {
+    ex.on('entry', (header, stream, next) => {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: unknown) => chunks.push(c as Buffer));
+      stream.on('end', () => {
+        const name = path.posix.basename(header.name);
+        // only the directory's own files (not the backups already there)
+        if (header.type === 'file' && header.name.split('/').filter((p) => p && p !== '.').length === 1 && names.test(name))
+          files.push({ name: `${into}/${name}`, content: Buffer.concat(chunks), mode: 0o600 });
+        next();
+      });
+      stream.resume();
+    });
+    ex.on('finish', resolve);
+    ex.on('error', reject);
+  });
+  archive.pipe(ex);
+  await done;
+  if (files.length === 0) return [];
+  await container.putArchive(await tarOf(files), { path: dir });
+  return files.map((f) => f.name);
+}
+
+/** Create the network when there is none of that name (labelled as ours); `exists` leaves it as it is. */
+export async function ensureNetwork(docker: Docker, name: string, labels: Record<string, string>): Promise<'created' | 'exists'> {
+  const found = await docker.listNetworks({ filters: { name: [`^${name}$`] } });
+  if (found.some((n) => n.Name === name)) return 'exists';
+  await docker.createNetwork({ Name: name, Driver: 'bridge', Labels: labels, CheckDuplicate: true });
+  return 'created';
+}
+
+/** Remove the network only when it carries every one of `labels` and no container is on it. */
+export async function removeNetwork(
+  docker: Docker,
+  name: string,
+  labels: Record<string, string>,
+): Promise<'removed' | 'absent' | 'not ours' | 'in use'> {
+  let info: Docker.NetworkInspectInfo;
+  try {
+    info = (await docker.getNetwork(name).inspect()) as Docker.NetworkInspectInfo;
+  } catch (err) {
+    if (statusCode(err) === 404) return 'absent';
+    throw err;
+  }
+  if (!Object.entries(labels).every(([k, v]) => info.Labels?.[k] === v)) return 'not ours';
+  if (Object.keys(info.Containers ?? {}).length > 0) return 'in use';
+  await docker.getNetwork(name).remove();
+  return 'removed';
+}
