@@ -352,6 +352,15 @@ const FleetBase = z.strictObject({
 });
 
 export const FleetSchema = FleetBase
+  // before the default network is filled in: a fixed address needs a network the user made, with a subnet
+  .superRefine((fleet, ctx) => {
+    if (fleet.controlServer?.ip && !fleet.network)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['controlServer', 'ip'],
+        message: 'a fixed address needs a network with a subnet: add network: <a Docker network you made with --subnet>',
+      });
+  })
   // A control server of the fleet's own is the events' login server, on a network they share: set here,
   // once, so everything downstream (env, serve mode, refusals) reads loginServer and network as usual.
   .transform((fleet) =>
@@ -417,8 +426,6 @@ function controlServerProblems(fleet: ParsedFleet, ctx: z.RefinementCtx): void {
       ['events', 'headscale'],
       `event "headscale" would take the control server's container name ${fleet.name}-headscale: rename the event`,
     );
-  if (control.ip && !fleet.network)
-    issue(['controlServer', 'ip'], 'a fixed address needs a network with a subnet: add network: <a Docker network you made with --subnet>');
   const host = URL.canParse(control.url) ? new URL(control.url).hostname : '';
   if (host === control.baseDomain || host.endsWith(`.${control.baseDomain}`))
     issue(
