@@ -56,6 +56,24 @@ async function current(runtime: Runtime, name: string): Promise<ActualContainer 
   return (await runtime.list([name])).find((c) => c.name === name);
 }
 
+/** What `up` would do with the control server (`up --dry-run`): nothing is changed. */
+export async function planControlServer(d: Deployment, report: Reporter): Promise<void> {
+  if (!d.fleet.controlServer) return;
+  const { def } = await desired(d);
+  report.step(`control server ${def.name} (headscale ${def.version}, --dry-run: nothing changes)`);
+  const found = await current(d.target.containers, def.name);
+  if (!found) report.progress(`would create it (network ${def.network}, state in ${def.volumes[0]!.source})`);
+  else if (!isOurAccessory(found.labels, d.fleet)) report.warn(`${def.name} is not this fleet's control server: up would stop there`);
+  else if (found.labels[LABELS.configHash] !== def.labels[LABELS.configHash]) {
+    const was = found.labels[LABELS.headscaleVersion];
+    report.progress(
+      was && was !== def.version
+        ? `would back up its database and re-create it (${was} → ${def.version})`
+        : 'would re-create it (its config changed)',
+    );
+  } else report.progress(found.state === 'running' ? 'unchanged' : `would start it (${found.state})`);
+}
+
 /** Bring the control server to the fleet file's description; null when the fleet has none. */
 export async function ensureControlServer(
   d: Deployment,

@@ -14,7 +14,7 @@ import { REVISION_LABEL } from '../targets/revision.js';
 import { auditedDeploy } from './audited-deploy.js';
 import { outcomeOf } from './audit-entry.js';
 import type { Deployment } from './deployment.js';
-import { ensureControlServer } from './control-server.js';
+import { ensureControlServer, planControlServer } from './control-server.js';
 import { mintKeys } from './mint-keys.js';
 import { withRevisionLabels } from '../converge/revision-labels.js';
 import { isOurs, planFleet, type Plan, scopedTo } from '../converge/plan.js';
@@ -64,8 +64,10 @@ export async function up(d: Deployment, options: UpOptions, report: Reporter): P
   await connectTo(d.target, report);
   const { containers } = d.target;
   const only = options.events ?? [];
-  if (options.dryRun)
+  if (options.dryRun) {
+    await planControlServer(d, report);
     return { ...noImage(report), plan: onlyEvents(await plan(containers, d.owner, services, null, report), only, report), results: [] };
+  }
   const run = { command: 'up', lockNote: options.message, forceUnlock: options.forceUnlock, report };
   return auditedDeploy(
     d,

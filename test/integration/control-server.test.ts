@@ -97,6 +97,9 @@ describe.skipIf(!engine.ok || !binaries.ok || !tun.ok)('the control server acces
   });
 
   it('1. up from nothing: the accessory runs, mints each new node a key inside itself, and every event is served', async () => {
+    const dry = expectOk(await f.cli(['up', '--dry-run']), 'up --dry-run');
+    expect(dry.stderr).toContain(`would create it (network ${network}`);
+    expect(await inspectContainer(f.container('headscale'))).toBeNull();
     const r = await up();
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain(`==> control server ${f.container('headscale')} (headscale ${plain(FIRST)})`);
