@@ -13,4 +13,7 @@ export const APP_ENV = {
    * render writes it only when Funnel is on, and the app's texts say "public internet" only then.
    */
   funnel: 'TAILSCALE_FUNNEL',
+  /** Comma lists: who may see the friend view, as headscale's OIDC allowed_domains / allowed_users. */
+  allowedDomains: 'ALLOWED_DOMAINS',
+  allowedUsers: 'ALLOWED_USERS',
 } as const;

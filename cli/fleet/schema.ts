@@ -365,7 +365,12 @@ export const FleetSchema = FleetBase
   // once, so everything downstream (env, serve mode, refusals) reads loginServer and network as usual.
   .transform((fleet) =>
     fleet.controlServer
-      ? { ...fleet, loginServer: fleet.loginServer ?? fleet.controlServer.url, network: fleet.network ?? defaultNetwork(fleet.name) }
+      ? {
+          ...fleet,
+          loginServer: fleet.loginServer ?? fleet.controlServer.url,
+          network: fleet.network ?? defaultNetwork(fleet.name),
+          tailnetDomain: fleet.tailnetDomain ?? fleet.controlServer.baseDomain,
+        }
       : fleet,
   )
   .superRefine((fleet, ctx) => {

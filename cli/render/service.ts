@@ -90,6 +90,11 @@ export function eventEnvironment(fleet: Fleet, event: string, config: FleetEvent
   // The app reads it too (app/env-names.ts): its texts say "public internet" only with Funnel on.
   if (config.funnel) env.push([APP_ENV.funnel, 'on']);
   if (config.inviteLink) env.push([APP_ENV.inviteLink, config.inviteLink]);
+  // The fleet's own headscale lets in only who passes its OIDC filters; the app's friend view agrees
+  // (app/access.ts). Groups are not in the identity headers, so allowedGroups stays headscale's alone.
+  const oidc = fleet.controlServer?.oidc;
+  if (oidc?.allowedDomains.length) env.push([APP_ENV.allowedDomains, oidc.allowedDomains.join(',')]);
+  if (oidc?.allowedUsers.length) env.push([APP_ENV.allowedUsers, oidc.allowedUsers.join(',')]);
   if (fleet.tailnetDomain) {
     const scheme = mode === 'http' ? 'http' : 'https';
     const port = mode === 'http' ? ':443' : '';

@@ -67,10 +67,10 @@ describe('controlServer in the fleet file', () => {
     expect(found.find((i) => i.path === field)?.message).toMatch(message);
   });
 
-  it('takes a full oidc block with the secret from the environment', () => {
+  it('takes a full oidc block with the secret from the environment; the app filters as headscale does, and knows its URL', () => {
     const fleet = FleetSchema.parse({
       ...base,
-      controlServer: { ...base.controlServer, oidc: oidc({ allowedGroups: ['demo'], expiry: '30d' }) },
+      controlServer: { ...base.controlServer, oidc: oidc({ allowedGroups: ['demo'], allowedDomains: ['example.com'], expiry: '30d' }) },
     });
     expect(fleet.controlServer?.oidc).toMatchObject({
       pkce: true,
@@ -78,6 +78,10 @@ describe('controlServer in the fleet file', () => {
       allowedGroups: ['demo'],
       expiry: '30d',
     });
+    const env = new Map(eventEnvironment(fleet, 'alpha', fleet.events.alpha!));
+    expect(env.get('ALLOWED_DOMAINS')).toBe('example.com');
+    expect(env.has('ALLOWED_USERS')).toBe(false);
+    expect(env.get('TAILSCALE_URL')).toBe('http://alpha2026.demo.tailnet.test:443');
   });
 });
 
