@@ -18,7 +18,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type HeadscaleSettings, headscaleMinor, OIDC_SECRET_ENV, renderHeadscaleConfig } from '../../cli/tailnet/headscale-config.js';
 import { launchChromium, type TestBrowser } from '../helpers/browser.js';
-import { exec } from '../helpers/engine-fixture.js';
+import { exec, waitFor } from '../helpers/engine-fixture.js';
 import { type OidcTestUser, TestOidcProvider } from '../helpers/oidc-provider.js';
 import {
   buildRealTailnetImages,
@@ -165,6 +165,7 @@ describe.skipIf(!engine.ok || !binaries.ok || !browserReq.ok)(
       let adaLogin: BrowserOutcome;
       let adaLoggedInAt = 0;
       let waiting: { node: TailnetNode; authUrl: string };
+      let booth: TailnetNode;
 
       const user = async (name: string): Promise<HeadscaleUser & { provider_id?: string; provider?: string }> => {
         const users = await tailnet.headscaleJson<Array<HeadscaleUser & { provider_id?: string; provider?: string }>>(['users', 'list']);
@@ -213,9 +214,18 @@ describe.skipIf(!engine.ok || !binaries.ok || !browserReq.ok)(
             return renderHeadscaleConfig(settings);
           },
         });
-        // two nodes wait for a login at once: ada's laptop, and one that the refused users try
-        const [a, w] = await Promise.all([tailnet.startLoginVisitor({ name: 'ada-laptop' }), tailnet.startLoginVisitor({ name: 'kiosk' })]);
+        // two nodes wait for a login at once: ada's laptop, and one that the refused users try; an
+        // event-like node joins with a key of the fleet's user and serves a header echo
+        const [a, w, b] = await Promise.all([
+          tailnet.startLoginVisitor({ name: 'ada-laptop' }),
+          tailnet.startLoginVisitor({ name: 'kiosk' }),
+          tailnet
+            .createUser({ name: 'fleet', email: 'fleet@example.com' })
+            .then((u) => tailnet.createPreAuthKey({ user: u }))
+            .then((k) => tailnet.startVisitor({ name: 'booth', authKey: k.key })),
+        ]);
         waiting = w;
+        booth = b;
         adaLoggedInAt = Math.floor(Date.now() / 1000);
         adaLogin = await browserLogin(a.authUrl, 'ada');
         ada = a.node;
@@ -252,6 +262,31 @@ describe.skipIf(!engine.ok || !binaries.ok || !browserReq.ok)(
           profile_pic_url: 'https://example.com/ada.png',
           provider: 'oidc',
           provider_id: `${idp.issuer}/${ADA.sub}`,
+        });
+      });
+
+      it('serve gives the app the OIDC identity: Tailscale-User-Login = email, -Name = the name claim, -Profile-Pic = picture', async () => {
+        // the app: echo the request headers as JSON (node is in the visitor image, from the base fixture)
+        const echo = "require('http').createServer((q,s)=>s.end(JSON.stringify(q.headers))).listen(5000,'127.0.0.1')";
+        await exec('docker', ['exec', '-d', booth.container, 'node', '-e', echo]);
+        const serve = await booth.tailscale(['serve', '--bg', '--http=80', 'http://127.0.0.1:5000']);
+        expect(serve.code, serve.stderr).toBe(0);
+        await ada.waitRunning();
+        const host = `booth.${tailnet.baseDomain}`;
+        const res = await waitFor(
+          `${host} served to ada`,
+          async () => {
+            const r = await ada.fetch(host, 80, '/').catch(() => undefined);
+            return r?.status === 200 && r.body.startsWith('{') ? r : undefined;
+          },
+          60_000,
+          500,
+        );
+        const headers = JSON.parse(res.body) as Record<string, string>;
+        expect(headers).toMatchObject({
+          'tailscale-user-login': 'ada@example.com',
+          'tailscale-user-name': 'Ada Lovelace',
+          'tailscale-user-profile-pic': 'https://example.com/ada.png',
         });
       });
 
