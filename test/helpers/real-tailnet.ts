@@ -311,6 +311,13 @@ export interface StartOptions {
   version: string;
   /** Part of every name this tailnet makes (default: a counter). */
   name?: string;
+  /**
+   * headscale's config text instead of `config()`; called once the server's IP (serverUrl) and the
+   * network's gateway are known, before headscale starts (e.g. start an OpenID provider there first).
+   */
+  config?: (tailnet: RealTailnet) => string | Promise<string>;
+  /** Extra env of the headscale container (e.g. the OIDC client secret), never in the config file. */
+  env?: Record<string, string>;
 }
 
 let tailnetCounter = 0;
@@ -338,6 +345,7 @@ export class RealTailnet {
   private constructor(
     readonly version: string,
     name: string,
+    private readonly options: StartOptions = { version },
   ) {
     this.prefix = `demo-fleet-rt-${runId}-${name}`;
     this.network = this.prefix;
@@ -351,7 +359,7 @@ export class RealTailnet {
     if (!HEADSCALE_VERSIONS.includes(options.version)) {
       throw new Error(`headscale ${options.version} is not one of ${HEADSCALE_VERSIONS.join(', ')} (scripts/tailnet-binaries.sh)`);
     }
-    const t = new RealTailnet(options.version, options.name ?? `t${++tailnetCounter}`);
+    const t = new RealTailnet(options.version, options.name ?? `t${++tailnetCounter}`, options);
     try {
       await t.up();
     } catch (err) {
@@ -370,27 +378,35 @@ export class RealTailnet {
     this.made.push(`network:${this.network}`);
     this.made.push(this.server);
     // headscale starts once its config exists: the config names the server by its IP, known only now.
-    await docker([
-      'run',
-      '-d',
-      '--name',
-      this.server,
-      '--label',
-      this.label,
-      '--network',
-      this.network,
-      '-v',
-      `${this.dir}:/etc/headscale:ro`,
-      '--entrypoint',
-      '/bin/sh',
-      headscaleImage(this.version),
-      '-c',
-      'until [ -s /etc/headscale/config.yaml ]; do sleep 0.1; done; exec headscale serve',
-    ]);
+    const run = await exec(
+      'docker',
+      [
+        'run',
+        '-d',
+        '--name',
+        this.server,
+        '--label',
+        this.label,
+        '--network',
+        this.network,
+        // `-e NAME` without a value: docker takes it from its own env, so a secret is in no argv
+        ...Object.keys(this.options.env ?? {}).flatMap((k) => ['-e', k]),
+        '-v',
+        `${this.dir}:/etc/headscale:ro`,
+        '--entrypoint',
+        '/bin/sh',
+        headscaleImage(this.version),
+        '-c',
+        'until [ -s /etc/headscale/config.yaml ]; do sleep 0.1; done; exec headscale serve',
+      ],
+      { env: { ...process.env, ...this.options.env } },
+    );
+    if (run.code !== 0) throw new Error(`docker run of ${this.server} failed (${run.code}): ${run.stderr.trim()}`);
     const ip = (await docker(['inspect', '-f', `{{(index .NetworkSettings.Networks "${this.network}").IPAddress}}`, this.server])).trim();
     if (!/^\d+\.\d+\.\d+\.\d+$/.test(ip)) throw new Error(`no IPv4 address of ${this.server} on ${this.network}: ${JSON.stringify(ip)}`);
     this.serverUrl = `http://${ip}:8080`;
-    await writeFile(path.join(this.dir, 'config.tmp'), this.config(), { mode: 0o644 });
+    const text = this.options.config ? await this.options.config(this) : this.config();
+    await writeFile(path.join(this.dir, 'config.tmp'), text, { mode: 0o644 });
     await rename(path.join(this.dir, 'config.tmp'), path.join(this.dir, 'config.yaml'));
     await waitFor(
       `headscale ${this.version} to answer (users list)`,
@@ -450,6 +466,33 @@ dns:
 logtail:
   enabled: false
 `;
+  }
+
+  /**
+   * Replace headscale's config and restart it (its state — database, keys — stays in the container);
+   * resolves when it answers again.
+   */
+  async reconfigure(text: string): Promise<void> {
+    await writeFile(path.join(this.dir, 'config.tmp'), text, { mode: 0o644 });
+    await rename(path.join(this.dir, 'config.tmp'), path.join(this.dir, 'config.yaml'));
+    await docker(['restart', '-t', '5', this.server]);
+    await waitFor(
+      `headscale ${this.version} to answer again (users list)`,
+      async () => (await this.headscale(['users', 'list', '-o', 'json'], 10_000)).code === 0,
+      60_000,
+      500,
+    );
+  }
+
+  /**
+   * The host's address on this tailnet's network (the bridge's gateway): a server the test runs on the
+   * host, bound there, is reached by the containers and by the host (a browser) under one URL.
+   */
+  async gatewayAddress(): Promise<string> {
+    const gw =
+      (await docker(['network', 'inspect', '-f', '{{range .IPAM.Config}}{{.Gateway}} {{end}}', this.network])).trim().split(/\s+/)[0] ?? '';
+    if (!/^\d+\.\d+\.\d+\.\d+$/.test(gw)) throw new Error(`no IPv4 gateway on ${this.network}: ${JSON.stringify(gw)}`);
+    return gw;
   }
 
   /** `docker exec <headscale> headscale …` (never throws). */
@@ -563,18 +606,7 @@ logtail:
    * it is Running. `hostname` defaults to the name.
    */
   async startVisitor(options: { name: string; authKey: string; hostname?: string }): Promise<TailnetNode> {
-    const container = this.name(`v-${options.name}`);
-    const env = Object.entries(TAILSCALED_ENV).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
-    await docker(['run', '-d', '--name', container, ...this.runArgs(), ...env, VISITOR_IMAGE]);
-    const node = new TailnetNode(container);
-    // the daemon's socket appears a moment after the start
-    await waitFor(`${container}'s tailscaled to answer`, async () => (await node.tailscale(['version'], 10_000)).code === 0, 30_000, 250);
-    await waitFor(
-      `${container}'s LocalAPI`,
-      async () => /^\{/.test((await node.tailscale(['status', '--json'], 10_000)).stdout.trim()),
-      30_000,
-      250,
-    );
+    const { container, node } = await this.visitorContainer(options.name);
     const up = await node.tailscale(
       [
         'up',
@@ -593,6 +625,52 @@ logtail:
     }
     await node.waitRunning();
     return node;
+  }
+
+  /** A visitor container whose tailscaled answers on its LocalAPI, not logged in yet. */
+  private async visitorContainer(name: string): Promise<{ container: string; node: TailnetNode }> {
+    const container = this.name(`v-${name}`);
+    const env = Object.entries(TAILSCALED_ENV).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
+    await docker(['run', '-d', '--name', container, ...this.runArgs(), ...env, VISITOR_IMAGE]);
+    const node = new TailnetNode(container);
+    // the daemon's socket appears a moment after the start
+    await waitFor(`${container}'s tailscaled to answer`, async () => (await node.tailscale(['version'], 10_000)).code === 0, 30_000, 250);
+    await waitFor(
+      `${container}'s LocalAPI`,
+      async () => /^\{/.test((await node.tailscale(['status', '--json'], 10_000)).stdout.trim()),
+      30_000,
+      250,
+    );
+    return { container, node };
+  }
+
+  /**
+   * A visitor node that logs in interactively: `tailscale up` with no key, left running in the
+   * container (it waits for the login), and the login URL it got from headscale (`AuthURL` of
+   * `tailscale status --json`, `<server_url>/register/<id>`). The test completes the login (a browser)
+   * and then waits with `node.waitRunning()`.
+   */
+  async startLoginVisitor(options: { name: string; hostname?: string }): Promise<{ node: TailnetNode; authUrl: string }> {
+    const { container, node } = await this.visitorContainer(options.name);
+    await docker([
+      'exec',
+      '-d',
+      container,
+      'tailscale',
+      'up',
+      `--login-server=${this.serverUrl}`,
+      `--hostname=${options.hostname ?? options.name}`,
+    ]);
+    const authUrl = await waitFor(
+      `${container}'s login URL`,
+      async () => {
+        const st = await node.status();
+        return st.AuthURL || undefined;
+      },
+      60_000,
+      250,
+    );
+    return { node, authUrl };
   }
 
   /** Until headscale lists `name` as online (the node holds its map session). */
