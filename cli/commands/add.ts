@@ -15,6 +15,7 @@ interface AddOptions {
   ssh?: boolean;
   authKeyEnv?: string;
   authKeyFile?: string;
+  interactiveLogin?: boolean;
   update?: boolean;
 }
 
@@ -34,6 +35,8 @@ export function register(program: Command): void {
     .option('--no-ssh', 'disable Tailscale SSH')
     .option('--auth-key-env <VAR>', 'environment variable holding the auth key at render time')
     .option('--auth-key-file <path>', 'file holding the auth key (relative to the fleet file); not with --auth-key-env')
+    .option('--interactive-login', 'mint no key for its node (keys:/controlServer:): a person logs it in, e.g. through OIDC')
+    .option('--no-interactive-login', 'mint a key for its node again')
     .option('--update', 'change an existing event instead of failing')
     .addHelpText(
       'after',
@@ -59,6 +62,7 @@ Examples:
         serveMode: opts.serveMode as EventFields['serveMode'],
         tz: opts.tz,
         ssh: opts.ssh,
+        interactiveLogin: opts.interactiveLogin,
         authKey:
           opts.authKeyEnv !== undefined
             ? { env: opts.authKeyEnv }

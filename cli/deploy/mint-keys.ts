@@ -58,7 +58,8 @@ export async function mintKeys(
   let control: ControlServer | undefined = accessory ?? undefined;
   const connect = async () => (control ??= (await controlServer(fleet, d.fleetFile, http))!);
   await revokeLeftovers(connect, Object.keys(fleet.events), secretsDir, report);
-  const candidates = plan.actions.filter(needsKey);
+  // an event that logs in interactively (e.g. through OIDC) never gets a key
+  const candidates = plan.actions.filter(needsKey).filter((a) => !fleet.events[a.event]?.interactiveLogin);
   if (candidates.length === 0) return none;
   report.step('mint auth keys for new nodes');
   const fresh: typeof candidates = [];

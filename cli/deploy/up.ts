@@ -83,7 +83,7 @@ export async function up(d: Deployment, options: UpOptions, report: Reporter): P
       );
       refuseEmptying(planned, options);
       // keys: mint for new nodes before anything is created; revoke once they are up or given up on.
-      const minted = await mintKeys(d, planned, report, {}, d.fleet.controlServer?.mintKeys ? control : null);
+      const minted = await mintKeys(d, planned, report, {}, control);
       const thePlan = minted.plan;
       let results: EventResult[];
       try {

@@ -228,11 +228,6 @@ export const ControlServerSchema = z
       .regex(HEADSCALE_USER, { error: 'must start with a letter, then letters, digits, ".", "-" or "_" (at least 2 characters)' })
       .default('demo-fleet')
       .describe('The headscale user the event nodes belong to (created by up)'),
-    mintKeys: boolean()
-      .default(true)
-      .describe(
-        'Mint a single-use key inside the server for each new event node (false: each event waits for a person to log it in, e.g. through OIDC)',
-      ),
     oidc: OidcSchema.optional(),
   })
   .describe("Run headscale as the fleet's own control server (an accessory container), optionally with OpenID Connect login");
@@ -266,6 +261,9 @@ export const EventSchema = z
     tz: timeZone.optional().describe('Time zone of this event (TZ), an IANA name like America/New_York'),
     ssh: boolean().default(false).describe('Enable Tailscale SSH into the container'),
     authKey: AuthKeySource.optional().describe('Where the auth key comes from; never the key itself'),
+    interactiveLogin: boolean()
+      .default(false)
+      .describe('Mint no key for this node (keys: or controlServer:): it waits for a person to log it in, e.g. through OIDC'),
   })
   .describe('One conference event: one container');
 
@@ -379,6 +377,13 @@ export const FleetSchema = FleetBase
     for (const [name, event] of Object.entries(fleet.events)) {
       if (!EVENT_NAME.test(name)) {
         ctx.addIssue({ code: 'custom', path: ['events', name], message: `event name "${name}" must be a DNS label (${DNS_LABEL_HINT})` });
+      }
+      if (event.interactiveLogin && event.authKey) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['events', name, 'interactiveLogin'],
+          message: 'an event logs in with its authKey or interactively, not both: remove authKey or interactiveLogin',
+        });
       }
       if (fleet.loginServer && event.funnel) {
         ctx.addIssue({

@@ -46,7 +46,7 @@ export async function renderFleet(fleet: Fleet, options: RenderOptions): Promise
   // Read every key before writing anything: a bad one fails the render with no file touched.
   const secrets = await Promise.all(
     events.map((event) =>
-      readEventSecret(event, fleet.events[event]!, fleetDir, fleet.keys !== undefined || fleet.controlServer?.mintKeys === true),
+      readEventSecret(event, fleet.events[event]!, fleetDir, fleet.keys !== undefined || fleet.controlServer !== undefined),
     ),
   );
   const composeFile = path.join(composeDir, COMPOSE_FILE);

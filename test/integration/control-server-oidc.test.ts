@@ -1,10 +1,12 @@
 /**
  * The fleet's own headscale with OpenID Connect, end to end through the product's CLI: a fleet file with
  * `controlServer.oidc` (a real provider, test/helpers/oidc-provider.ts; the client secret from an env
- * variable) and `mintKeys: false`, so the event waits for a person. Chromium follows the event's login
- * URL as `status` shows it; a user outside `allowedDomains` is refused by headscale and the event keeps
- * waiting; a user inside logs it in and `up`/`status` show it served; a visitor logged in the same way
- * is greeted by the name and email the provider gave. The secret appears in no output and no file.
+ * variable): `alpha` gets a key minted inside the server and is served from nothing; `gamma`
+ * (`interactiveLogin: true`) waits for a person. Chromium follows gamma's login URL as `status` shows
+ * it; a user outside `allowedDomains`, one outside `allowedUsers` and one without the group are each
+ * refused by headscale and gamma keeps waiting; a user who passes every filter logs it in and
+ * `up`/`status` show it served; a visitor logged in the same way is greeted by the name and email the
+ * provider gave. The secret appears in no output and no file.
  *
  * Newest headscale release run here only: headscale's own OIDC behaviour per release is
  * headscale-oidc.test.ts; this is the product's path to it.
@@ -37,7 +39,14 @@ const tun = binaries.ok ? tunDevice() : { ok: false };
 const chromium = chromiumBrowser();
 const VERSION = headscaleVersionsToRun().at(-1)!.replace(/^v/, '');
 const SECRET_VAR = 'CS_OIDC_CLIENT_SECRET';
-const ADA = { sub: 'ada-1', preferred_username: 'ada', email: 'ada@example.com', email_verified: true, name: 'Ada Lovelace' };
+const ADA = {
+  sub: 'ada-1',
+  preferred_username: 'ada',
+  email: 'ada@example.com',
+  email_verified: true,
+  name: 'Ada Lovelace',
+  groups: ['demo'],
+};
 const BOB = {
   sub: 'bob-2',
   preferred_username: 'bob',
@@ -45,8 +54,28 @@ const BOB = {
   email_verified: true,
   name: 'Bob Builder',
   picture: 'https://example.com/bob.png',
+  groups: ['demo'],
 };
-const MALLORY = { sub: 'mallory-3', preferred_username: 'mallory', email: 'mallory@example.net', email_verified: true, name: 'Mallory' };
+const MALLORY = {
+  sub: 'mallory-3',
+  preferred_username: 'mallory',
+  email: 'mallory@example.net',
+  email_verified: true,
+  name: 'Mallory',
+  groups: ['demo'],
+};
+/** In the domain and the group, not in allowedUsers. */
+const DORA = { sub: 'dora-4', preferred_username: 'dora', email: 'dora@example.com', email_verified: true, name: 'Dora', groups: ['demo'] };
+/** In the domain and allowedUsers, without the group. */
+const CARL = {
+  sub: 'carl-5',
+  preferred_username: 'carl',
+  email: 'carl@example.com',
+  email_verified: true,
+  name: 'Carl',
+  groups: ['other'],
+};
+const ALLOWED_USERS = [ADA.email, 'bob@example.com', CARL.email, MALLORY.email];
 
 interface StatusRow {
   event: string;
@@ -92,10 +121,10 @@ describe.skipIf(!engine.ok || !binaries.ok || !tun.ok || !chromium.ok)(`the cont
       host: gateway,
       clientSecret: secret,
       redirectUris: [`${serverUrl}/oidc/callback`],
-      users: [ADA, BOB, MALLORY],
+      users: [ADA, BOB, MALLORY, DORA, CARL],
     });
     browser = await launchChromium();
-    f = await make({ events: { gamma: [] }, keyless: ['gamma'], env: { [SECRET_VAR]: secret } });
+    f = await make({ events: { alpha: [], gamma: ['--interactive-login'] }, keyless: ['alpha', 'gamma'], env: { [SECRET_VAR]: secret } });
     const block = [
       `network: ${network}`,
       'controlServer:',
@@ -104,12 +133,14 @@ describe.skipIf(!engine.ok || !binaries.ok || !tun.ok || !chromium.ok)(`the cont
       `  url: ${serverUrl}`,
       `  ip: ${serverIp}`,
       `  baseDomain: ${baseDomain}`,
-      '  mintKeys: false',
       '  oidc:',
       `    issuer: ${idp.issuer}`,
       `    clientId: ${idp.clientId}`,
       `    clientSecret: { env: ${SECRET_VAR} }`,
+      '    scope: [openid, profile, email, groups]',
       '    allowedDomains: [example.com]',
+      `    allowedUsers: [${ALLOWED_USERS.join(', ')}]`,
+      '    allowedGroups: [demo]',
       '',
     ].join('\n');
     await writeFile(f.file, `${await readFile(f.file, 'utf8')}${block}`);
@@ -125,20 +156,27 @@ describe.skipIf(!engine.ok || !binaries.ok || !tun.ok || !chromium.ok)(`the cont
     await exec('docker', ['network', 'rm', network]);
   });
 
-  it('1. up starts headscale with OIDC; the keyless event waits for a person, with its login URL (exit 9)', async () => {
+  it('1. up from nothing: headscale with OIDC, alpha served with a key minted inside it; gamma waits for a person, with its login URL (exit 9)', async () => {
     const r = await up();
     expect(r.code, r.stderr).toBe(9);
-    expect(r.stderr).not.toMatch(/minted auth key/);
-    const gamma = (await status()).gamma!;
+    expect(r.stderr).toMatch(/alpha: minted auth key/);
+    expect(r.stderr).not.toMatch(/gamma: minted auth key/);
+    const rows = await status();
+    expect(rows.alpha).toMatchObject({ tailnet: 'served', url: `http://${fqdn('alpha')}:443` });
+    const gamma = rows.gamma!;
     expect(gamma.tailnet).toBe('waiting for login');
     expect(gamma.loginUrl).toMatch(new RegExp(`^${serverUrl.replaceAll('.', '\\.')}/register/`));
   });
 
-  it('2. a user outside allowedDomains is refused by headscale; the event keeps waiting', async () => {
+  it.each([
+    ['outside allowedDomains', MALLORY],
+    ['outside allowedUsers', DORA],
+    ['without the group', CARL],
+  ])('2. a user %s is refused by headscale; the event keeps waiting', async (_why, user) => {
     const gamma = (await status()).gamma!;
-    const outcome = await oidcLogin(browser, gamma.loginUrl!, MALLORY.preferred_username);
+    const outcome = await oidcLogin(browser, gamma.loginUrl!, user.preferred_username);
     expect(outcome.status).toBeGreaterThanOrEqual(400);
-    expect(outcome.text.toLowerCase()).toMatch(/unauthori[sz]ed|not allowed|forbidden|domain/);
+    expect(outcome.text.toLowerCase()).toMatch(/unauthori[sz]ed|not allowed|forbidden|domain|group|user/);
     expect((await status()).gamma).toMatchObject({ tailnet: 'waiting for login' });
   });
 

@@ -61,7 +61,7 @@ describe.skipIf(!engine.ok || !TAILSCALE_UPSTREAM.ok)('keys: minted per new node
   let year = 0;
   const dirOf = async (event: string) => {
     const { fleet } = await loadFleet(f.file);
-    return stateDir(fleet, event, fleet.events[event] ?? { funnel: false, ssh: false }, f.dir);
+    return stateDir(fleet, event, fleet.events[event] ?? { funnel: false, ssh: false, interactiveLogin: false }, f.dir);
   };
   const calls = (operationId: string) => server.calls.filter((c) => c.operationId === operationId && !c.fault);
   /** Only this key makes the event's modelled node log in (plus other model switches). */

@@ -25,7 +25,6 @@ describe('controlServer in the fleet file', () => {
       listenPort: 8080,
       embeddedDerp: true,
       user: 'demo-fleet',
-      mintKeys: true,
       prefixes: { v4: '100.64.0.0/10', v6: 'fd7a:115c:a1e0::/48' },
     });
     const env = new Map(eventEnvironment(fleet, 'alpha', fleet.events.alpha!));

@@ -48,7 +48,7 @@ describe('addEvent on a hand-commented file', () => {
   it('a field-less event is a one-line flow map', () => {
     const out = addEvent(commented, 'berlin', {});
     expect(without(out, '  berlin: {}\n')).toBe(commented);
-    expect(events(out).berlin).toEqual({ funnel: false, ssh: false });
+    expect(events(out).berlin).toEqual({ funnel: false, ssh: false, interactiveLogin: false });
   });
 
   it('refuses a duplicate without update, and a name that is not a DNS label', () => {
@@ -72,6 +72,7 @@ describe('addEvent --update', () => {
       funnel: false, // changed
       tz: 'America/New_York', // added
       ssh: false,
+      interactiveLogin: false,
     });
     expect(e.chicago).toEqual(events(commented).chicago);
     // The comment on the changed event's own line survives (its alignment may not: that line is re-written).
