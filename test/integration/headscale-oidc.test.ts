@@ -15,6 +15,9 @@
  * Expiry: `expiry: 30d` (oidc.expiry ≤ 0.28, node.expiry in 0.29), then use_expiry_from_token.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type HeadscaleSettings, headscaleMinor, OIDC_SECRET_ENV, renderHeadscaleConfig } from '../../cli/tailnet/headscale-config.js';
 import { launchChromium, type TestBrowser } from '../helpers/browser.js';
@@ -24,13 +27,14 @@ import {
   buildRealTailnetImages,
   type HeadscaleNode,
   type HeadscaleUser,
+  headscaleImage,
   headscaleVersionsToRun,
   RealTailnet,
   TAILSCALE_VERSION,
   type TailnetNode,
   tailnetBinaries,
 } from '../helpers/real-tailnet.js';
-import { chromium, dockerEngine } from '../helpers/requirements.js';
+import { chromium, dockerEngine, runId } from '../helpers/requirements.js';
 
 const engine = dockerEngine();
 const binaries = engine.ok ? tailnetBinaries() : { ok: false };
@@ -354,6 +358,66 @@ describe.skipIf(!engine.ok || !binaries.ok || !browserReq.ok)(
         const exp = expirySeconds(await tailnet.node('fay-laptop'));
         expect(exp).toBeGreaterThanOrEqual(before + ID_TOKEN_TTL - 5);
         expect(exp).toBeLessThanOrEqual(after + ID_TOKEN_TTL + 5);
+      });
+    });
+    describe.each(VERSIONS)('headscale %s: what it refuses at start (`headscale configtest`, no network)', (version) => {
+      const v = version.replace(/^v/, '');
+      const minor = headscaleMinor(v) ?? 0;
+      const base: HeadscaleSettings = {
+        version: v,
+        serverUrl: 'http://172.30.0.2:8080',
+        listenPort: 8080,
+        baseDomain: 'tailnet.test',
+        prefixes: { v4: '100.64.0.0/10', v6: 'fd7a:115c:a1e0::/48' },
+        embeddedDerp: true,
+      };
+
+      /** `headscale configtest` on `text`: exit code and the last lines it printed. */
+      async function configtest(text: string): Promise<{ code: number; out: string }> {
+        const dir = await mkdtemp(path.join(tmpdir(), `demo-fleet-oidc-ct-${runId}-`));
+        const name = `demo-fleet-oidc-ct-${runId}-${minor}`;
+        try {
+          await writeFile(path.join(dir, 'config.yaml'), text, { mode: 0o644 });
+          const r = await exec('docker', [
+            'run',
+            '--rm',
+            '--name',
+            name,
+            '--network',
+            'none',
+            '-v',
+            `${dir}:/etc/headscale:ro`,
+            '--entrypoint',
+            'headscale',
+            headscaleImage(version),
+            'configtest',
+          ]);
+          return { code: r.code, out: (r.stdout + r.stderr).trim().split('\n').slice(-3).join('\n') };
+        } finally {
+          await exec('docker', ['rm', '-f', name]);
+          await rm(dir, { recursive: true, force: true });
+        }
+      }
+
+      it('the rendered config passes; the keys demo-fleet never writes are fatal where the sources say', async () => {
+        expect(await configtest(renderHeadscaleConfig(base))).toMatchObject({ code: 0 });
+        const stripped = await configtest(`${renderHeadscaleConfig(base)}oidc:\n  strip_email_domain: false\n`);
+        expect(stripped.code).not.toBe(0);
+        expect(stripped.out).toContain('"oidc.strip_email_domain" configuration key has been removed');
+        const oidcExpiry = await configtest(`${renderHeadscaleConfig(base)}oidc:\n  expiry: 30d\n`);
+        const randomize = await configtest(`${renderHeadscaleConfig(base)}randomize_client_port: false\n`);
+        if (minor >= 29) {
+          expect(oidcExpiry.code).not.toBe(0);
+          expect(oidcExpiry.out).toContain('"oidc.expiry" configuration key has been removed. Please use "node.expiry" instead.');
+          expect(randomize.code).not.toBe(0);
+          expect(randomize.out).toContain('"randomize_client_port" configuration key has been removed');
+        } else {
+          expect(oidcExpiry.code).toBe(0);
+          expect(randomize.code).toBe(0);
+        }
+        const sameDomain = await configtest(renderHeadscaleConfig({ ...base, baseDomain: '172.30.0.2' }));
+        expect(sameDomain.code).not.toBe(0);
+        expect(sameDomain.out).toContain('server_url cannot use the same domain as base_domain');
       });
     });
   },
