@@ -278,8 +278,11 @@ export interface AuditLog {
 export interface TargetChecks {
   /** Is it there (its address, whether it answers)? `ready` when the checks below can run. */
   reach(): Promise<{ findings: Finding[]; ready: boolean }>;
-  /** What `up` needs of it for this fleet (images, disk); only after reach() said ready. */
-  forFleet(fleet: Fleet): Promise<Finding[]>;
+  /**
+   * What `up` needs of it for this fleet (images, disk); only after reach() said ready. `baseImage` and
+   * `pull` are `up`'s options of the same names (they change which image `up` needs).
+   */
+  forFleet(fleet: Fleet, options?: { baseImage?: string | undefined; pull?: boolean | undefined }): Promise<Finding[]>;
   /** The target reach() found, for checks through the common interface (the tailnet). */
   target(): Target;
 }
