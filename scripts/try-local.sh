@@ -40,6 +40,7 @@ if [ "$(readlink -f "$(command -v demo-fleet || true)" 2>/dev/null)" = "$(readli
   echo
   echo "This fleet: $file (its own id and name; the example fleet.yaml is not used). Next:"
   echo "  export DEMO_FLEET_FILE=$file"
+  if [ "$model" = 1 ]; then echo "  export TS_AUTHKEY_CLEVELAND=$TS_AUTHKEY_CLEVELAND TS_AUTHKEY_BERLIN=$TS_AUTHKEY_BERLIN   # the model's keys"; fi
   echo "  $cli status          # or: logs <event> -f, exec <event> -- <cmd>, doctor"
   echo "  $cli down            # remove its containers (state dirs stay in $(dirname "$file")/appdata)"
 } >&2
