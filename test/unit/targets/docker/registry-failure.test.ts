@@ -6,7 +6,10 @@
  * (server misbehaving, Client.Timeout, i/o timeout, Docker Hub's "pull access denied") are the texts of
  * Go's resolver and net/http and of Docker Hub as users report them; not reproducible offline.
  */
-import { describe, expect, it } from 'vitest';
+import type Docker from 'dockerode';
+import { describe, expect, it, vi } from 'vitest';
+import { RegistryError } from '../../../../cli/errors.js';
+import { pullImage } from '../../../../cli/targets/docker/image/registry.js';
 import {
   baseImageFix,
   publishedImageFix,
@@ -75,5 +78,44 @@ describe('the fix named for each kind', () => {
       expect(baseImageFix(kind, 'ghcr.io')).not.toMatch(/docker login/);
       expect(publishedImageFix(kind, 'ghcr.io')).not.toMatch(/docker login/);
     }
+  });
+});
+
+describe('a failed pull (up, build) says the same', () => {
+  /** The engine's answer to a pull it cannot make, as dockerode rejects it. */
+  const refusing = (message: string, statusCode: number) =>
+    ({
+      pull: async () => {
+        throw Object.assign(new Error(`(HTTP code ${statusCode}) server error - ${message} `), { statusCode, json: { message } });
+      },
+    }) as unknown as Docker;
+
+  const pullError = async (docker: Docker, ref: string, role: 'base' | 'published') => {
+    vi.useFakeTimers(); // the retries' waits (a 500 is retried)
+    try {
+      const pulled = pullImage(docker, ref, null, () => {}, role).then(
+        () => null,
+        (err: Error) => err,
+      );
+      await vi.runAllTimersAsync();
+      return await pulled;
+    } finally {
+      vi.useRealTimers();
+    }
+  };
+
+  it('a DNS failure of the base: the reason and the local-base fix, exit 7, no docker login', async () => {
+    const err = await pullError(refusing(ENGINE_TEXTS.dns[0], 500), 'ghcr.io/linuxserver/baseimage-alpine:3.22', 'base');
+    expect(err).toBeInstanceOf(RegistryError);
+    expect((err as RegistryError).exitCode).toBe(7);
+    expect(err!.message).toBe(
+      `pull of ghcr.io/linuxserver/baseimage-alpine:3.22 failed: the engine's host cannot resolve the registry ghcr.io (DNS) (${ENGINE_TEXTS.dns[0]}); ` +
+        "fix: give the engine's host working DNS for ghcr.io (or its proxy), or build on a base image the engine has (`docker images`): --base-image <ref> or baseImage in the fleet file",
+    );
+  });
+
+  it('credentials refused for a published image: docker login to its registry', async () => {
+    const err = await pullError(refusing('unauthorized: authentication required', 401), 'ghcr.io/acme/demo:cleveland', 'published');
+    expect(err!.message).toMatch(/failed: the registry ghcr\.io refused the credentials .*; fix: `docker login ghcr\.io`/);
   });
 });
