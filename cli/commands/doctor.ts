@@ -13,13 +13,16 @@ export function register(program: Command): void {
     )
     .option('--json', 'machine-readable findings')
     .option('--no-tailnet', "skip reading each running node's tailnet state")
+    .option('--base-image <ref>', "check the base image up --base-image <ref> would build on (default: the fleet file's baseImage)")
+    .option('--pull', 'check the published images up --pull would run')
     .addHelpText(
       'after',
-      '\nExamples:\n  $ demo-fleet doctor\n  $ DOCKER_CONTEXT=vps demo-fleet doctor --json | jq \'.findings[] | select(.status != "ok")\'',
+      '\nExamples:\n  $ demo-fleet doctor\n  $ demo-fleet doctor --base-image demo-fleet-test/base:local   # as `up --base-image` would build\n  $ DOCKER_CONTEXT=vps demo-fleet doctor --json | jq \'.findings[] | select(.status != "ok")\'',
     )
-    .action(async (opts: { json?: boolean; tailnet: boolean }, cmd: Command) => {
+    .action(async (opts: { json?: boolean; tailnet: boolean; baseImage?: string; pull?: boolean }, cmd: Command) => {
       const { doctor } = await import('../doctor/doctor.js');
-      const result = await doctor({ fleetFile: fleetPath(cmd), tailnet: opts.tailnet });
+      const { baseImage, pull } = opts;
+      const result = await doctor({ fleetFile: fleetPath(cmd), tailnet: opts.tailnet, baseImage, pull });
       if (opts.json) out.json(result);
       else for (const f of result.findings) out.line(`${MARK[f.status]}  ${f.check}: ${f.message}${f.fix ? `; fix: ${f.fix}` : ''}`);
       const failed = result.findings.filter((f) => f.status === 'fail').length;

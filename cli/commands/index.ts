@@ -12,6 +12,7 @@ import * as status from './status.js';
 import * as logs from './logs.js';
 import * as down from './down.js';
 import * as exec from './exec.js';
+import * as open from './open.js';
 import * as lock from './lock.js';
 import * as publish from './publish.js';
 import * as doctor from './doctor.js';
@@ -35,6 +36,7 @@ export function registerCommands(program: Command): void {
     status,
     logs,
     exec,
+    open,
     restart,
     down,
     retire,

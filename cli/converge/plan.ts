@@ -97,7 +97,9 @@ function stateDirMove(service: ServiceDefinition, container: ActualContainer): A
     service,
     container,
     `its node's state dir is ${was}, the fleet file now puts it at ${now}: that would be a new tailnet node ` +
-      `(set appdata/year back, or stop the container and move ${was} to ${now} first)`,
+      `(set appdata/year back, or stop the container and move ${was} to ${now} first; ` +
+      'or, when this fleet file is a copy of the one that made it (another clone) and should be a fleet of its own: ' +
+      'delete its `id:` line, run `demo-fleet init` and give it another `name:`)',
   );
 }
 

@@ -14,6 +14,10 @@ export interface DoctorOptions {
   fleetFile: string;
   /** Skip reading each running node's tailnet state (one exec per container). */
   tailnet?: boolean;
+  /** `up --base-image`: the base `up` would build on (default: the fleet file's baseImage). */
+  baseImage?: string | undefined;
+  /** `up --pull`: `up` would run the published images. */
+  pull?: boolean | undefined;
 }
 
 export interface DoctorResult {
@@ -32,7 +36,7 @@ export async function doctor(options: DoctorOptions): Promise<DoctorResult> {
   const { fleet } = fleetCheck;
   if (fleet) findings.push(...(await checkAuthKeys(fleet, options.fleetFile)));
   if (reach.ready && fleet) {
-    findings.push(...(await checks.forFleet(fleet)));
+    findings.push(...(await checks.forFleet(fleet, { baseImage: options.baseImage, pull: options.pull })));
     if (options.tailnet !== false) findings.push(...(await checkTailnet(checks.target().containers, fleet, options.fleetFile)));
   }
   return { ok: findings.every((f) => f.status !== 'fail'), findings };

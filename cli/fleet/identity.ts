@@ -30,9 +30,11 @@ export interface FleetOwner {
 export function fleetOwner(fleet: Fleet, fleetFile: string): FleetOwner {
   if (!fleet.id) {
     const rel = path.relative(process.cwd(), fleetFile) || fleetFile;
+    // The command that works from where the user is: `init` alone only when it finds this file by default.
+    const init = rel === 'fleet.yaml' && !process.env.DEMO_FLEET_FILE ? 'demo-fleet init' : `demo-fleet --file ${rel} init`;
     throw new UsageError(
       `${rel}: no \`id:\` — the fleet identity that keeps another fleet file from touching these containers: ` +
-        'run `demo-fleet init` here to add one (containers made before fleet ids are adopted when their state dirs are under appdata)',
+        `run \`${init}\` to add one (containers made before fleet ids are adopted when their state dirs are under appdata)`,
     );
   }
   return { name: fleet.name, id: fleet.id, appdataDir: path.resolve(path.dirname(fleetFile), fleet.appdata) };

@@ -289,7 +289,8 @@ const FleetBase = z.strictObject({
   id: z
     .string()
     .regex(FLEET_ID, {
-      error: 'must be 12 characters a-z, 2-7 as `demo-fleet init` writes it (copy it from the fleet file it came from)',
+      error:
+        'must be 12 characters a-z, 2-7 as `demo-fleet init` writes it: delete the `id:` line and run `demo-fleet init` for a new identity (or copy the `id:` of the fleet file whose containers this one should act on)',
     })
     .optional()
     .describe('Fleet identity, written by init/add: copies of this file share it; up/down touch only containers carrying it'),

@@ -11,8 +11,8 @@ import { ownerLabels } from '../fleet/identity.js';
 import type { Fleet, FleetEvent } from '../fleet/schema.js';
 import { parseDuration } from '../util/duration.js';
 
-/** Port the app listens on inside the container (loopback only; tailscale serve proxies to it). */
-const APP_PORT = 5000;
+/** Where the app listens inside the container (loopback only: tailscale serve proxies to it; `open` forwards to it). */
+export const APP_PORT = 5000;
 export const STATE_DIR = '/var/lib/tailscale';
 const HEALTH_URL = `http://127.0.0.1:${APP_PORT}/healthz`;
 /** The docker-mod's auth key variable: the one secret, rendered only into the event's 0600 env file. */

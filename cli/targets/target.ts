@@ -4,6 +4,7 @@
  * lists. Today's target is one Docker engine, local or over ssh:// (targets/docker/). Another target
  * (e.g. Swarm services) implements this interface in its own folder and is picked in open.ts.
  */
+import type { Duplex } from 'node:stream';
 import type { Finding } from '../finding.js';
 import type { Fleet } from '../fleet/schema.js';
 import type { Reporter } from '../reporter.js';
@@ -173,6 +174,12 @@ export interface Runtime {
   lastLogLines: (id: string, lines: number) => Promise<string>;
   /** Run a command inside the running container and collect its output. */
   exec: (id: string, cmd: string[]) => Promise<ExecResult>;
+  /**
+   * A byte stream to TCP `port` on the running container's own loopback, carried by the runtime itself
+   * (no port published; works wherever exec does). destroy() ends it and whatever carried it; the stream
+   * errors with the runtime's words when nothing listens there.
+   */
+  connect: (id: string, port: number) => Promise<Duplex>;
   /** One line for an error one of these calls raised, in the target's own words (never a stack). */
   errorMessage: (err: unknown) => string;
 }
@@ -297,8 +304,11 @@ export interface Accessories {
 export interface TargetChecks {
   /** Is it there (its address, whether it answers)? `ready` when the checks below can run. */
   reach(): Promise<{ findings: Finding[]; ready: boolean }>;
-  /** What `up` needs of it for this fleet (images, disk); only after reach() said ready. */
-  forFleet(fleet: Fleet): Promise<Finding[]>;
+  /**
+   * What `up` needs of it for this fleet (images, disk); only after reach() said ready. `baseImage` and
+   * `pull` are `up`'s options of the same names (they change which image `up` needs).
+   */
+  forFleet(fleet: Fleet, options?: { baseImage?: string | undefined; pull?: boolean | undefined }): Promise<Finding[]>;
   /** The target reach() found, for checks through the common interface (the tailnet). */
   target(): Target;
 }

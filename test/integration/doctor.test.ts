@@ -191,6 +191,35 @@ describe.skipIf(!engine.ok)('doctor', () => {
     }
   });
 
+  it('the base image: --base-image as up takes it (a local one is ok without a pull); a registry the engine cannot resolve is said as DNS, not docker login', async () => {
+    // `.invalid` never resolves (RFC 2606), on any machine: the engine's own DNS failure.
+    const unresolvable = `nonexistent.invalid/demo-fleet-${runId}:1`;
+    const other = path.join(dir, `unresolvable-${runId}.yaml`);
+    await writeFile(other, text.replace(/^baseImage: .*$/m, `baseImage: ${unresolvable}`));
+    try {
+      const bad = await cli(['--file', other, 'doctor', '--no-tailnet']);
+      expect(bad.code, bad.stdout).toBe(EXIT.preflight);
+      expect(lines(bad, 'FAIL')).toEqual([
+        expect.stringMatching(
+          new RegExp(
+            `^FAIL {2}image: base image ${unresolvable.replace(/[.]/g, '\\.')} is not on the engine and cannot be pulled: the engine's host cannot resolve the registry nonexistent\\.invalid \\(DNS\\) \\(.*lookup nonexistent\\.invalid.*\\); fix: give the engine's host working DNS for nonexistent\\.invalid .*--base-image <ref> or baseImage in the fleet file$`,
+          ),
+        ),
+      ]);
+      expect(bad.stdout).not.toMatch(/docker login/);
+      // The same fleet with up's --base-image on a base the engine has: ok, nothing pulled.
+      const local = await cli(['--file', other, 'doctor', '--no-tailnet', '--base-image', BASE_IMAGE]);
+      expect(local.code, local.stdout).toBe(EXIT.ok);
+      expect(local.stdout).toMatch(new RegExp(`^ok {4}image: base image ${BASE_IMAGE} is on the engine$`, 'm'));
+      // And the other way round: --base-image names what is checked instead of the file's baseImage.
+      const flag = await cli(['doctor', '--no-tailnet', '--base-image', unresolvable]);
+      expect(flag.code).toBe(EXIT.preflight);
+      expect(lines(flag, 'FAIL')).toEqual([expect.stringContaining(`image: base image ${unresolvable} is not on the engine`)]);
+    } finally {
+      await rm(other, { force: true });
+    }
+  });
+
   it('the fleet file is byte-identical, and no output ever held the key', async () => {
     expect(await readFile(file, 'utf8')).toBe(text);
     for (const o of outputs) expect(o).not.toContain(SECRET);

@@ -95,7 +95,7 @@ describe.skipIf(!engine.ok)('engine: fleet identity', () => {
       // one line with the fix (after the step header `up` prints first)
       const errors = r.stderr.split('\n').filter((l) => l.trim() && !l.startsWith('==>'));
       expect(errors).toHaveLength(1);
-      expect(errors[0]).toMatch(/fleet\.yaml: no `id:`.*run `demo-fleet init` here/);
+      expect(errors[0]).toMatch(/fleet\.yaml: no `id:`.*run `demo-fleet init` to add one/);
     }
     expect(await readFile(path.join(otherDir, 'fleet.yaml'), 'utf8')).toBe(without);
     const init = expectOk(await other(['init']), 'init on a file without id');

@@ -366,7 +366,9 @@ describe('planFleet: what a node keeps in its state dir', () => {
     const plan = planFleet(owner, [onTailscale], IMAGE_ID, [{ ...c, mounts: ['/old/appdata/2026/alpha'] }]);
     expect(describeAction(plan.actions[0]!)).toBe(
       "alpha: refuse conf-alpha: its node's state dir is /old/appdata/2026/alpha, the fleet file now puts it at /srv/fleet/appdata/2026/alpha: " +
-        'that would be a new tailnet node (set appdata/year back, or stop the container and move /old/appdata/2026/alpha to /srv/fleet/appdata/2026/alpha first)',
+        'that would be a new tailnet node (set appdata/year back, or stop the container and move /old/appdata/2026/alpha to /srv/fleet/appdata/2026/alpha first; ' +
+        'or, when this fleet file is a copy of the one that made it (another clone) and should be a fleet of its own: ' +
+        'delete its `id:` line, run `demo-fleet init` and give it another `name:`)',
     );
     const same = planFleet(owner, [onTailscale], IMAGE_ID, [{ ...c, mounts: ['/srv/fleet/appdata/2026/alpha'] }]);
     expect(same.actions[0]).toMatchObject({ kind: 'recreate' });

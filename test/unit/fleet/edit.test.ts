@@ -234,6 +234,8 @@ describe('ensureFleetId', () => {
   });
 
   it('a malformed id is refused at validation with the fix', () => {
-    expect(() => parseFleet('id: NOPE\nyear: 2026\n', 'fleet.yaml')).toThrow(/fleet\.yaml:1: id: must be 12 characters a-z, 2-7/);
+    expect(() => parseFleet('id: NOPE\nyear: 2026\n', 'fleet.yaml')).toThrow(
+      /fleet\.yaml:1: id: must be 12 characters a-z, 2-7 .*: delete the `id:` line and run `demo-fleet init` for a new identity/,
+    );
   });
 });

@@ -20,8 +20,8 @@ export function dockerChecks(): TargetChecks {
       reached = await checkEngine();
       return { findings: reached.findings, ready: reached.engine !== null && reached.endpoint !== null };
     },
-    async forFleet(fleet: Fleet) {
-      const images = await checkImages(engineOf(), fleet);
+    async forFleet(fleet: Fleet, options = {}) {
+      const images = await checkImages(engineOf(), fleet, options);
       const findings = [...images.findings];
       if (reached?.info && reached.endpoint) {
         findings.push(await checkDisk(reached.endpoint, reached.info, images.missing > 0 ? FRESH_IMAGE_BYTES : REBUILD_BYTES));

@@ -2,11 +2,16 @@
  * `doctor`: the image `up` needs is there or can be fetched: the base image (a build's FROM) when `up`
  * builds, the published `<image>:<event>` tags when it pulls. "Can be fetched" is asked of the engine's
  * distribution endpoint (the registry's manifest, with the credentials `up` would use), so nothing is
- * downloaded.
+ * downloaded. A base image the engine has is fine as it is (`up` builds on it without a pull): the
+ * local base of try-local and the tests, given as `--base-image` or `baseImage`. When it cannot be
+ * fetched, the finding says why in the registry's terms (DNS, connection, credentials, name) with the
+ * fix for that.
  */
 import { engineMessage, type Engine } from '../client.js';
 import { inspectImage } from '../image/image.js';
 import { redact, registryAuth } from '../image/registry.js';
+import { baseImageFix, publishedImageFix, registryFailureKind, registryFailureReason } from '../image/registry-failure.js';
+import { registryHost } from '../../registry-host.js';
 import type { Fleet } from '../../../fleet/schema.js';
 import { mapPool } from '../../../util/pool.js';
 import { fail, ok, type Finding } from '../../../finding.js';
@@ -20,7 +25,11 @@ export interface ImageNeeds {
 
 const LOOK_CONCURRENCY = 4;
 
-export async function checkImages(engine: Engine, fleet: Fleet, options: { pull?: boolean; baseImage?: string } = {}): Promise<ImageNeeds> {
+export async function checkImages(
+  engine: Engine,
+  fleet: Fleet,
+  options: { pull?: boolean | undefined; baseImage?: string | undefined } = {},
+): Promise<ImageNeeds> {
   const pull = options.pull ?? fleet.pull;
   const refs = pull
     ? Object.keys(fleet.events)
@@ -38,11 +47,11 @@ export async function checkImages(engine: Engine, fleet: Fleet, options: { pull?
       await engine.docker.getImage(ref).distribution(auth ? { authconfig: auth } : {});
       return ok('image', `${role} ${ref} is not on the engine; the registry has it (up pulls it)`);
     } catch (err) {
-      const why = redact(engineMessage(err), auth).split('\n')[0];
-      const fix = pull
-        ? '`demo-fleet publish` it, or `docker login` to its registry, or set pull: false to build'
-        : '`docker login` to its registry, check the name, or set baseImage in the fleet file';
-      return fail('image', `${role} ${ref} is not on the engine and cannot be pulled (${why})`, fix);
+      const why = redact(engineMessage(err), auth).split('\n')[0] ?? '';
+      const host = registryHost(ref);
+      const kind = registryFailureKind(why);
+      const fix = pull ? publishedImageFix(kind, host) : baseImageFix(kind, host);
+      return fail('image', `${role} ${ref} is not on the engine and cannot be pulled: ${registryFailureReason(kind, host)} (${why})`, fix);
     }
   });
   return { findings, missing };

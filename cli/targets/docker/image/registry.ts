@@ -11,6 +11,7 @@ import { readDockerConfig } from './docker-config.js';
 import { HELPER_PREFIX, helperCredentials } from './credential-helper.js';
 import { failureMessage, REGISTRY_RETRY, withRetries } from './retry.js';
 import { registryHost } from '../../registry-host.js';
+import { baseImageFix, publishedImageFix, registryFailureKind, registryFailureReason } from './registry-failure.js';
 import { REVISION_LABEL, REVISION_TAG_PREFIX } from '../../revision.js';
 
 export interface AuthConfig {
@@ -105,8 +106,18 @@ function retryLine(what: string, auth: AuthConfig | null, onProgress: (line: str
     );
 }
 
-/** Pull one reference, stream errors raised as RegistryError (credentials redacted). */
-export async function pullImage(docker: Docker, ref: string, auth: AuthConfig | null, onProgress: (line: string) => void): Promise<void> {
+/**
+ * Pull one reference, stream errors raised as RegistryError (credentials redacted). A failure says what
+ * it is (DNS, connection, credentials, name: registry-failure.ts) and the fix for the image's role (a
+ * build's base, or the fleet's published event image).
+ */
+export async function pullImage(
+  docker: Docker,
+  ref: string,
+  auth: AuthConfig | null,
+  onProgress: (line: string) => void,
+  role: 'base' | 'published' = 'base',
+): Promise<void> {
   try {
     await withRetries(
       async () => {
@@ -118,7 +129,11 @@ export async function pullImage(docker: Docker, ref: string, auth: AuthConfig | 
       retryLine(`pull of ${ref}`, auth, onProgress),
     );
   } catch (err) {
-    throw new RegistryError(`pull of ${ref} failed: ${redact(failureMessage(err), auth)}`);
+    const why = redact(failureMessage(err), auth).split('\n')[0] ?? '';
+    const host = registryHost(ref);
+    const kind = registryFailureKind(why);
+    const fix = role === 'base' ? baseImageFix(kind, host) : publishedImageFix(kind, host);
+    throw new RegistryError(`pull of ${ref} failed: ${registryFailureReason(kind, host)} (${why}); fix: ${fix}`);
   }
 }
 
@@ -133,7 +148,7 @@ export async function pullFleetImages(
   const ids = new Set<string>();
   for (const event of events) {
     const ref = `${repo}:${event}`;
-    await pullImage(engine.docker, ref, auth, onProgress);
+    await pullImage(engine.docker, ref, auth, onProgress, 'published');
     ids.add((await engine.docker.getImage(ref).inspect()).Id);
   }
   if (ids.size > 1) {
