@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { DeployError } from '../errors.js';
+import { DeployError, UsageError } from '../errors.js';
 import { LABELS } from '../fleet/naming.js';
 import { ownerLabels } from '../fleet/identity.js';
 import type { Reporter } from '../reporter.js';
@@ -64,6 +64,8 @@ export async function planControlServer(d: Deployment, report: Reporter): Promis
   const found = await current(d.target.containers, def.name);
   if (!found) report.progress(`would create it (network ${def.network}, state in ${def.volumes[0]!.source})`);
   else if (!isOurAccessory(found.labels, d.fleet)) report.warn(`${def.name} is not this fleet's control server: up would stop there`);
+  else if (releaseChangeProblem(found.labels[LABELS.headscaleVersion], def.version))
+    report.warn(`controlServer.version: ${releaseChangeProblem(found.labels[LABELS.headscaleVersion], def.version)}`);
   else if (found.labels[LABELS.configHash] !== def.labels[LABELS.configHash]) {
     const was = found.labels[LABELS.headscaleVersion];
     report.progress(
@@ -94,6 +96,8 @@ export async function ensureControlServer(
       `${def.name} is not this fleet's control server (it has other labels): rename the fleet (name:) or have its owner free the name`,
     );
   }
+  const refused = found ? releaseChangeProblem(found.labels[LABELS.headscaleVersion], def.version) : null;
+  if (refused) throw new UsageError(`controlServer.version: ${refused}`);
   let id: string;
   if (found && found.labels[LABELS.configHash] === def.labels[LABELS.configHash]) {
     id = found.id;
@@ -115,6 +119,21 @@ export async function ensureControlServer(
   const userId = await ensureUser(cli, control.user);
   report.progress(`answering; event nodes belong to user ${control.user}`);
   return accessoryControl({ cli, version: control.version, userId, name: def.name, expiry: '1h' });
+}
+
+/**
+ * headscale moves its database forward one minor release at a time and never back (0.29 refuses to start
+ * otherwise: its CHANGELOG, see test/fixtures/real-tailnet/FINDINGS.md h): say so before anything stops.
+ */
+export function releaseChangeProblem(was: string | undefined, now: string): string | null {
+  if (!was || was === now) return null;
+  const [wasMinor, wasPatch] = was.split('.').slice(1).map(Number) as [number, number];
+  const [nowMinor, nowPatch] = now.split('.').slice(1).map(Number) as [number, number];
+  if (nowMinor < wasMinor || (nowMinor === wasMinor && nowPatch < wasPatch))
+    return `the control server runs headscale ${was}, and headscale never moves its database back: set version: "${was}" again (or restore a backup-* database by hand)`;
+  if (nowMinor > wasMinor + 1)
+    return `the control server runs headscale ${was}: headscale upgrades one minor release at a time, so set version to a 0.${wasMinor + 1}.x release first and run up, then ${now}`;
+  return null;
 }
 
 /**

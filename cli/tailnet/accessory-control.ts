@@ -76,7 +76,7 @@ export function accessoryControl(options: {
   expiry: string;
 }): ControlServer {
   const { cli, userId } = options;
-  const modern = headscaleMinor(options.version) >= 28;
+  const modern = (headscaleMinor(options.version) ?? 0) >= 28;
   const nodes = async () => ((await json<ListedNode[] | null>(cli, ['nodes', 'list'])) ?? []).map((n) => ({ ...n, id: String(n.id) }));
   return {
     name: `headscale (${options.name})`,

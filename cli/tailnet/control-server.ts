@@ -10,15 +10,9 @@ import path from 'node:path';
 import { ownerLabels } from '../fleet/identity.js';
 import { LABELS } from '../fleet/naming.js';
 import type { Fleet } from '../fleet/schema.js';
-import {
-  HEADSCALE_CONFIG_PATH,
-  HEADSCALE_STATE_DIR,
-  type HeadscaleSettings,
-  OIDC_SECRET_ENV,
-  renderHeadscaleConfig,
-} from './headscale-config.js';
+import { headscaleSettings } from '../fleet/headscale-release.js';
+import { HEADSCALE_CONFIG_PATH, HEADSCALE_STATE_DIR, OIDC_SECRET_ENV, renderHeadscaleConfig } from './headscale-config.js';
 
-type ControlServerConfig = NonNullable<Fleet['controlServer']>;
 
 /** The accessory's role label value (LABELS.accessory): containers of the fleet that are not events. */
 export const CONTROL_SERVER_ROLE = 'control-server';
@@ -54,35 +48,6 @@ export function accessoryName(fleet: Pick<Fleet, 'name'>): string {
 /** Host dir of the control server's state: `<appdata>/control-server` (not per year: it outlives events). */
 export function controlServerStateDir(appdataDir: string): string {
   return path.join(appdataDir, 'control-server');
-}
-
-/** What headscale's config is rendered from (tailnet/headscale-config.ts), from the fleet file's block. */
-export function headscaleSettings(control: ControlServerConfig): HeadscaleSettings {
-  const oidc = control.oidc;
-  return {
-    version: control.version,
-    serverUrl: control.url,
-    listenPort: control.listenPort,
-    baseDomain: control.baseDomain,
-    prefixes: control.prefixes,
-    embeddedDerp: control.embeddedDerp,
-    ...(oidc
-      ? {
-          oidc: {
-            issuer: oidc.issuer,
-            clientId: oidc.clientId,
-            scope: oidc.scope,
-            pkce: oidc.pkce,
-            allowedDomains: oidc.allowedDomains,
-            allowedUsers: oidc.allowedUsers,
-            allowedGroups: oidc.allowedGroups,
-            ...(oidc.expiry !== undefined ? { expiry: oidc.expiry } : {}),
-            useExpiryFromToken: oidc.useExpiryFromToken,
-            ...(oidc.emailVerifiedRequired !== undefined ? { emailVerifiedRequired: oidc.emailVerifiedRequired } : {}),
-          },
-        }
-      : {}),
-  };
 }
 
 function parsePublish(publish: string | undefined, containerPort: number): AccessoryDefinition['publish'] {

@@ -47,7 +47,7 @@ describe('controlServer in the fleet file', () => {
     [
       { controlServer: { ...base.controlServer, url: 'https://hs.demo.tailnet.test' } },
       'controlServer.baseDomain',
-      /must not contain the server's host hs\.demo\.tailnet\.test/,
+      /contains the server's host hs\.demo\.tailnet\.test/,
     ],
     [
       { controlServer: { ...base.controlServer, version: '0.26.1', oidc: oidc({ emailVerifiedRequired: true }) } },
@@ -69,11 +69,19 @@ describe('controlServer in the fleet file', () => {
   it('takes a full oidc block with the secret from the environment; the app filters as headscale does, and knows its URL', () => {
     const fleet = FleetSchema.parse({
       ...base,
-      controlServer: { ...base.controlServer, oidc: oidc({ allowedGroups: ['demo'], allowedDomains: ['example.com'], expiry: '30d' }) },
+      controlServer: {
+        ...base.controlServer,
+        oidc: oidc({
+          allowedGroups: ['demo'],
+          scope: ['openid', 'profile', 'email', 'groups'],
+          allowedDomains: ['example.com'],
+          expiry: '30d',
+        }),
+      },
     });
     expect(fleet.controlServer?.oidc).toMatchObject({
       pkce: true,
-      scope: ['openid', 'profile', 'email'],
+      scope: ['openid', 'profile', 'email', 'groups'],
       allowedGroups: ['demo'],
       expiry: '30d',
     });

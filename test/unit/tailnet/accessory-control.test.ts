@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { accessoryControl, ensureUser, type HeadscaleCli } from '../../../cli/tailnet/accessory-control.js';
 import { controlServerAccessory } from '../../../cli/tailnet/control-server.js';
 import { FleetSchema } from '../../../cli/fleet/schema.js';
+import { releaseChangeProblem } from '../../../cli/deploy/control-server.js';
 
 /** A headscale CLI that answers from a table (first matching prefix) and records every call. */
 function fakeCli(answers: Array<[string, { exitCode?: number; stdout?: string; stderr?: string }]>) {
@@ -123,5 +124,16 @@ describe('controlServerAccessory', () => {
     expect(hash(fleet(), null)).toBe(hash(fleet(), null));
     expect(hash(fleet({ version: '0.28.0' }), null)).not.toBe(hash(fleet(), null));
     expect(hash(fleet(), 'd1')).not.toBe(hash(fleet(), 'd2'));
+  });
+});
+
+describe('releaseChangeProblem', () => {
+  it('allows the same release, a patch up and one minor up; refuses going back and skipping a minor', () => {
+    expect(releaseChangeProblem(undefined, '0.29.3')).toBeNull();
+    expect(releaseChangeProblem('0.29.1', '0.29.3')).toBeNull();
+    expect(releaseChangeProblem('0.28.0', '0.29.3')).toBeNull();
+    expect(releaseChangeProblem('0.29.3', '0.28.0')).toMatch(/never moves its database back: set version: "0\.29\.3" again/);
+    expect(releaseChangeProblem('0.29.3', '0.29.1')).toMatch(/never moves its database back/);
+    expect(releaseChangeProblem('0.26.1', '0.28.0')).toMatch(/one minor release at a time, so set version to a 0\.27\.x release first/);
   });
 });
