@@ -115,7 +115,7 @@ export async function ensureControlServer(
     report.progress(found ? 're-created' : 'created');
   }
   const cli: HeadscaleCli = (args) => containers.exec(id, ['headscale', ...args]);
-  await waitUntilAnswering(containers, id, cli, def.name, options.readyTimeoutMs ?? READY_TIMEOUT_MS);
+  await waitUntilAnswering(containers, id, cli, def, options.readyTimeoutMs ?? READY_TIMEOUT_MS);
   const userId = await ensureUser(cli, control.user);
   report.progress(`answering; event nodes belong to user ${control.user}`);
   return accessoryControl({ cli, version: control.version, userId, name: def.name, expiry: '1h' });
@@ -162,8 +162,19 @@ async function backUpOnReleaseChange(
   );
 }
 
-/** Poll `headscale users list` (the socket answers once the server runs) until it works, bounded. */
-async function waitUntilAnswering(runtime: Runtime, id: string, cli: HeadscaleCli, name: string, timeoutMs: number): Promise<void> {
+/**
+ * Ask headscale on its socket until it answers, bounded: `headscale health` from 0.28 (the server checks
+ * its database: cmd/headscale/cli/health.go l.15-27 @v0.28.0), `users list` before (0.26 has no health
+ * command). The official image has no shell or HTTP client to ask /health from inside.
+ */
+async function waitUntilAnswering(
+  runtime: Runtime,
+  id: string,
+  cli: HeadscaleCli,
+  def: AccessoryDefinition,
+  timeoutMs: number,
+): Promise<void> {
+  const { name } = def;
   const deadline = Date.now() + timeoutMs;
   let last = '';
   for (;;) {
@@ -172,7 +183,7 @@ async function waitUntilAnswering(runtime: Runtime, id: string, cli: HeadscaleCl
       const logs = await runtime.lastLogLines(id, 10);
       throw new DeployError(`control server ${name} stopped (${info?.state ?? 'gone'}, exit ${info?.exitCode ?? '?'}):\n${logs}`);
     }
-    const r = await cli(['users', 'list', '-o', 'json']).catch((err: unknown) => ({ exitCode: -1, stdout: '', stderr: String(err) }));
+    const r = await cli(def.healthCommand).catch((err: unknown) => ({ exitCode: -1, stdout: '', stderr: String(err) }));
     if (r.exitCode === 0) return;
     last = (r.stderr || r.stdout).trim().split('\n').pop() ?? '';
     if (Date.now() > deadline) {

@@ -10,9 +10,8 @@ import path from 'node:path';
 import { ownerLabels } from '../fleet/identity.js';
 import { LABELS } from '../fleet/naming.js';
 import type { Fleet } from '../fleet/schema.js';
-import { headscaleSettings } from '../fleet/headscale-release.js';
+import { headscaleMinor, headscaleSettings } from '../fleet/headscale-release.js';
 import { HEADSCALE_CONFIG_PATH, HEADSCALE_STATE_DIR, OIDC_SECRET_ENV, renderHeadscaleConfig } from './headscale-config.js';
-
 
 /** The accessory's role label value (LABELS.accessory): containers of the fleet that are not events. */
 export const CONTROL_SERVER_ROLE = 'control-server';
@@ -39,6 +38,8 @@ export interface AccessoryDefinition {
   labels: Record<string, string>;
   /** The headscale release it runs (also a label: a change backs the database up first). */
   version: string;
+  /** A headscale subcommand that exits 0 once the server answers (also the container's health check). */
+  healthCommand: string[];
 }
 
 export function accessoryName(fleet: Pick<Fleet, 'name'>): string {
@@ -80,6 +81,8 @@ export function controlServerAccessory(fleet: Fleet, appdataDir: string, secretD
     publish: parsePublish(control.publish, control.listenPort),
     restart: 'unless-stopped' as const,
     version: control.version,
+    // 0.28 added `headscale health` (cmd/headscale/cli/health.go @v0.28.0); 0.26-0.27 answer `users list`
+    healthCommand: (headscaleMinor(control.version) ?? 0) >= 28 ? ['health'] : ['users', 'list', '-o', 'json'],
   };
   const configHash = createHash('sha256')
     .update(JSON.stringify({ ...base, secretDigest }))

@@ -12,6 +12,8 @@ import { STOP_GRACE_SECONDS } from '../../render/service.js';
 import type { AccessoryDefinition } from '../../tailnet/control-server.js';
 import { engineMessage, statusCode } from './client.js';
 
+const NS_PER_MS = 1_000_000;
+
 async function toBuffer(stream: NodeJS.ReadableStream): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const c of stream) chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(c as string));
@@ -35,6 +37,14 @@ export function accessoryCreateOptions(def: AccessoryDefinition, secrets: Record
     Env: def.secretEnvironment.map((k) => `${k}=${secrets[k] ?? ''}`),
     Labels: def.labels,
     StopTimeout: STOP_GRACE_SECONDS,
+    // exec form: the official image has no shell
+    Healthcheck: {
+      Test: ['CMD', 'headscale', ...def.healthCommand],
+      Interval: 30_000 * NS_PER_MS,
+      Timeout: 10_000 * NS_PER_MS,
+      StartPeriod: 60_000 * NS_PER_MS,
+      Retries: 3,
+    },
     ...(port ? { ExposedPorts: { [port]: {} } } : {}),
     HostConfig: {
       Binds: def.volumes.map((v) => `${v.source}:${v.target}`),
