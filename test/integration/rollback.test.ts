@@ -116,7 +116,10 @@ describe.skipIf(!engine.ok)('revisions, rollback, prune, audit (2 events)', () =
     // status shows that form (the table), and the whole revision in --json
     const table = expectOk(await f.cli(['status']), 'status').stdout;
     const header = table.split('\n')[0]!.split(/\s{2,}/);
-    const alphaRow = table.split('\n').find((l) => l.startsWith('alpha '))!.split(/\s{2,}/);
+    const alphaRow = table
+      .split('\n')
+      .find((l) => l.startsWith('alpha '))!
+      .split(/\s{2,}/);
     expect(alphaRow[header.indexOf('REVISION')]).toBe(b.short);
     const statusJson = JSON.parse(expectOk(await f.cli(['status', '--json', 'event,revision']), 'status --json').stdout);
     expect(statusJson).toEqual([
