@@ -88,15 +88,22 @@ export const STYLE = [
   '#headers-list{list-style-type:square;overflow-wrap:anywhere}',
   // Projector mode (?booth): type and QR code sized from the screen, readable from 3 m.
   'body.booth{font-size:max(18px,2.2vw)}',
-  '.booth main{max-width:none;padding:1rem 4vw}',
-  '.booth .emoji{font-size:3em;margin:0}',
-  '.booth h1{font-size:1.6em}',
+  '.booth main{max-width:none;padding:3vh 4vw 1rem}',
+  // An emoji's glyph is taller than the text's: a line of its own height keeps all of it on the screen.
+  '.booth .emoji{font-size:3em;line-height:1.5;margin:0}',
+  '.booth h1{font-size:1.6em;margin-bottom:.5em}',
+  '.booth .steps{margin-top:0}',
+  // The caption wraps under the code rather than widening its column (the text beside it would wrap more).
+  '.booth .qr{width:min(62vh,80vw)}',
+  '.booth .short{overflow-wrap:anywhere}',
   '.booth .qr svg{width:min(62vh,80vw)}',
   '.booth .avatar{width:20vh;height:20vh}',
   '.booth .initials{font-size:8vh}',
   // On the projector: the greeting, the QR code and the steps; nobody clicks a button on a wall.
   '.booth details,.booth .intro,.booth .join{display:none}',
-  '@media (min-width:900px) and (orientation:landscape){.booth .stranger-body{display:grid;grid-template-columns:1fr auto;gap:0 4vw;align-items:start}.booth .qr{grid-column:2;grid-row:1/span 9;margin:0}}',
+  // Landscape: the QR code beside the text. It spans every row, and the last row (1fr) takes what it adds
+  // to their height, so no gap opens between the heading and the steps.
+  '@media (min-width:900px) and (orientation:landscape){.booth .stranger-body{display:grid;grid-template-columns:1fr auto;grid-template-rows:auto auto auto 1fr;gap:0 4vw;align-items:start}.booth .qr{grid-column:2;grid-row:1/-1;margin:0}}',
 ].join('\n');
 
 /** The CSP source that allows exactly STYLE, e.g. `'sha256-...'`. */
@@ -116,11 +123,23 @@ export function wantsBooth(url: string | undefined): boolean {
 interface Precomputed {
   head: string;
   strangerBody: string;
+  /** The stranger's view on a projector (`?booth`). */
+  boothStrangerBody: string;
   friendText: string;
   forbiddenText: string;
 }
 
-function strangerBody(options: PageOptions): string {
+/**
+ * The event's URL as a person types it from a projector: without `https://` (a browser adds it) or a
+ * trailing slash; an http:// URL keeps its scheme (a browser would try https first).
+ */
+export function typedUrl(url: string): string {
+  const base = baseUrl(url);
+  return base.startsWith('https://') ? base.slice('https://'.length) : base;
+}
+
+/** The stranger's view; on a projector (`booth`) nobody presses a button, so the texts say what to scan or type. */
+function strangerBody(options: PageOptions, booth: boolean): string {
   const invite = options.inviteLink?.trim() || '';
   const url = options.tailscaleUrl?.trim() ? baseUrl(options.tailscaleUrl) : '';
   const where = options.funnel
@@ -129,22 +148,31 @@ function strangerBody(options: PageOptions): string {
   const intro =
     `<p class="intro">This page demonstrates Tailscale's identity headers. ${where}, but only visitors who arrive over ` +
     'a tailnet are greeted by name. Nobody told this page who you are, so you get the stranger view.</p>\n';
-  const openAgain = url ? `open <b>${escapeHtml(url)}</b>` : 'open this page again';
+  const shown = booth && url ? `<b class="short">${escapeHtml(typedUrl(url))}</b>` : `<b>${escapeHtml(url)}</b>`;
+  const openAgain = url ? `open ${shown}` : 'open this page again';
+  // With Funnel on, the page (and its button) is public: its short address is a way in for whoever cannot scan.
+  const typeable = booth && invite && url && options.funnel;
+  const join = !invite
+    ? '<li><b>Join:</b> ask at the booth for an invite to this demo, accept it and log in to Tailscale.</li>\n'
+    : !booth
+      ? '<li><b>Join:</b> scan the code or press the button, accept the invite and log in to Tailscale.</li>\n'
+      : typeable
+        ? '<li><b>Join:</b> scan the code (or type the address under it), accept the invite and log in to Tailscale.</li>\n'
+        : '<li><b>Join:</b> scan the code, accept the invite and log in to Tailscale.</li>\n';
   const steps =
     '<ol class="steps">\n' +
-    (invite
-      ? '<li><b>Join:</b> scan the code or press the button, accept the invite and log in to Tailscale.</li>\n'
-      : '<li><b>Join:</b> ask at the booth for an invite to this demo, accept it and log in to Tailscale.</li>\n') +
+    join +
     `<li><b>Open it over your tailnet:</b> with Tailscale on, ${openAgain}.</li>\n` +
     '<li><b>See your name:</b> the page greets you by name, from the headers Tailscale adds.</li>\n' +
     '</ol>\n';
-  const join = invite
+  const caption = typeable ? `Scan to join, or type<br>${shown}` : 'Scan to join';
+  const button = invite
     ? `<p class="join"><a class="button" href="${escapeHtml(invite)}" target="_blank" rel="noopener noreferrer">Accept this invite</a></p>\n` +
-      `<figure class="qr">${qrSvg(invite, 'QR code of the invite link')}<figcaption>Scan to join</figcaption></figure>\n`
+      `<figure class="qr">${qrSvg(invite, 'QR code of the invite link')}<figcaption>${caption}</figcaption></figure>\n`
     : '<p class="ask">This event has no invite link online: ask at the booth, and someone will share the demo with you.</p>\n';
   return (
     `<div class="stranger-body">\n<p class="emoji">${EMOJI.stranger}</p>\n<h1>Howdy, internet stranger!</h1>\n` +
-    `${intro}${join}${steps}</div>\n`
+    `${intro}${button}${steps}</div>\n`
   );
 }
 
@@ -180,7 +208,7 @@ function precompute(options: PageOptions): Precomputed {
     '<p>Tailscale told this page who you are, but this demo node only greets a list of allowed users ' +
     'and domains, and your login is not on it. If you think it should be, ask whoever shared the node ' +
     'with you.</p>\n';
-  return { head, strangerBody: strangerBody(options), friendText, forbiddenText };
+  return { head, strangerBody: strangerBody(options, false), boothStrangerBody: strangerBody(options, true), friendText, forbiddenText };
 }
 
 const cache = new WeakMap<PageOptions, Precomputed>();
@@ -258,7 +286,7 @@ export function renderPage(view: PageView): string {
   let body: string;
   let skip: ReadonlySet<string> | null = null;
   if (kind === 'stranger') {
-    body = p.strangerBody;
+    body = view.booth ? p.boothStrangerBody : p.strangerBody;
   } else if (kind === 'friend') {
     body =
       `<p class="emoji">${EMOJI.friend}</p>\n` +

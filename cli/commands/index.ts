@@ -22,6 +22,7 @@ import * as retire from './retire.js';
 import * as rollback from './rollback.js';
 import * as prune from './prune.js';
 import * as audit from './audit.js';
+import * as revisions from './revisions.js';
 
 export function registerCommands(program: Command): void {
   for (const command of [
@@ -46,5 +47,5 @@ export function registerCommands(program: Command): void {
     completion,
   ])
     command.register(program);
-  for (const command of [rollback, prune, audit]) command.register(program);
+  for (const command of [rollback, revisions, prune, audit]) command.register(program);
 }

@@ -17,14 +17,17 @@ export function register(program: Command): void {
     .command('rollback')
     .description("put events back on the revision they ran before (or --to one): each event's previous image, same path as up")
     .argument('[events...]', 'events to roll back (default: all)')
-    .option('--to <revision>', 'the revision to go to (see `demo-fleet audit`), instead of each event’s previous one')
+    .option(
+      '--to <revision>',
+      'the revision to go to, as `demo-fleet status` or `revisions` shows it (a unique start is enough), instead of each event’s previous one',
+    )
     .option('--no-wait', 'do not wait for health checks')
     .option('--wait-timeout <seconds>', 'how long each event may take to be served', positiveInt('--wait-timeout'), 300)
     .option('--concurrency <n>', 'events handled at once', positiveInt('--concurrency'), 8)
     .option('--no-canary', 're-create all events at once (default: one first, the rest only if it is served)')
     .option('--force-unlock', 'remove a deploy lock left by a deploy that died, then roll back')
     .option('--json', 'machine-readable result on stdout (progress stays on stderr)')
-    .addHelpText('after', '\nExamples:\n  $ demo-fleet rollback\n  $ demo-fleet rollback cleveland --to 1a2b3c4-0123456789ab')
+    .addHelpText('after', '\nExamples:\n  $ demo-fleet rollback\n  $ demo-fleet rollback cleveland --to 1a2b3c4-0123')
     .action(async (events: string[], opts: RollbackFlags, cmd: Command) => {
       const { rollback } = await import('../deploy/rollback.js');
       const { assertConverged } = await import('../deploy/up.js');

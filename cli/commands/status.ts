@@ -1,12 +1,9 @@
 import type { Command } from 'commander';
-import { out, upFor } from '../ui/output.js';
+import { out } from '../ui/output.js';
 import { jsonFields, jsonHelp, type JsonFlag, pickFields } from '../ui/json-fields.js';
 import { STATUS_FIELDS as FIELDS } from '../deploy/status-fields.js';
 import { deploymentFor } from './options.js';
 import { DeployError } from '../errors.js';
-
-/** A commit as people quote it (7 hex digits); anything else as it is. */
-const shortRevision = (rev: string | null) => (rev ? (/^[0-9a-f]{40}$/.test(rev) ? rev.slice(0, 7) : rev) : '-');
 
 export function register(program: Command): void {
   program
@@ -23,24 +20,15 @@ export function register(program: Command): void {
     .action(async (opts: { json?: JsonFlag }, cmd: Command) => {
       const fields = jsonFields(opts.json, FIELDS);
       const { status } = await import('../deploy/status.js');
-      const { events: rows, leftovers, controlServer } = await status(await deploymentFor(cmd));
+      const { statusRows, STATUS_COLUMNS } = await import('../ui/status-table.js');
+      const { events: rows, leftovers, controlServer, revisions } = await status(await deploymentFor(cmd));
       if (opts.json) out.json(pickFields(rows, fields));
       else {
         if (controlServer)
           out.line(
             `control server: ${controlServer.container} ${controlServer.state} (headscale ${controlServer.version}) ${controlServer.url}`,
           );
-        out.table(
-          rows.map((r) => ({
-            ...r,
-            event: r.inFleet ? r.event : `${r.event} (not in fleet)`,
-            revision: shortRevision(r.revision),
-            started: upFor(r.started),
-            restarts: r.restarts ?? '-',
-            tailnet: r.url ? `${r.url}${r.funnel ? ' (funnel)' : ''}` : r.loginUrl ? `waiting for login: ${r.loginUrl}` : r.tailnet,
-          })),
-          ['event', 'container', 'state', 'health', 'tailnet', 'image', 'revision', 'started', 'restarts', 'hostname'],
-        );
+        out.table(statusRows(rows, revisions), STATUS_COLUMNS);
       }
       for (const l of leftovers) {
         out.warn(`${l.event}: ${l.container} (${l.state}) is left by an interrupted deploy; the next \`demo-fleet up\` settles it`);

@@ -17,7 +17,8 @@ import { outcomeOf } from './audit-entry.js';
 import { lastDeploy } from './audit.js';
 import { auditedDeploy } from './audited-deploy.js';
 import type { Deployment } from './deployment.js';
-import { parseRevision, REVISION_TAG_PREFIX } from '../targets/revision.js';
+import { REVISION_TAG_PREFIX } from '../targets/revision.js';
+import { resolveRevision, revisionQuery } from './revision-names.js';
 import { type Action, planFleet, scopedTo } from '../converge/plan.js';
 import type { RecoveryStep } from '../converge/recovery.js';
 import type { Reporter } from '../reporter.js';
@@ -47,10 +48,10 @@ const FAILURE_LOG_LINES = 20;
 export async function rollback(d: Deployment, options: RollbackOptions, report: Reporter): Promise<RollbackResult> {
   report.step('validate fleet');
   const { fleet, owner } = d;
-  const to = options.to === undefined ? undefined : parseRevision(options.to);
-  if (to === null) {
+  const query = options.to === undefined ? undefined : revisionQuery(options.to);
+  if (query === null) {
     throw new UsageError(
-      `--to: "${options.to}" is not a revision (they look like 1a2b3c4-0123456789ab; \`demo-fleet audit\` shows the deployed ones)`,
+      `--to: "${options.to}" is not a revision (they look like 1a2b3c4-0123456789ab, or as much of one as names it alone; \`demo-fleet revisions\` lists them)`,
     );
   }
   d.requireEvents(options.events);
@@ -60,6 +61,14 @@ export async function rollback(d: Deployment, options: RollbackOptions, report: 
   report.step('connect to Docker');
   await d.target.connect();
   const { containers: runtime, images } = d.target;
+  // what status and `revisions` show (a unique start of a revision) names one of the engine's
+  const to =
+    query === undefined
+      ? undefined
+      : resolveRevision(
+          query,
+          (await images.revisions(fleet.image)).map((r) => r.revision),
+        );
   return auditedDeploy(
     d,
     { command: 'rollback', forceUnlock: options.forceUnlock, report },

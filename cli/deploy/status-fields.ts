@@ -9,6 +9,7 @@ export const STATUS_FIELDS = [
   'health',
   'image',
   'revision',
+  'commit',
   'started',
   'restarts',
   'hostname',

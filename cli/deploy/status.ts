@@ -4,7 +4,7 @@ import { containerName, eventHostname, LABELS } from '../fleet/naming.js';
 import type { Fleet } from '../fleet/schema.js';
 import { serveExpectation } from '../render/service.js';
 import { mapPool } from '../util/pool.js';
-import { OCI_REVISION_LABEL } from '../targets/revision.js';
+import { OCI_REVISION_LABEL, REVISION_LABEL } from '../targets/revision.js';
 import type { StatusField } from './status-fields.js';
 import { isOurs } from '../converge/plan.js';
 import { probeNode } from '../converge/readiness.js';
@@ -22,8 +22,10 @@ export interface EventStatus {
   state: string;
   health: string;
   image: string;
-  /** The revision the image was built from (its org.opencontainers.image.revision label), when it has one. */
+  /** The revision it runs (cli/targets/revision.ts: one per build input, what `rollback --to` takes), when labelled. */
   revision: string | null;
+  /** The git commit the image was built from (its org.opencontainers.image.revision label), when it has one. */
+  commit: string | null;
   started: string | null;
   /** Restarts by the runtime's restart policy (null without a container). */
   restarts: number | null;
@@ -101,16 +103,19 @@ export interface StatusReport {
   leftovers: Leftover[];
   /** null when the fleet file has no controlServer. */
   controlServer: ControlServerStatus | null;
+  /** Every revision of the fleet's image the engine keeps (for the short forms that name one alone). */
+  revisions: string[];
 }
 
 /** The `status` command's core: connect, report every event. */
 export async function status(d: Deployment): Promise<StatusReport> {
   await d.target.connect();
-  const [report, controlServer] = await Promise.all([
+  const [report, controlServer, stored] = await Promise.all([
     fleetStatus(d.target.containers, d.fleet, d.owner),
     controlServerStatus(d.target.containers, d.fleet),
+    d.target.images.revisions(d.fleet.image),
   ]);
-  return { ...report, controlServer };
+  return { ...report, controlServer, revisions: stored.map((r) => r.revision) };
 }
 
 async function controlServerStatus(runtime: Runtime, fleet: Fleet): Promise<ControlServerStatus | null> {
@@ -122,7 +127,11 @@ async function controlServerStatus(runtime: Runtime, fleet: Fleet): Promise<Cont
   return { container: name, state, version: found?.labels[LABELS.headscaleVersion] ?? control.version, url: control.url };
 }
 
-export async function fleetStatus(runtime: Runtime, fleet: Fleet, owner: FleetOwner): Promise<Omit<StatusReport, 'controlServer'>> {
+export async function fleetStatus(
+  runtime: Runtime,
+  fleet: Fleet,
+  owner: FleetOwner,
+): Promise<Omit<StatusReport, 'controlServer' | 'revisions'>> {
   const events = Object.keys(fleet.events).sort();
   const names = new Map(events.map((e) => [e, containerName(fleet, e)]));
   const actual = await runtime.list([...names.values()]);
@@ -144,7 +153,17 @@ export async function fleetStatus(runtime: Runtime, fleet: Fleet, owner: FleetOw
   }
   const rows = await mapPool(specs, INSPECT_CONCURRENCY, async ({ container: c, ...spec }): Promise<EventStatus> => {
     const base = { event: spec.event, container: spec.name, hostname: spec.hostname, inFleet: spec.inFleet };
-    const missing = { ...base, state: 'missing', health: '-', image: '-', revision: null, started: null, restarts: null, ...NO_NODE };
+    const missing = {
+      ...base,
+      state: 'missing',
+      health: '-',
+      image: '-',
+      revision: null,
+      commit: null,
+      started: null,
+      restarts: null,
+      ...NO_NODE,
+    };
     if (!c) return missing;
     const info = await runtime.inspect(c.id);
     if (!info) return missing; // removed since the listing
@@ -154,7 +173,8 @@ export async function fleetStatus(runtime: Runtime, fleet: Fleet, owner: FleetOw
       state: ours ? info.state : 'foreign',
       health: info.health ?? '-',
       image: info.image,
-      revision: info.labels[OCI_REVISION_LABEL] || null,
+      revision: info.labels[REVISION_LABEL] || null,
+      commit: info.labels[OCI_REVISION_LABEL] || null,
       started: info.startedAt,
       restarts: info.restartCount,
       ...(ours ? await nodeColumns(runtime, info) : NO_NODE),

@@ -3,14 +3,15 @@
  * stderr (so `--json` output stays parseable while long work still shows progress).
  */
 import type { Reporter } from '../reporter.js';
-import { table } from './table.js';
+import { type ColumnSpec, table, terminalWidth } from './table.js';
 
 export { upFor } from './duration.js';
 export { table };
 
 export interface Output {
   json: (value: unknown) => void;
-  table: (rows: Array<Record<string, unknown>>, columns: string[]) => void;
+  /** A table that fits the terminal (columns with a `drop` rank or `min` give way first); uncut when piped. */
+  table: (rows: Array<Record<string, unknown>>, columns: ColumnSpec[]) => void;
   line: (text: string) => void;
   warn: (text: string) => void;
 }
@@ -18,7 +19,7 @@ export interface Output {
 function createOutput(stdout: NodeJS.WritableStream = process.stdout, stderr: NodeJS.WritableStream = process.stderr): Output {
   return {
     json: (value) => stdout.write(`${JSON.stringify(value, null, 2)}\n`),
-    table: (rows, columns) => stdout.write(`${table(rows, columns)}\n`),
+    table: (rows, columns) => stdout.write(`${table(rows, columns, terminalWidth(stdout as { isTTY?: boolean; columns?: number }))}\n`),
     line: (text) => stdout.write(`${text}\n`),
     warn: (text) => stderr.write(`warning: ${text}\n`),
   };

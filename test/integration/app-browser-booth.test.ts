@@ -1,8 +1,9 @@
 /**
  * The booth page in headless Chromium against the real (bundled) server: the stranger's button and QR
  * code (decoded from a screenshot), the view without an invite link, the Funnel on/off texts, the
- * highlighted identity headers, the avatar fallback, projector mode (?booth) and a 390x844 phone without
- * horizontal scroll. Every page counts CSP violations (securitypolicyviolation events and console
+ * highlighted identity headers, the avatar fallback, projector mode (?booth: large, the whole emoji on
+ * the screen, no gap under the heading, texts without a button and with an address to type) and a
+ * 390x844 phone without horizontal scroll. Every page counts CSP violations (securitypolicyviolation events and console
  * reports) and must have none. Screenshots land in test/artifacts/.
  */
 import { mkdirSync, readFileSync } from 'node:fs';
@@ -261,6 +262,80 @@ describe.skipIf(!req.ok)('the booth page in Chromium', () => {
     await page.screenshot({ path: `${artifacts}booth-projector.png` });
     expect(await csp()).toEqual([]);
     expect(await normal.csp()).toEqual([]);
+  });
+
+  /** The rows of `png` (a viewport screenshot) with ink other than the page's background in `box`'s columns, above `belowY`. */
+  function inkRows(png: PNG, box: { x: number; width: number }, belowY: number): { top: number; bottom: number } {
+    let top = -1;
+    let bottom = -1;
+    for (let y = 0; y < Math.min(belowY, png.height); y++) {
+      for (let x = Math.max(0, Math.floor(box.x)); x < Math.min(png.width, box.x + box.width); x++) {
+        const i = (y * png.width + x) * 4;
+        if (png.data[i] !== 242 || png.data[i + 1] !== 229 || png.data[i + 2] !== 188) {
+          if (top < 0) top = y;
+          bottom = y;
+          break;
+        }
+      }
+    }
+    return { top, bottom };
+  }
+
+  it.each([
+    [1920, 1080],
+    [1280, 720],
+    [1024, 768],
+  ])(
+    'projector %ix%i: the whole emoji on the screen, the steps right under the heading, texts for a screen nobody clicks',
+    async (width, height) => {
+      const { page, csp } = await open(booth!, '/?booth', {}, { width, height });
+      const emoji = (await page.locator('.emoji').boundingBox())!;
+      const h1 = (await page.locator('h1').boundingBox())!;
+      const png = PNG.sync.read(await page.screenshot({ path: `${artifacts}booth-projector-${width}x${height}.png` }));
+      // The glyph's ink lies within its own line with room above and below (5% of the line: an emoji font
+      // whose glyph is a little taller than this one stays inside too), and the line is on the screen.
+      const ink = inkRows(png, emoji, h1.y);
+      expect(emoji.y).toBeGreaterThan(0);
+      expect(ink.bottom - ink.top).toBeGreaterThan(emoji.height / 2); // it is the emoji that was measured
+      expect(ink.top - emoji.y, 'room above the emoji').toBeGreaterThanOrEqual(0.05 * emoji.height);
+      expect(emoji.y + emoji.height - ink.bottom, 'room below the emoji').toBeGreaterThanOrEqual(0.05 * emoji.height);
+      // No gap under the heading: the first step follows within two lines of body text.
+      const body = Number.parseFloat(await css(page.locator('body'), 'fontSize'));
+      const first = (await page.locator('ol.steps > li').first().boundingBox())!;
+      expect(first.y - (h1.y + h1.height)).toBeLessThanOrEqual(2 * body);
+      // Step 1 names no button (there is none on a projector); the address to type is short, under the code and in step 2.
+      const steps = await page.locator('ol.steps > li').allInnerTexts();
+      expect(steps[0]).toBe('Join: scan the code (or type the address under it), accept the invite and log in to Tailscale.');
+      expect(steps.join(' ')).not.toMatch(/button/);
+      expect(steps[1]).toBe('Open it over your tailnet: with Tailscale on, open booth.example.ts.net.');
+      expect(await page.locator('figcaption').innerText()).toBe('Scan to join, or type\nbooth.example.ts.net');
+      // all of it on the one screen: the caption under the code and the last step
+      const caption = (await page.locator('figcaption').boundingBox())!;
+      expect(caption.y + caption.height).toBeLessThanOrEqual(height);
+      const last = (await page.locator('ol.steps > li').last().boundingBox())!;
+      expect(last.y + last.height).toBeLessThanOrEqual(height);
+      expect(await page.getByRole('link', { name: 'Accept this invite' }).isVisible()).toBe(false);
+      expect(await csp()).toEqual([]);
+    },
+  );
+
+  it('projector without Funnel: the page is not public, so the only address shown is the one to open over the tailnet', async () => {
+    const server = await startServer(bundle!.entry, { DEMO_INVITE_LINK: INVITE, TAILSCALE_URL: `${URL_}/` });
+    try {
+      const { page, csp } = await open(server, '/?booth', {}, PROJECTOR);
+      const steps = await page.locator('ol.steps > li').allInnerTexts();
+      expect(steps[0]).toBe('Join: scan the code, accept the invite and log in to Tailscale.');
+      expect(steps[1]).toBe('Open it over your tailnet: with Tailscale on, open booth.example.ts.net.');
+      expect(await page.locator('figcaption').innerText()).toBe('Scan to join');
+      // the page itself (not on a projector) keeps its button and the full URL
+      const normal = await open(server, '/', {}, DESKTOP);
+      expect((await normal.page.locator('ol.steps > li').allInnerTexts())[0]).toMatch(/^Join: scan the code or press the button/);
+      expect((await normal.page.locator('ol.steps > li').allInnerTexts())[1]).toContain(`open ${URL_}.`);
+      expect(await csp()).toEqual([]);
+      expect(await normal.csp()).toEqual([]);
+    } finally {
+      await server.stop();
+    }
   });
 
   it.each([

@@ -314,7 +314,8 @@ describe.skipIf(!engine.ok)('engine: up / change / remove / status / down (3 eve
         state: 'running',
         health: 'healthy',
         image: `${f.image}:beta`,
-        revision: PINNED_SHA,
+        revision: expect.stringMatching(new RegExp(`^${PINNED_SHA.slice(0, 7)}-[0-9a-f]{12}$`)),
+        commit: PINNED_SHA,
         started: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
         restarts: 0,
         hostname: `beta${fleet.year}`,
@@ -331,6 +332,7 @@ describe.skipIf(!engine.ok)('engine: up / change / remove / status / down (3 eve
         health: '-',
         image: '-',
         revision: null,
+        commit: null,
         started: null,
         restarts: null,
         hostname: `delta${fleet.year}`,
@@ -346,7 +348,8 @@ describe.skipIf(!engine.ok)('engine: up / change / remove / status / down (3 eve
         state: 'running',
         health: 'healthy',
         image: `${f.image}:gamma`,
-        revision: PINNED_SHA,
+        revision: expect.stringMatching(new RegExp(`^${PINNED_SHA.slice(0, 7)}-[0-9a-f]{12}$`)),
+        commit: PINNED_SHA,
         started: expect.any(String),
         restarts: 0,
         hostname: `gamma${fleet.year}`,
@@ -368,6 +371,18 @@ describe.skipIf(!engine.ok)('engine: up / change / remove / status / down (3 eve
     const logs = expectOk(await f.cli(['logs', 'beta', '--tail', '5']), 'logs --tail 5');
     expect(logs.stdout + logs.stderr).toContain('identity demo listening on http://127.0.0.1:5000');
     expect((logs.stdout + logs.stderr).trimEnd().split('\n').length).toBeLessThanOrEqual(5);
+    // the app's pino line readably (time as tailscaled prints it, level, message, fields); --raw keeps the JSON
+    expect(logs.stdout + logs.stderr).toMatch(
+      /^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d INFO {2}identity demo listening on http:\/\/127\.0\.0\.1:5000 host=127\.0\.0\.1 port=5000$/m,
+    );
+    expect(logs.stdout + logs.stderr).not.toMatch(/^\{"level"/m);
+    const raw = expectOk(await f.cli(['logs', 'beta', '--tail', '5', '--raw']), 'logs --raw');
+    const json = (raw.stdout + raw.stderr).split('\n').find((l) => l.includes('identity demo listening'))!;
+    expect(JSON.parse(json)).toMatchObject({
+      level: 30,
+      time: expect.any(Number),
+      msg: 'identity demo listening on http://127.0.0.1:5000',
+    });
 
     const missing = await f.cli(['logs', 'delta']);
     expect(missing.code).not.toBe(0);
@@ -378,6 +393,7 @@ describe.skipIf(!engine.ok)('engine: up / change / remove / status / down (3 eve
     const allLines = (all.stdout + all.stderr).trimEnd().split('\n');
     expect(allLines.length).toBeGreaterThan(0);
     for (const line of allLines) expect(line).toMatch(/^beta \| /);
+    expect(allLines.join('\n')).not.toMatch(/^beta \| \{"level"/m); // formatted behind the prefix too
     expect(expectOk(await f.cli(['logs', 'beta', '--tail', '0']), 'logs --tail 0').stdout).toBe('');
   });
 

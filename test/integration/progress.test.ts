@@ -43,11 +43,11 @@ const strip = (s: string) => s.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '').replace(
 const quote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
 
 /** The CLI in a pseudo-terminal of 120x40 (stdout and stderr both the terminal); all it drew, and its exit code. */
-async function inTerminal(f: TestFleet, args: string[], env: Record<string, string | undefined> = {}) {
-  const command = `stty rows 40 cols 120; exec ${[process.execPath, cliPath(), ...args].map(quote).join(' ')}`;
+async function inTerminal(f: TestFleet, args: string[], env: Record<string, string | undefined> = {}, cols = 120) {
+  const command = `stty rows 40 cols ${cols}; exec ${[process.execPath, cliPath(), ...args].map(quote).join(' ')}`;
   const r = await exec('script', ['-q', '-e', '-c', command, '/dev/null'], {
     cwd: f.dir,
-    env: cliEnv({ ...f.env, TERM: 'xterm-256color', CI: undefined, GITHUB_ACTIONS: undefined, ...env }),
+    env: cliEnv({ ...f.env, TERM: 'xterm-256color', CI: undefined, GITHUB_ACTIONS: undefined, COLUMNS: undefined, ...env }),
     timeoutMs: 240_000,
   });
   return { code: r.code, screen: r.stdout, stderr: r.stderr };
@@ -121,12 +121,13 @@ describe.skipIf(!engine.ok || !hasScript())('progress display and status fields 
     const pinned = PINNED_SHA;
     expect(table).toMatch(
       new RegExp(
-        `alpha\\s+${f.container('alpha')}\\s+running\\s+healthy\\s+https://alpha\\d{4}\\.\\S+\\s+\\S+\\s+${pinned.slice(0, 7)}\\s+Up \\d+ (s|min)\\s+0\\s`,
+        `alpha\\s+${f.container('alpha')}\\s+running\\s+healthy\\s+https://alpha\\d{4}\\.\\S+\\s+\\S+\\s+${pinned.slice(0, 7)}-[0-9a-f]{4,12}\\s+Up \\d+ (s|min)\\s+0\\s`,
       ),
     );
 
     const full = JSON.parse(expectOk(await f.cli(['status', '--json']), 'status --json').stdout) as Array<Record<string, unknown>>;
-    expect(full[0]).toMatchObject({ event: 'alpha', revision: pinned, restarts: 0 });
+    expect(full[0]).toMatchObject({ event: 'alpha', commit: pinned, restarts: 0 });
+    expect(full[0]!.revision).toMatch(new RegExp(`^${pinned.slice(0, 7)}-[0-9a-f]{12}$`)); // what rollback --to takes
     expect(full[0]!.started).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z$/); // the engine's ISO time, not "Up 3 min"
 
     const some = JSON.parse(expectOk(await f.cli(['status', '--json', 'url,event']), 'status --json url,event').stdout);
@@ -139,8 +140,26 @@ describe.skipIf(!engine.ok || !hasScript())('progress display and status fields 
     expect(bad.code).toBe(2);
     expect(bad.stdout).toBe('');
     expect(bad.stderr).toBe(
-      'error: --json: unknown field "uptime"; available fields: event, container, state, health, image, revision, started, restarts, hostname, inFleet, tailnet, url, funnel, loginUrl\n',
+      'error: --json: unknown field "uptime"; available fields: event, container, state, health, image, revision, commit, started, restarts, hostname, inFleet, tailnet, url, funnel, loginUrl\n',
     );
+  });
+
+  it('status on a terminal fits it: 200 columns show every column, 80 the most important ones; piped, nothing is cut', async () => {
+    const lines = (screen: string) => strip(screen).replaceAll('\r', '').trimEnd().split('\n');
+    const wide = await inTerminal(f, ['status'], { NO_COLOR: '1' }, 200);
+    expect(wide.code, wide.screen).toBe(0);
+    expect(lines(wide.screen)[0]).toMatch(
+      /^EVENT\s+CONTAINER\s+STATE\s+HEALTH\s+TAILNET\s+IMAGE\s+REVISION\s+STARTED\s+RESTARTS\s+HOSTNAME$/,
+    );
+    const narrow = await inTerminal(f, ['status'], { NO_COLOR: '1' }, 80);
+    expect(narrow.code, narrow.screen).toBe(0);
+    const shown = lines(narrow.screen);
+    expect(shown[0]).toMatch(/^EVENT\s+STATE\s+/);
+    expect(shown[0]).not.toMatch(/CONTAINER|HOSTNAME|IMAGE/);
+    for (const l of shown) expect(l.length, l).toBeLessThanOrEqual(80);
+    expect(shown[1]).toMatch(/^alpha\s+running\s+/);
+    const piped = expectOk(await f.cli(['status'], { env: { COLUMNS: undefined } }), 'status piped').stdout;
+    expect(piped.split('\n')[0]).toMatch(/HOSTNAME$/);
   });
 
   it('down ends with its table: per event the container, removed, and how long it took', async () => {

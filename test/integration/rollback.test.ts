@@ -98,6 +98,48 @@ describe.skipIf(!engine.ok)('revisions, rollback, prune, audit (2 events)', () =
     expect((await inspectImage(rev.A.ref))?.Id).toBe(rev.A.id);
   });
 
+  it('1b. two builds of one commit are told apart: status and `revisions` show unique starts; an ambiguous one is refused', async () => {
+    expect(rev.A.revision.slice(0, 7)).toBe(rev.B.revision.slice(0, 7)); // one commit, two builds
+    const before = await running(f);
+    const json = JSON.parse(expectOk(await f.cli(['revisions', '--json']), 'revisions --json').stdout) as {
+      revisions: Array<{ revision: string; short: string; events: string[]; rollbackOf: string[]; deployed: { command: string } | null }>;
+    };
+    const byRevision = Object.fromEntries(json.revisions.map((r) => [r.revision, r]));
+    const a = byRevision[rev.A.revision]!;
+    const b = byRevision[rev.B.revision]!;
+    expect(json.revisions.map((r) => r.revision).slice(0, 2)).toEqual([rev.B.revision, rev.A.revision]); // newest first
+    expect(b).toMatchObject({ events: ['alpha', 'beta'], rollbackOf: [], deployed: { command: 'up' } });
+    expect(a).toMatchObject({ events: [], rollbackOf: ['alpha', 'beta'], deployed: { command: 'up' } });
+    expect(a.short).not.toBe(b.short);
+    expect(rev.A.revision.startsWith(a.short) && rev.B.revision.startsWith(b.short)).toBe(true);
+
+    // status shows that form (the table), and the whole revision in --json
+    const table = expectOk(await f.cli(['status']), 'status').stdout;
+    const header = table.split('\n')[0]!.split(/\s{2,}/);
+    const alphaRow = table
+      .split('\n')
+      .find((l) => l.startsWith('alpha '))!
+      .split(/\s{2,}/);
+    expect(alphaRow[header.indexOf('REVISION')]).toBe(b.short);
+    const statusJson = JSON.parse(expectOk(await f.cli(['status', '--json', 'event,revision']), 'status --json').stdout);
+    expect(statusJson).toEqual([
+      { event: 'alpha', revision: rev.B.revision },
+      { event: 'beta', revision: rev.B.revision },
+    ]);
+    const list = expectOk(await f.cli(['revisions']), 'revisions').stdout;
+    expect(list).toContain(a.short);
+    expect(list).toContain(b.short);
+
+    // the commit alone names both builds: exit 2, naming each as shown, nothing changed
+    const ambiguous = await f.cli(['rollback', '--to', rev.A.revision.slice(0, 7)]);
+    expect(ambiguous.code, ambiguous.stderr).toBe(2);
+    const line = ambiguous.stderr.trimEnd().split('\n').at(-1)!;
+    expect(line).toMatch(new RegExp(`^error: --to: "${rev.A.revision.slice(0, 7)}" names \\d+ revisions: `));
+    expect(line).toContain(a.short);
+    expect(line).toContain(b.short);
+    expect(await running(f)).toEqual(before);
+  });
+
   it('2. rollback: every event back on the previous revision’s image ID, through the canary path', async () => {
     const r = expectOk(await f.cli(['rollback', '--wait-timeout', '120']), 'rollback');
     expect(r.stderr).toContain('canary (2 events are re-created: this one first)');
@@ -142,7 +184,14 @@ describe.skipIf(!engine.ok)('revisions, rollback, prune, audit (2 events)', () =
     expect(bad.stderr).toMatch(/^error: --to: "latest" is not a revision/m);
     expect(await running(f)).toEqual(before);
 
-    const r = expectOk(await f.cli(['rollback', '--to', `rev-${rev.C.revision}`, '--json']), 'rollback --to C');
+    // C as `revisions` shows it (a unique start), as a person would copy it
+    const shown = (
+      JSON.parse(expectOk(await f.cli(['revisions', '--json']), 'revisions').stdout) as {
+        revisions: Array<{ revision: string; short: string }>;
+      }
+    ).revisions.find((x) => x.revision === rev.C.revision)!.short;
+    expect(shown.length).toBeLessThan(rev.C.revision.length);
+    const r = expectOk(await f.cli(['rollback', '--to', shown, '--json']), 'rollback --to C');
     const json = JSON.parse(r.stdout) as { revisions: Record<string, string>; results: Array<{ ok: boolean }> };
     expect(json.revisions).toEqual({ alpha: rev.C.revision, beta: rev.C.revision });
     expect(json.results.every((x) => x.ok)).toBe(true);

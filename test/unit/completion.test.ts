@@ -58,7 +58,7 @@ describe('completion bash (sourced by bash)', { timeout: 120_000 }, () => {
     const r = await complete(['st']);
     expect(r.spec).toBe('complete -F _demo_fleet demo-fleet');
     expect(r.candidates).toEqual(['status']);
-    expect((await complete(['re'])).candidates).toEqual(['remove', 'render', 'restart', 'retire']);
+    expect((await complete(['re'])).candidates).toEqual(['remove', 'render', 'restart', 'retire', 'revisions']);
     expect((await complete(['doc'])).candidates).toEqual(['doctor']);
     expect((await complete(['__'])).candidates).toEqual([]); // the hidden helper is not offered
   });

@@ -8,6 +8,7 @@ import {
   renderPage,
   STYLE,
   STYLE_CSP_SOURCE,
+  typedUrl,
   wantsBooth,
   type PageView,
 } from '../../../app/page.js';
@@ -84,6 +85,29 @@ describe('initials and projector mode', () => {
     expect(initials('', 'alice')).toBe('A');
     expect(initials('Ölaf', '')).toBe('Ö');
     expect(initials('🎉', '')).toBe('?');
+  });
+
+  it('typedUrl: the address as a person types it from a projector (https:// and a trailing slash dropped)', () => {
+    expect(typedUrl('https://demo2026.tail8c2f1.ts.net/')).toBe('demo2026.tail8c2f1.ts.net');
+    expect(typedUrl(' https://demo.example.ts.net ')).toBe('demo.example.ts.net');
+    expect(typedUrl('http://demo.headscale.test')).toBe('http://demo.headscale.test'); // a browser would try https
+  });
+
+  it('projector mode: no button named, the short address to type (only when the page is public), the normal view unchanged', () => {
+    const invite = 'https://login.tailscale.com/admin/invite/x';
+    const url = 'https://demo.example.ts.net/';
+    const view = (options: PageView['options'], booth: boolean) => renderPage({ identity: stranger, rawHeaders: [], options, booth });
+    const funnelled = view({ inviteLink: invite, tailscaleUrl: url, funnel: true }, true);
+    expect(funnelled).not.toMatch(/press the button/);
+    expect(funnelled).toContain('scan the code (or type the address under it)');
+    expect(funnelled).toContain('<figcaption>Scan to join, or type<br><b class="short">demo.example.ts.net</b></figcaption>');
+    expect(funnelled).toContain('open <b class="short">demo.example.ts.net</b>.');
+    const tailnetOnly = view({ inviteLink: invite, tailscaleUrl: url }, true);
+    expect(tailnetOnly).toContain('<li><b>Join:</b> scan the code, accept the invite');
+    expect(tailnetOnly).toContain('<figcaption>Scan to join</figcaption>');
+    const normal = view({ inviteLink: invite, tailscaleUrl: url, funnel: true }, false);
+    expect(normal).toContain('scan the code or press the button');
+    expect(normal).toContain('open <b>https://demo.example.ts.net</b>.');
   });
 
   it('wantsBooth: a booth query parameter, with or without a value', () => {
