@@ -22,6 +22,10 @@ import type { HttpOptions } from '../tailnet/http.js';
 import type { Action, Plan } from '../converge/plan.js';
 import type { Reporter } from '../reporter.js';
 import type { Deployment } from './deployment.js';
+import { mapPool } from '../util/pool.js';
+
+/** Node-state looks and mints in flight at once. */
+const MINT_CONCURRENCY = 4;
 
 export interface MintedRun {
   /** The plan with each minted event's service reading its key from the env file. */
@@ -62,22 +66,23 @@ export async function mintKeys(
   const candidates = plan.actions.filter(needsKey).filter((a) => !fleet.events[a.event]?.interactiveLogin);
   if (candidates.length === 0) return none;
   report.step('mint auth keys for new nodes');
-  const fresh: typeof candidates = [];
-  for (const action of candidates) {
-    const stateDir = action.service.volumes[0]!.source;
-    if (await d.target.hostFiles.hasNodeState(action.service.image, stateDir)) {
-      report.progress(`${action.event}: node exists (${stateDir} holds its state): no key`);
-    } else {
-      fresh.push(action);
-    }
-  }
+  // One look (a helper container) and one mint per event, several at once: on a real control server each
+  // takes seconds, and a cold `up` of many events waited for them one after another.
+  const hasNode = await mapPool(candidates, MINT_CONCURRENCY, (action) =>
+    d.target.hostFiles.hasNodeState(action.service.image, action.service.volumes[0]!.source),
+  );
+  const fresh = candidates.filter((action, i) => {
+    if (hasNode[i]) report.progress(`${action.event}: node exists (${action.service.volumes[0]!.source} holds its state): no key`);
+    return !hasNode[i];
+  });
   if (fresh.length === 0) return none;
   const server = await connect();
   const minted: Minted[] = [];
   const revoke = () => revokeAll(server, minted, secretsDir, report);
   const services = new Map<string, ServiceDefinition>();
-  try {
-    for (const action of fresh) {
+  // Every mint runs to its end (none is abandoned in flight), so a failure takes back all that were made.
+  const outcomes = await mapPool(fresh, MINT_CONCURRENCY, async (action) => {
+    try {
       const key = await server.mint(action.event);
       const ref = keyRef(key);
       minted.push({ event: action.event, ref, key: key.key });
@@ -87,11 +92,16 @@ export async function mintKeys(
       services.set(action.event, { ...action.service, envFile });
       const until = ref.expires ? `, expires ${ref.expires}` : '';
       report.progress(`${action.event}: minted auth key ${ref.id} on ${server.name} (single use${until})`);
+      return null;
+    } catch (err) {
+      return err;
     }
-  } catch (err) {
+  });
+  const failed = outcomes.find((o) => o !== null);
+  if (failed !== undefined) {
     // Nothing was created yet: take back what this run minted, then fail the deploy.
     await revoke();
-    throw err;
+    throw failed;
   }
   return {
     plan: {
