@@ -33,8 +33,15 @@ export function register(program: Command): void {
       for (const l of leftovers) {
         out.warn(`${l.event}: ${l.container} (${l.state}) is left by an interrupted deploy; the next \`demo-fleet up\` settles it`);
       }
-      if (controlServer && controlServer.state !== 'running')
+      if (controlServer?.state === 'foreign')
+        out.warn(`${controlServer.container} is not this fleet's control server: rename the fleet (name:) or have its owner free the name`);
+      else if (controlServer && controlServer.state !== 'running')
         out.warn(`control server ${controlServer.container} is ${controlServer.state}: \`demo-fleet up\` starts it`);
+      // every event's control plane is the fleet's own control server: not running is not fine
+      if (controlServer && controlServer.state !== 'running')
+        throw new DeployError(
+          `the control server ${controlServer.container} is ${controlServer.state}: nodes cannot log in or get updates`,
+        );
       const missing = rows.filter((r) => r.inFleet && r.state === 'missing').map((r) => r.event);
       if (missing.length)
         throw new DeployError(

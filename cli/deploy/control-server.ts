@@ -11,7 +11,7 @@ import { DeployError, UsageError } from '../errors.js';
 import { LABELS } from '../fleet/naming.js';
 import { ownerLabels } from '../fleet/identity.js';
 import type { Reporter } from '../reporter.js';
-import { accessoryControl, ensureUser, type HeadscaleCli } from '../tailnet/accessory-control.js';
+import { accessoryControl, ensureUser, findUser, type HeadscaleCli } from '../tailnet/accessory-control.js';
 import type { ControlServer } from '../tailnet/control.js';
 import { type AccessoryDefinition, accessoryName, controlServerAccessory, isOurAccessory } from '../tailnet/control-server.js';
 import { readCredential } from '../tailnet/credentials.js';
@@ -87,31 +87,37 @@ export async function ensureControlServer(
   const { containers, accessories } = d.target;
   const { def, secrets } = await desired(d);
   report.step(`control server ${def.name} (headscale ${control.version})`);
-  if ((await accessories.ensureNetwork(def.network, fleetNetworkLabels(d))) === 'created')
-    report.progress(`network ${def.network} created`);
-
-  const found = await current(containers, def.name);
+  const listed = await containers.list([def.name]);
+  const found = listed.find((c) => c.name === def.name);
   if (found && !isOurAccessory(found.labels, d.fleet)) {
     throw new DeployError(
       `${def.name} is not this fleet's control server (it has other labels): rename the fleet (name:) or have its owner free the name`,
     );
   }
+  refuseSharedState(listed, found, def);
   const refused = found ? releaseChangeProblem(found.labels[LABELS.headscaleVersion], def.version) : null;
   if (refused) throw new UsageError(`controlServer.version: ${refused}`);
+  // a container that never started is what an interrupted create left (its config may be missing)
+  const keep = found && found.state !== 'created' && found.labels[LABELS.configHash] === def.labels[LABELS.configHash];
   let id: string;
-  if (found && found.labels[LABELS.configHash] === def.labels[LABELS.configHash]) {
+  if (found && keep) {
     id = found.id;
     if (found.state !== 'running') {
       await containers.start(id);
       report.progress(`started (was ${found.state})`);
     } else report.progress('unchanged');
   } else {
+    // everything that can fail before the old one stops: the network and the image
+    if ((await accessories.ensureNetwork(def.network, fleetNetworkLabels(d))) === 'created')
+      report.progress(`network ${def.network} created`);
+    if ((await accessories.ensureImage(def.image, report.progress)) === 'pulled') report.progress(`pulled ${def.image}`);
     if (found) {
-      await backUpOnReleaseChange(d, found, def, report, options);
+      await accessories.stop(found.id);
+      await backUp(d, found.id, found.labels[LABELS.headscaleVersion], def, report, options);
       await containers.stopAndRemove(found.id);
       report.progress(`removed the old container (${found.labels[LABELS.headscaleVersion] ?? '?'} → ${def.version})`);
     }
-    id = await accessories.run(def, secrets);
+    id = await createChecked(d, def, secrets, !found, report, options);
     report.progress(found ? 're-created' : 'created');
   }
   const cli: HeadscaleCli = (args) => containers.exec(id, ['headscale', ...args]);
@@ -119,6 +125,58 @@ export async function ensureControlServer(
   const userId = await ensureUser(cli, control.user);
   report.progress(`answering; event nodes belong to user ${control.user}`);
   return accessoryControl({ cli, version: control.version, userId, name: def.name, expiry: '1h' });
+}
+
+/** The release the state dir's database was last run with (written by demo-fleet before each start). */
+const VERSION_MARKER = '.demo-fleet-headscale-version';
+
+/**
+ * Create the new container (not started), then, from the state dir it binds: when no old container said
+ * which release the database is of (a first start, or after `down --with-control-server`), read it from
+ * the marker and refuse a step headscale cannot take, or back the database up before another release
+ * opens it; write the marker; start. A failure removes the new container.
+ */
+async function createChecked(
+  d: Deployment,
+  def: AccessoryDefinition,
+  secrets: Record<string, string>,
+  noOldContainer: boolean,
+  report: Reporter,
+  options: ControlServerOptions,
+): Promise<string> {
+  const { containers, accessories } = d.target;
+  const stateDir = def.volumes[0]!.target;
+  const id = await accessories.create(def, secrets);
+  try {
+    if (noOldContainer) {
+      const was = (await accessories.readText(id, `${stateDir}/${VERSION_MARKER}`))?.trim() || undefined;
+      const refused = releaseChangeProblem(was, def.version);
+      if (refused)
+        throw new UsageError(`controlServer.version: ${refused.replace('the control server runs', 'its database was last run by')}`);
+      const hasDatabase = (await accessories.readText(id, `${stateDir}/db.sqlite`)) !== null;
+      if (hasDatabase && was !== def.version) await backUp(d, id, was ?? 'unknown', def, report, options);
+    }
+    await accessories.writeText(id, `${stateDir}/${VERSION_MARKER}`, `${def.version}\n`);
+    await containers.start(id);
+    return id;
+  } catch (err) {
+    await containers.stopAndRemove(id).catch(() => {});
+    throw err;
+  }
+}
+
+/**
+ * Another container binding this fleet's control server state dir (e.g. the accessory of this fleet file
+ * under its old name: two headscales on one database) is refused before anything starts.
+ */
+function refuseSharedState(listed: ActualContainer[], found: ActualContainer | undefined, def: AccessoryDefinition): void {
+  const dir = def.volumes[0]!.source;
+  const sharer = listed.find((c) => c !== found && (c.mounts ?? []).includes(dir));
+  if (sharer)
+    throw new DeployError(
+      `${sharer.name} already runs on the control server's state dir ${dir}: two headscales must not share one database; ` +
+        `stop it (\`docker stop ${sharer.name}\`: its fleet's \`down --with-control-server\`) or give this fleet another appdata`,
+    );
 }
 
 /**
@@ -136,25 +194,19 @@ export function releaseChangeProblem(was: string | undefined, now: string): stri
   return null;
 }
 
-/**
- * Before a release change the old container is stopped (so sqlite's files are whole) and its database
- * copied into `backup-<old release>-<time>/` in the state dir.
- */
-async function backUpOnReleaseChange(
+/** Copy the database files into `backup-<release>-<time>/` in the state dir (through container `id`, stopped or never started). */
+async function backUp(
   d: Deployment,
-  found: ActualContainer,
+  id: string,
+  was: string | undefined,
   def: AccessoryDefinition,
   report: Reporter,
   options: ControlServerOptions,
 ): Promise<void> {
-  const was = found.labels[LABELS.headscaleVersion];
   if (!was || was === def.version) return;
-  const { accessories } = d.target;
-  await accessories.stop(found.id);
   const stamp = (options.now?.() ?? new Date()).toISOString().replace(/[:.]/g, '-');
   const into = `backup-${was}-${stamp}`;
-  const dir = def.volumes[0]!.target;
-  const copied = await accessories.backup(found.id, dir, DATABASE_FILES, into);
+  const copied = await d.target.accessories.backup(id, def.volumes[0]!.target, DATABASE_FILES, into);
   report.progress(
     copied.length
       ? `database of headscale ${was} backed up to ${path.join(def.volumes[0]!.source, into)} (${copied.length} file(s))`
@@ -203,6 +255,7 @@ export async function runningControlServer(d: Deployment): Promise<ControlServer
   if (!found || !isOurAccessory(found.labels, d.fleet) || found.state !== 'running')
     throw new DeployError(`control server ${name} is ${found ? found.state : 'missing'}: run \`demo-fleet up\` first (it starts it)`);
   const cli: HeadscaleCli = (args) => containers.exec(found.id, ['headscale', ...args]);
-  const userId = await ensureUser(cli, control.user);
+  // looked up, never created here (retire --dry-run changes nothing); no user: its keys minted nothing yet
+  const userId = (await findUser(cli, control.user)) ?? '0';
   return accessoryControl({ cli, version: found.labels[LABELS.headscaleVersion] ?? control.version, userId, name, expiry: '1h' });
 }

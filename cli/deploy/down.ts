@@ -52,6 +52,8 @@ export async function down(d: Deployment, options: DownOptions, report: Reporter
         report.event?.({ event: event || c.name, phase: 'done', text: 'removed' });
         return { event, container: c.name, durationMs: Date.now() - started };
       });
+      if (options.withControlServer && !fleet.controlServer)
+        report.warn('--with-control-server: this fleet file has no controlServer: block, so there is none to remove');
       const control = fleet.controlServer
         ? await downControlServer(d, Boolean(options.withControlServer && !options.events.length), report)
         : null;

@@ -42,6 +42,12 @@ export async function checkAuthKeys(fleet: Fleet, fleetFile: string): Promise<Fi
           const where = source && 'env' in source ? `environment variable ${source.env}` : `file ${source?.file}`;
           return ok('auth-key', `event ${event}: ${where} holds a key`);
         }
+        if (!source && config.interactiveLogin) return ok('auth-key', `event ${event}: logs in interactively (interactiveLogin: true)`);
+        if (!source && (fleet.keys || fleet.controlServer))
+          return ok(
+            'auth-key',
+            `event ${event}: \`up\` mints a key for its node if it is new (${fleet.keys ? 'keys:' : 'controlServer:'})`,
+          );
         if (!source)
           return warn(
             'auth-key',

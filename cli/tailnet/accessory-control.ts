@@ -49,11 +49,17 @@ async function json<T>(cli: HeadscaleCli, args: string[]): Promise<T> {
   }
 }
 
-/** The ID of headscale user `name`, created when it does not exist yet. */
-export async function ensureUser(cli: HeadscaleCli, name: string): Promise<string> {
+/** The ID of headscale user `name`, or null when there is none. */
+export async function findUser(cli: HeadscaleCli, name: string): Promise<string | null> {
   const users = (await json<Array<{ id: string | number; name: string }> | null>(cli, ['users', 'list'])) ?? [];
   const found = users.find((u) => u.name === name);
-  if (found) return String(found.id);
+  return found ? String(found.id) : null;
+}
+
+/** The ID of headscale user `name`, created when it does not exist yet. */
+export async function ensureUser(cli: HeadscaleCli, name: string): Promise<string> {
+  const found = await findUser(cli, name);
+  if (found) return found;
   const made = await json<{ id: string | number }>(cli, ['users', 'create', name]);
   return String(made.id);
 }
@@ -97,10 +103,12 @@ export function accessoryControl(options: {
       if (modern) args = ['preauthkeys', 'expire', '--id', ref.id];
       else {
         // 0.26-0.27 expire by the key itself: find it by ID when this run no longer holds it.
-        const listed = await json<Array<{ id: string | number; key: string }> | null>(cli, ['preauthkeys', '--user', userId, 'list']);
+        const owner = ref.userId ?? userId;
+        const listed = await json<Array<{ id: string | number; key: string }> | null>(cli, ['preauthkeys', '--user', owner, 'list']);
         const secret = key ?? listed?.find((k) => String(k.id) === ref.id)?.key;
         if (!secret) return 'gone';
-        args = ['preauthkeys', '--user', ref.userId ?? userId, 'expire', secret];
+        // the key is on the exec's command line inside the accessory (0.26-0.27 take nothing else); it is being expired
+        args = ['preauthkeys', '--user', owner, 'expire', secret];
       }
       const r = await cli(args);
       if (r.exitCode === 0) return 'revoked';

@@ -288,8 +288,14 @@ export interface AuditLog {
  * the events. Listing, exec, logs, stop and remove are the Runtime's.
  */
 export interface Accessories {
-  /** Create it, put its files in, start it; returns its ID. `secrets`: values of its secretEnvironment. */
-  run(def: AccessoryDefinition, secrets: Record<string, string>): Promise<string>;
+  /** Its image on the target, pulled when missing (`pulled`); a failure says what it is and the fix. */
+  ensureImage(ref: string, onProgress: (line: string) => void): Promise<'present' | 'pulled'>;
+  /** Create it (not started) with its files in; returns its ID. `secrets`: values of its secretEnvironment. */
+  create(def: AccessoryDefinition, secrets: Record<string, string>): Promise<string>;
+  /** A text file in the container (running or not, bind mounts included), or null when there is none. */
+  readText(id: string, file: string): Promise<string | null>;
+  /** Write a text file into the container (running or not); its directory must exist. */
+  writeText(id: string, file: string, content: string): Promise<void>;
   /** Stop it (SIGTERM, then the grace period); stopped already is fine. */
   stop(id: string): Promise<void>;
   /** Copy the files of `dir` in container `id` (running or not) whose names match into `dir/<into>/`; the names copied. */

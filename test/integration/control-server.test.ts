@@ -7,7 +7,10 @@
  *   1. up from nothing: network, accessory, keys minted inside it, every event served; a visitor is greeted
  *   2. up again: the accessory is kept as it is, nothing is re-created
  *   3. a release change (the oldest to the newest version run here): database backed up, the nodes stay served
+ *   3b. `exec headscale -- headscale …` reaches it; retire deletes an event's node through it
+ *   3c. the fleet renamed: a second headscale on the same state dir is refused
  *   4. down keeps the accessory; down --with-control-server removes it (the state dir stays)
+ *   4b. then a step back in release is refused from the state dir's own record
  *   5. bad input: a controlServer the file cannot have is one line naming the field, nothing changes
  *
  * The login server must be an IP on the test's own network (test/fixtures/real-tailnet/FINDINGS.md: a
@@ -160,6 +163,22 @@ describe.skipIf(!engine.ok || !binaries.ok || !tun.ok)('the control server acces
     expect((await inspectContainer(f.container('headscale')))!.Id).toBe(before);
   });
 
+  it('2b. an image the engine cannot get: up fails with what it is and the fix before the running accessory is touched', async () => {
+    const before = (await inspectContainer(f.container('headscale')))!.Id;
+    const text = await readFile(f.file, 'utf8');
+    try {
+      await writeFile(f.file, text.replace('image: demo-fleet-test/headscale', `image: demo-fleet-test/no-such-headscale-${runId}`));
+      const r = await up();
+      expect(r.code).toBe(7); // a registry failure (cli/errors.ts)
+      expect(r.stderr).toMatch(/pull of demo-fleet-test\/no-such-headscale-\S+ failed: .*fix: .*controlServer\.image/);
+      const still = await inspectContainer(f.container('headscale'));
+      expect(still?.Id).toBe(before);
+      expect(still?.State.Running).toBe(true);
+    } finally {
+      await writeFile(f.file, text);
+    }
+  });
+
   it.skipIf(FIRST === LAST)('3. a release change backs the database up, re-creates the accessory, and the nodes stay served', async () => {
     await setVersion(LAST);
     const r = expectOk(await up(), `up on ${LAST}`);
@@ -179,6 +198,29 @@ describe.skipIf(!engine.ok || !binaries.ok || !tun.ok)('the control server acces
     expect((await visitor!.fetch(fqdn('beta'), 443, '/')).status).toBe(200);
   });
 
+  it('3b. exec headscale runs its CLI; retire beta deletes its node through the accessory', async () => {
+    const listed = expectOk(await f.cli(['exec', 'headscale', '--', 'headscale', 'nodes', 'list', '-o', 'json']), 'exec headscale');
+    expect((JSON.parse(listed.stdout) as Array<{ given_name: string }>).map((n) => n.given_name)).toContain(`beta${year}`);
+    const r = expectOk(await f.cli(['retire', 'beta']), 'retire beta');
+    expect(r.stderr).toMatch(/beta: .*node.*deleted/i);
+    const nodes = JSON.parse((await headscale(['nodes', 'list', '-o', 'json'])).stdout) as Array<{ given_name: string }>;
+    expect(nodes.map((n) => n.given_name)).not.toContain(`beta${year}`);
+    expect(nodes.map((n) => n.given_name)).toContain(`alpha${year}`);
+  });
+
+  it('3c. the fleet renamed in the file: up refuses a second headscale on the same state dir before anything starts', async () => {
+    const text = await readFile(f.file, 'utf8');
+    try {
+      await writeFile(f.file, text.replace(/^name: (\S+)$/m, 'name: $1-renamed'));
+      const r = await up();
+      expect(r.code).toBe(5);
+      expect(r.stderr).toContain(`${f.container('headscale')} already runs on the control server's state dir`);
+      expect(await inspectContainer(`${f.name}-renamed-headscale`)).toBeNull();
+    } finally {
+      await writeFile(f.file, text);
+    }
+  });
+
   it('4. down keeps the control server; down --with-control-server removes it and keeps its state dir', async () => {
     const r = expectOk(await f.cli(['down']), 'down');
     expect(r.stderr).toContain('kept (`down --with-control-server` removes it)');
@@ -193,6 +235,21 @@ describe.skipIf(!engine.ok || !binaries.ok || !tun.ok)('the control server acces
     const after = await f.cli(['status']);
     expect(after.stdout).toContain(`control server: ${f.container('headscale')} missing`);
   });
+
+  it.skipIf(FIRST === LAST)(
+    '4b. with no container left, the state dir still says which release its database is of: a step back is refused',
+    async () => {
+      await setVersion(FIRST);
+      try {
+        const r = await up();
+        expect(r.code).toBe(2);
+        expect(r.stderr).toContain(`its database was last run by headscale ${plain(LAST)}`);
+        expect(await inspectContainer(f.container('headscale'))).toBeNull();
+      } finally {
+        await setVersion(LAST);
+      }
+    },
+  );
 
   it('5. a controlServer the file cannot have: one line naming the field, exit 2, nothing changes', async () => {
     const good = await readFile(f.file, 'utf8');

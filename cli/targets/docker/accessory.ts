@@ -5,12 +5,16 @@
  * stopped container and over ssh://), and the fleet network it shares with the events.
  */
 import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import type Docker from 'dockerode';
 import { extract, pack } from 'tar-stream';
 import { EngineError } from '../../errors.js';
 import { STOP_GRACE_SECONDS } from '../../render/service.js';
 import type { AccessoryDefinition } from '../../tailnet/control-server.js';
+import { untar } from './archive.js';
 import { engineMessage, statusCode } from './client.js';
+import { inspectImage } from './image/image.js';
+import { pullImage, registryAuth } from './image/registry.js';
 
 const NS_PER_MS = 1_000_000;
 
@@ -58,25 +62,49 @@ export function accessoryCreateOptions(def: AccessoryDefinition, secrets: Record
   };
 }
 
-/** Create the accessory, put its files in, start it; returns its ID. A failed start leaves no container. */
-export async function runAccessory(docker: Docker, def: AccessoryDefinition, secrets: Record<string, string>): Promise<string> {
+/** The accessory's image on the engine: pulled (with the user's registry credentials) when it has none. */
+export async function ensureAccessoryImage(docker: Docker, ref: string, onProgress: (line: string) => void): Promise<'present' | 'pulled'> {
+  if (await inspectImage(docker, ref)) return 'present';
+  await pullImage(docker, ref, await registryAuth(ref), onProgress, 'control-server');
+  return 'pulled';
+}
+
+/**
+ * Create the accessory (not started) and put its files in; returns its ID. The files go in through the
+ * archive API at `/` with their whole paths, so directories the image lacks are made (the official image
+ * has no /etc/headscale). A failure leaves no container.
+ */
+export async function createAccessory(docker: Docker, def: AccessoryDefinition, secrets: Record<string, string>): Promise<string> {
   let container: Docker.Container | undefined;
   try {
     container = await docker.createContainer(accessoryCreateOptions(def, secrets));
-    // Files go in by directory: the archive API extracts into an existing directory of the image.
-    const byDir = new Map<string, AccessoryDefinition['files']>();
-    for (const f of def.files) byDir.set(path.posix.dirname(f.path), [...(byDir.get(path.posix.dirname(f.path)) ?? []), f]);
-    for (const [dir, files] of byDir) {
-      const body = await tarOf(files.map((f) => ({ name: path.posix.basename(f.path), content: f.content, mode: f.mode })));
-      await container.putArchive(body, { path: dir });
-    }
-    await container.start();
+    const body = await tarOf(def.files.map((f) => ({ name: f.path.replace(/^\/+/, ''), content: f.content, mode: f.mode })));
+    await container.putArchive(body, { path: '/' });
     return container.id;
   } catch (err) {
     // the engine may quote the env it refused: say what failed, not what it held
     if (container) await container.remove({ force: true }).catch(() => {});
     throw new EngineError(`control server ${def.name}: ${engineMessage(err).replace(/=\S+/g, '=…')}`);
   }
+}
+
+/** A text file in container `id` (running or not; a bind mount's files too), or null when there is none. */
+export async function readTextIn(docker: Docker, id: string, file: string): Promise<string | null> {
+  let archive: NodeJS.ReadableStream;
+  try {
+    archive = (await docker.getContainer(id).getArchive({ path: file })) as NodeJS.ReadableStream;
+  } catch (err) {
+    if (statusCode(err) === 404) return null;
+    throw new EngineError(`read ${file} in ${id.slice(0, 12)}: ${engineMessage(err)}`);
+  }
+  const [first] = await untar(archive);
+  return first?.content ?? null;
+}
+
+/** Write a text file into container `id` (running or not): its directory must exist. */
+export async function writeTextIn(docker: Docker, id: string, file: string, content: string): Promise<void> {
+  const body = await tarOf([{ name: path.posix.basename(file), content, mode: 0o644 }]);
+  await docker.getContainer(id).putArchive(body, { path: path.posix.dirname(file) });
 }
 
 /**
@@ -110,8 +138,8 @@ export async function backupFiles(docker: Docker, id: string, dir: string, names
     ex.on('finish', resolve);
     ex.on('error', reject);
   });
-  archive.pipe(ex);
-  await done;
+  // pipeline: a source that fails (a dropped ssh:// connection) ends the wait too
+  await Promise.all([pipeline(archive, ex), done]);
   if (files.length === 0) return [];
   await container.putArchive(await tarOf(files), { path: dir });
   return files.map((f) => f.name);

@@ -1,6 +1,6 @@
 /** The Docker target: event containers on one engine, local or over ssh:// / tcp:// (or a Docker context). */
 import type { Target } from '../target.js';
-import { backupFiles, ensureNetwork, removeNetwork, runAccessory } from './accessory.js';
+import { backupFiles, createAccessory, ensureAccessoryImage, ensureNetwork, readTextIn, removeNetwork, writeTextIn } from './accessory.js';
 import { appendEntry, readEntries } from './audit-store.js';
 import { connectEngine, engineMessage, pingEngine, type Engine } from './client.js';
 import { dockerImages } from './image/store.js';
@@ -33,7 +33,10 @@ export function dockerTarget(engine: Engine = connectEngine()): Target {
       read: (dir) => readEntries(docker, dir),
     },
     accessories: {
-      run: (def, secrets) => runAccessory(docker, def, secrets),
+      ensureImage: (ref, onProgress) => ensureAccessoryImage(docker, ref, onProgress),
+      create: (def, secrets) => createAccessory(docker, def, secrets),
+      readText: (id, file) => readTextIn(docker, id, file),
+      writeText: (id, file, content) => writeTextIn(docker, id, file, content),
       stop: (id) => stopContainer(docker, id),
       backup: (id, dir, names, into) => backupFiles(docker, id, dir, names, into),
       ensureNetwork: (name, labels) => ensureNetwork(docker, name, labels),

@@ -83,3 +83,20 @@ export function publishedImageFix(kind: RegistryFailureKind, host: string): stri
       return `check the registry, ${build}`;
   }
 }
+
+/** The fix for the control server's headscale image (`controlServer:`) that cannot be fetched. */
+export function controlServerImageFix(kind: RegistryFailureKind, host: string): string {
+  const local = 'or load the image onto the engine (`docker load`) and name it in controlServer.image';
+  switch (kind) {
+    case 'dns':
+      return `give the engine's host working DNS for ${host} (or its proxy), ${local}`;
+    case 'unreachable':
+      return `let the engine's host reach ${host} (firewall, proxy, the registry's address), ${local}`;
+    case 'auth':
+      return `\`docker login ${host}\` with an account that may pull it, ${local}`;
+    case 'not-found':
+      return `check controlServer.version (the image is tagged v<version>) and controlServer.image, ${local}`;
+    case 'other':
+      return `check the registry, ${local}`;
+  }
+}

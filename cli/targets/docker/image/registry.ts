@@ -11,7 +11,7 @@ import { readDockerConfig } from './docker-config.js';
 import { HELPER_PREFIX, helperCredentials } from './credential-helper.js';
 import { failureMessage, REGISTRY_RETRY, withRetries } from './retry.js';
 import { registryHost } from '../../registry-host.js';
-import { baseImageFix, publishedImageFix, registryFailureKind, registryFailureReason } from './registry-failure.js';
+import { baseImageFix, controlServerImageFix, publishedImageFix, registryFailureKind, registryFailureReason } from './registry-failure.js';
 import { REVISION_LABEL, REVISION_TAG_PREFIX } from '../../revision.js';
 
 export interface AuthConfig {
@@ -116,7 +116,7 @@ export async function pullImage(
   ref: string,
   auth: AuthConfig | null,
   onProgress: (line: string) => void,
-  role: 'base' | 'published' = 'base',
+  role: 'base' | 'published' | 'control-server' = 'base',
 ): Promise<void> {
   try {
     await withRetries(
@@ -132,7 +132,8 @@ export async function pullImage(
     const why = redact(failureMessage(err), auth).split('\n')[0] ?? '';
     const host = registryHost(ref);
     const kind = registryFailureKind(why);
-    const fix = role === 'base' ? baseImageFix(kind, host) : publishedImageFix(kind, host);
+    const fix =
+      role === 'base' ? baseImageFix(kind, host) : role === 'published' ? publishedImageFix(kind, host) : controlServerImageFix(kind, host);
     throw new RegistryError(`pull of ${ref} failed: ${registryFailureReason(kind, host)} (${why}); fix: ${fix}`);
   }
 }
