@@ -100,7 +100,7 @@ export function fleetYaml(spec: MemoryFleetSpec & { name: string; id: string }):
     'year: 2026',
     'appdata: ./appdata',
     ...(spec.extra ?? []),
-    'events:',
+    Object.keys(spec.events).length ? 'events:' : 'events: {}',
   ];
   for (const [event, extra] of Object.entries(spec.events)) {
     const body = [...(spec.keyless?.includes(event) ? [] : ['authKey:', `  env: ${KEY_VAR}`]), ...extra];

@@ -23,6 +23,7 @@ import path from 'node:path';
 import { APP_ENV } from '../../app/env-names.js';
 import { LABELS } from '../../cli/fleet/naming.js';
 import type { Reporter } from '../../cli/reporter.js';
+import { readSecretEnv } from '../../cli/render/secrets.js';
 import type { AccessoryDefinition } from '../../cli/tailnet/control-server.js';
 import { isStaleLock, lockedBy } from '../../cli/targets/lock-rules.js';
 import { OCI_REVISION_LABEL, REVISION_LABEL, REVISION_TAG_PREFIX } from '../../cli/targets/revision.js';
@@ -386,13 +387,17 @@ export function memoryTarget(options: { endpoint?: string; sharesHostPaths?: boo
     };
   }
 
-  const serviceEnv = (service: ServiceDefinition): Array<[string, string]> => [...service.environment];
+  // As the Docker target creates it: the rendered env, then the event's secret env file (the auth key).
+  const serviceEnv = async (service: ServiceDefinition): Promise<Array<[string, string]>> => [
+    ...service.environment,
+    ...Object.entries(await readSecretEnv(service.envFile)),
+  ];
   const serviceMounts = (service: ServiceDefinition) => service.volumes.map((v) => v.source);
-  const fromService = (service: ServiceDefinition, name: string, extraLabels: Record<string, string> = {}) =>
+  const fromService = async (service: ServiceDefinition, name: string, extraLabels: Record<string, string> = {}) =>
     create({
       name,
       image: service.image,
-      env: serviceEnv(service),
+      env: await serviceEnv(service),
       labels: { ...service.labels, ...extraLabels },
       mounts: serviceMounts(service),
     });
@@ -412,7 +417,7 @@ export function memoryTarget(options: { endpoint?: string; sharesHostPaths?: boo
     },
     async createAndStart(service) {
       hit('containers.createAndStart', service.name);
-      const c = fromService(service, service.name);
+      const c = await fromService(service, service.name);
       start(c);
       return c.id;
     },
@@ -435,7 +440,7 @@ export function memoryTarget(options: { endpoint?: string; sharesHostPaths?: boo
     async replace(oldId, service) {
       hit('containers.replace', oldId, service.name);
       // replace.ts's order: create -next- (not started), stop the old one, rename it -prev-, the new one to the name, start
-      const fresh = fromService(service, `${service.name}-next-${oldId.slice(0, 12)}`, { [LABELS.replaces]: oldId });
+      const fresh = await fromService(service, `${service.name}-next-${oldId.slice(0, 12)}`, { [LABELS.replaces]: oldId });
       const old = must(oldId);
       let oldRenamed = false;
       try {
