@@ -284,7 +284,9 @@ describe('up on the in-memory target: failures', () => {
 
   it('a fleet file event that does not exist: up <event> refused before anything (exit 2)', async () => {
     f = await memoryFleet({ events: { alpha: [] } });
-    await expect(f.up({ events: ['nope'] })).rejects.toBeInstanceOf(UsageError);
+    const refused = f.up({ events: ['nope'] });
+    await expect(refused).rejects.toBeInstanceOf(UsageError);
+    await expect(refused).rejects.toThrow('event "nope" is not in the fleet file (`demo-fleet list` shows the events)');
     expect(f.target.calls).toEqual([]);
   });
 });
