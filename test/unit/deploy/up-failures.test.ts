@@ -164,7 +164,7 @@ describe('up on the in-memory target: failures', () => {
 
   it("lock status names the holder and up -m's message; a second up is refused with it; lock release frees it", async () => {
     f = await memoryFleet({ events: { alpha: [] } });
-    // an up that holds the lock: its build waits for a file the test writes
+    // the lock as a running `up -m` holds it
     const held = await f.target.lock.acquire(f.name, 'hotfix for cleveland', f.id);
     const s = await lockStatus(await f.open());
     expect(s.lock).toBe(`demo-fleet-lock-${f.name}`);
