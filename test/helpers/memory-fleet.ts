@@ -2,7 +2,7 @@
  * A fleet file in a temp dir deployed to the in-memory target (memory-target.ts): the command cores run
  * in-process on a deployment opened with `openDeployment(file, { target })`, their report collected.
  * Time is vitest's fake clock: `drive()` advances it while a core waits (readiness looks, timeouts), so
- * a 300 s wait costs milliseconds. Call `useFakeClock()` in the test file (it also restores the clock).
+ * a 300 s wait costs milliseconds. Call `useFakeClock()` in the test file (it also restores the clock and the environment).
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -24,6 +24,7 @@ export function useFakeClock(): void {
   });
   afterEach(() => {
     vi.useRealTimers();
+    vi.unstubAllEnvs(); // the auth key variable memoryFleet sets
   });
 }
 
