@@ -265,6 +265,24 @@ describe('up on the in-memory target: failures', () => {
     expect((err as NeedsPersonError).exitCode).toBe(EXIT.attention);
   });
 
+  it('a node whose tailnet has HTTPS certificates off (scripted status JSON): needs a person, said at once', async () => {
+    f = await memoryFleet({ events: { alpha: [] } });
+    f.target.behave(() => ({
+      status: {
+        BackendState: 'Running',
+        HaveNodeKey: true,
+        Self: { DNSName: 'alpha2026.tail0000.ts.net.', Online: true, Capabilities: [] },
+      },
+    }));
+    const r = await f.up();
+    expect(r.results[0]).toMatchObject({
+      ok: false,
+      needsPerson: true,
+      status: 'serve not configured: enable HTTPS certificates for the tailnet',
+    });
+    expect(f.target.container(f.container('alpha'))!.state).toBe('running'); // a new event: nothing to roll back to
+  });
+
   it('an engine that refuses a rename during a re-create: the event keeps its old container, running, under its name', async () => {
     await deployed();
     const before = ids();
