@@ -12,6 +12,7 @@ import { pack } from 'tar-stream';
 import { EngineError, LockedError } from '../../errors.js';
 import { engineMessage, statusCode } from './client.js';
 import { followStream } from './stream.js';
+import { isStaleLock, lockedBy } from '../lock-rules.js';
 import type { AcquiredLock, LockInfo } from '../target.js';
 
 /** A zero-layer image whose only job is to be the marker container's image (nothing is pulled). */
@@ -64,17 +65,6 @@ export async function readLock(docker: Docker, fleetName: string): Promise<LockI
   } catch (err) {
     if (statusCode(err) === 404) return null;
     throw err;
-  }
-}
-
-/** A lock taken on this machine by a process that no longer exists (e.g. `up` killed with SIGKILL). */
-function isStale(lock: LockInfo): boolean {
-  if (lock.host !== os.hostname() || !lock.pid) return false;
-  try {
-    process.kill(lock.pid, 0);
-    return false;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'ESRCH';
   }
 }
 
@@ -133,20 +123,14 @@ export async function acquireLock(docker: Docker, fleetName: string, message: st
     }
     const held = await readHolder(docker, fleetName);
     if (!held) continue; // released in the meantime: try again
-    if (tookOver === undefined && isStale(held)) {
+    if (tookOver === undefined && isStaleLock(held)) {
       tookOver = held;
       // By ID: if another process took the stale lock over in the meantime, its fresh marker has the
       // same name, and removing by name would leave two deploys each believing they hold the lock.
       await removeMarker(docker, held.id ?? lockName(fleetName));
       continue;
     }
-    const who = `${held.holder} (pid ${held.pid}) since ${held.since}${held.message ? `: ${held.message}` : ''}`;
-    if (fleetId && held.fleetId && held.fleetId !== fleetId) {
-      throw new LockedError(
-        `fleet "${fleetName}" is locked by ${who}, deploying another fleet file of the same name (id ${held.fleetId}, this one is ${fleetId}); wait for it — the two share container names`,
-      );
-    }
-    throw new LockedError(`fleet "${fleetName}" is locked by ${who}; wait for that deploy, or run with --force-unlock if it died`);
+    throw lockedBy(fleetName, held, fleetId);
   }
   throw new LockedError(`fleet "${fleetName}": could not take the deploy lock`);
 }
