@@ -28,7 +28,7 @@
  *   try { await swarm.manager.docker(['service', 'create', ...]); } finally { await swarm.cleanup(); }
  */
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -497,17 +497,26 @@ async function leftoversOf(dir: string, nodes: SwarmNode[]): Promise<string[]> {
  * swarm whose owner is alive belongs to a test that is still running (maybe in another session).
  */
 export async function reapAbandoned(): Promise<string[]> {
-  if (!existsSync(SWARM_ROOT)) return [];
   const reaped: string[] = [];
-  for (const id of readdirSync(SWARM_ROOT)) {
+  for (const id of existsSync(SWARM_ROOT) ? readdirSync(SWARM_ROOT) : []) {
     const dir = path.join(SWARM_ROOT, id);
     const owner = await readPid(path.join(dir, 'owner'));
     if (owner && pidAlive(owner)) continue;
+    // No owner file yet: a run that is making this directory right now.
+    if (!owner && Date.now() - statSync(dir).mtimeMs < 60_000) continue;
     const nodes = (['manager', 'worker'] as const).map((role) =>
       makeNode(role, id, dir, role === 'manager' ? `${LINK_SUBNET}.1` : `${LINK_SUBNET}.2`),
     );
     await removeSwarm(dir, nodes);
     reaped.push(id);
+  }
+  // A namespace whose swarm directory is gone (its run died between the two): the directory is made
+  // before the namespaces, so no live run has a namespace without one.
+  for (const netns of await netnsList()) {
+    const m = new RegExp(`^${NETNS_PREFIX}(.+)-[mw]$`).exec(netns);
+    if (!m || existsSync(path.join(SWARM_ROOT, m[1]!))) continue;
+    await ip(['netns', 'del', netns]);
+    reaped.push(netns);
   }
   return reaped;
 }

@@ -10,8 +10,9 @@
  * updates and restart on failure. The manager's task state says running only once the health check
  * passed; that is what a Swarm target can wait for.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -124,6 +125,24 @@ describe.skipIf(!ok)("a single-node swarm of the test's own", () => {
       await swarm.cleanup();
     }
     expect(await swarm.leftovers()).toEqual([]);
+  });
+
+  it('reapAbandoned removes the swarm of a run that died without cleaning up, and only that', async () => {
+    const abandoned = await startSwarm({ name: 'dead', workers: 0 });
+    const alive = await startSwarm({ name: 'alive', workers: 0 });
+    try {
+      // The pid of a process that has exited stands for a killed test run.
+      const gone = spawnSync('sh', ['-c', 'echo $$']).stdout.toString().trim();
+      await writeFile(path.join(abandoned.dir, 'owner'), gone);
+      const reaped = await reapAbandoned();
+      expect(reaped).toContain(abandoned.id);
+      expect(reaped).not.toContain(alive.id);
+      expect(await abandoned.leftovers()).toEqual([]);
+      expect(await alive.leftovers()).not.toEqual([]);
+    } finally {
+      await abandoned.cleanup();
+      await alive.cleanup();
+    }
   });
 });
 
