@@ -11,7 +11,7 @@
  * passed; that is what a Swarm target can wait for.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -19,7 +19,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BASE_IMAGE, exec, waitFor } from '../helpers/engine-fixture.js';
 import { REPO_ROOT } from '../helpers/cli.js';
 import { dockerEngine, runId } from '../helpers/requirements.js';
-import { NODE_LABEL, nodeStates, reapAbandoned, serviceTasks, startSwarm, swarmRequirement, type Swarm } from '../helpers/swarm.js';
+import {
+  NODE_LABEL,
+  nodeStates,
+  reapAbandoned,
+  SWARM_ROOT,
+  serviceTasks,
+  startSwarm,
+  swarmRequirement,
+  type Swarm,
+} from '../helpers/swarm.js';
 
 const engine = dockerEngine();
 const canSwarm = engine.ok ? swarmRequirement() : { ok: false };
@@ -125,6 +134,16 @@ describe.skipIf(!ok)("a single-node swarm of the test's own", () => {
       await swarm.cleanup();
     }
     expect(await swarm.leftovers()).toEqual([]);
+  });
+
+  it('a start that fails half-way (an image the shared engine does not have) cleans up before it throws', async () => {
+    const missing = `demo-fleet-test/no-such-image:${runId}`;
+    await expect(startSwarm({ name: 'broken', workers: 1, images: [missing] })).rejects.toThrow(/docker save/);
+    const prefix = `broken-${runId}-`;
+    expect(readdirSync(SWARM_ROOT).filter((d) => d.startsWith(prefix))).toEqual([]);
+    const netns = (await exec('ip', ['netns', 'list'])).stdout;
+    expect(netns).not.toContain(prefix);
+    expect((await exec('sh', ['-c', `ps -eo args | grep -F ${SWARM_ROOT}/${prefix} | grep -v grep || true`])).stdout).toBe('');
   });
 
   it('reapAbandoned removes the swarm of a run that died without cleaning up, and only that', async () => {
