@@ -500,23 +500,32 @@ export async function reapAbandoned(): Promise<string[]> {
   const reaped: string[] = [];
   for (const id of existsSync(SWARM_ROOT) ? readdirSync(SWARM_ROOT) : []) {
     const dir = path.join(SWARM_ROOT, id);
-    const owner = await readPid(path.join(dir, 'owner'));
-    if (owner && pidAlive(owner)) continue;
-    // No owner file yet: a run that is making this directory right now.
-    if (!owner && Date.now() - statSync(dir).mtimeMs < 60_000) continue;
-    const nodes = (['manager', 'worker'] as const).map((role) =>
-      makeNode(role, id, dir, role === 'manager' ? `${LINK_SUBNET}.1` : `${LINK_SUBNET}.2`),
-    );
-    await removeSwarm(dir, nodes);
-    reaped.push(id);
+    // Another run's reaper (or the owner's own cleanup) may remove it while this one looks at it.
+    try {
+      const owner = await readPid(path.join(dir, 'owner'));
+      if (owner && pidAlive(owner)) continue;
+      // No owner file yet: a run that is making this directory right now.
+      if (!owner && Date.now() - statSync(dir).mtimeMs < 60_000) continue;
+      const nodes = (['manager', 'worker'] as const).map((role) =>
+        makeNode(role, id, dir, role === 'manager' ? `${LINK_SUBNET}.1` : `${LINK_SUBNET}.2`),
+      );
+      await removeSwarm(dir, nodes);
+      reaped.push(id);
+    } catch (err) {
+      if (existsSync(dir)) throw err;
+    }
   }
   // A namespace whose swarm directory is gone (its run died between the two): the directory is made
-  // before the namespaces, so no live run has a namespace without one.
+  // before the namespaces and removed after them, so no live run has a namespace without one.
   for (const netns of await netnsList()) {
     const m = new RegExp(`^${NETNS_PREFIX}(.+)-[mw]$`).exec(netns);
     if (!m || existsSync(path.join(SWARM_ROOT, m[1]!))) continue;
-    await ip(['netns', 'del', netns]);
-    reaped.push(netns);
+    try {
+      await ip(['netns', 'del', netns]);
+      reaped.push(netns);
+    } catch (err) {
+      if ((await netnsList()).includes(netns)) throw err;
+    }
   }
   return reaped;
 }

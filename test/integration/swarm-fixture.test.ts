@@ -154,7 +154,7 @@ describe.skipIf(!ok)("a single-node swarm of the test's own", () => {
       const gone = spawnSync('sh', ['-c', 'echo $$']).stdout.toString().trim();
       await writeFile(path.join(abandoned.dir, 'owner'), gone);
       const reaped = await reapAbandoned();
-      expect(reaped).toContain(abandoned.id);
+      // (A concurrent run's reaper may have got to the abandoned one first: check the outcome.)
       expect(reaped).not.toContain(alive.id);
       expect(await abandoned.leftovers()).toEqual([]);
       expect(await alive.leftovers()).not.toEqual([]);
