@@ -401,36 +401,62 @@ async function removeSwarm(dir: string, nodes: SwarmNode[]): Promise<void> {
   const manager = nodes.find((n) => n.role === 'manager');
   const answering = async (n: SwarmNode) => (await n.tryDocker(['version'], 10_000)).code === 0;
 
-  if (manager && existsSync(manager.dir) && (await answering(manager))) {
-    const active = (await manager.tryDocker(['info', '--format', '{{.Swarm.ControlAvailable}}'])).stdout.trim() === 'true';
-    if (active) {
-      for (const kind of ['service', 'secret', 'config'] as const) {
-        await step(`${kind} rm`, async () => {
-          const ids = (await manager.docker([kind, 'ls', '-q'])).split('\n').filter(Boolean);
-          if (ids.length) await manager.docker([kind, 'rm', ...ids]);
-        });
-      }
-      await step('network rm', async () => {
-        // Only the networks a test made: the swarm's own (ingress) and the engine's go with the engine.
-        const out = await manager.docker(['network', 'ls', '--filter', 'scope=swarm', '--format', '{{.ID}} {{.Name}}']);
-        const ids = out
+  const live: SwarmNode[] = [];
+  for (const n of nodes) if (existsSync(n.dir) && (await answering(n))) live.push(n);
+  const managerLive = !!manager && live.includes(manager);
+  const active = managerLive && (await manager.tryDocker(['info', '--format', '{{.Swarm.ControlAvailable}}'])).stdout.trim() === 'true';
+
+  if (active) {
+    for (const kind of ['service', 'secret', 'config'] as const) {
+      await step(`${kind} rm`, async () => {
+        const ids = (await manager.docker([kind, 'ls', '-q'])).split('\n').filter(Boolean);
+        if (ids.length) await manager.docker([kind, 'rm', ...ids]);
+      });
+    }
+  }
+  // Containers before networks: a standalone container on an attachable overlay network holds it.
+  for (const n of live) {
+    await step(`${n.role}: container rm`, async () => {
+      const ids = (await n.docker(['ps', '-aq'])).split('\n').filter(Boolean);
+      if (ids.length) await n.docker(['rm', '-f', ...ids], 60_000);
+    });
+  }
+  if (active) {
+    await step('network rm', async () => {
+      // Only the networks a test made: the swarm's own (ingress) and the engine's go with the engine.
+      // A removed service's tasks still hold a network for a moment: retry until they are gone.
+      const mine = async () =>
+        (await manager.docker(['network', 'ls', '--filter', 'scope=swarm', '--format', '{{.ID}} {{.Name}}']))
           .split('\n')
           .filter(Boolean)
           .map((l) => l.split(' '))
           .filter(([, name]) => name !== 'ingress')
           .map(([id]) => id!);
-        if (ids.length) await manager.docker(['network', 'rm', ...ids]);
+      let last = '';
+      await waitFor(
+        "the swarm's networks removed",
+        async () => {
+          const ids = await mine();
+          if (ids.length === 0) return true;
+          const r = await manager.tryDocker(['network', 'rm', ...ids]);
+          last = r.stderr.trim();
+          return r.code === 0 && (await mine()).length === 0;
+        },
+        60_000,
+        500,
+      ).catch((err: unknown) => {
+        throw new Error(`${err instanceof Error ? err.message : String(err)}: ${last}`);
       });
-    }
+    });
   }
   // The worker leaves first: a manager that leaves first strands it.
-  for (const n of [...nodes].reverse()) {
-    if (!existsSync(n.dir) || !(await answering(n))) continue;
+  for (const n of [...live].reverse()) {
     await step(`${n.role}: swarm leave`, async () => {
       const state = (await n.docker(['info', '--format', '{{.Swarm.LocalNodeState}}'])).trim();
       if (state !== 'inactive') await n.docker(['swarm', 'leave', '--force'], 60_000);
     });
-    await step(`${n.role}: container rm`, async () => {
+    // Leaving removes the node's task containers; anything left goes too.
+    await step(`${n.role}: container rm after leave`, async () => {
       const ids = (await n.docker(['ps', '-aq'])).split('\n').filter(Boolean);
       if (ids.length) await n.docker(['rm', '-f', ...ids], 60_000);
     });
