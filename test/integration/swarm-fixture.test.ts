@@ -18,7 +18,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BASE_IMAGE, exec, waitFor } from '../helpers/engine-fixture.js';
 import { REPO_ROOT } from '../helpers/cli.js';
-import { dockerEngine, runId } from '../helpers/requirements.js';
+import { tunDevice } from '../helpers/real-tailnet.js';
+import { dockerEngine, requirement, runId } from '../helpers/requirements.js';
 import {
   NODE_LABEL,
   nodeStates,
@@ -173,7 +174,14 @@ const APP_TAG = `demo-fleet-test/swarm-lab-app:${runId}`;
 const MOD = 'ghcr.io/tailscale-dev/docker-mod:main';
 const KEY = `tskey-auth-swarm-${runId}`;
 
-describe.skipIf(!ok || !existsSync(APP_BUNDLE))('prototype: an event as a Swarm service (tailnet model)', () => {
+const prototypeOk =
+  ok &&
+  tunDevice().ok &&
+  requirement('the app bundle (dist/image/server.cjs; run `npm run build`)', () =>
+    existsSync(APP_BUNDLE) ? true : `${APP_BUNDLE} is missing`,
+  ).ok;
+
+describe.skipIf(!prototypeOk)('prototype: an event as a Swarm service (tailnet model)', () => {
   let swarm: Swarm;
   let ctx: string;
   let stateRoot: string;

@@ -27,13 +27,22 @@ import {
   headscaleImage,
   TAILSCALED_ENV,
   tailnetBinaries,
+  tunDevice,
   VISITOR_IMAGE,
 } from '../helpers/real-tailnet.js';
-import { dockerEngine, runId } from '../helpers/requirements.js';
+import { dockerEngine, requirement, runId } from '../helpers/requirements.js';
 import { type SwarmNode, serviceTasks, startSwarm, swarmRequirement, type Swarm } from '../helpers/swarm.js';
 
 const engine = dockerEngine();
-const ok = engine.ok && swarmRequirement().ok && tailnetBinaries().ok && existsSync(path.join(REPO_ROOT, 'dist', 'image', 'server.cjs'));
+const APP_BUNDLE = path.join(REPO_ROOT, 'dist', 'image', 'server.cjs');
+const ok =
+  engine.ok &&
+  swarmRequirement().ok &&
+  tailnetBinaries().ok &&
+  tunDevice().ok &&
+  requirement('the app bundle (dist/image/server.cjs; run `npm run build`)', () =>
+    existsSync(APP_BUNDLE) ? true : `${APP_BUNDLE} is missing`,
+  ).ok;
 
 const VERSION = HEADSCALE_VERSIONS[HEADSCALE_VERSIONS.length - 1]!;
 const APP_TAG = `demo-fleet-test/swarm-lab-real-app:${runId}`;
