@@ -383,8 +383,9 @@ async function netnsList(): Promise<string[]> {
 }
 
 /**
- * Services, secrets, configs and networks through the manager; `swarm leave --force` (worker first);
- * every container of each node; then each dockerd stopped by its pidfile (SIGTERM, SIGKILL after 20 s),
+ * Services, secrets and configs through the manager; every container of each node; the networks a
+ * test made; `swarm leave --force` (worker first); then each dockerd stopped by its pidfile (SIGTERM,
+ * SIGKILL after 20 s),
  * stray processes of the node's directory (its containerd, shims) killed by pid, mounts under the
  * directory unmounted, the netns deleted (which deletes the veth pair inside), the directory removed.
  * Each step runs even when an earlier one failed; the errors are collected and thrown at the end.
