@@ -110,6 +110,59 @@ export function buildRealTailnetImages(): Promise<void> {
 // ---------------------------------------------------------------------------------------------
 // headscale shapes (the fields the tests use; names as in headscale's JSON output)
 
+/**
+ * The headscale config of these tests (our own, from the documented keys of 0.26–0.29; see the fixture
+ * README), for a server reached at `serverUrl`. Every path is inside the container; the DERP region is
+ * the embedded one, nothing else. Also used by the swarm tests, whose headscale runs on a swarm node.
+ */
+export function headscaleConfig(o: { version: string; serverUrl: string; baseDomain: string }): string {
+  return `# demo-fleet test (real-tailnet helper): headscale ${o.version}
+server_url: ${o.serverUrl}
+listen_addr: 0.0.0.0:8080
+metrics_listen_addr: 127.0.0.1:9090
+grpc_listen_addr: 127.0.0.1:50443
+grpc_allow_insecure: false
+noise:
+  private_key_path: /var/lib/headscale/noise_private.key
+prefixes:
+  v4: 100.64.0.0/10
+  v6: fd7a:115c:a1e0::/48
+  allocation: sequential
+derp:
+  server:
+    enabled: true
+    region_id: 900
+    region_code: demofleet
+    region_name: demo-fleet test region
+    stun_listen_addr: 0.0.0.0:3478
+    private_key_path: /var/lib/headscale/derp_server_private.key
+    automatically_add_embedded_derp_region: true
+  urls: []
+  paths: []
+  auto_update_enabled: false
+  update_frequency: 24h
+disable_check_updates: true
+database:
+  type: sqlite
+  sqlite:
+    path: /var/lib/headscale/db.sqlite
+    write_ahead_log: true
+unix_socket: /var/lib/headscale/headscale.sock
+unix_socket_permission: "0770"
+log:
+  level: info
+  format: text
+dns:
+  magic_dns: true
+  base_domain: ${o.baseDomain}
+  override_local_dns: false
+  nameservers:
+    global: []
+logtail:
+  enabled: false
+`;
+}
+
 export interface HeadscaleUser {
   id: string;
   name: string;
@@ -417,55 +470,10 @@ export class RealTailnet {
   }
 
   /**
-   * The headscale config (our own, from the documented keys of 0.26–0.29; see the fixture README).
-   * Every path is inside the container; the DERP region is the embedded one, nothing else.
+   * This tailnet's headscale config (see headscaleConfig).
    */
   config(): string {
-    return `# demo-fleet test (real-tailnet helper): headscale ${this.version}
-server_url: ${this.serverUrl}
-listen_addr: 0.0.0.0:8080
-metrics_listen_addr: 127.0.0.1:9090
-grpc_listen_addr: 127.0.0.1:50443
-grpc_allow_insecure: false
-noise:
-  private_key_path: /var/lib/headscale/noise_private.key
-prefixes:
-  v4: 100.64.0.0/10
-  v6: fd7a:115c:a1e0::/48
-  allocation: sequential
-derp:
-  server:
-    enabled: true
-    region_id: 900
-    region_code: demofleet
-    region_name: demo-fleet test region
-    stun_listen_addr: 0.0.0.0:3478
-    private_key_path: /var/lib/headscale/derp_server_private.key
-    automatically_add_embedded_derp_region: true
-  urls: []
-  paths: []
-  auto_update_enabled: false
-  update_frequency: 24h
-disable_check_updates: true
-database:
-  type: sqlite
-  sqlite:
-    path: /var/lib/headscale/db.sqlite
-    write_ahead_log: true
-unix_socket: /var/lib/headscale/headscale.sock
-unix_socket_permission: "0770"
-log:
-  level: info
-  format: text
-dns:
-  magic_dns: true
-  base_domain: ${this.baseDomain}
-  override_local_dns: false
-  nameservers:
-    global: []
-logtail:
-  enabled: false
-`;
+    return headscaleConfig({ version: this.version, serverUrl: this.serverUrl, baseDomain: this.baseDomain });
   }
 
   /**

@@ -1,0 +1,291 @@
+/**
+ * An event on the REAL tailnet as a Swarm service on the worker of a two-node swarm of the test's own
+ * (test/helpers/swarm.ts): headscale and a visitor run as containers on the manager, the event (the
+ * product's app image on demo-fleet-test/base:tailnet-real, with the env cli/render/service.ts renders)
+ * as a service placed on the worker by a node label, all on an attachable overlay network.
+ *
+ * What it shows for the Swarm target (test/fixtures/swarm/FINDINGS.md §1, §3): a service spec cannot
+ * hand over /dev/net/tun as a device (API 1.41), but a bind mount of it plus NET_ADMIN gives tailscaled
+ * a kernel TUN; then a tailnet peer's connection to the app's port past serve is refused, as on the single
+ * engine (test/fixtures/real-tailnet/FINDINGS.md f). Without the mount the same service falls back to
+ * userspace networking and the peer reaches the app with forged identity headers. The auth key is a
+ * Swarm secret passed to the docker-mod as `file:`.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { cp, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../helpers/cli.js';
+import { exec, waitFor } from '../helpers/engine-fixture.js';
+import {
+  buildRealTailnetImages,
+  EVENT_BASE_IMAGE,
+  HEADSCALE_VERSIONS,
+  headscaleConfig,
+  headscaleImage,
+  TAILSCALED_ENV,
+  tailnetBinaries,
+  tunDevice,
+  VISITOR_IMAGE,
+} from '../helpers/real-tailnet.js';
+import { dockerEngine, requirement, runId } from '../helpers/requirements.js';
+import { type SwarmNode, serviceTasks, startSwarm, swarmRequirement, type Swarm } from '../helpers/swarm.js';
+
+const engine = dockerEngine();
+const APP_BUNDLE = path.join(REPO_ROOT, 'dist', 'image', 'server.cjs');
+const ok =
+  engine.ok &&
+  swarmRequirement().ok &&
+  tailnetBinaries().ok &&
+  tunDevice().ok &&
+  requirement('the app bundle (dist/image/server.cjs; run `npm run build`)', () =>
+    existsSync(APP_BUNDLE) ? true : `${APP_BUNDLE} is missing`,
+  ).ok;
+
+const VERSION = HEADSCALE_VERSIONS[HEADSCALE_VERSIONS.length - 1]!;
+const APP_TAG = `demo-fleet-test/swarm-lab-real-app:${runId}`;
+const NETWORK = 'tailnet';
+const BASE_DOMAIN = 'swarm.tailnet.test';
+const SERVICE = 'event-alpha';
+const HOSTNAME = 'swarm-alpha';
+
+interface Reply {
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * One HTTP request from the visitor with `tailscale nc`, through the manager's socket. stdin stays open
+ * until the peer closes (nc ends as soon as either direction does: test/helpers/real-tailnet.ts).
+ */
+function visit(node: SwarmNode, container: string, ip: string, port: number, headers: Array<[string, string]>): Promise<Reply> {
+  const request = ['GET /whoami HTTP/1.1', ...headers.map(([k, v]) => `${k}: ${v}`), 'Connection: close', '', ''].join('\r\n');
+  return new Promise((resolve, reject) => {
+    const child = spawn('docker', ['-H', node.host, 'exec', '-i', container, 'tailscale', 'nc', ip, String(port)], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    child.on('error', reject);
+    child.on('close', () => {
+      clearTimeout(timer);
+      resolve({ stdout, stderr });
+    });
+    child.stdin.on('error', () => {});
+    child.stdin.write(request);
+    child.on('exit', () => child.stdin.destroy());
+  });
+}
+
+describe.skipIf(!ok)(`an event on the real tailnet (headscale ${VERSION}) as a Swarm service on the worker`, () => {
+  let swarm: Swarm;
+  let work: string;
+  let hsUrl: string;
+  let eventIp: string;
+  const forged: Array<[string, string]> = [
+    ['Host', `${HOSTNAME}.${BASE_DOMAIN}`],
+    ['Tailscale-User-Login', 'mallory@evil.example'],
+    ['Tailscale-User-Name', 'Mallory'],
+  ];
+
+  const hs = async (args: string[]) => JSON.parse(await swarm.manager.docker(['exec', 'hs', 'headscale', ...args, '-o', 'json']));
+
+  /** The event's task running (= healthy) after the latest spec change, and its container on the worker. */
+  async function runningTask(notContainer = ''): Promise<string> {
+    const task = await waitFor(
+      `${SERVICE} running on the worker`,
+      async () => {
+        const [t] = await serviceTasks(swarm.manager, SERVICE);
+        if (t && (t.state === 'failed' || t.state === 'rejected')) throw new Error(`task ${t.state}: ${t.error}`);
+        return t?.state === 'running' && t.containerId !== notContainer ? t : undefined;
+      },
+      180_000,
+      1_000,
+    );
+    expect(task.nodeId).toBe(swarm.worker!.nodeId);
+    return task.containerId;
+  }
+
+  async function eventStatus(container: string): Promise<{ TUN: boolean; BackendState: string }> {
+    return JSON.parse(await swarm.worker!.docker(['exec', container, 'tailscale', 'status', '--json']));
+  }
+
+  beforeAll(async () => {
+    await buildRealTailnetImages();
+    work = await mkdtemp(path.join(tmpdir(), 'swarm-real-'));
+    const ctx = path.join(work, 'ctx');
+    await cp(path.join(REPO_ROOT, 'templates', 'Dockerfile'), path.join(ctx, 'Dockerfile'));
+    await cp(path.join(REPO_ROOT, 'templates', 's6'), path.join(ctx, 's6'), { recursive: true });
+    await cp(path.join(REPO_ROOT, 'dist', 'image'), path.join(ctx, 'app'), { recursive: true });
+    const b = await exec('docker', ['build', '-q', '--build-arg', `BASE_IMAGE=${EVENT_BASE_IMAGE}`, '-t', APP_TAG, ctx], {
+      timeoutMs: 300_000,
+    });
+    if (b.code !== 0) throw new Error(`docker build of the app on ${EVENT_BASE_IMAGE} failed: ${b.stderr}`);
+
+    swarm = await startSwarm({ name: 'realtn', workers: 1, images: [APP_TAG, headscaleImage(VERSION), VISITOR_IMAGE] });
+    const m = swarm.manager;
+    await m.docker(['network', 'create', '-d', 'overlay', '--attachable', NETWORK]);
+    // headscale waits for its config, which names the server by its overlay IP (known once it runs).
+    const confDir = path.join(work, 'headscale');
+    await mkdir(confDir);
+    await m.docker([
+      'run',
+      '-d',
+      '--name',
+      'hs',
+      '--network',
+      NETWORK,
+      '-v',
+      `${confDir}:/etc/headscale:ro`,
+      '--entrypoint',
+      '/bin/sh',
+      headscaleImage(VERSION),
+      '-c',
+      'until [ -s /etc/headscale/config.yaml ]; do sleep 0.1; done; exec headscale serve',
+    ]);
+    const ip = (await m.docker(['inspect', '-f', `{{(index .NetworkSettings.Networks "${NETWORK}").IPAddress}}`, 'hs'])).trim();
+    hsUrl = `http://${ip}:8080`;
+    await writeFile(path.join(confDir, 'config.tmp'), headscaleConfig({ version: VERSION, serverUrl: hsUrl, baseDomain: BASE_DOMAIN }));
+    await rename(path.join(confDir, 'config.tmp'), path.join(confDir, 'config.yaml'));
+    await waitFor(
+      'headscale answering',
+      async () => (await m.tryDocker(['exec', 'hs', 'headscale', 'users', 'list'])).code === 0,
+      60_000,
+      500,
+    );
+    const ada = await hs(['users', 'create', 'ada', '--email', 'ada@example.com']);
+    const owner = await hs(['users', 'create', 'fleet']);
+    const eventKey = (await hs(['preauthkeys', 'create', '--user', String(owner.id), '--expiration', '1h'])).key as string;
+    const adaKey = (await hs(['preauthkeys', 'create', '--user', String(ada.id), '--expiration', '1h'])).key as string;
+
+    // The event: its key a Swarm secret, its state a directory of its own on the node that runs it.
+    await exec('sh', ['-c', `printf '%s' "$KEY" | docker -H ${m.host} secret create ${SERVICE}-authkey -`], {
+      env: { ...process.env, KEY: eventKey },
+    });
+    const stateDir = path.join(work, 'worker-state', 'alpha');
+    await mkdir(stateDir, { recursive: true });
+    await swarm.labelNode(swarm.worker!, { 'dev.demo-fleet.event-node': 'w1' });
+    const env: Record<string, string> = {
+      PUID: '1000',
+      PGID: '1000',
+      TZ: 'Etc/UTC',
+      DOCKER_MODS: 'ghcr.io/tailscale-dev/docker-mod:main',
+      TAILSCALE_STATE_DIR: '/var/lib/tailscale',
+      TAILSCALE_SERVE_MODE: 'http',
+      TAILSCALE_SERVE_PORT: '5000',
+      TAILSCALE_USE_SSH: '0',
+      TAILSCALE_HOSTNAME: HOSTNAME,
+      TAILSCALE_LOGIN_SERVER: hsUrl,
+      TAILSCALE_AUTHKEY: 'file:/run/secrets/authkey',
+      ...TAILSCALED_ENV,
+    };
+    await m.docker([
+      'service',
+      'create',
+      '-d',
+      '--name',
+      SERVICE,
+      '--network',
+      NETWORK,
+      '--constraint',
+      'node.labels.dev.demo-fleet.event-node==w1',
+      '--restart-condition',
+      'on-failure',
+      '--update-order',
+      'stop-first',
+      '--secret',
+      `source=${SERVICE}-authkey,target=authkey,mode=0400`,
+      '--mount',
+      `type=bind,src=${stateDir},dst=/var/lib/tailscale`,
+      '--mount',
+      'type=bind,src=/dev/net/tun,dst=/dev/net/tun',
+      '--cap-add',
+      'NET_ADMIN',
+      '--health-cmd',
+      'wget -q -O /dev/null http://127.0.0.1:5000/healthz || exit 1',
+      '--health-interval',
+      '2s',
+      '--health-timeout',
+      '3s',
+      '--health-retries',
+      '3',
+      '--health-start-period',
+      '2m',
+      ...Object.entries(env).flatMap(([k, v]) => ['--env', `${k}=${v}`]),
+      APP_TAG,
+    ]);
+
+    // The visitor (userspace networking, as on the single engine) on the manager.
+    await m.docker([
+      'run',
+      '-d',
+      '--name',
+      'ada',
+      '--network',
+      NETWORK,
+      ...Object.entries(TAILSCALED_ENV).flatMap(([k, v]) => ['-e', `${k}=${v}`]),
+      VISITOR_IMAGE,
+    ]);
+    await waitFor(
+      "the visitor's tailscaled",
+      async () => (await m.tryDocker(['exec', 'ada', 'tailscale', 'version'])).code === 0,
+      30_000,
+      250,
+    );
+    await m.docker(
+      ['exec', 'ada', 'tailscale', 'up', `--login-server=${hsUrl}`, `--auth-key=${adaKey}`, '--hostname=ada-laptop', '--timeout=60s'],
+      90_000,
+    );
+  });
+
+  afterAll(async () => {
+    try {
+      await swarm?.cleanup();
+    } finally {
+      await exec('docker', ['rmi', APP_TAG]);
+      if (work) await rm(work, { recursive: true, force: true });
+    }
+  });
+
+  it('kernel TUN from a bind-mounted /dev/net/tun + NET_ADMIN: served, and the app past serve is refused', async () => {
+    const container = await runningTask();
+    expect(await eventStatus(container)).toMatchObject({ TUN: true, BackendState: 'Running' });
+    eventIp = (await swarm.worker!.docker(['exec', container, 'tailscale', 'ip', '-4'])).trim();
+    const served = await waitFor(
+      'the visitor served through :443',
+      async () => {
+        const r = await visit(swarm.manager, 'ada', eventIp, 443, forged);
+        return r.stdout.includes('"identified"') ? r : undefined;
+      },
+      60_000,
+      1_000,
+    );
+    // Through serve the forged headers are replaced by the visitor's own identity.
+    expect(served.stdout).toContain('"login":"ada@example.com"');
+    const past = await visit(swarm.manager, 'ada', eventIp, 5000, forged);
+    expect(past.stdout).not.toContain('"identified"');
+    expect(past.stderr).toMatch(/connection was refused/);
+  });
+
+  it('without the mount the same service falls back to userspace networking, and the app past serve is reached', async () => {
+    const before = (await serviceTasks(swarm.manager, SERVICE))[0]!.containerId;
+    await swarm.manager.docker(['service', 'update', '-d', '--mount-rm', '/dev/net/tun', SERVICE]);
+    const container = await runningTask(before);
+    expect(await eventStatus(container)).toMatchObject({ TUN: false, BackendState: 'Running' });
+    const past = await waitFor(
+      'a reply from :5000',
+      async () => {
+        const r = await visit(swarm.manager, 'ada', eventIp, 5000, forged);
+        return r.stdout.includes('"identified"') ? r : undefined;
+      },
+      60_000,
+      1_000,
+    );
+    expect(past.stdout).toContain('"login":"mallory@evil.example"');
+  });
+});
