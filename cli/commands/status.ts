@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { out } from '../ui/output.js';
+import { terminalWidth } from '../ui/table.js';
 import { jsonFields, jsonHelp, type JsonFlag, pickFields } from '../ui/json-fields.js';
 import { STATUS_FIELDS as FIELDS } from '../deploy/status-fields.js';
 import { deploymentFor } from './options.js';
@@ -29,6 +30,9 @@ export function register(program: Command): void {
             `control server: ${controlServer.container} ${controlServer.state} (headscale ${controlServer.version}) ${controlServer.url}`,
           );
         out.table(statusRows(rows, revisions), STATUS_COLUMNS);
+        // a login URL is what a person copies: whole, below a table that fits the terminal (it may cut cells)
+        if (terminalWidth(process.stdout) !== undefined)
+          for (const r of rows) if (r.loginUrl) out.line(`${r.event}: log in at ${r.loginUrl}`);
       }
       for (const l of leftovers) {
         out.warn(`${l.event}: ${l.container} (${l.state}) is left by an interrupted deploy; the next \`demo-fleet up\` settles it`);
