@@ -414,9 +414,10 @@ export class SshConnection {
       let channel: ClientChannel | undefined;
       const done = (err: Error | undefined) => {
         link.pending -= 1;
-        if (err && forward && link.socket === forward && !link.gone) {
-          // forwarding refused (AllowStreamLocalForwarding no) or no socket there: dial-stdio from now on
-          link.socket = null;
+        if (err && forward && !link.gone) {
+          // forwarding refused (AllowStreamLocalForwarding no) or no socket there: dial-stdio from now on.
+          // Forwards opened at the same time fail too, after the first has switched: each tries again.
+          if (link.socket === forward) link.socket = null;
           this.openChannel(link).then(resolve, reject);
           return;
         }
@@ -425,7 +426,11 @@ export class SshConnection {
           this.wake();
           return reject(err);
         }
-        const socket = new ChannelSocket(channel, () => this.updateRef(link));
+        const socket = new ChannelSocket(channel, () => {
+          this.updateRef(link);
+          // a channel gone idle is room for a dial waiting on a full connection (closeIdle)
+          if (!socket.refd) this.wake();
+        });
         const slot = { socket, forward };
         if (forward && !link.verified) link.usedUnverified = true;
         link.channels.add(slot);
