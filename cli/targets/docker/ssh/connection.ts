@@ -146,6 +146,9 @@ interface Link {
   /** Settles when `socket` is decided by the server's answer (or its absence). */
   answered: Promise<void>;
   decided: () => void;
+  /** A forward opened ahead, for the next dial (see `refillSpare`). */
+  spare: { socket: ChannelSocket; forward: string } | undefined;
+  spareOpening: boolean;
 }
 
 /** Room for one more channel: forwards are not sessions, so only dial-stdio channels meet the limit. */
@@ -222,8 +225,12 @@ export class SshConnection {
         await link.answered;
         continue;
       }
+      const spare = this.takeSpare(link);
+      if (spare) return spare;
       try {
-        return await this.openChannel(link);
+        const socket = await this.openChannel(link);
+        this.refillSpare(link);
+        return socket;
       } catch (err) {
         if (link.gone) continue; // it dropped between the pick and the exec: the loop reconnects
         const refused = (err as { reason?: unknown }).reason === OPEN_PROHIBITED;
@@ -282,6 +289,8 @@ export class SshConnection {
         usedUnverified: false,
         answered: Promise.resolve(),
         decided: () => {},
+        spare: undefined,
+        spareOpening: false,
       };
       link.answered = new Promise<void>((settle) => (link.decided = settle));
       if (link.verified) link.decided();
@@ -406,15 +415,53 @@ export class SshConnection {
     for (const slot of link.channels) if (slot.forward === was) slot.socket.destroy(this.moved);
   }
 
-  private openChannel(link: Link): Promise<ChannelSocket> {
-    link.pending += 1;
+  /**
+   * Keep one forward open ahead of need: a request that finds every keep-alive channel busy, and every
+   * exec or stream (a channel each), then starts at once instead of a round trip later. Forwards only
+   * (no process on the server, not a session); an idle spare does not keep the process alive.
+   */
+  private refillSpare(link: Link): void {
+    const forward = link.socket;
+    if (typeof forward !== 'string' || link.spare || link.spareOpening || link.gone || this.moved) return;
+    link.spareOpening = true;
+    this.openChannel(link, false).then(
+      (socket) => {
+        link.spareOpening = false;
+        if (link.gone || this.moved || link.socket !== forward) return void socket.destroy();
+        socket.unref();
+        link.spare = { socket, forward };
+      },
+      () => {
+        link.spareOpening = false; // a regular dial finds out why, and says it
+      },
+    );
+  }
+
+  /** The spare forward, when it still leads where this link's channels go; another is opened in its place. */
+  private takeSpare(link: Link): ChannelSocket | undefined {
+    const spare = link.spare;
+    if (!spare) return undefined;
+    link.spare = undefined;
+    if (spare.socket.destroyed || spare.forward !== link.socket) {
+      spare.socket.destroy();
+      return undefined;
+    }
+    spare.socket.ref();
+    this.refillSpare(link);
+    return spare.socket;
+  }
+
+  /** A new channel; `hold` (all but a spare): counted as in use while it opens, and a refused forward falls back to dial-stdio. */
+  private openChannel(link: Link, hold = true): Promise<ChannelSocket> {
+    const held = hold ? 1 : 0;
+    link.pending += held;
     this.updateRef(link);
     const forward = typeof link.socket === 'string' ? link.socket : undefined;
     return new Promise<ChannelSocket>((resolve, reject) => {
       let channel: ClientChannel | undefined;
       const done = (err: Error | undefined) => {
-        link.pending -= 1;
-        if (err && forward && !link.gone) {
+        link.pending -= held;
+        if (err && forward && !link.gone && hold) {
           // forwarding refused (AllowStreamLocalForwarding no) or no socket there: dial-stdio from now on.
           // Forwards opened at the same time fail too, after the first has switched: each tries again.
           if (link.socket === forward) link.socket = null;
