@@ -412,7 +412,9 @@ export class SshConnection {
     this.moved = new EngineError(
       `${this.endpoint.url}: the server's docker CLI now reaches its engine ${answer ? `at unix://${answer}` : 'through `docker system dial-stdio` (not a local socket)'}, not at unix://${was} as when demo-fleet last connected; nothing was changed: run the command again`,
     );
-    for (const slot of link.channels) if (slot.forward === was) slot.socket.destroy(this.moved);
+    // closed without an error: an idle keep-alive channel has no listener for one; a request in flight
+    // gets "socket hang up", which client.ts turns into this error
+    for (const slot of link.channels) if (slot.forward === was) slot.socket.destroy();
   }
 
   /**
