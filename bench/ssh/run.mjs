@@ -258,11 +258,18 @@ async function main() {
         for (let i = 0; i < o.repeats; i++) {
           const r = must(await df(clis[0].path, c.args, local), `local ${c.label}`);
           const ok = c.check ? c.check(r) : true;
-          if (ok !== true) throw new Error(`local ${c.label}: ${ok}`);
+          // a peer, not the measured: an event the machine's load restarted meanwhile leaves the row out, said why
+          if (ok !== true) {
+            notes.push(`${n} events, ${c.label} through the local socket: left out (${ok.slice(0, 120)})`);
+            runs.length = 0;
+            break;
+          }
           runs.push({ ...r, logins: 0, connections: 0 });
         }
-        results.push({ events: n, tool: 'local', label: 'local socket', command: c.label, key: c.key, runs: summarize(runs) });
-        log(`${n} events, ours through the local socket, ${c.label}: ${runs.map((r) => sec(r.ms)).join(', ')}`);
+        if (runs.length) {
+          results.push({ events: n, tool: 'local', label: 'local socket', command: c.label, key: c.key, runs: summarize(runs) });
+          log(`${n} events, ours through the local socket, ${c.label}: ${runs.map((r) => sec(r.ms)).join(', ')}`);
+        }
       }
     }
     for (const [key, label, args] of [

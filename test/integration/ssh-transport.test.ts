@@ -32,8 +32,10 @@ interface Script {
   maxSessions: number;
   /** Serve direct-streamlocal (AllowStreamLocalForwarding). */
   forwarding: boolean;
-  /** `docker context inspect`: answer this endpoint (after `queryDelayMs`), or never answer. */
+  /** `docker context inspect`: answer this endpoint (after `delayMs`), or never answer. */
   query: { answer: string; delayMs?: number } | 'hang';
+  /** The checksum of what the server's docker CLI decides by (the shell part of both queries). */
+  inputs: string;
   /** Never confirm a close the client sends on a dial-stdio channel (its session stays taken). */
   ignoreClose: boolean;
 }
@@ -67,12 +69,19 @@ describe.skipIf(!tools.ok)(
     let refused = 0;
     let dialStdio = 0;
     let queries = 0;
+    let checks = 0;
     let maxOpen = 0;
     /** Per request path: what the engine does instead of answering at once. */
     const hold = new Map<string, (res: http.ServerResponse, req: http.IncomingMessage) => void>();
     const opened: Engine[] = [];
 
-    const defaults = (): Script => ({ maxSessions: 10, forwarding: true, query: { answer: `unix://${engineSock}` }, ignoreClose: false });
+    const defaults = (): Script => ({
+      maxSessions: 10,
+      forwarding: true,
+      query: { answer: `unix://${engineSock}` },
+      inputs: '1245679802 38',
+      ignoreClose: false,
+    });
 
     function fakeEngine(sock: string, name: string): Promise<http.Server> {
       const s = http.createServer((req, res) => {
@@ -140,15 +149,23 @@ describe.skipIf(!tools.ok)(
             session.on('exec', (acceptExec, _reject, info) => {
               const ch = acceptExec();
               ch.on('close', free);
-              if (info.command.startsWith('docker context inspect')) {
+              if (info.command.startsWith("sh -c '") && info.command.includes('docker context inspect')) {
                 queries += 1;
                 const q = script.query;
                 if (q === 'hang') return;
                 setTimeout(() => {
-                  ch.write(`${q.answer}\n`);
+                  ch.write(`${script.inputs}\n${q.answer}\n`);
                   ch.exit(0);
                   ch.end();
                 }, q.delayMs ?? 0);
+                return;
+              }
+              if (info.command.startsWith("sh -c '") && info.command.endsWith("| cksum'")) {
+                checks += 1;
+                if (script.query === 'hang') return;
+                ch.write(`${script.inputs}\n`);
+                ch.exit(0);
+                ch.end();
                 return;
               }
               if (info.command.endsWith('system dial-stdio')) {
@@ -220,10 +237,14 @@ describe.skipIf(!tools.ok)(
     });
 
     /** A fresh client (a new command), with no kept answer unless `keep` says what the last command found. */
-    async function command(s: Partial<Script> = {}, keep?: string, waits: Partial<SshWaits> = {}): Promise<Engine> {
+    async function command(
+      s: Partial<Script> = {},
+      keep?: { socket: string; inputs: string },
+      waits: Partial<SshWaits> = {},
+    ): Promise<Engine> {
       script = { ...defaults(), ...s };
       seen.length = 0;
-      logins = refused = dialStdio = queries = maxOpen = 0;
+      logins = refused = dialStdio = queries = checks = maxOpen = 0;
       const cache = path.join(dir, 'cache', 'demo-fleet', 'ssh-engines.json');
       await rm(cache, { force: true });
       if (keep) {
@@ -336,14 +357,24 @@ describe.skipIf(!tools.ok)(
       for (const s of streams) (s as unknown as { destroy: () => void }).destroy();
     });
 
-    it('the engine socket the last command found is used from the first request, and no dial-stdio starts', async () => {
-      const e = await command({}, engineSock);
+    it('the engine socket the last command found is used from the first request; a shell checks it, no docker CLI starts', async () => {
+      const e = await command({}, { socket: engineSock, inputs: '1245679802 38' });
       expect(await list(e)).toEqual([]);
       const created = await e.docker.createContainer({ Image: 'x', name: 'y' });
       expect(created.id).toBe('c0ffee');
       expect(dialStdio).toBe(0);
-      expect(queries).toBe(1); // still asked
+      expect(checks).toBe(1); // still checked, before the create
+      expect(queries).toBe(0);
       expect(seen.every((r) => r.engine === 'engine')).toBe(true);
+    });
+
+    it('when what the docker CLI decides by changed, it is asked again; the same socket: the command goes on, the new checksum is kept', async () => {
+      const e = await command({ inputs: '42 7' }, { socket: engineSock, inputs: '1245679802 38' });
+      expect(await list(e)).toEqual([]);
+      expect((await e.docker.createContainer({ Image: 'x', name: 'y' })).id).toBe('c0ffee');
+      expect([checks, queries, dialStdio]).toEqual([1, 1, 0]);
+      const kept = JSON.parse(await readFile(path.join(dir, 'cache', 'demo-fleet', 'ssh-engines.json'), 'utf8')) as Record<string, unknown>;
+      expect(kept).toEqual({ [`root@[127.0.0.1]:${proxyPort}`]: { socket: engineSock, inputs: '42 7' } });
     });
 
     it('without a kept answer the first request runs dial-stdio, and the answer is kept for the next command', async () => {
@@ -352,12 +383,16 @@ describe.skipIf(!tools.ok)(
       expect(dialStdio).toBe(1);
       await e.ssh!.confirmed();
       const kept = JSON.parse(await readFile(path.join(dir, 'cache', 'demo-fleet', 'ssh-engines.json'), 'utf8')) as Record<string, string>;
-      expect(kept).toEqual({ [`root@[127.0.0.1]:${proxyPort}`]: engineSock });
+      expect(kept).toEqual({ [`root@[127.0.0.1]:${proxyPort}`]: { socket: engineSock, inputs: '1245679802 38' } });
     });
 
     it('a kept socket the server no longer names: reads went there, so the command stops before any change; the new answer is kept', async () => {
-      // the last command found `other`; now the server's docker CLI names `engine` (answering late)
-      const e = await command({ query: { answer: `unix://${engineSock}`, delayMs: 300 } }, otherSock);
+      // the last command found `other`; the server's docker config changed since, and its docker CLI
+      // now names `engine` (answering late)
+      const e = await command(
+        { query: { answer: `unix://${engineSock}`, delayMs: 300 }, inputs: '42 7' },
+        { socket: otherSock, inputs: '1245679802 38' },
+      );
       expect(await list(e)).toEqual([]);
       expect(seen.map((r) => r.engine)).toEqual(['other']);
       await expect(e.docker.createContainer({ Image: 'x', name: 'y' })).rejects.toThrow(
@@ -365,8 +400,8 @@ describe.skipIf(!tools.ok)(
       );
       expect(seen.filter((r) => r.method === 'POST')).toEqual([]);
       await expect(list(e)).rejects.toThrow('run the command again');
-      const kept = JSON.parse(await readFile(path.join(dir, 'cache', 'demo-fleet', 'ssh-engines.json'), 'utf8')) as Record<string, string>;
-      expect(kept[`root@[127.0.0.1]:${proxyPort}`]).toBe(engineSock);
+      const kept = JSON.parse(await readFile(path.join(dir, 'cache', 'demo-fleet', 'ssh-engines.json'), 'utf8')) as Record<string, unknown>;
+      expect(kept[`root@[127.0.0.1]:${proxyPort}`]).toEqual({ socket: engineSock, inputs: '42 7' });
     });
   },
 );

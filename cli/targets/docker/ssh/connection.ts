@@ -36,7 +36,7 @@ import os from 'node:os';
 import ssh2, { type Client, type ClientChannel, type ServerHostKeyAlgorithm } from 'ssh2';
 import { EngineError } from '../../../errors.js';
 import { ChannelSocket } from './channel-socket.js';
-import { cachedEngineSocket, engineSocketCacheFile, rememberEngineSocket } from './engine-socket-cache.js';
+import { cachedEngineSocket, type EngineSocketEntry, engineSocketCacheFile, rememberEngineSocket } from './engine-socket-cache.js';
 import {
   checkHostKey,
   defaultKnownHostsFiles,
@@ -81,8 +81,19 @@ export const SSH_WAITS: SshWaits = { engineQueryMs: 10_000, closeIdleMs: 2_000, 
 const CONNECT_TIMEOUT_MS = 30_000;
 /** SSH_OPEN_ADMINISTRATIVELY_PROHIBITED (RFC 4254 §5.1): what OpenSSH answers past MaxSessions. */
 const OPEN_PROHIBITED = 1;
-/** Where the server's docker CLI would connect: its current context's endpoint (DOCKER_HOST, if set there, included). */
-const ENGINE_QUERY = "docker context inspect --format '{{.Endpoints.docker.Host}}'";
+/**
+ * What decides where the server's docker CLI connects (DOCKER_HOST, else DOCKER_CONTEXT, else
+ * currentContext in the config dir's config.json, that context's endpoint in the context store; and
+ * which `docker` runs), as one checksum a shell computes without starting the docker CLI. Only the
+ * currentContext entry of config.json is read: the rest may hold registry credentials.
+ */
+const CLI_INPUTS =
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansions, not a template
+  'd="${DOCKER_CONFIG:-$HOME/.docker}"; { printf "%s|" "${DOCKER_HOST+h=$DOCKER_HOST}" "${DOCKER_CONTEXT+c=$DOCKER_CONTEXT}" "$d"; command -v docker; grep -o "currentContext[^,}]*" "$d/config.json"; cat "$d"/contexts/meta/*/meta.json; } 2>/dev/null | cksum';
+/** The checksum alone: the kept answer still holds when it is unchanged. */
+const INPUTS_QUERY = `sh -c '${CLI_INPUTS}'`;
+/** The checksum, then where the docker CLI would connect: its current context's endpoint (DOCKER_HOST included). */
+const ENGINE_QUERY = `sh -c '${CLI_INPUTS}; docker context inspect --format "{{.Endpoints.docker.Host}}"'`;
 
 const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
@@ -143,6 +154,8 @@ interface Link {
   verified: boolean;
   /** A channel was forwarded to the kept socket before the server confirmed it. */
   usedUnverified: boolean;
+  /** The last command's answer this link started from, to be confirmed. */
+  kept: EngineSocketEntry | undefined;
   /** Settles when `socket` is decided by the server's answer (or its absence). */
   answered: Promise<void>;
   decided: () => void;
@@ -277,6 +290,7 @@ export class SshConnection {
       sock.setKeepAlive(true, 15_000); // a silently dead peer surfaces as an error, without a timer in this process
       // the URL's socket, else this command's earlier answer (a reconnect), else the last command's (to be confirmed)
       const given = endpoint.socketPath ?? this.answer;
+      const kept = given === undefined ? cachedEngineSocket(endpoint.socketCacheFile, this.cacheKey) : undefined;
       const link: Link = {
         client,
         sock,
@@ -284,9 +298,10 @@ export class SshConnection {
         pending: 0,
         limit: Number.POSITIVE_INFINITY,
         gone: false,
-        socket: given !== undefined ? given : cachedEngineSocket(endpoint.socketCacheFile, this.cacheKey),
+        socket: given !== undefined ? given : kept?.socket,
         verified: given !== undefined,
         usedUnverified: false,
+        kept,
         answered: Promise.resolve(),
         decided: () => {},
         spare: undefined,
@@ -352,21 +367,23 @@ export class SshConnection {
   }
 
   /**
-   * Ask the server's docker CLI once where its engine is; a unix socket there is forwarded from then on.
-   * Runs beside the first requests (which use dial-stdio, or the kept socket, meanwhile). No answer
-   * (the exec refused, a failing docker CLI, nothing within engineQueryMs) keeps the kept socket, else
-   * leaves dial-stdio; an endpoint that is not a unix socket (tcp://) is dial-stdio's.
+   * Ask the server once where its engine is; a unix socket there is forwarded from then on. Runs beside
+   * the first requests (which use dial-stdio, or the kept socket, meanwhile). With a kept answer a shell
+   * first checks that nothing the docker CLI decides by has changed (no docker CLI start: a
+   * request that changes something waits for this); else, or when something has, the docker CLI is
+   * asked. No answer (the exec refused, a failing docker CLI, nothing within engineQueryMs) keeps the
+   * kept socket, else leaves dial-stdio; an endpoint that is not a unix socket (tcp://) is dial-stdio's.
    */
   private findEngineSocket(link: Link): void {
     link.pending += 1; // holds the process open while it runs
-    let channel: ClientChannel | undefined;
+    const channels = new Set<ClientChannel>();
     let done = false;
     const timer = setTimeout(() => {
       finish(undefined);
-      channel?.close(); // a docker CLI that hangs on the server: its session goes with the channel
+      for (const ch of channels) ch.close(); // a docker CLI that hangs on the server: its session goes with the channel
     }, this.waits.engineQueryMs);
     timer.unref();
-    const finish = (answer: string | null | undefined) => {
+    const finish = (answer: EngineSocketEntry | null | undefined) => {
       if (done) return;
       done = true;
       clearTimeout(timer);
@@ -374,9 +391,10 @@ export class SshConnection {
       if (answer === undefined) {
         link.socket ??= null;
       } else {
-        if (link.usedUnverified && link.socket !== answer) this.engineMoved(link, answer);
-        link.socket = answer;
-        this.answer = answer;
+        const socket = answer?.socket ?? null;
+        if (link.usedUnverified && link.socket !== socket) this.engineMoved(link, socket);
+        link.socket = socket;
+        this.answer = socket;
         rememberEngineSocket(this.endpoint.socketCacheFile, this.cacheKey, answer);
       }
       link.verified = true;
@@ -384,22 +402,32 @@ export class SshConnection {
       link.decided();
       this.wake();
     };
-    try {
-      link.client.exec(ENGINE_QUERY, (err, ch) => {
-        if (err) return finish(undefined);
-        channel = ch;
-        let out = '';
-        ch.on('data', (d: Buffer) => (out += d.toString('utf8')));
-        ch.stderr.resume();
-        ch.on('close', (code: number | null) => {
-          const host = out.trim();
-          if (code !== 0 || !host) return finish(undefined);
-          finish(host.startsWith('unix://') && host.length > 'unix://'.length ? host.slice('unix://'.length) : null);
+    const run = (command: string, then: (code: number | null, out: string) => void) => {
+      try {
+        link.client.exec(command, (err, ch) => {
+          if (err) return finish(undefined);
+          channels.add(ch);
+          let out = '';
+          ch.on('data', (d: Buffer) => (out += d.toString('utf8')));
+          ch.stderr.resume();
+          ch.on('close', (code: number | null) => then(code, out));
         });
+      } catch {
+        finish(undefined);
+      }
+    };
+    const ask = () =>
+      run(ENGINE_QUERY, (code, out) => {
+        const [inputs = '', host = ''] = out.trim().split('\n');
+        if (code !== 0 || !host.trim()) return finish(undefined);
+        const h = host.trim();
+        finish(
+          h.startsWith('unix://') && h.length > 'unix://'.length ? { socket: h.slice('unix://'.length), inputs: inputs.trim() } : null,
+        );
       });
-    } catch {
-      finish(undefined);
-    }
+    const kept = link.kept;
+    if (kept) run(INPUTS_QUERY, (code, out) => (code === 0 && out.trim() === kept.inputs ? finish(kept) : ask()));
+    else ask();
   }
 
   /**

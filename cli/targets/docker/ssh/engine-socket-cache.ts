@@ -1,9 +1,10 @@
 /**
  * Where each SSH server's docker CLI last said its engine is (`docker context inspect`), kept between
  * commands so the next one can forward that socket from its first request instead of starting
- * `docker system dial-stdio` on the server (a docker CLI start: 0.1–1 s before the first answer).
- * connection.ts still asks the server every time and holds every request that changes something until
- * the answer agrees; this file is only a hint.
+ * `docker system dial-stdio` on the server (a docker CLI start: 0.1–1 s before the first answer), with
+ * a checksum of what the docker CLI decided by (connection.ts CLI_INPUTS). connection.ts checks that
+ * checksum on the server every time (asking the docker CLI again when it changed) and holds every
+ * request that changes something until it has; this file is only a hint.
  *
  * One JSON object in $XDG_CACHE_HOME/demo-fleet/ssh-engines.json (~/.cache when unset), keyed by
  * `user@known_hosts name`. Best effort: an unreadable, unwritable or garbled file is no hint, never an error.
@@ -17,29 +18,42 @@ export function engineSocketCacheFile(env: NodeJS.ProcessEnv = process.env, home
   return path.join(base, 'demo-fleet', 'ssh-engines.json');
 }
 
-function readAll(file: string): Record<string, string> {
+/** The engine socket the server's docker CLI named, and the checksum of what it decided by. */
+export interface EngineSocketEntry {
+  socket: string;
+  inputs: string;
+}
+
+const isEntry = (v: unknown): v is EngineSocketEntry =>
+  typeof v === 'object' &&
+  v !== null &&
+  typeof (v as EngineSocketEntry).socket === 'string' &&
+  typeof (v as EngineSocketEntry).inputs === 'string';
+
+function readAll(file: string): Record<string, EngineSocketEntry> {
   try {
     const data = JSON.parse(readFileSync(file, 'utf8')) as unknown;
     if (!data || typeof data !== 'object' || Array.isArray(data)) return {};
-    return Object.fromEntries(Object.entries(data).filter((e): e is [string, string] => typeof e[1] === 'string'));
+    return Object.fromEntries(Object.entries(data).filter((e): e is [string, EngineSocketEntry] => isEntry(e[1])));
   } catch {
     return {};
   }
 }
 
-/** The engine socket the server's docker CLI named last time, if any. */
-export function cachedEngineSocket(file: string | undefined, key: string): string | undefined {
+/** What the server's docker CLI named last time, if anything. */
+export function cachedEngineSocket(file: string | undefined, key: string): EngineSocketEntry | undefined {
   return file ? readAll(file)[key] : undefined;
 }
 
 /** Record (or, with null, forget) the server's answer; written whole through a rename, so a reader never sees half a file. */
-export function rememberEngineSocket(file: string | undefined, key: string, socket: string | null): void {
+export function rememberEngineSocket(file: string | undefined, key: string, entry: EngineSocketEntry | null): void {
   if (!file) return;
   try {
     const all = readAll(file);
-    if ((all[key] ?? null) === socket) return;
-    if (socket === null) delete all[key];
-    else all[key] = socket;
+    const was = all[key];
+    if (was?.socket === entry?.socket && was?.inputs === entry?.inputs) return;
+    if (entry === null) delete all[key];
+    else all[key] = entry;
     mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
     const tmp = `${file}.${process.pid}.tmp`;
     writeFileSync(tmp, `${JSON.stringify(all, null, 2)}\n`, { mode: 0o600 });
