@@ -309,7 +309,7 @@ function report(results, clis, loadStart, loadEnd, notes) {
   const loginCell = (r) => (r ? [...new Set(r.runs.logins)].join('/') : '');
   const rows = [header];
   for (const r of results.filter((x) => x.tool !== 'compare')) {
-    const cmp = results.find((x) => x.tool === 'compare' && x.events === r.events && x.key === r.key);
+    const cmp = r.tool === 'ours' ? results.find((x) => x.tool === 'compare' && x.events === r.events && x.key === r.key) : undefined;
     const what =
       r.tool === 'docker'
         ? `docker CLI ${r.command}`
