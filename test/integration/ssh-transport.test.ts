@@ -34,7 +34,7 @@ interface Script {
   forwarding: boolean;
   /** `docker context inspect`: answer this endpoint (after `delayMs`), or never answer. */
   query: { answer: string; delayMs?: number } | 'hang';
-  /** The checksum of what the server's docker CLI decides by (the shell part of both queries). */
+  /** What the server's docker CLI decides by, as the shell part of both queries prints it. */
   inputs: string;
   /** Never confirm a close the client sends on a dial-stdio channel (its session stays taken). */
   ignoreClose: boolean;
@@ -79,7 +79,7 @@ describe.skipIf(!tools.ok)(
       maxSessions: 10,
       forwarding: true,
       query: { answer: `unix://${engineSock}` },
-      inputs: '1245679802 38',
+      inputs: '||/root/.docker|/usr/bin/docker',
       ignoreClose: false,
     });
 
@@ -149,18 +149,18 @@ describe.skipIf(!tools.ok)(
             session.on('exec', (acceptExec, _reject, info) => {
               const ch = acceptExec();
               ch.on('close', free);
-              if (info.command.startsWith("sh -c '") && info.command.includes('docker context inspect')) {
+              if (info.command.startsWith("sh -c 'd=") && info.command.includes('docker context inspect')) {
                 queries += 1;
                 const q = script.query;
                 if (q === 'hang') return;
                 setTimeout(() => {
-                  ch.write(`${script.inputs}\n${q.answer}\n`);
+                  ch.write(`${script.inputs}\n-- docker context --\n${q.answer}\n`);
                   ch.exit(0);
                   ch.end();
                 }, q.delayMs ?? 0);
                 return;
               }
-              if (info.command.startsWith("sh -c '") && info.command.endsWith("| cksum'")) {
+              if (info.command.startsWith('d="${DOCKER_CONFIG:-$HOME/.docker}";')) {
                 checks += 1;
                 if (script.query === 'hang') return;
                 ch.write(`${script.inputs}\n`);
@@ -358,7 +358,7 @@ describe.skipIf(!tools.ok)(
     });
 
     it('the engine socket the last command found is used from the first request; a shell checks it, no docker CLI starts', async () => {
-      const e = await command({}, { socket: engineSock, inputs: '1245679802 38' });
+      const e = await command({}, { socket: engineSock, inputs: '||/root/.docker|/usr/bin/docker' });
       expect(await list(e)).toEqual([]);
       const created = await e.docker.createContainer({ Image: 'x', name: 'y' });
       expect(created.id).toBe('c0ffee');
@@ -368,13 +368,21 @@ describe.skipIf(!tools.ok)(
       expect(seen.every((r) => r.engine === 'engine')).toBe(true);
     });
 
-    it('when what the docker CLI decides by changed, it is asked again; the same socket: the command goes on, the new checksum is kept', async () => {
-      const e = await command({ inputs: '42 7' }, { socket: engineSock, inputs: '1245679802 38' });
+    it('when what the docker CLI decides by changed, it is asked again; the same socket: the command goes on, the new inputs are kept', async () => {
+      const e = await command(
+        { inputs: 'h=unix:///run/user/1000/docker.sock||/root/.docker|/usr/bin/docker' },
+        { socket: engineSock, inputs: '||/root/.docker|/usr/bin/docker' },
+      );
       expect(await list(e)).toEqual([]);
       expect((await e.docker.createContainer({ Image: 'x', name: 'y' })).id).toBe('c0ffee');
       expect([checks, queries, dialStdio]).toEqual([1, 1, 0]);
       const kept = JSON.parse(await readFile(path.join(dir, 'cache', 'demo-fleet', 'ssh-engines.json'), 'utf8')) as Record<string, unknown>;
-      expect(kept).toEqual({ [`root@[127.0.0.1]:${proxyPort}`]: { socket: engineSock, inputs: '42 7' } });
+      expect(kept).toEqual({
+        [`root@[127.0.0.1]:${proxyPort}`]: {
+          socket: engineSock,
+          inputs: 'h=unix:///run/user/1000/docker.sock||/root/.docker|/usr/bin/docker',
+        },
+      });
     });
 
     it('without a kept answer the first request runs dial-stdio, and the answer is kept for the next command', async () => {
@@ -383,15 +391,18 @@ describe.skipIf(!tools.ok)(
       expect(dialStdio).toBe(1);
       await e.ssh!.confirmed();
       const kept = JSON.parse(await readFile(path.join(dir, 'cache', 'demo-fleet', 'ssh-engines.json'), 'utf8')) as Record<string, string>;
-      expect(kept).toEqual({ [`root@[127.0.0.1]:${proxyPort}`]: { socket: engineSock, inputs: '1245679802 38' } });
+      expect(kept).toEqual({ [`root@[127.0.0.1]:${proxyPort}`]: { socket: engineSock, inputs: '||/root/.docker|/usr/bin/docker' } });
     });
 
     it('a kept socket the server no longer names: reads went there, so the command stops before any change; the new answer is kept', async () => {
       // the last command found `other`; the server's docker config changed since, and its docker CLI
       // now names `engine` (answering late)
       const e = await command(
-        { query: { answer: `unix://${engineSock}`, delayMs: 300 }, inputs: '42 7' },
-        { socket: otherSock, inputs: '1245679802 38' },
+        {
+          query: { answer: `unix://${engineSock}`, delayMs: 300 },
+          inputs: 'h=unix:///run/user/1000/docker.sock||/root/.docker|/usr/bin/docker',
+        },
+        { socket: otherSock, inputs: '||/root/.docker|/usr/bin/docker' },
       );
       expect(await list(e)).toEqual([]);
       expect(seen.map((r) => r.engine)).toEqual(['other']);
@@ -401,7 +412,10 @@ describe.skipIf(!tools.ok)(
       expect(seen.filter((r) => r.method === 'POST')).toEqual([]);
       await expect(list(e)).rejects.toThrow('run the command again');
       const kept = JSON.parse(await readFile(path.join(dir, 'cache', 'demo-fleet', 'ssh-engines.json'), 'utf8')) as Record<string, unknown>;
-      expect(kept[`root@[127.0.0.1]:${proxyPort}`]).toEqual({ socket: engineSock, inputs: '42 7' });
+      expect(kept[`root@[127.0.0.1]:${proxyPort}`]).toEqual({
+        socket: engineSock,
+        inputs: 'h=unix:///run/user/1000/docker.sock||/root/.docker|/usr/bin/docker',
+      });
     });
   },
 );

@@ -2,9 +2,10 @@
  * Where each SSH server's docker CLI last said its engine is (`docker context inspect`), kept between
  * commands so the next one can forward that socket from its first request instead of starting
  * `docker system dial-stdio` on the server (a docker CLI start: 0.1–1 s before the first answer), with
- * a checksum of what the docker CLI decided by (connection.ts CLI_INPUTS). connection.ts checks that
- * checksum on the server every time (asking the docker CLI again when it changed) and holds every
- * request that changes something until it has; this file is only a hint.
+ * what the docker CLI decided by (connection.ts CLI_INPUTS: its environment, current context and that
+ * context's endpoint). connection.ts has a shell print those on the server every time (asking the docker
+ * CLI again when they changed) and holds every request that changes something until it has; this file
+ * is only a hint.
  *
  * One JSON object in $XDG_CACHE_HOME/demo-fleet/ssh-engines.json (~/.cache when unset), keyed by
  * `user@known_hosts name`. Best effort: an unreadable, unwritable or garbled file is no hint, never an error.
@@ -18,7 +19,7 @@ export function engineSocketCacheFile(env: NodeJS.ProcessEnv = process.env, home
   return path.join(base, 'demo-fleet', 'ssh-engines.json');
 }
 
-/** The engine socket the server's docker CLI named, and the checksum of what it decided by. */
+/** The engine socket the server's docker CLI named, and what it decided by (CLI_INPUTS' output). */
 export interface EngineSocketEntry {
   socket: string;
   inputs: string;
