@@ -19,7 +19,7 @@
  *   forwarded at once, before the server's docker CLI has started. The server is still asked; until it
  *   has answered, only reading requests go through (`confirmed()` holds the others), and an answer
  *   that differs from the kept one fails the command (EngineError: run it again) rather than let it
- *   act on what another engine said. An answer that does not come within ENGINE_QUERY_MS counts as
+ *   act on what another engine said. An answer that does not come within SSH_WAITS.engineQueryMs counts as
  *   none: the kept socket stays, else dial-stdio.
  * - Dropped connection: the next channel opens one new connection; a connection that could not be
  *   opened is not tried again in the same command (its error is every later request's error).
