@@ -8,7 +8,8 @@
 // For each fleet size (--small, --large; 5 and 20 events, all served, brought up through the local
 // socket, not timed), each command --repeats times, wall clock spawn to exit:
 //   no-op `up`; `up` after one event changed (invite link) until it is served again; `status`;
-//   `logs --tail 5`; and the docker CLI's `ps` and `inspect <container>`.
+//   `logs --tail 5`; and the docker CLI's `ps` and `inspect <container>`. No-op `up` and `status` also
+//   run through the local socket right after (peer rows): what the link adds at this run's machine load.
 // Logins per command: new TCP connections through the proxy (each an SSH login for every client
 // here) and sshd's "Accepted publickey" lines. --compare DIR measures a second build (a copy of the
 // repo with dist/ built, e.g. main before this branch) the same way, side by side.
@@ -202,6 +203,7 @@ async function main() {
       {
         key: 'noop-up',
         label: 'no-op `up`',
+        local: true,
         args: ['up', '--base-image', BASE_IMAGE, '--json'],
         check: (r) => JSON.parse(r.stdout).plan.every((p) => p.action === 'keep') || 'not every action was keep',
       },
@@ -225,7 +227,7 @@ async function main() {
           return j.results.find((x) => x.event === 'e01')?.status.startsWith('served') || 'e01 not served';
         },
       },
-      { key: 'status', label: '`status`', args: ['status'] },
+      { key: 'status', label: '`status`', args: ['status'], local: true },
       { key: 'logs', label: '`logs --tail 5`', args: ['logs', '--tail', '5'] },
     ];
     for (const c of commands) {
@@ -249,6 +251,25 @@ async function main() {
         log(
           `${n} events, ${cli.key}, ${c.label}: ${runs.map((r) => sec(r.ms)).join(', ')}; logins ${runs.map((r) => r.logins).join(', ')}`,
         );
+      }
+      // the same command through the local socket, in the same minutes: what the link adds, whatever the machine's load
+      if (c.local) {
+        const runs = [];
+        for (let i = 0; i < o.repeats; i++) {
+          const r = must(await df(clis[0].path, c.args, local), `local ${c.label}`);
+          const ok = c.check ? c.check(r) : true;
+          // a peer, not the measured: an event the machine's load restarted meanwhile leaves the row out, said why
+          if (ok !== true) {
+            notes.push(`${n} events, ${c.label} through the local socket: left out (${ok.slice(0, 120)})`);
+            runs.length = 0;
+            break;
+          }
+          runs.push({ ...r, logins: 0, connections: 0 });
+        }
+        if (runs.length) {
+          results.push({ events: n, tool: 'local', label: 'local socket', command: c.label, key: c.key, runs: summarize(runs) });
+          log(`${n} events, ours through the local socket, ${c.label}: ${runs.map((r) => sec(r.ms)).join(', ')}`);
+        }
       }
     }
     for (const [key, label, args] of [
@@ -288,8 +309,13 @@ function report(results, clis, loadStart, loadEnd, notes) {
   const loginCell = (r) => (r ? [...new Set(r.runs.logins)].join('/') : '');
   const rows = [header];
   for (const r of results.filter((x) => x.tool !== 'compare')) {
-    const cmp = results.find((x) => x.tool === 'compare' && x.events === r.events && x.key === r.key);
-    const what = r.tool === 'docker' ? `docker CLI ${r.command}` : `demo-fleet ${r.command}`;
+    const cmp = r.tool === 'ours' ? results.find((x) => x.tool === 'compare' && x.events === r.events && x.key === r.key) : undefined;
+    const what =
+      r.tool === 'docker'
+        ? `docker CLI ${r.command}`
+        : r.tool === 'local'
+          ? `demo-fleet ${r.command}, local socket (peer)`
+          : `demo-fleet ${r.command}`;
     rows.push([String(r.events), what, cell(r), loginCell(r), ...(compare ? [cell(cmp), loginCell(cmp)] : [])]);
   }
   const widths = header.map((_, i) => Math.max(...rows.map((row) => String(row[i]).length)));
@@ -311,6 +337,11 @@ function report(results, clis, loadStart, loadEnd, notes) {
   out.push(
     `target: no-op \`up\` of ${o.large} events over the ${2 * o.delay} ms link ≤ ${NOOP_TARGET_MS / 1000} s: median ${sec(noop.runs.medianMs)}  ${noop.runs.medianMs <= NOOP_TARGET_MS ? 'PASS' : 'MISS'}`,
   );
+  const localNoop = results.find((x) => x.tool === 'local' && x.events === o.large && x.key === 'noop-up');
+  if (localNoop)
+    out.push(
+      `  (the same through the local socket in this run: ${sec(localNoop.runs.medianMs)}; the link adds ${sec(noop.runs.medianMs - localNoop.runs.medianMs)})`,
+    );
   process.stdout.write(`${out.join('\n')}\n`);
 }
 

@@ -8,7 +8,7 @@ import Docker from 'dockerode';
 import { EngineError, FleetError } from '../../errors.js';
 import { modemOptions, resolveDockerEndpoint } from './docker-context.js';
 import { type SshAgents, sshAgents } from './ssh/agents.js';
-import { SshConnection, sshEndpoint } from './ssh/connection.js';
+import { SSH_WAITS, SshConnection, type SshWaits, sshEndpoint } from './ssh/connection.js';
 
 export interface Engine {
   docker: Docker;
@@ -78,7 +78,9 @@ function boundRequests(docker: Docker, ms: number): void {
  * For an ssh:// engine: each request goes through the agent of its kind (ssh/agents.ts), and a GET that
  * failed because the SSH connection dropped under it is sent once more, through the new connection the
  * retry opens. Only GETs: a create or start that may have reached the engine is not repeated. The agent
- * is picked inside dial, which reads `modem.agent` synchronously for a host-based modem.
+ * is picked inside dial, which reads `modem.agent` synchronously for a host-based modem. A request that
+ * is not a GET waits until the server confirmed where its engine is (ssh/connection.ts `confirmed`:
+ * reads may start on the socket the last command found).
  */
 function throughSsh(docker: Docker, connection: SshConnection, agents: SshAgents): void {
   const modem = docker.modem as unknown as { agent: unknown; dial: (options: DialOptions, callback: DialCallback) => unknown };
@@ -92,13 +94,19 @@ function throughSsh(docker: Docker, connection: SshConnection, agents: SshAgents
     }
   };
   modem.dial = (options: DialOptions, callback: DialCallback) => {
-    const idempotent = (options.method ?? 'GET') === 'GET' && !options.isStream && !options.hijack && !options.openStdin;
+    const reading = (options.method ?? 'GET') === 'GET';
+    const idempotent = reading && !options.isStream && !options.hijack && !options.openStdin;
     const drops = connection.drops;
-    return send(options, (err, data) => {
-      const dropped = err !== null && err !== undefined && connection.drops > drops && statusCode(err) === undefined;
-      if (idempotent && dropped && !options.abortSignal?.aborted) return send(options, callback);
-      callback(err, data);
-    });
+    const go = () =>
+      send(options, (err, data) => {
+        const dropped = err !== null && err !== undefined && connection.drops > drops && statusCode(err) === undefined;
+        if (idempotent && dropped && !options.abortSignal?.aborted) return send(options, callback);
+        // a request cut because the engine turned out to have moved says so, not "socket hang up"
+        callback(err && connection.movedError ? connection.movedError : err, data);
+      });
+    if (reading) return go();
+    connection.confirmed().then(go, (err: unknown) => callback(err));
+    return undefined;
   };
 }
 
@@ -113,11 +121,11 @@ export function engineEndpoint(): string {
  * from either, is reached through one SSH connection for the whole command (ssh/connection.ts), not
  * docker-modem's own ssh transport, which logs in again for every request.
  */
-export function connectEngine(timeouts: EngineTimeouts = ENGINE_TIMEOUTS): Engine {
+export function connectEngine(timeouts: EngineTimeouts = ENGINE_TIMEOUTS, sshWaits: SshWaits = SSH_WAITS): Engine {
   const resolved = resolveDockerEndpoint();
   const endpoint = resolved.host;
   try {
-    const ssh = endpoint.startsWith('ssh://') ? new SshConnection(sshEndpoint(endpoint)) : undefined;
+    const ssh = endpoint.startsWith('ssh://') ? new SshConnection(sshEndpoint(endpoint), sshWaits) : undefined;
     const agents = ssh ? sshAgents(ssh) : undefined;
     // Over ssh the URL's host only names the engine in the Host header: the agent makes every socket.
     const transport = agents ? { protocol: 'http', host: 'docker', port: undefined, agent: agents.requests } : {};

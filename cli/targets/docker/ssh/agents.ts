@@ -11,6 +11,7 @@
  */
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
+import { inspect } from 'node:util';
 import type { SshConnection } from './connection.js';
 
 const REQUEST_CHANNELS = 6;
@@ -21,6 +22,16 @@ class ChannelAgent extends http.Agent {
   constructor(connection: SshConnection, options: http.AgentOptions) {
     super(options);
     this.connection = connection;
+  }
+
+  /**
+   * docker-modem formats every request's options, this agent included, with util.inspect (showHidden,
+   * no depth limit) whether or not its debug output is on (modem.js l.284). Through the agent that
+   * reached the sockets, their SSH channels and the whole ssh2 connection: 4 s of CPU for `status` of
+   * 20 events. A name is all it needs.
+   */
+  [inspect.custom](): string {
+    return `ChannelAgent(${this.connection.endpoint.url})`;
   }
 
   override createConnection(_options: unknown, callback?: (err: Error | null, stream: Duplex) => void): undefined {
