@@ -3,8 +3,9 @@
  * the run (or the error it stopped at) in the audit log. One place, so up/down/rollback/prune/retire cannot
  * drift apart on the order of the two.
  */
+import { UsageError } from '../errors.js';
 import type { Reporter } from '../reporter.js';
-import { audited } from './audit.js';
+import { audited, recordInterrupted } from './audit.js';
 import type { AuditFacts } from './audit-entry.js';
 import { withDeployLock } from './deploy-lock.js';
 import type { Deployment } from './deployment.js';
@@ -18,8 +19,32 @@ export interface DeployRun {
   report: Reporter;
 }
 
+/**
+ * The entry is written through the lock (the lock's marker carries the audit directory: no request of its
+ * own before the write). A lock taken over from a process that died holding it is recorded first: that
+ * run never wrote its outcome.
+ */
 export function auditedDeploy<T>(d: Deployment, run: DeployRun, fn: () => Promise<T>, facts: (result: T) => AuditFacts): Promise<T> {
-  return withDeployLock(d.target.lock, d.fleet, run.lockNote ?? run.command, run.forceUnlock, run.report, () =>
-    audited(d, run.command, run.report, fn, facts),
+  return withDeployLock(
+    d.target.lock,
+    d.fleet,
+    run.lockNote ?? run.command,
+    run.forceUnlock,
+    run.report,
+    async (held) => {
+      if (held.tookOver) await recordInterrupted(d, held.tookOver, run.report, held.audit);
+      return audited(d, run.command, run.report, fn, facts, held.audit);
+    },
+    auditDirOrNone(d),
   );
+}
+
+/** The audit directory the lock carries; none where appdata cannot be resolved (the write then warns why). */
+function auditDirOrNone(d: Deployment): string | undefined {
+  try {
+    return d.auditDir();
+  } catch (err) {
+    if (err instanceof UsageError) return undefined;
+    throw err;
+  }
 }
