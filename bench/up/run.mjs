@@ -555,15 +555,25 @@ async function main(o) {
     );
   };
   // the floor in the same run: node starting the CLI and printing its version (no engine, no fleet file)
-  const versionOnce = async () => {
-    const r = must(await timed(process.execPath, [CLI, '--version'], { cwd: fleetDir, env, cpu: true }), 'demo-fleet --version');
-    noop.version.push(r.ms);
+  const versionOnce = async (cli, into) => {
+    const r = must(await timed(process.execPath, [cli, '--version'], { cwd: fleetDir, env, cpu: true }), 'demo-fleet --version');
+    into.push(r.ms);
+  };
+  // `status` of the served fleet (exit 0: every event running and healthy)
+  const statusOnce = async (cli, into) => {
+    const r = must(await timed(process.execPath, [cli, 'status', '--json'], { cwd: fleetDir, env, cpu: true }), 'demo-fleet status');
+    into.push(r.ms);
   };
   for (let i = 1; i <= o.noopRepeats; i++) {
     await noopOnce(i, [], noop.wait);
     await noopOnce(i, ['--no-wait'], noop.noWait);
     if (otherCli) await noopOnce(i, [], noop.other, otherCli);
-    await versionOnce();
+    await versionOnce(CLI, noop.version);
+    await statusOnce(CLI, noop.status);
+    if (otherCli) {
+      await versionOnce(otherCli, noop.otherVersion);
+      await statusOnce(otherCli, noop.otherStatus);
+    }
   }
 
   // --- (b') what a no-op asks the engine: one more of each through a request-counting socket proxy
@@ -727,10 +737,13 @@ async function main(o) {
     [`demo-fleet up, no-op, ${o.noopEvents} running`, sec(medNoop), cpuOf(noop.runs), list(noop.wait)],
     [`demo-fleet up --no-wait, no-op, ${o.noopEvents} running`, sec(median(noop.noWait)), cpuOf(noop.noWaitRuns), list(noop.noWait)],
     [`demo-fleet --version (startup floor, same rounds)`, sec(median(noop.version)), '', list(noop.version)],
+    [`demo-fleet status, ${o.noopEvents} served (same rounds)`, sec(median(noop.status)), '', list(noop.status)],
     ...(otherCli
       ? [
           [`--compare ${o.compare}: up, no-op, ${o.noopEvents} running`, sec(median(noop.other)), cpuOf(noop.otherRuns), list(noop.other)],
           [`  ours / --compare`, `${((100 * medNoop) / median(noop.other)).toFixed(0)}%`, '', ''],
+          [`--compare: --version`, sec(median(noop.otherVersion)), '', list(noop.otherVersion)],
+          [`--compare: status, ${o.noopEvents} served`, sec(median(noop.otherStatus)), '', list(noop.otherStatus)],
         ]
       : []),
     [
@@ -830,7 +843,10 @@ async function main(o) {
             waitMs: noop.wait,
             noWaitMs: noop.noWait,
             versionMs: noop.version,
-            ...(otherCli ? { compare: o.compare, compareMs: noop.other } : {}),
+            statusMs: noop.status,
+            ...(otherCli
+              ? { compare: o.compare, compareMs: noop.other, compareVersionMs: noop.otherVersion, compareStatusMs: noop.otherStatus }
+              : {}),
             touched: noop.touched,
             touchedCounted: noop.touchedCounted,
             built: noop.built,
