@@ -30,6 +30,8 @@ export interface RawRoutes {
   page: RawHandler;
   health: RawHandler;
   whoami: RawHandler;
+  /** The 404 of a path no route has (Fastify's not-found handler sends the same: plugins/errors.ts). */
+  notFound: RawHandler;
   /** Serves the file of that name; false (nothing sent) when there is none. */
   staticFile: (name: string, req: IncomingMessage, res: ServerResponse) => boolean;
 }
@@ -41,6 +43,11 @@ export function isPageRequest(req: IncomingMessage): boolean {
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';
+
+/** The body of a 404, whoever answers it. */
+export function notFoundBody(method: string | undefined, url: string | undefined): { statusCode: 404; error: string; message: string } {
+  return { statusCode: 404, error: 'Not Found', message: `${method} ${url} not found` };
+}
 const ERROR_BODY = JSON.stringify({ statusCode: 500, error: 'Internal Server Error', message: 'Internal Server Error' });
 
 /** Flat [name, value, ...] for writeHead: cheaper to copy per request than spreading an object. */
@@ -90,6 +97,7 @@ export function rawRoutes({ visit, log, headers, pageOptions, staticFiles }: Raw
       );
     }),
     health: (req, res) => send(req, res, 200, json, healthBody),
+    notFound: (req, res) => send(req, res, 404, json, JSON.stringify(notFoundBody(req.method, req.url))),
     whoami: guarded((req, res) => {
       const { identity, forbidden } = visit(req);
       const { identified, login, name, profilePic, funnel } = identity;
@@ -105,8 +113,9 @@ export function rawRoutes({ visit, log, headers, pageOptions, staticFiles }: Raw
 }
 
 /**
- * The requests `routes` answer without Fastify: GET/HEAD of the page, GET of /healthz, /whoami and an
- * existing /static file. False for everything else (other paths and methods, 404s, bodies): Fastify's.
+ * The requests `routes` answer without Fastify: every GET and HEAD (the page, /healthz, /whoami, a /static
+ * file, and the 404 of any other path: a browser's /favicon.ico must not load Fastify). False for other
+ * methods (POST, OPTIONS, …): Fastify's, which knows no route for them either and answers the same 404s.
  */
 export function answerWithout(routes: RawRoutes): (req: IncomingMessage, res: ServerResponse) => boolean {
   return (req, res) => {
@@ -114,21 +123,22 @@ export function answerWithout(routes: RawRoutes): (req: IncomingMessage, res: Se
       routes.page(req, res);
       return true;
     }
-    if (req.method !== 'GET') return false;
+    if (req.method !== 'GET' && req.method !== 'HEAD') return false;
     const url = req.url ?? '';
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
     if (path === '/healthz') routes.health(req, res);
     else if (path === '/whoami') routes.whoami(req, res);
-    else if (path.startsWith('/static/')) {
-      let name: string;
-      try {
-        name = decodeURIComponent(path.slice('/static/'.length));
-      } catch {
-        return false;
-      }
-      return routes.staticFile(name, req, res);
-    } else return false;
+    else if (!(path.startsWith('/static/') && routes.staticFile(staticName(path), req, res))) routes.notFound(req, res);
     return true;
   };
+}
+
+/** `/static/<name>` → the name, decoded like a route parameter ('' when it cannot be decoded: no such file). */
+function staticName(path: string): string {
+  try {
+    return decodeURIComponent(path.slice('/static/'.length));
+  } catch {
+    return '';
+  }
 }

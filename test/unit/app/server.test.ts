@@ -43,7 +43,7 @@ describe('server.ts', () => {
     expect(readFileSync(bundle.entry, 'utf8')).toContain('import("./app.cjs")');
   });
 
-  it('an idle app never loads Fastify: the page, /healthz, /whoami and /static answer without app.cjs; the first 404 loads it', async () => {
+  it('an idle app never loads Fastify: every GET and HEAD (the page, /healthz, /whoami, /static, a 404) answers without app.cjs; another method loads it', async () => {
     // a copy of the bundle without app.cjs: what answers there never needed Fastify
     const bare = await mkdtemp(join(tmpdir(), 'app-bundle-no-fastify-'));
     await cp(bundle.dir, bare, { recursive: true });
@@ -56,14 +56,20 @@ describe('server.ts', () => {
         expect((await fetch(`${base}${path}`)).status, path).toBe(200);
       }
       expect((await fetch(base, { method: 'HEAD' })).status).toBe(200);
-      // anything else needs the Fastify app: here it cannot be loaded (a 500, logged)
-      expect((await fetch(`${base}/nope`)).status).toBe(500);
+      expect((await fetch(`${base}/healthz`, { method: 'HEAD' })).status).toBe(200);
+      // a browser's /favicon.ico, a missing static file: the same 404 as Fastify's, with the security headers
+      const raw404 = [await fetch(`${base}/favicon.ico`), await fetch(`${base}/static/nope.png`)];
+      const fastify404 = [await fetch(`http://127.0.0.1:${withApp.port}/favicon.ico`, { method: 'DELETE' })];
+      for (const r of [...raw404, ...fastify404]) {
+        expect(r.status).toBe(404);
+        expect(r.headers.get('x-content-type-options')).toBe('nosniff');
+        expect(r.headers.get('content-type')).toBe('application/json; charset=utf-8');
+      }
+      expect(await raw404[0]!.json()).toEqual({ statusCode: 404, error: 'Not Found', message: 'GET /favicon.ico not found' });
+      expect(await fastify404[0]!.json()).toEqual({ statusCode: 404, error: 'Not Found', message: 'DELETE /favicon.ico not found' });
+      // another method needs the Fastify app: here it cannot be loaded (a 500, logged)
+      expect((await fetch(base, { method: 'POST' })).status).toBe(500);
       await withoutApp.waitForLog((l) => l.level === 50 && l.msg === 'request failed');
-      // with it: fastify's 404, with the security headers
-      const missing = await fetch(`http://127.0.0.1:${withApp.port}/nope`);
-      expect(missing.status).toBe(404);
-      expect(missing.headers.get('x-content-type-options')).toBe('nosniff');
-      expect(await missing.json()).toEqual({ statusCode: 404, error: 'Not Found', message: 'GET /nope not found' });
     } finally {
       await Promise.all([withoutApp.stop(), withApp.stop()]);
       await rm(bare, { recursive: true, force: true });
