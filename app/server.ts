@@ -1,10 +1,10 @@
 /**
  * Entry point: read the env, listen, and shut down cleanly on SIGTERM/SIGINT.
  *
- * The page, /healthz, /whoami and /static files are answered on node's own server (raw-routes.ts) from the
- * start; the Fastify app (app.ts: 404s, errors, other methods) is loaded on the first request they do not
- * take. An idle event's app (a visitor now and then, the health check every 10 s) never loads Fastify, ajv
- * and the rest: ~10 MB less per event (bench/README.md, bench/app).
+ * Every GET and HEAD (the page, /healthz, /whoami, /static files, and the 404 of anything else) is answered
+ * on node's own server (raw-routes.ts) from the start; the Fastify app (app.ts) is loaded on the first
+ * request of another method. An idle event's app (a visitor now and then, the health check every 10 s)
+ * never loads Fastify, ajv and the rest: ~8 MB less per event (bench/README.md, bench/app).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import pino from 'pino';

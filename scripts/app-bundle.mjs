@@ -1,7 +1,7 @@
 // The identity app as the image runs it, in two CommonJS files, so the container image needs only `node`
 // and these (no node_modules, no npm inside the image): server.cjs (app/server.ts: node's server, the page,
-// /healthz, /whoami, /static, pino) and app.cjs (app/app.ts: the Fastify app), which server.cjs loads only
-// on the first request it does not answer itself. Two files, not one: V8 keeps the source of every loaded
+// /healthz, /whoami, /static, every 404 of a GET, pino) and app.cjs (app/app.ts: the Fastify app), which server.cjs loads only
+// on the first request of another method. Two files, not one: V8 keeps the source of every loaded
 // script, and Fastify's part is ~1.4 MB of it (bench/README.md, bench/app). Used by scripts/bundle-app.mjs
 // and the app's tests (test/unit/app/server-process.ts), so both build the same thing.
 import { build } from 'esbuild';
