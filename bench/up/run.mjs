@@ -525,6 +525,9 @@ async function main(o) {
     built: [],
     actions: [],
     version: [],
+    otherVersion: [],
+    status: [],
+    otherStatus: [],
     other: [],
     otherRuns: [],
   };
