@@ -5,7 +5,7 @@
  */
 import { UsageError } from '../errors.js';
 import type { Reporter } from '../reporter.js';
-import { audited, recordInterrupted } from './audit.js';
+import { audited, record, recordInterrupted } from './audit.js';
 import type { AuditFacts } from './audit-entry.js';
 import { withDeployLock } from './deploy-lock.js';
 import type { Deployment } from './deployment.js';
@@ -21,8 +21,9 @@ export interface DeployRun {
 
 /**
  * The entry is written through the lock (the lock's marker carries the audit directory: no request of its
- * own before the write). A lock taken over from a process that died holding it is recorded first: that
- * run never wrote its outcome.
+ * own before the write). A run stopped by Ctrl-C or SIGTERM records that, before its lock goes; a lock
+ * taken over from a process that died holding it (SIGKILL, a crash) is recorded first: that run never
+ * wrote its outcome.
  */
 export function auditedDeploy<T>(d: Deployment, run: DeployRun, fn: () => Promise<T>, facts: (result: T) => AuditFacts): Promise<T> {
   return withDeployLock(
@@ -36,6 +37,14 @@ export function auditedDeploy<T>(d: Deployment, run: DeployRun, fn: () => Promis
       return audited(d, run.command, run.report, fn, facts, held.audit);
     },
     auditDirOrNone(d),
+    (held) =>
+      record(
+        d,
+        run.command,
+        run.report,
+        { revision: null, events: [], outcome: 'interrupted: stopped by a signal (Ctrl-C or SIGTERM)' },
+        held.audit,
+      ),
   );
 }
 

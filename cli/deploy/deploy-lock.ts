@@ -16,6 +16,8 @@ export async function withDeployLock<T>(
   report: Reporter,
   fn: (held: AcquiredLock) => Promise<T>,
   auditDir?: string,
+  /** Run on Ctrl-C / SIGTERM while the lock is still held, before it is released (never throws). */
+  onInterrupt?: (held: AcquiredLock) => Promise<void>,
 ): Promise<T> {
   if (forceUnlock) {
     const held = await releaseByHand(lock, fleet);
@@ -36,7 +38,11 @@ export async function withDeployLock<T>(
   };
   try {
     // Ctrl-C / SIGTERM release it too (the CLI runs this before exiting), so no lock is left behind.
-    return await undoOnInterrupt(release, () => fn(held));
+    const interrupted = async () => {
+      await onInterrupt?.(held).catch(() => {});
+      await release();
+    };
+    return await undoOnInterrupt(interrupted, () => fn(held));
   } finally {
     await release();
   }

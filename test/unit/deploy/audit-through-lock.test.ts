@@ -10,10 +10,12 @@ import { auditedDeploy } from '../../../cli/deploy/audited-deploy.js';
 import type { Deployment } from '../../../cli/deploy/deployment.js';
 import type { Reporter } from '../../../cli/reporter.js';
 import type { AcquiredLock, LockInfo } from '../../../cli/targets/target.js';
+import { runInterruptCleanups } from '../../../cli/util/interrupt.js';
 
 const AUDIT_DIR = '/srv/demo/.demo-fleet/audit';
 
 function fakeDeployment(tookOver?: LockInfo) {
+  const events: string[] = [];
   const throughLock: AuditEntry[] = [];
   const throughLog: AuditEntry[] = [];
   const acquired: Array<string | undefined> = [];
@@ -28,8 +30,11 @@ function fakeDeployment(tookOver?: LockInfo) {
         acquire: async (_n: string, _m: string, _id?: string, auditDir?: string): Promise<AcquiredLock> => {
           acquired.push(auditDir);
           return {
-            release: async () => {},
+            release: async () => {
+              events.push('release');
+            },
             audit: async (e) => {
+              events.push(`audit ${(e as AuditEntry).outcome}`);
               throughLock.push(e as AuditEntry);
             },
             ...(tookOver ? { tookOver } : {}),
@@ -46,7 +51,7 @@ function fakeDeployment(tookOver?: LockInfo) {
     },
   } as unknown as Deployment;
   const report = { step() {}, progress() {}, warn: (w: string) => warnings.push(w) } as unknown as Reporter;
-  return { d, report, throughLock, throughLog, acquired, warnings };
+  return { d, report, throughLock, throughLog, acquired, warnings, events };
 }
 
 const run = (report: Reporter) => ({ command: 'down', forceUnlock: false, report });
@@ -86,5 +91,26 @@ describe('auditedDeploy', () => {
     expect(trace).toMatchObject({ time: dead.since, who: 'bob@laptop', host: 'laptop', command: 'up', fleet: 'conf', events: [] });
     expect(trace.outcome).toMatch(/^interrupted: pid 4242 on laptop ended holding the deploy lock, without recording an outcome/);
     expect(own.command).toBe('down');
+  });
+
+  it('Ctrl-C / SIGTERM while it runs: the run is recorded as interrupted through the lock, then the lock is released', async () => {
+    const f = fakeDeployment();
+    let started!: () => void;
+    const running = new Promise<void>((r) => {
+      started = r;
+    });
+    const never = new Promise<string>(() => {});
+    void auditedDeploy(
+      f.d,
+      run(f.report),
+      async () => {
+        started();
+        return never;
+      },
+      facts,
+    );
+    await running;
+    expect(await runInterruptCleanups(() => {})).toBe(1);
+    expect(f.events).toEqual(['audit interrupted: stopped by a signal (Ctrl-C or SIGTERM)', 'release']);
   });
 });
