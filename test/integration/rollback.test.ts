@@ -220,6 +220,8 @@ describe.skipIf(!engine.ok)('audit log store: concurrent writers', () => {
       '--name',
       legacyCarrierName(auditDir),
       '--label',
+      'dev.demo-fleet.role=audit',
+      '--label',
       `dev.demo-fleet.audit-dir=${auditDir}`,
       '-v',
       `${auditDir}:/audit`,

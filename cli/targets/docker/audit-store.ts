@@ -7,7 +7,7 @@
  * which binds the directory (lock.ts): no container of its own, no extra request, and nothing outlives the
  * command. Without the lock (`audit`, `publish`, rollback's look back) a carrier is made for the one read
  * or write and removed right after; carriers that earlier versions kept per directory
- * (`demo-fleet-audit-<hash>`, never removed) are removed on the way. Nothing runs, so no image with a
+ * (`demo-fleet-audit-<hash>`, never removed), and a carrier a killed process left, are removed on the way. Nothing runs, so no image with a
  * shell is needed (`down` and `audit` work where the app image is gone). Each writer writes its own file
  * (time, pid, random), so concurrent writers can never interleave or lose lines; the log, in time order,
  * is `cat <dir>/*.json`.
@@ -19,6 +19,7 @@ import { pack } from 'tar-stream';
 import { untar } from './archive.js';
 import { EngineError } from '../../errors.js';
 import { engineMessage, statusCode } from './client.js';
+import { undoOnInterrupt } from '../../util/interrupt.js';
 import { createMarker, removeMarker } from './markers.js';
 import type { AuditRecord } from '../target.js';
 
@@ -52,7 +53,25 @@ export function carrierOptions(dir: string): { Labels: Record<string, string>; H
   };
 }
 
-/** Run `fn` on a carrier of `dir` made for it, removed afterwards (and a legacy carrier of `dir` with it). */
+/** A carrier lives for one request: one this old was left by a process that died with it. */
+const LEFT_OVER_MS = 60 * 60 * 1000;
+
+/** Remove what earlier runs left of the carriers of `dir`: the kept one of versions before, and stale ones. */
+async function removeLeftovers(docker: Docker, dir: string): Promise<void> {
+  const carriers = await docker.listContainers({
+    all: true,
+    filters: { label: [`${CARRIER_LABELS.role}=audit`, `${CARRIER_LABELS.dir}=${dir}`] },
+  });
+  const left = carriers.filter(
+    (c) => c.Names.includes(`/${legacyCarrierName(dir)}`) || (c.State === 'created' && Date.now() - c.Created * 1000 > LEFT_OVER_MS),
+  );
+  await Promise.all(left.map((c) => removeMarker(docker, c.Id)));
+}
+
+/**
+ * Run `fn` on a carrier of `dir` made for it, removed afterwards (on Ctrl-C too); what earlier runs left of
+ * carriers of `dir` is removed on the way, off the path of `fn`.
+ */
 async function withCarrier<T>(docker: Docker, dir: string, fn: (c: Docker.Container) => Promise<T>): Promise<T> {
   const options = carrierOptions(dir);
   const carrier = await createMarker(docker, {
@@ -61,11 +80,12 @@ async function withCarrier<T>(docker: Docker, dir: string, fn: (c: Docker.Contai
     Labels: { [CARRIER_LABELS.role]: 'audit', ...options.Labels },
     HostConfig: options.HostConfig,
   });
-  const legacy = removeMarker(docker, legacyCarrierName(dir)).catch(() => {});
+  const leftovers = removeLeftovers(docker, dir).catch(() => {}); // best effort: the next carrier tries again
+  const remove = () => removeMarker(docker, carrier.id);
   try {
-    return await fn(carrier);
+    return await undoOnInterrupt(remove, () => fn(carrier));
   } finally {
-    await Promise.all([removeMarker(docker, carrier.id), legacy]);
+    await Promise.all([remove(), leftovers]);
   }
 }
 
