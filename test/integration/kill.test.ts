@@ -158,7 +158,7 @@ describe.skipIf(!engine.ok)('deploys killed with SIGKILL converge on the next up
   });
 
   it('every killed run is in the audit log: the next up took its lock over and recorded it as interrupted, from the lock', async () => {
-    const log = JSON.parse(expectOk(await f.cli(['audit', '--json']), 'audit').stdout) as {
+    const log = JSON.parse(expectOk(await f.cli(['audit', '-n', '1000', '--json']), 'audit').stdout) as {
       entries: Array<{ command: string; outcome: string; who: string }>;
     };
     const interrupted = log.entries.filter((e) => e.outcome.startsWith('interrupted: '));
