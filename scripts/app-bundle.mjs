@@ -36,6 +36,8 @@ export async function bundleApp(root, outdir) {
     entryPoints: [path.join(root, 'app/server.ts')],
     outfile: path.join(outdir, 'server.cjs'),
     plugins: [lazyApp],
+    // import('./app.cjs') as a plain require: node's ESM loader would come with it (~5 MB more once loaded)
+    supported: { 'dynamic-import': false },
   });
   const app = await build({ ...common, entryPoints: [path.join(root, 'app/app.ts')], outfile: path.join(outdir, 'app.cjs') });
   await cp(path.join(root, 'app/static'), path.join(outdir, 'static'), { recursive: true });

@@ -35,12 +35,12 @@ describe('server.ts', () => {
     expect(server.inputs.some((i) => i.endsWith('app/rfc2047.ts'))).toBe(true);
   });
 
-  it('server.cjs holds no Fastify (nor ajv, find-my-way, light-my-request): the app imports app.cjs only for a request the raw routes do not answer', () => {
+  it('server.cjs holds no Fastify (nor ajv, find-my-way, light-my-request): the app requires app.cjs only for a request the raw routes do not answer', () => {
     const { packages } = packagesOf(bundle.meta.server);
     for (const heavy of ['fastify', 'ajv', 'find-my-way', 'light-my-request', 'avvio', 'fast-json-stringify', '@fastify/helmet']) {
       expect(packages.has(heavy), [...packages].join(', ')).toBe(false);
     }
-    expect(readFileSync(bundle.entry, 'utf8')).toContain('import("./app.cjs")');
+    expect(readFileSync(bundle.entry, 'utf8')).toContain('require("./app.cjs")');
   });
 
   it('an idle app never loads Fastify: every GET and HEAD (the page, /healthz, /whoami, /static, a 404) answers without app.cjs; another method loads it', async () => {
