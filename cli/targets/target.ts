@@ -131,9 +131,10 @@ export interface AcquiredLock {
   release: () => Promise<void>;
   /**
    * Write one entry into the audit directory given to `acquire`, through the lock itself (so a command
-   * that holds the lock needs no carrier of the log's own). Throws when none was given.
+   * that holds the lock needs no carrier of the log's own). Throws when none was given. A target whose
+   * lock cannot carry it leaves this out: the entry then goes through its `auditLog`.
    */
-  audit: (entry: AuditRecord) => Promise<void>;
+  audit?: (entry: AuditRecord) => Promise<void>;
   /** Set when a stale lock of a dead local process was taken over. */
   tookOver?: LockInfo;
 }

@@ -113,4 +113,16 @@ describe('auditedDeploy', () => {
     expect(await runInterruptCleanups(() => {})).toBe(1);
     expect(f.events).toEqual(['audit interrupted: stopped by a signal (Ctrl-C or SIGTERM)', 'release']);
   });
+
+  it("a target whose lock does not carry the audit log: the entry goes through the target's audit log", async () => {
+    const f = fakeDeployment();
+    const acquire = f.d.target.lock.acquire;
+    (f.d.target.lock as { acquire: typeof acquire }).acquire = async (...args) => {
+      const { audit: _audit, ...held } = await acquire(...args);
+      return held;
+    };
+    await auditedDeploy(f.d, run(f.report), async () => 'done', facts);
+    expect(f.throughLock).toEqual([]);
+    expect(f.throughLog.map((e) => [e.command, e.outcome])).toEqual([['down', 'ok']]);
+  });
 });

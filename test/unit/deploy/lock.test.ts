@@ -89,14 +89,14 @@ describe('acquireLock', () => {
     const engine = new FakeEngine();
     const lock = await acquireLock(engine.docker, FLEET, 'up', undefined, '/srv/demo/.demo-fleet/audit');
     expect(engine.markers[0]!.binds).toEqual(['/srv/demo/.demo-fleet/audit:/audit']);
-    await lock.audit({ time: '2026-12-07T22:00:00.000Z' });
+    await lock.audit!({ time: '2026-12-07T22:00:00.000Z' });
     expect(engine.markers[0]!.uploads.map(([p]) => p)).toEqual(['/audit']);
     await lock.release();
     expect(engine.markers).toEqual([]);
     // without one, there is nothing to write through
     const plain = await acquireLock(engine.docker, FLEET, 'restart');
     expect(engine.markers[0]!.binds).toBeUndefined();
-    await expect(plain.audit({ time: '2026-12-07T22:00:00.000Z' })).rejects.toThrow(/does not carry the audit log/);
+    await expect(plain.audit!({ time: '2026-12-07T22:00:00.000Z' })).rejects.toThrow(/does not carry the audit log/);
   });
 
   it('takes a free lock with who/where/pid/since labels, and release removes it', async () => {
