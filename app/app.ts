@@ -1,16 +1,18 @@
 /**
- * The identity demo as a Fastify instance (no listen(): see server.ts). Composition only:
+ * The identity demo as a Fastify instance (no listen(): see server.ts, which answers the first four
+ * routes itself and loads this only for the rest). Composition only:
  *
- *   GET /                   stranger / friend / 403 page   routes/page.ts, fast path in fast-path.ts
- *   GET /whoami             the identity as JSON            routes/whoami.ts
- *   GET /healthz            {"status":"ok"}                 routes/health.ts
- *   GET /static/:file       files of app/static (memory)    routes/static.ts
+ *   GET /                   stranger / friend / 403 page   raw-routes.ts via routes/page.ts
+ *   GET /whoami             the identity as JSON            raw-routes.ts via routes/whoami.ts
+ *   GET /healthz            {"status":"ok"}                 raw-routes.ts via routes/health.ts
+ *   GET /static/:file       files of app/static (memory)    raw-routes.ts via routes/static.ts
  *   404 and errors          JSON with security headers      plugins/errors.ts
  *
- * The hot path is kept cheap: GET / is answered on node's request before fastify routing (see
+ * The hot path is kept cheap: those routes are answered on node's request before fastify routing (see
  * fast-path.ts), no hooks, no per-request child logger, header sets built once.
  */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { loadStatic } from './static-files.js';
 import { createFastPath } from './fast-path.js';
 import errors from './plugins/errors.js';
 import responseHeaders from './plugins/response-headers.js';
@@ -19,6 +21,7 @@ import page from './routes/page.js';
 import staticFiles from './routes/static.js';
 import whoami from './routes/whoami.js';
 import { createVisitor } from './visit.js';
+import type { PageOptions } from './page.js';
 
 export { isPageRequest } from './fast-path.js';
 export type { Visit } from './visit.js';
@@ -38,15 +41,17 @@ export interface AppOptions {
   staticDir?: string;
   /** Fastify/pino logger option; false (default) = no logs. */
   logger?: boolean | Record<string, unknown>;
+  /** A pino logger to use instead (server.ts's, so the app logs through one logger). */
+  loggerInstance?: FastifyBaseLogger;
   /** Spoof warnings logged per minute at most (default 20); the rest are counted. */
   spoofWarningsPerMinute?: number;
 }
 
 export function buildApp(options: AppOptions = {}): FastifyInstance {
-  const logger = options.logger ?? false;
+  const logger = options.loggerInstance ?? options.logger ?? false;
   const fastPath = createFastPath();
   const app = Fastify({
-    logger,
+    ...(options.loggerInstance ? { loggerInstance: options.loggerInstance } : { logger: options.logger ?? false }),
     // No "incoming request"/"request completed" lines: logs stay about what matters.
     logController: new LogController({ disableRequestLogging: true }),
     // No pino child per request: the few request-time lines (spoof warnings, errors) name the peer/URL.
@@ -59,7 +64,8 @@ export function buildApp(options: AppOptions = {}): FastifyInstance {
   app.decorate('visit', createVisitor(options, app.log));
   app.register(responseHeaders);
   app.register(fastPath.plugin, {
-    pageOptions: { inviteLink: options.inviteLink, tailscaleUrl: options.tailscaleUrl, funnel: options.funnel },
+    pageOptions: pageOptionsOf(options),
+    staticFiles: loadStatic(options.staticDir, app.log),
   });
 
   // All fastify-plugin plugins, so everything lives in the root context; errors first, so the routes
@@ -68,7 +74,11 @@ export function buildApp(options: AppOptions = {}): FastifyInstance {
   app.register(page);
   app.register(whoami);
   app.register(health);
-  app.register(staticFiles, { staticDir: options.staticDir });
+  app.register(staticFiles);
 
   return app;
+}
+
+export function pageOptionsOf(options: AppOptions): PageOptions {
+  return { inviteLink: options.inviteLink, tailscaleUrl: options.tailscaleUrl, funnel: options.funnel };
 }

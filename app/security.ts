@@ -1,16 +1,17 @@
 /**
- * Security headers from @fastify/helmet, computed once.
+ * Security headers from helmet (the library @fastify/helmet runs), computed once.
  *
  * @fastify/helmet builds a new helmet middleware on every request (it calls `helmet(options)` in its
- * onRequest hook), which halved this app's req/s. The headers depend only on the options, so we run
- * @fastify/helmet once on a private Fastify instance, record exactly what it sets, and replay those
- * headers on every response: same headers, no per-request cost.
+ * onRequest hook), which halved this app's req/s. The headers depend only on the options, so helmet's
+ * middleware runs once at startup against a recording response, and those headers are replayed on every
+ * response: same headers (test/unit/app/security.test.ts compares them with @fastify/helmet's), no
+ * per-request cost, and no Fastify needed to compute them (server.ts starts without Fastify).
  */
-import helmet, { type FastifyHelmetOptions } from '@fastify/helmet';
-import Fastify from 'fastify';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import helmet, { type HelmetOptions } from 'helmet';
 import { STYLE_CSP_SOURCE } from './page.js';
 
-export const helmetOptions: FastifyHelmetOptions = {
+export const helmetOptions: HelmetOptions = {
   contentSecurityPolicy: {
     useDefaults: false,
     directives: {
@@ -27,40 +28,37 @@ export const helmetOptions: FastifyHelmetOptions = {
 };
 
 /** For the social card: link-preview clients on other origins must be able to load it. */
-export const imageHelmetOptions: FastifyHelmetOptions = {
+export const imageHelmetOptions: HelmetOptions = {
   ...helmetOptions,
   crossOriginResourcePolicy: { policy: 'cross-origin' },
 };
 
 export type HeaderSet = Readonly<Record<string, string>>;
 
-async function probe(options: FastifyHelmetOptions | null): Promise<Record<string, string | string[] | number | undefined>> {
-  const app = Fastify({ logger: false });
-  if (options) await app.register(helmet, options);
-  app.get('/', (_request, reply) => {
-    reply.send('');
+/** Run helmet's middleware once on a response that only records the headers it sets. */
+function record(options: HelmetOptions): HeaderSet {
+  const headers: Record<string, string> = {};
+  const res = {
+    setHeader(name: string, value: string | number | readonly string[]) {
+      headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value);
+    },
+    removeHeader(name: string) {
+      delete headers[name.toLowerCase()];
+    },
+  };
+  helmet(options)({} as IncomingMessage, res as unknown as ServerResponse, (err?: unknown) => {
+    if (err) throw err;
   });
-  try {
-    return (await app.inject({ method: 'GET', url: '/' })).headers;
-  } finally {
-    await app.close();
-  }
+  return Object.freeze(headers);
 }
 
-const computed = new Map<FastifyHelmetOptions, Promise<HeaderSet>>();
+const computed = new Map<HelmetOptions, HeaderSet>();
 
-/** The headers @fastify/helmet adds with these options (lower-case names), memoised per options object. */
-export function helmetHeaders(options: FastifyHelmetOptions): Promise<HeaderSet> {
+/** The headers helmet sets with these options (lower-case names), memoised per options object. */
+export function helmetHeaders(options: HelmetOptions): HeaderSet {
   let headers = computed.get(options);
   if (!headers) {
-    headers = Promise.all([probe(null), probe(options)]).then(([plain, withHelmet]) => {
-      const added: Record<string, string> = {};
-      for (const [name, value] of Object.entries(withHelmet)) {
-        if (name in plain || value === undefined) continue;
-        added[name] = Array.isArray(value) ? value.join(', ') : String(value);
-      }
-      return Object.freeze(added);
-    });
+    headers = record(options);
     computed.set(options, headers);
   }
   return headers;

@@ -47,3 +47,11 @@ export function loadStaticFiles(dir: string | undefined): Map<string, StaticFile
   }
   return files;
 }
+
+/** The static files of `explicit` (STATIC_DIR) or next to the entry script, warning on `log` when social.png is missing. */
+export function loadStatic(explicit: string | undefined, log: { warn(details: object, message: string): void }): Map<string, StaticFile> {
+  const staticDir = resolveStaticDir(explicit);
+  const files = loadStaticFiles(staticDir);
+  if (!files.has('social.png')) log.warn({ staticDir }, 'social.png not found; /static/social.png will 404');
+  return files;
+}

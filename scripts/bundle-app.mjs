@@ -1,18 +1,4 @@
-// Bundles the identity app (app/server.ts and its dependencies) into one CommonJS file, so the
-// container image needs only `node` and this file: no node_modules, no npm inside the image.
-import { build } from 'esbuild';
-import { cp, mkdir } from 'node:fs/promises';
+// Bundles the identity app into dist/image (server.cjs, app.cjs, static/): see app-bundle.mjs.
+import { bundleApp } from './app-bundle.mjs';
 
-await mkdir('dist/image', { recursive: true });
-await build({
-  entryPoints: ['app/server.ts'],
-  outfile: 'dist/image/server.cjs',
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'cjs',
-  minify: false,
-  legalComments: 'none',
-  logLevel: 'warning',
-});
-await cp('app/static', 'dist/image/static', { recursive: true });
+await bundleApp('.', 'dist/image');

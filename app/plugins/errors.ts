@@ -4,16 +4,14 @@
  */
 import { STATUS_CODES } from 'node:http';
 import fp from 'fastify-plugin';
+import { notFoundBody } from '../raw-routes.js';
 
 export default fp(
   async (root) => {
     const { json } = root.responseHeaders;
 
     root.setNotFoundHandler((request, reply) => {
-      reply
-        .headers(json)
-        .code(404)
-        .send({ statusCode: 404, error: 'Not Found', message: `${request.method} ${request.url} not found` });
+      reply.headers(json).code(404).send(notFoundBody(request.method, request.url));
     });
 
     root.setErrorHandler((error: { statusCode?: number; message?: string }, request, reply) => {

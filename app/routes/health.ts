@@ -1,12 +1,13 @@
-/** GET /healthz: {"status":"ok"} (the container's health check). */
+/** GET /healthz: {"status":"ok"} (the container's health check), answered by raw-routes.ts. */
 import fp from 'fastify-plugin';
 
 export default fp(
   async (root) => {
-    const { json } = root.responseHeaders;
-    root.get('/healthz', (_request, reply) => {
-      reply.headers(json).send({ status: 'ok' });
+    const { health } = root.rawRoutes;
+    root.get('/healthz', (request, reply) => {
+      reply.hijack();
+      health(request.raw, reply.raw);
     });
   },
-  { name: 'route-health', decorators: { fastify: ['responseHeaders'] } },
+  { name: 'route-health', decorators: { fastify: ['rawRoutes'] } },
 );

@@ -3,7 +3,7 @@ import fp from 'fastify-plugin';
 
 export default fp(
   async (root) => {
-    // The fast path's handler (fast-path.ts): both ways to GET / give the same page and headers.
+    // The fast path's handler (raw-routes.ts): both ways to GET / give the same page and headers.
     const { servePage } = root;
     root.get('/', (request, reply) => {
       reply.hijack();

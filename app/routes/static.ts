@@ -1,26 +1,14 @@
-/** GET /static/:file: the files of app/static (social.png), loaded once and served from memory. */
+/** GET /static/:file: the files of app/static (social.png), held in memory, answered by raw-routes.ts. */
 import fp from 'fastify-plugin';
-import { loadStaticFiles, resolveStaticDir } from '../static-files.js';
-
-export interface StaticRouteOptions {
-  /** Directory with social.png; default: found next to the entry script (see static-files.ts). */
-  staticDir?: string | undefined;
-}
 
 export default fp(
-  async (root, options: StaticRouteOptions) => {
-    const staticDir = resolveStaticDir(options.staticDir);
-    const files = loadStaticFiles(staticDir);
-    if (!files.has('social.png')) root.log.warn({ staticDir }, 'social.png not found; /static/social.png will 404');
-    const { image } = root.responseHeaders;
+  async (root) => {
+    const { staticFile } = root.rawRoutes;
     root.get<{ Params: { file: string } }>('/static/:file', (request, reply) => {
-      const file = files.get(request.params.file);
-      if (!file) {
-        reply.callNotFound();
-        return;
-      }
-      reply.headers(image).header('content-type', file.contentType).send(file.body);
+      // 404s go through fastify's not-found handler like every other unknown path
+      if (!staticFile(request.params.file, request.raw, reply.raw)) reply.callNotFound();
+      else reply.hijack();
     });
   },
-  { name: 'route-static', decorators: { fastify: ['responseHeaders'] } },
+  { name: 'route-static', decorators: { fastify: ['rawRoutes'] } },
 );

@@ -1,17 +1,13 @@
-/** GET /whoami: the identity as JSON (403 when the access filters turn the visitor away). */
+/** GET /whoami: the identity as JSON (403 when the access filters turn the visitor away), answered by raw-routes.ts. */
 import fp from 'fastify-plugin';
 
 export default fp(
   async (root) => {
-    const { visit } = root;
-    const { json } = root.responseHeaders;
+    const { whoami } = root.rawRoutes;
     root.get('/whoami', (request, reply) => {
-      const { identity, forbidden } = visit(request.raw);
-      const { identified, login, name, profilePic, funnel } = identity;
-      reply.headers(json);
-      if (forbidden) reply.code(403);
-      reply.send({ identified, login, name, profilePic, funnel });
+      reply.hijack();
+      whoami(request.raw, reply.raw);
     });
   },
-  { name: 'route-whoami', decorators: { fastify: ['visit', 'responseHeaders'] } },
+  { name: 'route-whoami', decorators: { fastify: ['rawRoutes'] } },
 );

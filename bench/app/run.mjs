@@ -41,7 +41,15 @@ const SETTLE_MS = 1000;
 // V8's memory reducer runs ~8 s after start-up (--gc-memory-reducer-start-delay-ms=8000): the idle RSS
 // an event's app keeps is the one after it, so idle RSS is read at start and again this long after.
 const IDLE_SETTLE_MS = 10_000;
-const OURS_NODE_FLAGS = (process.env.OURS_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+/** The node flags the image runs the app with (its s6 service's `node … /app/server.cjs` line). */
+function imageNodeFlags() {
+  const run = readFileSync(path.join(ROOT, 'templates/s6/svc-demo-app/run'), 'utf8');
+  const line = /\bnode((?:\s+--\S+)*)\s+\/app\/server\.cjs/.exec(run);
+  if (!line) throw new Error('templates/s6/svc-demo-app/run: no `node [flags] /app/server.cjs` line');
+  return line[1].split(/\s+/).filter(Boolean);
+}
+// ours as the image runs it, unless OURS_NODE_FLAGS names others ("" for none)
+const OURS_NODE_FLAGS = (process.env.OURS_NODE_FLAGS ?? imageNodeFlags().join(' ')).split(/\s+/).filter(Boolean);
 const MEMORY_PROBE = path.join(HERE, 'memory-usage.cjs');
 
 // ---------------------------------------------------------------------------------------------
@@ -67,7 +75,7 @@ function parseArgs(argv) {
       '  --bundle FILE   benchmark another build of the app as "ours" (default dist/image/server.cjs)\n' +
       '  --memory        after the report, process.memoryUsage() of ours and bare: idle at start, idle\n' +
       '                  after 10 s, under the same load, and after it\n' +
-      '  env OURS_NODE_FLAGS="--flag ..."  node flags for ours (e.g. a V8 flag the image could set)\n' +
+      '  env OURS_NODE_FLAGS="--flag ..."  node flags for ours (default: those of templates/s6/svc-demo-app/run; "" for none)\n' +
       '  --cpu-prof DIR  after the report, profile ours and bare under the same load (node --cpu-prof)\n' +
       '                  and print the top self-time functions and packages\n',
   );
@@ -330,7 +338,7 @@ function wrk(port, seconds, o) {
 const SERVERS = (o) => [
   {
     key: 'ours',
-    label: `ours (${[...OURS_NODE_FLAGS, path.relative(ROOT, o.bundle)].join(' ')}, Fastify)`,
+    label: `ours (${[...OURS_NODE_FLAGS, path.relative(ROOT, o.bundle)].join(' ')})`,
     cmd: process.execPath,
     args: [...OURS_NODE_FLAGS, o.bundle],
   },

@@ -17,7 +17,18 @@
 // of the docker-mod, tailscaled and the tailnet; its tailscale/tailscaled are Node scripts), every event
 // with an auth key from the environment, so `up` sees each node join and serve like a real start.
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -55,6 +66,7 @@ function parseArgs(argv) {
       'cold-default-health': { kind: 'flag', default: false },
       'cpu-prof-dir': { kind: 'path', default: null },
       out: { kind: 'path', default: null },
+      compare: { kind: 'path', default: null },
       'cleanup-only': { kind: 'flag', default: false },
     },
     [
@@ -69,6 +81,8 @@ function parseArgs(argv) {
       '  --cpu-prof-dir D   keep the .cpuprofile files in D (with --profile)',
       "  --cold-default-health  (a) with the default 10 s probe interval instead of 1 s ((a') keeps 1 s)",
       '  --out FILE         also write the numbers as JSON',
+      "  --compare DIR      (b) also times another build's CLI (DIR/dist/bin, built) on the same fleet,",
+      '                     interleaved with ours; both run our dist/image and templates (same image)',
     ].join('\n'),
   );
   if (o.noopEvents < o.coldEvents) throw new Error('--noop-events must be >= --cold-events');
@@ -278,6 +292,18 @@ async function main(o) {
   for (const p of ['package.json', 'dist', 'templates']) cpSync(path.join(ROOT, p), path.join(cliRoot, p), { recursive: true });
   symlinkSync(path.join(ROOT, 'node_modules'), path.join(cliRoot, 'node_modules'));
   const CLI = path.join(cliRoot, 'dist/bin/demo-fleet.mjs');
+  // --compare: the other build's CLI, with our image context (dist/image, templates), so both plan the same
+  // image revision and a no-op of one is a no-op of the other
+  let otherCli = null;
+  if (o.compare) {
+    const otherRoot = path.join(tmp, 'cli-compare');
+    mkdirSync(otherRoot);
+    for (const p of ['package.json', 'dist/bin']) cpSync(path.join(o.compare, p), path.join(otherRoot, p), { recursive: true });
+    for (const p of ['dist/image', 'templates']) cpSync(path.join(ROOT, p), path.join(otherRoot, p), { recursive: true });
+    symlinkSync(path.join(o.compare, 'node_modules'), path.join(otherRoot, 'node_modules'));
+    otherCli = path.join(otherRoot, 'dist/bin/demo-fleet.mjs');
+    log(`--compare: ${o.compare} (its dist/bin, built ${statSync(path.join(o.compare, 'dist/bin/demo-fleet.mjs')).mtime.toISOString()})`);
+  }
   const fleetDir = path.join(tmp, 'fleet');
   mkdirSync(fleetDir);
   // the fleet file is ./fleet.yaml in fleetDir; the revision is the snapshot's (no GITHUB_* pinning)
@@ -479,7 +505,8 @@ async function main(o) {
   });
   const serveJson = jsonOf(serveWait, 'demo-fleet up (until served)');
   noteBuilt(`up until ${o.noopEvents} served`, serveJson);
-  const unserved = serveJson.results.filter((x) => !x.ok || !x.status.startsWith('served '));
+  // an event already listed healthy when this up listed it is kept without a look (cli/converge/apply.ts)
+  const unserved = serveJson.results.filter((x) => !x.ok || !(x.status.startsWith('served ') || x.status === 'kept (healthy)'));
   if (serveWait.code !== 0 || unserved.length)
     throw new Error(
       `no-op fleet not served after ${sec(serveWait.ms)} (exit ${serveWait.code}): ${unserved.map((x) => `${x.event}: ${x.status}`).join('; ')}`,
@@ -489,9 +516,26 @@ async function main(o) {
   const snapshot = () => new Map(fleetContainers().map((c) => [c.name, `${c.id} ${c.startedAt} ${c.state}`]));
   const before = snapshot();
   if (before.size !== o.noopEvents) throw new Error(`expected ${o.noopEvents} containers before the no-op runs, found ${before.size}`);
-  const noop = { wait: [], noWait: [], runs: [], noWaitRuns: [], touched: [], built: [], actions: [] };
-  const noopOnce = async (i, flags, into) => {
-    const r = must(await df(['up', '--json', '--base-image', BASE_IMAGE, ...flags]), `demo-fleet up ${flags.join(' ')} (no-op)`);
+  const noop = {
+    wait: [],
+    noWait: [],
+    runs: [],
+    noWaitRuns: [],
+    touched: [],
+    built: [],
+    actions: [],
+    version: [],
+    otherVersion: [],
+    status: [],
+    otherStatus: [],
+    other: [],
+    otherRuns: [],
+  };
+  const noopOnce = async (i, flags, into, cli = CLI) => {
+    const r = must(
+      await timed(process.execPath, [cli, 'up', '--json', '--base-image', BASE_IMAGE, ...flags], { cwd: fleetDir, env, cpu: true }),
+      `demo-fleet up ${flags.join(' ')} (no-op${cli === CLI ? '' : ', --compare'})`,
+    );
     const j = jsonOf(r, 'no-op up');
     noteBuilt(`no-op up ${flags.join(' ')} #${i}`.replace('  ', ' '), j);
     // kept and listed healthy: up does not look inside again (see cli/converge/apply.ts)
@@ -507,14 +551,32 @@ async function main(o) {
     noop.built.push(j.built);
     noop.actions.push([...new Set(j.plan.map((a) => a.action))].join('/'));
     into.push(r.ms);
-    (flags.length ? noop.noWaitRuns : noop.runs).push(r);
+    if (cli === CLI) (flags.length ? noop.noWaitRuns : noop.runs).push(r);
+    else noop.otherRuns.push(r);
     log(
-      `  demo-fleet up ${flags.join(' ').padEnd(10)} no-op #${i}: ${sec(r.ms)}, actions ${noop.actions.at(-1)}, touched ${touched.size}, built ${j.built}`,
+      `  ${cli === CLI ? 'demo-fleet' : '--compare '} up ${flags.join(' ').padEnd(10)} no-op #${i}: ${sec(r.ms)}, actions ${noop.actions.at(-1)}, touched ${touched.size}, built ${j.built}`,
     );
+  };
+  // the floor in the same run: node starting the CLI and printing its version (no engine, no fleet file)
+  const versionOnce = async (cli, into) => {
+    const r = must(await timed(process.execPath, [cli, '--version'], { cwd: fleetDir, env, cpu: true }), 'demo-fleet --version');
+    into.push(r.ms);
+  };
+  // `status` of the served fleet (exit 0: every event running and healthy)
+  const statusOnce = async (cli, into) => {
+    const r = must(await timed(process.execPath, [cli, 'status', '--json'], { cwd: fleetDir, env, cpu: true }), 'demo-fleet status');
+    into.push(r.ms);
   };
   for (let i = 1; i <= o.noopRepeats; i++) {
     await noopOnce(i, [], noop.wait);
     await noopOnce(i, ['--no-wait'], noop.noWait);
+    if (otherCli) await noopOnce(i, [], noop.other, otherCli);
+    await versionOnce(CLI, noop.version);
+    await statusOnce(CLI, noop.status);
+    if (otherCli) {
+      await versionOnce(otherCli, noop.otherVersion);
+      await statusOnce(otherCli, noop.otherStatus);
+    }
   }
 
   // --- (b') what a no-op asks the engine: one more of each through a request-counting socket proxy
@@ -677,6 +739,16 @@ async function main(o) {
     [`  then demo-fleet up until all ${o.noopEvents} served (not a no-op yet)`, sec(serveWait.ms), cpuOf([serveWait]), ''],
     [`demo-fleet up, no-op, ${o.noopEvents} running`, sec(medNoop), cpuOf(noop.runs), list(noop.wait)],
     [`demo-fleet up --no-wait, no-op, ${o.noopEvents} running`, sec(median(noop.noWait)), cpuOf(noop.noWaitRuns), list(noop.noWait)],
+    [`demo-fleet --version (startup floor, same rounds)`, sec(median(noop.version)), '', list(noop.version)],
+    [`demo-fleet status, ${o.noopEvents} served (same rounds)`, sec(median(noop.status)), '', list(noop.status)],
+    ...(otherCli
+      ? [
+          [`--compare ${o.compare}: up, no-op, ${o.noopEvents} running`, sec(median(noop.other)), cpuOf(noop.otherRuns), list(noop.other)],
+          [`  ours / --compare`, `${((100 * medNoop) / median(noop.other)).toFixed(0)}%`, '', ''],
+          [`--compare: --version`, sec(median(noop.otherVersion)), '', list(noop.otherVersion)],
+          [`--compare: status, ${o.noopEvents} served`, sec(median(noop.otherStatus)), '', list(noop.otherStatus)],
+        ]
+      : []),
     [
       'containers touched by the no-op ups (each run)',
       String(maxTouched),
@@ -721,6 +793,7 @@ async function main(o) {
     table(stepRows(`demo-fleet up, no-op ${o.noopEvents}: time per step`, noop.runs)),
     '',
     table(stepRows(`demo-fleet up --no-wait, no-op ${o.noopEvents}: time per step`, noop.noWaitRuns)),
+    ...(otherCli ? ['', table(stepRows(`--compare up, no-op ${o.noopEvents}: time per step`, noop.otherRuns))] : []),
     '',
     'builds reported by demo-fleet --json outputs:',
     ...builds.map((b) => `  ${b.what.padEnd(44)} built ${b.built}`),
@@ -772,6 +845,11 @@ async function main(o) {
             servedAfterMs: serveWait.ms,
             waitMs: noop.wait,
             noWaitMs: noop.noWait,
+            versionMs: noop.version,
+            statusMs: noop.status,
+            ...(otherCli
+              ? { compare: o.compare, compareMs: noop.other, compareVersionMs: noop.otherVersion, compareStatusMs: noop.otherStatus }
+              : {}),
             touched: noop.touched,
             touchedCounted: noop.touchedCounted,
             built: noop.built,

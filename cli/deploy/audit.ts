@@ -7,6 +7,7 @@ import { FleetError, UsageError } from '../errors.js';
 import type { Reporter } from '../reporter.js';
 import { type AuditEntry, type AuditFacts, newEntry, whoRuns } from './audit-entry.js';
 import type { Deployment } from './deployment.js';
+import type { LockInfo } from '../targets/target.js';
 
 /**
  * The entries of one fleet (several fleet files may share an appdata, and a name): the one place that
@@ -31,14 +32,45 @@ export async function lastDeploy(d: Deployment): Promise<{ entry: AuditEntry; ch
   return { entry, changed: changed.map((e) => e.event) };
 }
 
+/** How an entry reaches the log: through the held deploy lock (AcquiredLock.audit), or the target's audit log. */
+export type AuditWriter = (entry: AuditEntry) => Promise<void>;
+
 /** Append one entry; a failure to write is reported as a warning, never thrown. */
-export async function record(d: Deployment, command: string, report: Reporter, facts: AuditFacts): Promise<void> {
-  const entry = newEntry(command, d.fleet, whoRuns(d.paths.fleetDir), facts);
+export async function record(d: Deployment, command: string, report: Reporter, facts: AuditFacts, write?: AuditWriter): Promise<void> {
+  await writeOrWarn(d, report, newEntry(command, d.fleet, whoRuns(d.paths.fleetDir), facts), write);
+}
+
+async function writeOrWarn(d: Deployment, report: Reporter, entry: AuditEntry, write?: AuditWriter): Promise<void> {
   try {
-    await d.target.auditLog.append(d.auditDir(), entry);
+    const dir = d.auditDir(); // a relative appdata on a remote engine: the UsageError says the fix
+    await (write ? write(entry) : d.target.auditLog.append(dir, entry));
   } catch (err) {
     report.warn(`audit log not written: ${err instanceof UsageError ? err.message : d.target.errorMessage(err)}`);
   }
+}
+
+const LOCKED_COMMANDS = new Set(['up', 'down', 'rollback', 'prune', 'retire', 'restart']);
+
+/**
+ * The run of a process that died holding the deploy lock (SIGKILL, a crash, a lost machine) never wrote its
+ * outcome; whoever takes the lock over records it from the lock's labels, so the log shows that it ran.
+ */
+export async function recordInterrupted(d: Deployment, dead: LockInfo, report: Reporter, write?: AuditWriter): Promise<void> {
+  // The lock names what ran (`up -m` replaces it with the operator's message: that was an `up`).
+  const command = LOCKED_COMMANDS.has(dead.message) ? dead.message : 'up';
+  const since = Number.isNaN(Date.parse(dead.since)) ? new Date() : new Date(dead.since);
+  const entry = newEntry(
+    command,
+    d.fleet,
+    dead.holder,
+    {
+      revision: null,
+      events: [],
+      outcome: `interrupted: pid ${dead.pid} on ${dead.host} ended holding the deploy lock, without recording an outcome (taken over by ${whoRuns(d.paths.fleetDir)})`,
+    },
+    since,
+  );
+  await writeOrWarn(d, report, { ...entry, host: dead.host }, write);
 }
 
 /** Run `fn` and record its outcome (`facts` of its result), or the error it threw, which is rethrown. */
@@ -48,6 +80,7 @@ export async function audited<T>(
   report: Reporter,
   fn: () => Promise<T>,
   facts: (result: T) => AuditFacts,
+  write?: AuditWriter,
 ): Promise<T> {
   let result: T;
   try {
@@ -55,10 +88,10 @@ export async function audited<T>(
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     const kind = err instanceof FleetError ? '' : 'unexpected ';
-    await record(d, command, report, { revision: null, events: [], outcome: `${kind}error: ${message}` });
+    await record(d, command, report, { revision: null, events: [], outcome: `${kind}error: ${message}` }, write);
     throw err;
   }
-  await record(d, command, report, facts(result));
+  await record(d, command, report, facts(result), write);
   return result;
 }
 

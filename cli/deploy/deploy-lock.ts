@@ -1,9 +1,12 @@
-/** Hold the fleet's deploy lock on the target for the length of `fn` (audited-deploy.ts, `restart`); remove it by hand. */
+/**
+ * Hold the fleet's deploy lock on the target for the length of `fn` (audited-deploy.ts, `restart`); remove it
+ * by hand. `auditDir`: the audit log the holder writes through the lock (AcquiredLock.audit).
+ */
 import { LockedError } from '../errors.js';
 import type { Fleet } from '../fleet/schema.js';
 import { undoOnInterrupt } from '../util/interrupt.js';
 import type { Reporter } from '../reporter.js';
-import type { DeployLock, LockInfo } from '../targets/target.js';
+import type { AcquiredLock, DeployLock, LockInfo } from '../targets/target.js';
 
 export async function withDeployLock<T>(
   lock: DeployLock,
@@ -11,14 +14,17 @@ export async function withDeployLock<T>(
   what: string,
   forceUnlock: boolean,
   report: Reporter,
-  fn: () => Promise<T>,
+  fn: (held: AcquiredLock) => Promise<T>,
+  auditDir?: string,
+  /** Run on Ctrl-C / SIGTERM while the lock is still held, before it is released (never throws). */
+  onInterrupt?: (held: AcquiredLock) => Promise<void>,
 ): Promise<T> {
   if (forceUnlock) {
     const held = await releaseByHand(lock, fleet);
     if (held) report.warn(`removed the deploy lock of fleet "${fleet.name}" held by ${held.holder} since ${held.since} (--force-unlock)`);
   }
   report.step(`take deploy lock ${lock.name(fleet.name)}`);
-  const held = await lock.acquire(fleet.name, what, fleet.id);
+  const held = await lock.acquire(fleet.name, what, fleet.id, auditDir);
   if (held.tookOver) {
     report.warn(
       `took over a stale deploy lock of ${held.tookOver.holder} (pid ${held.tookOver.pid} is gone, since ${held.tookOver.since})`,
@@ -32,7 +38,11 @@ export async function withDeployLock<T>(
   };
   try {
     // Ctrl-C / SIGTERM release it too (the CLI runs this before exiting), so no lock is left behind.
-    return await undoOnInterrupt(release, fn);
+    const interrupted = async () => {
+      await onInterrupt?.(held).catch(() => {});
+      await release();
+    };
+    return await undoOnInterrupt(interrupted, () => fn(held));
   } finally {
     await release();
   }

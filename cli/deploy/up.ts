@@ -75,10 +75,15 @@ export async function up(d: Deployment, options: UpOptions, report: Reporter): P
     async () => {
       // the fleet's own control server first: the events log in to it, with keys it mints
       const control = await ensureControlServer(d, report);
+      // The containers are listed (once the control server is in place) while the image is looked at (a
+      // round trip less on a no-op); that list is used only when nothing was built or pulled in between.
+      const pulling = options.pull ?? d.fleet.pull;
+      const early = pulling ? undefined : listed(containers, services).catch(() => undefined);
       // the image is built once as always; only the events of this run get their tag moved
       const image = await provideImage(d, only.length ? services.filter((s) => only.includes(s.event)) : services, options, report);
+      const actual = image.built ? undefined : await early;
       const planned = withRevisionLabels(
-        onlyEvents(await plan(containers, d.owner, services, image.imageId, report), only, report),
+        onlyEvents(await plan(containers, d.owner, services, image.imageId, report, actual), only, report),
         image.revision,
       );
       refuseEmptying(planned, options);
@@ -163,15 +168,21 @@ async function provideImage(d: Deployment, services: ServiceDefinition[], option
   return { imageId: image.id, imageRef: image.ref, revision: image.revision, built: image.built };
 }
 
+/** Every demo-fleet container and every container holding one of the services' names. */
+function listed(runtime: Runtime, services: ServiceDefinition[]): Promise<ActualContainer[]> {
+  return runtime.list(services.map((s) => s.name));
+}
+
 async function plan(
   runtime: Runtime,
   owner: FleetOwner,
   services: ServiceDefinition[],
   imageId: string | null,
   report: Reporter,
+  listedBefore?: ActualContainer[],
 ): Promise<Plan> {
   report.step('plan');
-  const actual = await runtime.list(services.map((s) => s.name));
+  const actual = listedBefore ?? (await listed(runtime, services));
   return planFleet(owner, services, imageId, await withNodeSettings(runtime, owner, services, actual));
 }
 

@@ -129,6 +129,12 @@ export interface LockInfo {
 
 export interface AcquiredLock {
   release: () => Promise<void>;
+  /**
+   * Write one entry into the audit directory given to `acquire`, through the lock itself (so a command
+   * that holds the lock needs no carrier of the log's own). Throws when none was given. A target whose
+   * lock cannot carry it leaves this out: the entry then goes through its `auditLog`.
+   */
+  audit?: (entry: AuditRecord) => Promise<void>;
   /** Set when a stale lock of a dead local process was taken over. */
   tookOver?: LockInfo;
 }
@@ -141,8 +147,8 @@ export interface AcquiredLock {
 export interface DeployLock {
   /** The lock's name, for messages. */
   name: (fleetName: string) => string;
-  /** Take it, or throw LockedError naming the holder. */
-  acquire: (fleetName: string, message: string, fleetId?: string) => Promise<AcquiredLock>;
+  /** Take it, or throw LockedError naming the holder; `auditDir`: the audit log the holder writes to (AcquiredLock.audit). */
+  acquire: (fleetName: string, message: string, fleetId?: string, auditDir?: string) => Promise<AcquiredLock>;
   /** Remove the lock with this ID (the one `holder` read), or by the fleet's name when no ID is given. */
   forceRelease: (fleetName: string, id?: string) => Promise<void>;
   /** Who holds it now, or null when nobody does. */

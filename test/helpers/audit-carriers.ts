@@ -1,6 +1,7 @@
 /**
- * The audit log's carrier containers (cli/targets/docker/audit-store.ts) outlive a command by design: a test that
- * made an appdata removes the carriers binding audit dirs under it, with the dir.
+ * The audit log's carrier containers (cli/targets/docker/audit-store.ts) live for one read or write, but a
+ * command killed in the middle of one leaves its carrier: a test that made an appdata removes the carriers
+ * binding audit dirs under it, with the dir.
  */
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';

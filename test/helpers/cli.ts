@@ -94,7 +94,7 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRes
 export async function tempDir(prefix = 'demo-fleet-test-'): Promise<{ dir: string; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
   const cleanup = async () => {
-    // a command that wrote an audit entry left its carrier container on the engine
+    // a command killed while it read or wrote the audit log left its carrier container on the engine
     if (hasAuditDir(dir)) await removeAuditCarriers(dir);
     await rm(dir, { recursive: true, force: true });
   };

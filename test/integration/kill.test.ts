@@ -157,6 +157,20 @@ describe.skipIf(!engine.ok)('deploys killed with SIGKILL converge on the next up
     expect(inside.every((o) => o.recovered.length > 0)).toBe(true);
   });
 
+  it('every killed run is in the audit log: the next up took its lock over and recorded it as interrupted, from the lock', async () => {
+    const log = JSON.parse(expectOk(await f.cli(['audit', '-n', '1000', '--json']), 'audit').stdout) as {
+      entries: Array<{ command: string; outcome: string; who: string }>;
+    };
+    const interrupted = log.entries.filter((e) => e.outcome.startsWith('interrupted: '));
+    const killed = outcomes.filter((o) => o.killed);
+    expect(killed.length).toBeGreaterThan(0);
+    expect(interrupted).toHaveLength(killed.length);
+    for (const e of interrupted) {
+      expect(['up', 'rollback']).toContain(e.command);
+      expect(e.outcome).toMatch(/^interrupted: pid \d+ on \S+ ended holding the deploy lock, without recording an outcome/);
+    }
+  });
+
   it('a base whose entrypoint exits: the canary is rolled back at once, no event is left without a container', async () => {
     const broken = `demo-fleet-test/broken-base:${runId}`;
     const ctx = path.join(f.dir, 'broken-base');

@@ -62,7 +62,7 @@ describe('the npm package', () => {
     const bundle = [...reachableOutputs()].sort();
     expect(bundle).toContain(ENTRY);
     expect(bundle.length).toBeGreaterThan(5);
-    const image = ['dist/image/server.cjs', ...readdirFiles('dist/image/static')];
+    const image = ['dist/image/app.cjs', 'dist/image/server.cjs', ...readdirFiles('dist/image/static')];
     expect(files).toEqual([...new Set(['README.md', 'package.json', ...bundle, ...image, ...gitFiles('templates')])].sort());
     for (const f of files) expect(f, f).not.toMatch(/meta\.json$|\.map$|^dist\/(cli|app)\//);
   });

@@ -13,7 +13,7 @@ import path from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AuditEntry, newEntry } from '../../cli/deploy/audit-entry.js';
-import { appendEntry, carrierName, readEntries } from '../../cli/targets/docker/audit-store.js';
+import { appendEntry, legacyCarrierName, readEntries } from '../../cli/targets/docker/audit-store.js';
 import { LABELS } from '../../cli/fleet/naming.js';
 import {
   BASE_IMAGE,
@@ -210,19 +210,26 @@ describe.skipIf(!engine.ok)('audit log store: concurrent writers', () => {
     expect(entries.map((e) => e.events[0]!.event).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `e${i}`).sort());
     const times = entries.map((e) => e.time);
     expect([...times].sort()).toEqual(times);
-    // the 10 writers made one carrier for the directory, kept for the next write
-    const carriers = await docker([
-      'ps',
-      '-a',
-      '--filter',
-      `label=dev.demo-fleet.audit-dir=${auditDir}`,
-      '--format',
-      '{{.Names}} {{.State}}',
+    // each writer's carrier was removed after its write: nothing of the log is left on the engine but the directory
+    const carriers = () =>
+      docker(['ps', '-a', '--filter', `label=dev.demo-fleet.audit-dir=${auditDir}`, '--format', '{{.Names}} {{.State}}']);
+    expect((await carriers()).trim()).toBe('');
+    // a carrier an earlier version kept for the directory is removed by the next write
+    await docker([
+      'create',
+      '--name',
+      legacyCarrierName(auditDir),
+      '--label',
+      'dev.demo-fleet.role=audit',
+      '--label',
+      `dev.demo-fleet.audit-dir=${auditDir}`,
+      '-v',
+      `${auditDir}:/audit`,
+      'demo-fleet/lock:1',
+      'audit',
     ]);
-    expect(carriers.trim()).toBe(`${carrierName(auditDir)} created`);
-    // removed (e.g. `docker container prune`): the next write makes it again, the log is the directory
-    await docker(['rm', carrierName(auditDir)]);
     await appendEntry(dockerode, auditDir, newEntry('down', { name: fleet }, 'tester', { revision: null, events: [], outcome: 'ok' }));
+    expect((await carriers()).trim()).toBe('');
     expect(await readEntries(dockerode, auditDir)).toHaveLength(11);
   });
 });

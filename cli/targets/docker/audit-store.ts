@@ -2,13 +2,15 @@
  * The audit log lives on the engine host, so everyone deploying to a VPS sees one log: a directory
  * `<appdata>/.demo-fleet/audit` holding one file per entry, each one JSON line. The engine API is the only
  * channel (so it works over DOCKER_HOST=ssh://): a never-started container of the deploy lock's zero-layer
- * image (the carrier, `demo-fleet-audit-<hash of the directory>`) binds the directory, and the entry is
- * written into it with the engine's archive upload. The carrier is kept for the next write: creating and
- * removing one per entry cost a no-op `up` 3 of its 12 engine requests (bench/README.md). Nothing runs, so no image with a
- * shell is needed (`down` and `audit` work where the app image is gone); a removed carrier (`docker
- * container prune`) is made again on the next write, the log is the directory, not the container. Each
- * writer writes its own file (time, pid, random), so concurrent writers can never interleave or lose
- * lines; the log, in time order, is `cat <dir>/*.json`, which `audit` reads back with the archive download.
+ * image binds the directory, and the entry is written into it with the engine's archive upload (read back
+ * with the archive download). A command that holds the deploy lock writes through the lock's own marker,
+ * which binds the directory (lock.ts): no container of its own, no extra request, and nothing outlives the
+ * command. Without the lock (`audit`, `publish`, rollback's look back) a carrier is made for the one read
+ * or write and removed right after; carriers that earlier versions kept per directory
+ * (`demo-fleet-audit-<hash>`, never removed), and a carrier a killed process left, are removed on the way. Nothing runs, so no image with a
+ * shell is needed (`down` and `audit` work where the app image is gone). Each writer writes its own file
+ * (time, pid, random), so concurrent writers can never interleave or lose lines; the log, in time order,
+ * is `cat <dir>/*.json`.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import path from 'node:path';
@@ -17,13 +19,13 @@ import { pack } from 'tar-stream';
 import { untar } from './archive.js';
 import { EngineError } from '../../errors.js';
 import { engineMessage, statusCode } from './client.js';
-import { ensureLockImage, LOCK_IMAGE } from './lock.js';
+import { undoOnInterrupt } from '../../util/interrupt.js';
+import { createMarker, removeMarker } from './markers.js';
 import type { AuditRecord } from '../target.js';
 
-/** Where the bound directory appears inside the carrier container. */
-const MOUNT = '/audit';
+/** Where the bound directory appears inside a carrier (or the lock marker). */
+export const AUDIT_MOUNT = '/audit';
 
-/** The audit directory on the engine host, under the fleet's appdata (resolved like the state dirs). */
 /** `2026-12-02T00:55:00.123Z` → `20261202T005500.123Z`: sorts in time order, no `:` in the name. */
 function fileName(entry: AuditRecord): string {
   const stamp = entry.time.replace(/[-:]/g, '');
@@ -33,54 +35,77 @@ function fileName(entry: AuditRecord): string {
 /** The labels of a carrier: its role, and the directory it binds (how a cleanup finds the carriers of a dir). */
 export const CARRIER_LABELS = { role: 'dev.demo-fleet.role', dir: 'dev.demo-fleet.audit-dir' } as const;
 
-/** One carrier per audit directory: another directory, another name. */
-export function carrierName(dir: string): string {
+/** The carrier versions before 0.2 kept per audit directory, forever (removed when seen: legacyCarrierName). */
+export function legacyCarrierName(dir: string): string {
   return `demo-fleet-audit-${createHash('sha256').update(dir).digest('hex').slice(0, 12)}`;
 }
 
-function noSuchContainer(err: unknown): boolean {
-  return statusCode(err) === 404 && /no such container/i.test(engineMessage(err));
+/** A carrier of one use: its own name, so concurrent readers and writers never share (or remove) one. */
+function carrierName(dir: string): string {
+  return `${legacyCarrierName(dir)}-${randomBytes(4).toString('hex')}`;
 }
 
-/** Run `fn` on the never-started carrier binding `dir`, made first when there is none (or it was removed). */
+/** The bind (and labels) that make a never-started container a carrier of `dir`. */
+export function carrierOptions(dir: string): { Labels: Record<string, string>; HostConfig: { Binds: string[] } } {
+  return {
+    Labels: { [CARRIER_LABELS.dir]: dir },
+    HostConfig: { Binds: [`${dir}:${AUDIT_MOUNT}`] },
+  };
+}
+
+/** A carrier lives for one request: one this old was left by a process that died with it. */
+const LEFT_OVER_MS = 60 * 60 * 1000;
+
+/** Remove what earlier runs left of the carriers of `dir`: the kept one of versions before, and stale ones. */
+async function removeLeftovers(docker: Docker, dir: string): Promise<void> {
+  const carriers = await docker.listContainers({
+    all: true,
+    filters: { label: [`${CARRIER_LABELS.role}=audit`, `${CARRIER_LABELS.dir}=${dir}`] },
+  });
+  const left = carriers.filter(
+    (c) => c.Names.includes(`/${legacyCarrierName(dir)}`) || (c.State === 'created' && Date.now() - c.Created * 1000 > LEFT_OVER_MS),
+  );
+  await Promise.all(left.map((c) => removeMarker(docker, c.Id)));
+}
+
+/**
+ * Run `fn` on a carrier of `dir` made for it, removed afterwards (on Ctrl-C too); what earlier runs left of
+ * carriers of `dir` is removed on the way, off the path of `fn`.
+ */
 async function withCarrier<T>(docker: Docker, dir: string, fn: (c: Docker.Container) => Promise<T>): Promise<T> {
-  const name = carrierName(dir);
+  const options = carrierOptions(dir);
+  const carrier = await createMarker(docker, {
+    name: carrierName(dir),
+    Cmd: ['audit'],
+    Labels: { [CARRIER_LABELS.role]: 'audit', ...options.Labels },
+    HostConfig: options.HostConfig,
+  });
+  const leftovers = removeLeftovers(docker, dir).catch(() => {}); // best effort: the next carrier tries again
+  const remove = () => removeMarker(docker, carrier.id);
   try {
-    return await fn(docker.getContainer(name));
-  } catch (err) {
-    if (!noSuchContainer(err)) throw err;
-  }
-  await ensureLockImage(docker);
-  try {
-    await docker.createContainer({
-      name,
-      Image: LOCK_IMAGE,
-      Cmd: ['audit'],
-      Labels: { [CARRIER_LABELS.role]: 'audit', [CARRIER_LABELS.dir]: dir },
-      HostConfig: { Binds: [`${dir}:${MOUNT}`] },
-    });
-  } catch (err) {
-    if (statusCode(err) !== 409) throw err; // 409: another writer is making it right now
-  }
-  // The engine reserves the name before the other writer's container exists: wait for it briefly.
-  for (let look = 0; ; look++) {
-    try {
-      return await fn(docker.getContainer(name));
-    } catch (err) {
-      if (!noSuchContainer(err) || look >= 40) throw err;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    return await undoOnInterrupt(remove, () => fn(carrier));
+  } finally {
+    await Promise.all([remove(), leftovers]);
   }
 }
 
-/** Write one entry (one JSON line in a file of its own) into the audit directory on the engine host. */
-export async function appendEntry(docker: Docker, dir: string, entry: AuditRecord): Promise<void> {
+/** The archive upload of one entry (one JSON line in a file of its own). */
+export async function entryArchive(entry: AuditRecord): Promise<Buffer> {
   const line = `${JSON.stringify(entry)}\n`;
   const tar = pack();
   tar.entry({ name: fileName(entry), mode: 0o644, mtime: new Date(entry.time) }, line);
   tar.finalize();
-  const body = await streamToBuffer(tar as unknown as NodeJS.ReadableStream);
-  await withCarrier(docker, dir, (c) => c.putArchive(body, { path: MOUNT }));
+  return streamToBuffer(tar as unknown as NodeJS.ReadableStream);
+}
+
+/** Write one entry into the audit directory bound by `container` (a carrier, or the lock marker). */
+export async function writeEntry(container: Docker.Container, entry: AuditRecord): Promise<void> {
+  await container.putArchive(await entryArchive(entry), { path: AUDIT_MOUNT });
+}
+
+/** Write one entry into the audit directory on the engine host, through a carrier of its own. */
+export async function appendEntry(docker: Docker, dir: string, entry: AuditRecord): Promise<void> {
+  await withCarrier(docker, dir, (c) => writeEntry(c, entry));
 }
 
 /** Every entry in the audit directory, oldest first (an unreadable file is skipped). */
@@ -88,9 +113,8 @@ export async function readEntries(docker: Docker, dir: string): Promise<AuditRec
   const files = await withCarrier(docker, dir, async (c) => {
     let archive: NodeJS.ReadableStream;
     try {
-      archive = (await c.getArchive({ path: `${MOUNT}/.` })) as NodeJS.ReadableStream;
+      archive = (await c.getArchive({ path: `${AUDIT_MOUNT}/.` })) as NodeJS.ReadableStream;
     } catch (err) {
-      if (noSuchContainer(err)) throw err; // withCarrier makes it
       if (statusCode(err) === 404) return []; // no directory yet: no entry yet
       throw new EngineError(`cannot read the audit log in ${dir}: ${engineMessage(err)}`);
     }

@@ -8,15 +8,15 @@
  */
 import type Docker from 'dockerode';
 import os from 'node:os';
-import { pack } from 'tar-stream';
 import { EngineError, LockedError } from '../../errors.js';
 import { engineMessage, statusCode } from './client.js';
-import { followStream } from './stream.js';
 import { isStaleLock, lockedBy } from '../lock-rules.js';
-import type { AcquiredLock, LockInfo } from '../target.js';
+import { createMarker, removeMarker } from './markers.js';
+import type { AcquiredLock, AuditRecord, LockInfo } from '../target.js';
 
-/** A zero-layer image whose only job is to be the marker container's image (nothing is pulled). */
-export const LOCK_IMAGE = 'demo-fleet/lock:1';
+export { LOCK_IMAGE, removeMarker } from './markers.js';
+import { carrierOptions, writeEntry } from './audit-store.js';
+
 export const LOCK_LABELS = {
   fleet: 'dev.demo-fleet.lock',
   holder: 'dev.demo-fleet.lock.holder',
@@ -30,21 +30,6 @@ export const LOCK_LABELS = {
 
 export function lockName(fleetName: string): string {
   return `demo-fleet-lock-${fleetName}`;
-}
-
-/** Build the marker image when the engine lacks it (also the audit log's carrier: audit/store.ts). */
-export async function ensureLockImage(docker: Docker): Promise<void> {
-  try {
-    await docker.getImage(LOCK_IMAGE).inspect();
-    return;
-  } catch (err) {
-    if (statusCode(err) !== 404) throw err;
-  }
-  const tar = pack();
-  tar.entry({ name: 'Dockerfile', mtime: new Date(0) }, 'FROM scratch\nLABEL dev.demo-fleet.role=lock\n');
-  tar.finalize();
-  const stream = await docker.buildImage(tar as never, { t: LOCK_IMAGE, rm: true });
-  await followStream(docker, stream);
 }
 
 function parseInfo(labels: Record<string, string>): LockInfo {
@@ -73,15 +58,6 @@ export async function releaseLock(docker: Docker, fleetName: string): Promise<vo
   await removeMarker(docker, lockName(fleetName));
 }
 
-/** Remove one marker container by ID or name; already gone is fine. */
-export async function removeMarker(docker: Docker, idOrName: string): Promise<void> {
-  try {
-    await docker.getContainer(idOrName).remove({ force: true });
-  } catch (err) {
-    if (statusCode(err) !== 404) throw err;
-  }
-}
-
 /** Tries to take the lock when it keeps being released between our create and our look. */
 const ACQUIRE_ATTEMPTS = 5;
 
@@ -99,9 +75,18 @@ async function readHolder(docker: Docker, fleetName: string): Promise<LockInfo |
   return null;
 }
 
-/** Take the fleet's lock, recording the holder (and its fleet file's id, when given). */
-export async function acquireLock(docker: Docker, fleetName: string, message: string, fleetId?: string): Promise<AcquiredLock> {
-  await ensureLockImage(docker);
+/**
+ * Take the fleet's lock, recording the holder (and its fleet file's id, when given). With `auditDir` the
+ * marker also binds the audit log's directory, and `audit` writes an entry through it (audit-store.ts):
+ * the lock is the audit log's carrier for the command that holds it.
+ */
+export async function acquireLock(
+  docker: Docker,
+  fleetName: string,
+  message: string,
+  fleetId?: string,
+  auditDir?: string,
+): Promise<AcquiredLock> {
   const user = os.userInfo().username;
   const labels = {
     [LOCK_LABELS.fleet]: fleetName,
@@ -115,9 +100,19 @@ export async function acquireLock(docker: Docker, fleetName: string, message: st
   let tookOver: LockInfo | undefined;
   for (let attempt = 0; attempt < ACQUIRE_ATTEMPTS; attempt++) {
     try {
-      const marker = await docker.createContainer({ name: lockName(fleetName), Image: LOCK_IMAGE, Cmd: ['lock'], Labels: labels });
+      const carrier = auditDir ? carrierOptions(auditDir) : undefined;
+      const marker = await createMarker(docker, {
+        name: lockName(fleetName),
+        Cmd: ['lock'],
+        Labels: { ...labels, ...carrier?.Labels },
+        ...(carrier ? { HostConfig: carrier.HostConfig } : {}),
+      });
       // Release our own marker by ID: after someone's --force-unlock the name may be another's lock.
-      return { release: () => removeMarker(docker, marker.id), tookOver };
+      const audit = async (entry: AuditRecord) => {
+        if (!auditDir) throw new EngineError('this deploy lock does not carry the audit log');
+        await writeEntry(marker, entry);
+      };
+      return { release: () => removeMarker(docker, marker.id), audit, tookOver };
     } catch (err) {
       if (statusCode(err) !== 409) throw new EngineError(`cannot take the deploy lock: ${engineMessage(err)}`);
     }

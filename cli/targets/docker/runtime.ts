@@ -21,7 +21,7 @@ export function dockerLock(engine: Engine): DeployLock {
   const { docker } = engine;
   return {
     name: lockName,
-    acquire: (fleetName, message, fleetId) => acquireLock(docker, fleetName, message, fleetId),
+    acquire: (fleetName, message, fleetId, auditDir) => acquireLock(docker, fleetName, message, fleetId, auditDir),
     forceRelease: (fleetName, id) => (id ? removeMarker(docker, id) : releaseLock(docker, fleetName)),
     holder: (fleetName) => readLock(docker, fleetName),
   };

@@ -7,7 +7,7 @@ import { testApp } from './helpers.js';
 /** What @fastify/helmet sends when registered the usual way (a hook on every request). */
 async function viaPlugin(options: typeof helmetOptions): Promise<Record<string, unknown>> {
   const app = Fastify();
-  await app.register(helmet, options);
+  await app.register(helmet, options as never); // helmet's ESM and CJS typings name the same options twice
   app.get('/', (_req, reply) => {
     reply.send('x');
   });

@@ -1,42 +1,31 @@
 /**
- * Test helper (not a test): bundle app/server.ts exactly like scripts/bundle-app.mjs, into a temp dir,
+ * Test helper (not a test): bundle the app with scripts/app-bundle.mjs (what `npm run build` runs), into a temp dir,
  * and run it as a child process. Each test gets a fresh bundle of the current sources, so no test
  * depends on a stale or concurrently rebuilt dist/.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build, type Metafile } from 'esbuild';
+import type { Metafile } from 'esbuild';
+import { bundleApp as bundle } from '../../../scripts/app-bundle.mjs';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
 
 export interface Bundle {
   entry: string;
   dir: string;
-  /** esbuild's metafile: which inputs went into server.cjs, and how many bytes of each. */
-  meta: Metafile;
+  /** esbuild's metafiles: which inputs went into server.cjs and into app.cjs (the Fastify app, loaded lazily). */
+  meta: { server: Metafile; app: Metafile };
   remove(): Promise<void>;
 }
 
-/** dist/image layout in a temp dir: server.cjs + static/. */
+/** dist/image layout in a temp dir: server.cjs, app.cjs, static/. */
 export async function bundleApp(): Promise<Bundle> {
   const dir = await mkdtemp(join(tmpdir(), 'app-bundle-'));
-  const entry = join(dir, 'server.cjs');
-  const { metafile } = await build({
-    entryPoints: [join(repo, 'app/server.ts')],
-    outfile: entry,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    legalComments: 'none',
-    logLevel: 'warning',
-    metafile: true,
-  });
-  await cp(join(repo, 'app/static'), join(dir, 'static'), { recursive: true });
-  return { entry, dir, meta: metafile, remove: () => rm(dir, { recursive: true, force: true }) };
+  const meta = await bundle(repo, dir);
+  return { entry: join(dir, 'server.cjs'), dir, meta, remove: () => rm(dir, { recursive: true, force: true }) };
 }
 
 export interface LogLine {

@@ -14,6 +14,9 @@ interface Marker {
   id: string;
   name: string;
   labels: Record<string, string>;
+  binds?: string[];
+  /** Archive uploads into it: [path, bytes]. */
+  uploads: Array<[string, number]>;
 }
 
 class FakeEngine {
@@ -26,18 +29,26 @@ class FakeEngine {
     return this.markers.find((m) => m.id === idOrName || m.name === idOrName);
   }
 
-  add(name: string, labels: Record<string, string>): string {
+  add(name: string, labels: Record<string, string>, binds?: string[]): string {
     const id = `marker-${++this.n}`;
-    this.markers.push({ id, name, labels });
+    this.markers.push({ id, name, labels, uploads: [], ...(binds ? { binds } : {}) });
     return id;
   }
 
   readonly docker = {
     getImage: () => ({ inspect: async () => ({ Id: 'sha256:lock' }) }),
-    createContainer: async (opts: { name: string; Labels: Record<string, string> }) => {
+    createContainer: async (opts: { name: string; Labels: Record<string, string>; HostConfig?: { Binds: string[] } }) => {
       await Promise.resolve();
       if (this.find(opts.name)) throw Object.assign(new Error('Conflict. The container name is already in use'), { statusCode: 409 });
-      return { id: this.add(opts.name, opts.Labels) };
+      const id = this.add(opts.name, opts.Labels, opts.HostConfig?.Binds);
+      return {
+        id,
+        putArchive: async (body: Buffer, o: { path: string }) => {
+          const m = this.find(id);
+          if (!m) throw Object.assign(new Error('no such container'), { statusCode: 404 });
+          m.uploads.push([o.path, body.length]);
+        },
+      };
     },
     getContainer: (idOrName: string) => ({
       inspect: async () => {
@@ -74,6 +85,20 @@ function deadPid(): number {
 }
 
 describe('acquireLock', () => {
+  it('with an audit directory the marker binds it, and audit() writes the entry into it through the marker', async () => {
+    const engine = new FakeEngine();
+    const lock = await acquireLock(engine.docker, FLEET, 'up', undefined, '/srv/demo/.demo-fleet/audit');
+    expect(engine.markers[0]!.binds).toEqual(['/srv/demo/.demo-fleet/audit:/audit']);
+    await lock.audit!({ time: '2026-12-07T22:00:00.000Z' });
+    expect(engine.markers[0]!.uploads.map(([p]) => p)).toEqual(['/audit']);
+    await lock.release();
+    expect(engine.markers).toEqual([]);
+    // without one, there is nothing to write through
+    const plain = await acquireLock(engine.docker, FLEET, 'restart');
+    expect(engine.markers[0]!.binds).toBeUndefined();
+    await expect(plain.audit!({ time: '2026-12-07T22:00:00.000Z' })).rejects.toThrow(/does not carry the audit log/);
+  });
+
   it('takes a free lock with who/where/pid/since labels, and release removes it', async () => {
     const engine = new FakeEngine();
     const lock = await acquireLock(engine.docker, FLEET, 'up');
