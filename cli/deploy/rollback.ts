@@ -56,7 +56,7 @@ export async function rollback(d: Deployment, options: RollbackOptions, report: 
   }
   d.requireEvents(options.events);
   report.step('render compose file');
-  const rendered = await renderFleet(fleet, { fleetFile: d.fleetFile });
+  const rendered = await renderFleet(fleet, { fleetFile: d.fleetFile, env: d.env });
   for (const w of rendered.warnings) report.warn(w);
   report.step('connect to Docker');
   await d.target.connect();

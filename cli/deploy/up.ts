@@ -131,7 +131,7 @@ function refuseEmptying(thePlan: Plan, options: UpOptions): void {
 async function render(d: Deployment, options: UpOptions, report: Reporter): Promise<ServiceDefinition[]> {
   report.step(options.dryRun ? 'render compose file (--dry-run: nothing written)' : 'render compose file');
   // A dry run writes nothing: no compose file, no secret env file written or pruned.
-  const rendered = await renderFleet(d.fleet, { fleetFile: d.fleetFile, write: !options.dryRun });
+  const rendered = await renderFleet(d.fleet, { fleetFile: d.fleetFile, write: !options.dryRun, env: d.env });
   for (const w of rendered.warnings) report.warn(w);
   return rendered.services;
 }
