@@ -7,7 +7,7 @@ import { DeployError, NeedsPersonError, UsageError } from '../errors.js';
 import type { FleetOwner } from '../fleet/identity.js';
 import { renderFleet } from '../render/render.js';
 import { LABELS } from '../fleet/naming.js';
-import { nodeSettings, type ServiceDefinition } from '../render/service.js';
+import { keptNodeSettings, type ServiceDefinition } from '../render/service.js';
 import { mapPool } from '../util/pool.js';
 import { applyPlan, type EventResult } from '../converge/apply.js';
 import { REVISION_LABEL } from '../targets/revision.js';
@@ -196,7 +196,7 @@ async function withNodeSettings(
     const service = isOurs(c, owner) ? wanted.get(c.labels[LABELS.event]!) : undefined;
     if (!service || c.labels[LABELS.configHash] === service.labels[LABELS.configHash]) return c;
     const info = await runtime.inspect(c.id);
-    return info ? { ...c, node: nodeSettings(info.environment), config: info } : c;
+    return info ? { ...c, node: keptNodeSettings(info.environment), config: info } : c;
   });
 }
 
