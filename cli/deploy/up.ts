@@ -10,13 +10,13 @@ import { LABELS } from '../fleet/naming.js';
 import { keptNodeSettings, type ServiceDefinition } from '../render/service.js';
 import { mapPool } from '../util/pool.js';
 import { applyPlan, type EventResult } from '../converge/apply.js';
-import { REVISION_LABEL } from '../targets/revision.js';
+import { REVISION_LABEL, revisionRef } from '../targets/revision.js';
 import { auditedDeploy } from './audited-deploy.js';
 import { outcomeOf } from './audit-entry.js';
 import type { Deployment } from './deployment.js';
 import { ensureControlServer, planControlServer } from './control-server.js';
 import { mintKeys } from './mint-keys.js';
-import { withRevisionLabels } from '../converge/revision-labels.js';
+import { runningImage, withRevisionLabels } from '../converge/revision-labels.js';
 import { isOurs, planFleet, type Plan, scopedTo } from '../converge/plan.js';
 import type { Reporter } from '../reporter.js';
 import type { ActualContainer, Runtime, Target } from '../targets/target.js';
@@ -77,9 +77,11 @@ export async function up(d: Deployment, options: UpOptions, report: Reporter): P
       const control = await ensureControlServer(d, report);
       // the image is built once as always; only the events of this run get their tag moved
       const image = await provideImage(d, only.length ? services.filter((s) => only.includes(s.event)) : services, options, report);
-      const planned = withRevisionLabels(
-        onlyEvents(await plan(containers, d.owner, services, image.imageId, report), only, report),
-        image.revision,
+      // Containers run the revision (its tag, or the image ID), not the per-event tag that points at it.
+      const runs = image.revision ? revisionRef(d.fleet.image, image.revision) : image.imageId;
+      const planned = runningImage(
+        withRevisionLabels(onlyEvents(await plan(containers, d.owner, services, image.imageId, report), only, report), image.revision),
+        runs,
       );
       refuseEmptying(planned, options);
       // keys: mint for new nodes before anything is created; revoke once they are up or given up on.
