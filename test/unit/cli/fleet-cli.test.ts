@@ -392,8 +392,14 @@ describe('--update and --no-funnel', () => {
     expect(u.stdout).toBe('updated cleveland\n');
     const after = await readFile(file, 'utf8');
     const { fleet } = await loadFleet(file);
-    expect(fleet.events.cleveland).toEqual({ funnel: false, inviteLink: 'https://x.example/inv', tz: 'America/New_York', ssh: true });
-    expect(fleet.events.berlin).toEqual({ funnel: true, ssh: false });
+    expect(fleet.events.cleveland).toEqual({
+      funnel: false,
+      inviteLink: 'https://x.example/inv',
+      tz: 'America/New_York',
+      ssh: true,
+      interactiveLogin: false,
+    });
+    expect(fleet.events.berlin).toEqual({ funnel: true, ssh: false, interactiveLogin: false });
     // Only cleveland's funnel line changed.
     expect(after).toBe(
       before.replace(

@@ -54,6 +54,8 @@ async function scenario(options: { crashes?: boolean } = {}) {
     },
     auditLog: { append: async () => {}, read: async () => [] },
     images: {
+      revisions: async () =>
+        Object.entries(REV).map(([k, revision]) => ({ revision, imageId: ID[k as keyof typeof ID], created: 0, tags: [] })),
       inspect: async (ref: string) => {
         const id = tags.get(ref) ?? (ref.startsWith('sha256:') ? ref : undefined);
         return id ? { id, labels: {} } : null;
