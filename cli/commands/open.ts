@@ -37,7 +37,7 @@ export function register(program: Command, cli: Cli): void {
           const failed = await openInBrowser(forward.url);
           if (failed) cli.out.warn(`could not start a browser (${failed}): open ${forward.url} yourself (or set BROWSER)`);
         }
-        // Runs until Ctrl-C (main's handler closes the forward through undoOnInterrupt, then exits 130).
+        // Runs until Ctrl-C (the bin's handler, main.ts exitOnSignals, closes the forward through undoOnInterrupt, then exits 130).
         await new Promise<never>(() => {});
       });
     });
