@@ -1,4 +1,4 @@
-// Bundles the CLI (cli/main.ts) into dist/bin/: `demo-fleet.mjs` (commander and the command
+// Bundles the CLI (cli/bin.ts, which runs cli/main.ts) into dist/bin/: `demo-fleet.mjs` (commander and the command
 // definitions) plus one chunk per group of modules a command loads in its action (`await import(...)`),
 // so `--help` loads no yaml/zod/dockerode and `up` loads no fleet-editing code. One file per chunk
 // instead of ~340 CommonJS/ESM files from node_modules: module resolution was half of a no-op `up`
@@ -65,7 +65,7 @@ const banner =
 
 await rm(OUT_DIR, { recursive: true, force: true });
 const result = await build({
-  entryPoints: { 'demo-fleet': 'cli/main.ts' },
+  entryPoints: { 'demo-fleet': 'cli/bin.ts' },
   outdir: OUT_DIR,
   outExtension: { '.js': '.mjs' },
   chunkNames: 'chunks/[name]-[hash]',

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // bench/up helper: what demo-fleet's startup costs. Times `--version` and `up --dry-run` of a 50-event
 // fleet (reads the engine, changes nothing) for the shipped CLI, dist/bin/demo-fleet.mjs (one esbuild
-// bundle with per-command chunks, scripts/bundle-cli.mjs), next to dist/cli/main.js (the same code as
+// bundle with per-command chunks, scripts/bundle-cli.mjs), next to dist/cli/bin.js (the same code as
 // tsc emits it, one file per module, dependencies from node_modules) and `node -e 0`: median wall time
 // and CPU time (user + sys, GNU time). CPU time is the number to trust on a busy machine. Runs a
 // private copy of dist/ (nothing in dist/ or cli/ changes). A measurement for the bench/up report.
@@ -43,7 +43,7 @@ try {
   const timeFile = path.join(tmp, 'time.txt');
   const rows = [['command', 'entry point', 'wall (median)', 'CPU user+sys (median)']];
   for (const args of [['--version'], ['up', '--dry-run']]) {
-    for (const entry of ['cli/main.js', 'bin/demo-fleet.mjs']) {
+    for (const entry of ['cli/bin.js', 'bin/demo-fleet.mjs']) {
       const wall = [];
       const cpu = [];
       for (let i = 0; i < runs; i++) {

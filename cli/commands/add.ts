@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
+import type { Cli } from './context.js';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
 import type { EventFields } from '../fleet/edit.js';
-import { out } from '../ui/output.js';
 import { fleetPath, positiveInt } from './options.js';
 
 interface AddOptions {
@@ -19,7 +19,7 @@ interface AddOptions {
   update?: boolean;
 }
 
-export function register(program: Command): void {
+export function register(program: Command, cli: Cli): void {
   program
     .command('add')
     .description('add an event to the fleet file (creates the file on first use)')
@@ -48,7 +48,7 @@ Examples:
     )
     .action(async (event: string, opts: AddOptions, cmd: Command) => {
       const { addFleetEvent } = await import('../fleet/operations.js');
-      const file = fleetPath(cmd);
+      const file = fleetPath(cmd, cli.io);
       if (opts.authKeyEnv !== undefined && opts.authKeyFile !== undefined) {
         throw new UsageError(
           `event ${event}: authKey: --auth-key-env and --auth-key-file both given, but an event takes one key source: pass only one of them`,
@@ -70,7 +70,7 @@ Examples:
               ? { file: opts.authKeyFile }
               : undefined,
       };
-      const { created } = await addFleetEvent(file, event, fields, { update: opts.update });
-      out.line(`${opts.update ? 'updated' : 'added'} ${event}${created ? ` (created ${path.basename(file)})` : ''}`);
+      const { created } = await addFleetEvent(file, event, fields, { update: opts.update, cwd: cli.io.cwd });
+      cli.out.line(`${opts.update ? 'updated' : 'added'} ${event}${created ? ` (created ${path.basename(file)})` : ''}`);
     });
 }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { out } from '../ui/output.js';
+import type { Cli } from './context.js';
 import type { ProgressFlag } from '../ui/progress-mode.js';
 import { deploymentFor, progressFlag, progressOptions } from './options.js';
 
@@ -13,7 +13,7 @@ interface BuildFlags {
   quiet?: boolean;
 }
 
-export function register(program: Command): void {
+export function register(program: Command, cli: Cli): void {
   const command = program
     .command('build')
     .description('build the app image once and tag it <image>:sha-<rev> and <image>:<event> for every event')
@@ -28,11 +28,11 @@ export function register(program: Command): void {
       const { buildFleetImage } = await import('../deploy/build.js');
       const { withProgress } = await import('../ui/progress.js');
       const { baseImage, dockerfile, force, pull } = opts;
-      const result = await withProgress(progressFlag(opts), async (report) =>
-        buildFleetImage(await deploymentFor(cmd), { baseImage, dockerfile, force, pull }, report),
+      const result = await withProgress(progressFlag(opts), cli.io, async (report) =>
+        buildFleetImage(await deploymentFor(cmd, cli.io), { baseImage, dockerfile, force, pull }, report),
       );
-      if (opts.json) return out.json(result);
-      out.line(
+      if (opts.json) return cli.out.json(result);
+      cli.out.line(
         `${result.built ? 'built' : 'up to date'}: ${result.ref} (${result.id.slice(7, 19)}), tagged ${result.tags.length} event(s)`,
       );
     });

@@ -1,9 +1,9 @@
 import { Argument, type Command } from 'commander';
+import type { Cli } from './context.js';
 import { EVENTS_COMMAND, SHELLS, type Shell } from '../ui/completion.js';
-import { out } from '../ui/output.js';
 import { fleetPath } from './options.js';
 
-export function register(program: Command): void {
+export function register(program: Command, cli: Cli): void {
   program
     .command('completion')
     .description('print the shell completion script (commands, options, event names from the fleet file)')
@@ -14,7 +14,7 @@ export function register(program: Command): void {
     )
     .action(async (shell: Shell, _opts: unknown, cmd: Command) => {
       const { completionScript } = await import('../ui/completion.js');
-      process.stdout.write(completionScript(cmd.parent!, shell));
+      cli.io.stdout.write(completionScript(cmd.parent!, shell));
     });
   // What the scripts call for event names: the fleet file's events, one a line; nothing when there is none.
   program
@@ -22,7 +22,7 @@ export function register(program: Command): void {
     .description('event names of the fleet file, for shell completion')
     .action(async (_opts: unknown, cmd: Command) => {
       const { loadFleet } = await import('../fleet/file.js');
-      const loaded = await loadFleet(fleetPath(cmd)).catch(() => null);
-      for (const event of Object.keys(loaded?.fleet.events ?? {})) out.line(event);
+      const loaded = await loadFleet(fleetPath(cmd, cli.io)).catch(() => null);
+      for (const event of Object.keys(loaded?.fleet.events ?? {})) cli.out.line(event);
     });
 }

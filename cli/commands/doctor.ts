@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
+import type { Cli } from './context.js';
 import { PreflightError } from '../errors.js';
-import { out } from '../ui/output.js';
 import { fleetPath } from './options.js';
 
 const MARK = { ok: 'ok  ', warn: 'warn', fail: 'FAIL' } as const;
 
-export function register(program: Command): void {
+export function register(program: Command, cli: Cli): void {
   program
     .command('doctor')
     .description(
@@ -22,9 +22,9 @@ export function register(program: Command): void {
     .action(async (opts: { json?: boolean; tailnet: boolean; baseImage?: string; pull?: boolean }, cmd: Command) => {
       const { doctor } = await import('../doctor/doctor.js');
       const { baseImage, pull } = opts;
-      const result = await doctor({ fleetFile: fleetPath(cmd), tailnet: opts.tailnet, baseImage, pull });
-      if (opts.json) out.json(result);
-      else for (const f of result.findings) out.line(`${MARK[f.status]}  ${f.check}: ${f.message}${f.fix ? `; fix: ${f.fix}` : ''}`);
+      const result = await doctor({ fleetFile: fleetPath(cmd, cli.io), tailnet: opts.tailnet, baseImage, pull });
+      if (opts.json) cli.out.json(result);
+      else for (const f of result.findings) cli.out.line(`${MARK[f.status]}  ${f.check}: ${f.message}${f.fix ? `; fix: ${f.fix}` : ''}`);
       const failed = result.findings.filter((f) => f.status === 'fail').length;
       if (failed > 0) throw new PreflightError(`${failed} problem(s) would make \`up\` fail (the FAIL lines above say how to fix each)`);
     });

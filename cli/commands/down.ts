@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { colorEnabled, palette } from '../ui/colors.js';
-import { out } from '../ui/output.js';
+import type { Cli } from './context.js';
 import type { ProgressFlag } from '../ui/progress-mode.js';
 import { deploymentFor, positiveInt, progressFlag, progressOptions } from './options.js';
 
@@ -13,7 +12,7 @@ interface DownFlags {
   quiet?: boolean;
 }
 
-export function register(program: Command): void {
+export function register(program: Command, cli: Cli): void {
   const command = program
     .command('down')
     .description('stop and remove event containers (all of the fleet without arguments); state dirs are kept')
@@ -27,9 +26,9 @@ export function register(program: Command): void {
     .action(async (events: string[], opts: DownFlags, cmd: Command) => {
       const { down } = await import('../deploy/down.js');
       const { withProgress } = await import('../ui/progress.js');
-      const result = await withProgress(progressFlag(opts), async (report) =>
+      const result = await withProgress(progressFlag(opts), cli.io, async (report) =>
         down(
-          await deploymentFor(cmd),
+          await deploymentFor(cmd, cli.io),
           {
             events,
             forceUnlock: Boolean(opts.forceUnlock),
@@ -39,9 +38,9 @@ export function register(program: Command): void {
           report,
         ),
       );
-      if (opts.json) return out.json(result);
-      if (result.removed.length === 0) return out.line('nothing to remove');
+      if (opts.json) return cli.out.json(result);
+      if (result.removed.length === 0) return cli.out.line('nothing to remove');
       const { downSummary } = await import('../ui/summary.js');
-      out.line(downSummary(result, palette(colorEnabled(process.stdout))));
+      cli.out.line(downSummary(result, cli.palette()));
     });
 }

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
+import type { Cli } from './context.js';
 import { deploymentFor } from './options.js';
 
-export function register(program: Command): void {
+export function register(program: Command, cli: Cli): void {
   program
     .command('exec')
     .description("run a command inside an event's container; its output and exit code are the command's")
@@ -14,9 +15,9 @@ export function register(program: Command): void {
     )
     .action(async (event: string, command: string[], _opts: unknown, cmd: Command) => {
       const { execInEvent } = await import('../deploy/exec.js');
-      const r = await execInEvent(await deploymentFor(cmd), { event, command });
-      process.stdout.write(r.stdout);
-      process.stderr.write(r.stderr);
-      process.exitCode = r.exitCode;
+      const r = await execInEvent(await deploymentFor(cmd, cli.io), { event, command });
+      cli.io.stdout.write(r.stdout);
+      cli.io.stderr.write(r.stderr);
+      cli.exitCode = r.exitCode;
     });
 }

@@ -1,5 +1,6 @@
 /** Every command, in the order `--help` lists them. Each file only parses, calls core, prints. */
 import type { Command } from 'commander';
+import type { Cli } from './context.js';
 import * as init from './init.js';
 import * as add from './add.js';
 import * as remove from './remove.js';
@@ -24,7 +25,7 @@ import * as prune from './prune.js';
 import * as audit from './audit.js';
 import * as revisions from './revisions.js';
 
-export function registerCommands(program: Command): void {
+export function registerCommands(program: Command, cli: Cli): void {
   for (const command of [
     init,
     add,
@@ -46,6 +47,6 @@ export function registerCommands(program: Command): void {
     doctor,
     completion,
   ])
-    command.register(program);
-  for (const command of [rollback, revisions, prune, audit]) command.register(program);
+    command.register(program, cli);
+  for (const command of [rollback, revisions, prune, audit]) command.register(program, cli);
 }

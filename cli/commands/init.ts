@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
-import path from 'node:path';
-import { out } from '../ui/output.js';
+import type { Cli } from './context.js';
+import { shownPath } from '../fleet/path.js';
 import { fleetPath } from './options.js';
 
-export function register(program: Command): void {
+export function register(program: Command, cli: Cli): void {
   program
     .command('init')
     .description('create a commented fleet file (and fleet.schema.json for editors); in an older fleet file without `id:`, add one')
@@ -12,10 +12,10 @@ export function register(program: Command): void {
     .addHelpText('after', '\nExample:\n  $ demo-fleet init --image ghcr.io/acme/demo-id-headers')
     .action(async (opts: { name?: string; image?: string }, cmd: Command) => {
       const { initFleet } = await import('../fleet/operations.js');
-      const file = fleetPath(cmd);
-      const rel = path.relative(process.cwd(), file) || file;
-      if ((await initFleet(file, opts)) === 'identified')
-        out.line(`added a fleet id to ${rel} (its containers are adopted on the next up)`);
-      else out.line(`created ${rel}`);
+      const file = fleetPath(cmd, cli.io);
+      const rel = shownPath(file, cli.io.cwd);
+      if ((await initFleet(file, opts, cli.io.cwd)) === 'identified')
+        cli.out.line(`added a fleet id to ${rel} (its containers are adopted on the next up)`);
+      else cli.out.line(`created ${rel}`);
     });
 }

@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
+import type { Cli } from './context.js';
 import { SUMMARY_FIELDS } from '../fleet/summary-fields.js';
 import { jsonFields, jsonHelp, type JsonFlag, pickFields } from '../ui/json-fields.js';
-import { out } from '../ui/output.js';
 import { fleetPath } from './options.js';
 
-export function register(program: Command): void {
+export function register(program: Command, cli: Cli): void {
   program
     .command('list')
     .alias('ls')
@@ -17,10 +17,10 @@ export function register(program: Command): void {
     .action(async (opts: { json?: JsonFlag }, cmd: Command) => {
       const fields = jsonFields(opts.json, SUMMARY_FIELDS);
       const { listEvents } = await import('../fleet/operations.js');
-      const rows = await listEvents(fleetPath(cmd));
-      if (opts.json) return out.json(pickFields(rows, fields));
-      if (rows.length === 0) return out.line('no events yet: `demo-fleet add <event>`');
-      out.table(
+      const rows = await listEvents(fleetPath(cmd, cli.io), cli.io.cwd);
+      if (opts.json) return cli.out.json(pickFields(rows, fields));
+      if (rows.length === 0) return cli.out.line('no events yet: `demo-fleet add <event>`');
+      cli.out.table(
         rows.map((r) => ({ ...r, funnel: r.funnel ? 'on' : 'off', inviteLink: r.inviteLink ?? '-', authKey: r.authKey })),
         ['event', 'container', 'hostname', 'funnel', 'serveMode', 'authKey', 'inviteLink'],
       );

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { out } from '../ui/output.js';
+import type { Cli } from './context.js';
 import { deploymentFor } from './options.js';
 
-export function register(program: Command): void {
+export function register(program: Command, cli: Cli): void {
   const lock = program.command('lock').description("the fleet's deploy lock (held on the engine host while up/down run)");
   lock
     .command('status')
@@ -11,12 +11,12 @@ export function register(program: Command): void {
     .addHelpText('after', '\nExample:\n  $ demo-fleet lock status')
     .action(async (opts: { json?: boolean }, cmd: Command) => {
       const { lockStatus } = await import('../deploy/lock-commands.js');
-      const state = await lockStatus(await deploymentFor(cmd));
-      if (opts.json) return out.json(state);
-      if (!state.holder) return out.line(`fleet "${state.fleet}" is not locked`);
+      const state = await lockStatus(await deploymentFor(cmd, cli.io));
+      if (opts.json) return cli.out.json(state);
+      if (!state.holder) return cli.out.line(`fleet "${state.fleet}" is not locked`);
       const h = state.holder;
       const other = h.fleetId && h.fleetId !== state.fleetId ? ` (another fleet file of the same name: id ${h.fleetId})` : '';
-      out.line(
+      cli.out.line(
         `fleet "${state.fleet}" is locked by ${h.holder} (host ${h.host}, pid ${h.pid}) since ${h.since}${h.message ? `: ${h.message}` : ''}${other}`,
       );
     });
@@ -27,9 +27,9 @@ export function register(program: Command): void {
     .addHelpText('after', '\nExample:\n  $ demo-fleet lock status && demo-fleet lock release')
     .action(async (opts: { json?: boolean }, cmd: Command) => {
       const { lockRelease } = await import('../deploy/lock-commands.js');
-      const state = await lockRelease(await deploymentFor(cmd));
-      if (opts.json) return out.json(state);
-      out.line(
+      const state = await lockRelease(await deploymentFor(cmd, cli.io));
+      if (opts.json) return cli.out.json(state);
+      cli.out.line(
         state.holder
           ? `released the lock of fleet "${state.fleet}" held by ${state.holder.holder} since ${state.holder.since}`
           : `fleet "${state.fleet}" was not locked`,

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { Cli } from './context.js';
 import { deploymentFor, nonNegativeInt, sinceTime } from './options.js';
 
 interface LogsFlags {
@@ -9,7 +10,7 @@ interface LogsFlags {
   raw?: boolean;
 }
 
-export function register(program: Command): void {
+export function register(program: Command, cli: Cli): void {
   program
     .command('logs')
     .description('container output of an event, or of every event with each line prefixed by its event')
@@ -25,6 +26,6 @@ export function register(program: Command): void {
     )
     .action(async (event: string | undefined, opts: LogsFlags, cmd: Command) => {
       const { eventLogs } = await import('../deploy/logs.js');
-      await eventLogs(await deploymentFor(cmd), { event, ...opts, stdout: process.stdout, stderr: process.stderr });
+      await eventLogs(await deploymentFor(cmd, cli.io), { event, ...opts, stdout: cli.io.stdout, stderr: cli.io.stderr });
     });
 }

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { Cli } from './context.js';
 import { InvalidArgumentError } from 'commander';
 import { deploymentFor } from './options.js';
 
@@ -8,7 +9,7 @@ function localPort(value: string): number {
   return n;
 }
 
-export function register(program: Command): void {
+export function register(program: Command, cli: Cli): void {
   program
     .command('open')
     .description(
@@ -24,20 +25,19 @@ export function register(program: Command): void {
     .action(async (event: string, opts: { port?: number; browser: boolean }, cmd: Command) => {
       const { openEvent } = await import('../deploy/open.js');
       const { undoOnInterrupt } = await import('../util/interrupt.js');
-      const { out, reporter } = await import('../ui/output.js');
-      const d = await deploymentFor(cmd);
-      const forward = await openEvent(d, { event, port: opts.port }, reporter());
+      const d = await deploymentFor(cmd, cli.io);
+      const forward = await openEvent(d, { event, port: opts.port }, cli.reporter());
       await undoOnInterrupt(forward.close, async () => {
-        out.line(forward.url);
-        process.stderr.write(
+        cli.out.line(forward.url);
+        cli.io.stderr.write(
           `forwarding ${forward.url} to port ${forward.appPort} of ${forward.container} through ${d.target.endpoint}; Ctrl-C to stop\n`,
         );
         if (opts.browser) {
           const { openInBrowser } = await import('../ui/browser.js');
           const failed = await openInBrowser(forward.url);
-          if (failed) out.warn(`could not start a browser (${failed}): open ${forward.url} yourself (or set BROWSER)`);
+          if (failed) cli.out.warn(`could not start a browser (${failed}): open ${forward.url} yourself (or set BROWSER)`);
         }
-        // Runs until Ctrl-C (main's handler closes the forward through undoOnInterrupt, then exits 130).
+        // Runs until Ctrl-C (the bin's handler, main.ts exitOnSignals, closes the forward through undoOnInterrupt, then exits 130).
         await new Promise<never>(() => {});
       });
     });

@@ -4,17 +4,18 @@
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { Deployment } from '../deploy/deployment.js';
+import type { CliIo } from './context.js';
 import { resolveFleetPath } from '../fleet/path.js';
 import { PROGRESS_FLAGS, type ProgressFlag } from '../ui/progress-mode.js';
 
-export function fleetPath(cmd: Command): string {
-  return resolveFleetPath(cmd.optsWithGlobals<{ file?: string }>().file);
+export function fleetPath(cmd: Command, io: CliIo): string {
+  return resolveFleetPath(cmd.optsWithGlobals<{ file?: string }>().file, io.cwd, io.env);
 }
 
 /** The deployment of the fleet file the command names: read, checked and given its target once. */
-export async function deploymentFor(cmd: Command): Promise<Deployment> {
+export async function deploymentFor(cmd: Command, io: CliIo): Promise<Deployment> {
   const { openDeployment } = await import('../deploy/deployment.js');
-  return openDeployment(fleetPath(cmd));
+  return openDeployment(fleetPath(cmd, io), { cwd: io.cwd, env: io.env });
 }
 
 /** commander argParser for positive integers. */

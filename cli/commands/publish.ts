@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { out, reporter } from '../ui/output.js';
+import type { Cli } from './context.js';
 import { deploymentFor } from './options.js';
 
 interface PublishFlags {
@@ -11,7 +11,7 @@ interface PublishFlags {
   json?: boolean;
 }
 
-export function register(program: Command): void {
+export function register(program: Command, cli: Cli): void {
   program
     .command('publish')
     .description('build (or reuse) the image for this revision and push it as sha-<rev> and <event> for every event')
@@ -33,13 +33,13 @@ Examples:
     )
     .action(async (opts: PublishFlags, cmd: Command) => {
       const { publish } = await import('../deploy/publish.js');
-      const result = await publish(await deploymentFor(cmd), opts, reporter());
-      if (opts.json) return out.json(result);
+      const result = await publish(await deploymentFor(cmd, cli.io), opts, cli.reporter());
+      if (opts.json) return cli.out.json(result);
       if (opts.dryRun) {
-        for (const tag of result.tags) out.line(`would push ${result.repo}:${tag}`);
+        for (const tag of result.tags) cli.out.line(`would push ${result.repo}:${tag}`);
         return;
       }
-      for (const tag of result.tags) out.line(`pushed ${result.repo}:${tag}`);
-      out.line(`digest ${result.digest}`);
+      for (const tag of result.tags) cli.out.line(`pushed ${result.repo}:${tag}`);
+      cli.out.line(`digest ${result.digest}`);
     });
 }

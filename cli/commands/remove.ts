@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { out } from '../ui/output.js';
+import type { Cli } from './context.js';
 import { fleetPath } from './options.js';
 
-export function register(program: Command): void {
+export function register(program: Command, cli: Cli): void {
   program
     .command('remove')
     .alias('rm')
@@ -11,7 +11,7 @@ export function register(program: Command): void {
     .addHelpText('after', '\nExample:\n  $ demo-fleet remove cleveland && demo-fleet up')
     .action(async (event: string, _opts: unknown, cmd: Command) => {
       const { removeFleetEvent } = await import('../fleet/operations.js');
-      await removeFleetEvent(fleetPath(cmd), event);
-      out.line(`removed ${event}`);
+      await removeFleetEvent(fleetPath(cmd, cli.io), event, cli.io.cwd);
+      cli.out.line(`removed ${event}`);
     });
 }

@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
+import type { Cli } from './context.js';
 import path from 'node:path';
-import { out } from '../ui/output.js';
+import { shownPath } from '../fleet/path.js';
 import { fleetPath } from './options.js';
 
-export function register(program: Command): void {
+export function register(program: Command, cli: Cli): void {
   program
     .command('render')
     .description('write compose/docker-compose.yml and 0600 secret env files from the fleet file')
@@ -15,10 +16,11 @@ export function register(program: Command): void {
     )
     .action(async (opts: { out?: string; json?: boolean }, cmd: Command) => {
       const { renderFleetFile } = await import('../render/render.js');
-      const result = await renderFleetFile(fleetPath(cmd), opts.out);
-      for (const w of result.warnings) out.warn(w);
+      const { cwd, env } = cli.io;
+      const result = await renderFleetFile(fleetPath(cmd, cli.io), opts.out && path.resolve(cwd, opts.out), { cwd, env });
+      for (const w of result.warnings) cli.out.warn(w);
       if (opts.json) {
-        return out.json({
+        return cli.out.json({
           composeFile: result.composeFile,
           services: result.services.map((s) => ({
             name: s.name,
@@ -30,8 +32,8 @@ export function register(program: Command): void {
           warnings: result.warnings,
         });
       }
-      out.line(
-        `wrote ${path.relative(process.cwd(), result.composeFile) || result.composeFile} (${result.services.length} service${result.services.length === 1 ? '' : 's'})`,
+      cli.out.line(
+        `wrote ${shownPath(result.composeFile, cwd)} (${result.services.length} service${result.services.length === 1 ? '' : 's'})`,
       );
     });
 }

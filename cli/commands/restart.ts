@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { out, reporter } from '../ui/output.js';
+import type { Cli } from './context.js';
 import { deploymentFor, positiveInt, waitSeconds } from './options.js';
 
 interface RestartFlags {
@@ -10,7 +10,7 @@ interface RestartFlags {
   json?: boolean;
 }
 
-export function register(program: Command): void {
+export function register(program: Command, cli: Cli): void {
   program
     .command('restart')
     .description("restart event containers in place (all of the fleet's without arguments) and wait until each is served again")
@@ -29,7 +29,7 @@ export function register(program: Command): void {
     .action(async (events: string[], opts: RestartFlags, cmd: Command) => {
       const { restart, assertRestarted } = await import('../deploy/restart.js');
       const results = await restart(
-        await deploymentFor(cmd),
+        await deploymentFor(cmd, cli.io),
         {
           events,
           wait: opts.wait,
@@ -37,12 +37,12 @@ export function register(program: Command): void {
           concurrency: opts.concurrency,
           forceUnlock: Boolean(opts.forceUnlock),
         },
-        reporter(),
+        cli.reporter(),
       );
-      if (opts.json) out.json(results);
+      if (opts.json) cli.out.json(results);
       else {
-        for (const r of results.filter((r) => r.logs)) process.stderr.write(`--- last log lines of ${r.event} ---\n${r.logs}\n---\n`);
-        out.table(
+        for (const r of results.filter((r) => r.logs)) cli.io.stderr.write(`--- last log lines of ${r.event} ---\n${r.logs}\n---\n`);
+        cli.out.table(
           results.map((r) => ({ ...r })),
           ['event', 'container', 'status'],
         );

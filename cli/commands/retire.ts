@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { out, reporter } from '../ui/output.js';
+import type { Cli } from './context.js';
 import { deploymentFor } from './options.js';
 
 interface RetireFlags {
@@ -10,7 +10,7 @@ interface RetireFlags {
   json?: boolean;
 }
 
-export function register(program: Command): void {
+export function register(program: Command, cli: Cli): void {
   program
     .command('retire')
     .description(
@@ -26,7 +26,7 @@ export function register(program: Command): void {
     .action(async (events: string[], opts: RetireFlags, cmd: Command) => {
       const { retire } = await import('../deploy/retire.js');
       const result = await retire(
-        await deploymentFor(cmd),
+        await deploymentFor(cmd, cli.io),
         {
           events,
           dryRun: Boolean(opts.dryRun),
@@ -34,9 +34,9 @@ export function register(program: Command): void {
           purge: Boolean(opts.purge),
           forceUnlock: Boolean(opts.forceUnlock),
         },
-        reporter(),
+        cli.reporter(),
       );
-      if (opts.json) return out.json(result);
-      for (const s of result.steps) out.line(`${s.event}\t${s.step}\t${s.outcome}\t${s.detail}`);
+      if (opts.json) return cli.out.json(result);
+      for (const s of result.steps) cli.out.line(`${s.event}\t${s.step}\t${s.outcome}\t${s.detail}`);
     });
 }

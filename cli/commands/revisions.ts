@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
+import type { Cli } from './context.js';
 import { ago } from '../ui/duration.js';
-import { out } from '../ui/output.js';
 import { deploymentFor } from './options.js';
 
-export function register(program: Command): void {
+export function register(program: Command, cli: Cli): void {
   program
     .command('revisions')
     .description(
@@ -13,12 +13,12 @@ export function register(program: Command): void {
     .addHelpText('after', '\nExamples:\n  $ demo-fleet revisions\n  $ demo-fleet rollback --to 1a2b3c4-0123   # a revision as shown here')
     .action(async (opts: { json?: boolean }, cmd: Command) => {
       const { listRevisions } = await import('../deploy/revisions.js');
-      const report = await listRevisions(await deploymentFor(cmd));
-      if (opts.json) return out.json(report);
-      if (report.auditUnread) out.warn(`audit log not read (no deploy times): ${report.auditUnread}`);
+      const report = await listRevisions(await deploymentFor(cmd, cli.io));
+      if (opts.json) return cli.out.json(report);
+      if (report.auditUnread) cli.out.warn(`audit log not read (no deploy times): ${report.auditUnread}`);
       if (!report.revisions.length)
-        return out.line(`no revisions of ${report.image} on the engine (\`demo-fleet build\` or \`up\` makes one)`);
-      out.table(
+        return cli.out.line(`no revisions of ${report.image} on the engine (\`demo-fleet build\` or \`up\` makes one)`);
+      cli.out.table(
         report.revisions.map((r) => ({
           revision: r.short,
           built: ago(r.built),

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { out, reporter } from '../ui/output.js';
+import type { Cli } from './context.js';
 import { deploymentFor, positiveInt } from './options.js';
 
 interface RollbackFlags {
@@ -12,7 +12,7 @@ interface RollbackFlags {
   json?: boolean;
 }
 
-export function register(program: Command): void {
+export function register(program: Command, cli: Cli): void {
   program
     .command('rollback')
     .description("put events back on the revision they ran before (or --to one): each event's previous image, same path as up")
@@ -32,7 +32,7 @@ export function register(program: Command): void {
       const { rollback } = await import('../deploy/rollback.js');
       const { assertConverged } = await import('../deploy/up.js');
       const result = await rollback(
-        await deploymentFor(cmd),
+        await deploymentFor(cmd, cli.io),
         {
           events,
           to: opts.to,
@@ -42,14 +42,14 @@ export function register(program: Command): void {
           canary: opts.canary,
           forceUnlock: Boolean(opts.forceUnlock),
         },
-        reporter(),
+        cli.reporter(),
       );
-      if (opts.json) out.json(result);
+      if (opts.json) cli.out.json(result);
       else {
         for (const r of result.results.filter((r) => !r.ok && r.logs)) {
-          process.stderr.write(`--- last log lines of ${r.event} ---\n${r.logs}\n---\n`);
+          cli.io.stderr.write(`--- last log lines of ${r.event} ---\n${r.logs}\n---\n`);
         }
-        out.table(
+        cli.out.table(
           result.results.map((r) => ({
             event: r.event,
             revision: result.revisions[r.event] ?? '-',

@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
-import { out } from '../ui/output.js';
+import type { Cli } from './context.js';
 import { terminalWidth } from '../ui/table.js';
 import { jsonFields, jsonHelp, type JsonFlag, pickFields } from '../ui/json-fields.js';
 import { STATUS_FIELDS as FIELDS } from '../deploy/status-fields.js';
 import { deploymentFor } from './options.js';
 import { DeployError } from '../errors.js';
 
-export function register(program: Command): void {
+export function register(program: Command, cli: Cli): void {
   program
     .command('status')
     .alias('ps')
@@ -22,25 +22,27 @@ export function register(program: Command): void {
       const fields = jsonFields(opts.json, FIELDS);
       const { status } = await import('../deploy/status.js');
       const { statusRows, STATUS_COLUMNS } = await import('../ui/status-table.js');
-      const { events: rows, leftovers, controlServer, revisions } = await status(await deploymentFor(cmd));
-      if (opts.json) out.json(pickFields(rows, fields));
+      const { events: rows, leftovers, controlServer, revisions } = await status(await deploymentFor(cmd, cli.io));
+      if (opts.json) cli.out.json(pickFields(rows, fields));
       else {
         if (controlServer)
-          out.line(
+          cli.out.line(
             `control server: ${controlServer.container} ${controlServer.state} (headscale ${controlServer.version}) ${controlServer.url}`,
           );
-        out.table(statusRows(rows, revisions), STATUS_COLUMNS);
+        cli.out.table(statusRows(rows, revisions), STATUS_COLUMNS);
         // a login URL is what a person copies: whole, below a table that fits the terminal (it may cut cells)
-        if (terminalWidth(process.stdout) !== undefined)
-          for (const r of rows) if (r.loginUrl) out.line(`${r.event}: log in at ${r.loginUrl}`);
+        if (terminalWidth(cli.io.stdout, cli.io.env) !== undefined)
+          for (const r of rows) if (r.loginUrl) cli.out.line(`${r.event}: log in at ${r.loginUrl}`);
       }
       for (const l of leftovers) {
-        out.warn(`${l.event}: ${l.container} (${l.state}) is left by an interrupted deploy; the next \`demo-fleet up\` settles it`);
+        cli.out.warn(`${l.event}: ${l.container} (${l.state}) is left by an interrupted deploy; the next \`demo-fleet up\` settles it`);
       }
       if (controlServer?.state === 'foreign')
-        out.warn(`${controlServer.container} is not this fleet's control server: rename the fleet (name:) or have its owner free the name`);
+        cli.out.warn(
+          `${controlServer.container} is not this fleet's control server: rename the fleet (name:) or have its owner free the name`,
+        );
       else if (controlServer && controlServer.state !== 'running')
-        out.warn(`control server ${controlServer.container} is ${controlServer.state}: \`demo-fleet up\` starts it`);
+        cli.out.warn(`control server ${controlServer.container} is ${controlServer.state}: \`demo-fleet up\` starts it`);
       // every event's control plane is the fleet's own control server: not running is not fine
       if (controlServer && controlServer.state !== 'running')
         throw new DeployError(

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { colorEnabled, palette } from '../ui/colors.js';
-import { out } from '../ui/output.js';
+import type { Cli } from './context.js';
 import type { ProgressFlag } from '../ui/progress-mode.js';
 import { deploymentFor, positiveInt, progressFlag, progressOptions, waitSeconds } from './options.js';
 
@@ -21,7 +20,7 @@ interface UpFlags {
   quiet?: boolean;
 }
 
-export function register(program: Command): void {
+export function register(program: Command, cli: Cli): void {
   const command = program
     .command('up')
     .argument('[events...]', 'only these events (default: every event of the fleet file); the others are left as they are')
@@ -58,9 +57,9 @@ Examples:
       const { describeAction } = await import('../converge/plan.js');
       const { describeRecovery } = await import('../converge/recovery.js');
       const { withProgress } = await import('../ui/progress.js');
-      const result = await withProgress(progressFlag(opts), async (report) =>
+      const result = await withProgress(progressFlag(opts), cli.io, async (report) =>
         up(
-          await deploymentFor(cmd),
+          await deploymentFor(cmd, cli.io),
           {
             baseImage: opts.baseImage,
             dockerfile: opts.dockerfile,
@@ -79,7 +78,7 @@ Examples:
         ),
       );
       if (opts.json) {
-        out.json({
+        cli.out.json({
           image: result.imageRef,
           imageId: result.imageId,
           built: result.built,
@@ -93,14 +92,14 @@ Examples:
           results: result.results,
         });
       } else if (opts.dryRun) {
-        for (const s of result.plan.recovery) out.line(describeRecovery(s));
-        for (const a of result.plan.actions) out.line(describeAction(a));
+        for (const s of result.plan.recovery) cli.out.line(describeRecovery(s));
+        for (const a of result.plan.actions) cli.out.line(describeAction(a));
       } else {
         for (const r of result.results.filter((r) => !r.ok && r.logs)) {
-          process.stderr.write(`--- last log lines of ${r.event} ---\n${r.logs}\n---\n`);
+          cli.io.stderr.write(`--- last log lines of ${r.event} ---\n${r.logs}\n---\n`);
         }
         const { upSummary } = await import('../ui/summary.js');
-        out.line(upSummary(result.results, palette(colorEnabled(process.stdout))));
+        cli.out.line(upSummary(result.results, cli.palette()));
       }
       assertConverged(result.results);
     });

@@ -201,7 +201,7 @@ type Gate = ReturnType<typeof concurrencyLimit>;
 async function settle(runtime: Runtime, action: Action, result: EventResult, options: ApplyOptions, gate: Gate): Promise<EventResult> {
   if (!result.ok || !result.containerId || action.kind === 'remove' || action.kind === 'conflict') return result;
   if (!waitsFor(action, result)) return { ...result, status: KEPT_HEALTHY }; // a kept healthy container: see waitsFor
-  const ready = await waitUntilReady(runtime, result.containerId, serveExpectation(action.service.environment), {
+  const ready = await waitUntilReady(runtime, result.containerId, serveExpectation(action.service.node), {
     timeoutMs: options.readyTimeoutMs,
     gate,
     onWaiting: (why) => {

@@ -7,6 +7,17 @@ import { LABELS } from '../fleet/naming.js';
 import { AUTHKEY_ENV, type ServiceDefinition } from '../render/service.js';
 import type { ContainerConfig } from '../targets/target.js';
 
+/**
+ * Whether two image references name the same repository. A container runs its revision (`<repo>:rev-…`,
+ * or an image ID, which names no repository) while the service names `<repo>:<event>`: only another
+ * repository is a change of configuration.
+ */
+function sameRepository(a: string, b: string): boolean {
+  const repository = (ref: string) => ref.replace(/@.*$/, '').replace(/:[^:/]*$/, '');
+  if (/^sha256:[0-9a-f]+$/.test(a) || /^sha256:[0-9a-f]+$/.test(b)) return true;
+  return repository(a) === repository(b);
+}
+
 /** "env TZ, TAILSCALE_FUNNEL added; image …", or null when none of the compared parts differ. */
 export function describeConfigChange(service: ServiceDefinition, was: ContainerConfig): string | null {
   const changes: string[] = [];
@@ -31,7 +42,7 @@ export function describeConfigChange(service: ServiceDefinition, was: ContainerC
   const hadKey = before.has(AUTHKEY_ENV);
   const hasKey = service.envFile !== null;
   if (hadKey !== hasKey) changes.push(hasKey ? 'auth key added' : 'auth key removed');
-  if (was.image !== service.image) changes.push(`image ${was.image} → ${service.image}`);
+  if (!sameRepository(was.image, service.image)) changes.push(`image ${was.image} → ${service.image}`);
   const mount = service.volumes[0]?.source;
   if (mount && !was.mounts.includes(mount)) changes.push(`state dir mount ${was.mounts.join(', ') || 'none'} → ${mount}`);
   const hostname = was.labels[LABELS.hostname];

@@ -5,8 +5,8 @@
  */
 import { describeConfigChange } from './config-diff.js';
 import { describeOwner, type FleetOwner, ownsContainer } from '../fleet/identity.js';
-import { LABELS } from '../fleet/naming.js';
-import { nodeSettings, type ServiceDefinition } from '../render/service.js';
+import { LABELS, type ServeModeName } from '../fleet/naming.js';
+import type { ServiceDefinition } from '../render/service.js';
 import type { ActualContainer } from '../targets/target.js';
 import { planRecovery, type RecoveryStep } from './recovery.js';
 
@@ -19,7 +19,7 @@ export type Action =
       container: ActualContainer;
       reason: string;
       /** The node's saved serve config is of another mode: reset it in the old container first (or the new one's serve fails "already serving"). */
-      resetServe?: { from: string; to: string };
+      resetServe?: { from: string; to: ServeModeName };
     }
   | { kind: 'start'; event: string; service: ServiceDefinition; container: ActualContainer }
   | { kind: 'keep'; event: string; service: ServiceDefinition; container: ActualContainer }
@@ -111,7 +111,7 @@ function stateDirMove(service: ServiceDefinition, container: ActualContainer): A
 function loginServerChange(service: ServiceDefinition, container: ActualContainer): Action | null {
   if (!container.node) return null;
   const was = container.node.loginServer;
-  const now = nodeSettings(service.environment).loginServer;
+  const now = service.node.loginServer;
   if (was === now) return null;
   const name = (url: string | undefined) => url ?? 'Tailscale';
   const dir = service.volumes[0]?.source ?? 'its state dir';
@@ -124,10 +124,10 @@ function loginServerChange(service: ServiceDefinition, container: ActualContaine
 }
 
 /** When the re-create changes the serve mode of an existing node, its saved serve config must be reset first. */
-function serveReset(service: ServiceDefinition, container: ActualContainer): { resetServe?: { from: string; to: string } } {
+function serveReset(service: ServiceDefinition, container: ActualContainer): { resetServe?: { from: string; to: ServeModeName } } {
   const from = container.node?.serveMode;
-  const to = nodeSettings(service.environment).serveMode;
-  return from && to && from !== to ? { resetServe: { from, to } } : {};
+  const to = service.node.serveMode;
+  return from && from !== to ? { resetServe: { from, to } } : {};
 }
 
 /** Containers of this fleet no event wants: the event left the fleet file (under any name). */

@@ -25,6 +25,8 @@ export interface DeploymentPaths {
 export interface Deployment {
   /** The fleet file as the user named it (for messages). */
   readonly fleetFile: string;
+  /** The run's environment: where `authKey: {env: …}` is read at render. */
+  readonly env: NodeJS.ProcessEnv;
   readonly fleet: Fleet;
   readonly owner: FleetOwner;
   readonly paths: DeploymentPaths;
@@ -44,14 +46,19 @@ export interface Deployment {
 export interface OpenOptions {
   /** Another target than the one the environment names (tests hand in an in-memory one). */
   target?: Target;
+  /** The run's working directory (messages show the fleet file relative to it); default the process's. */
+  cwd?: string;
+  /** The run's environment; default the process's. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export async function openDeployment(fleetFile: string, options: OpenOptions = {}): Promise<Deployment> {
-  const { fleet } = await loadFleet(fleetFile);
-  return deploymentOf(fleetFile, fleet, options.target ?? openTarget());
+  const cwd = options.cwd ?? process.cwd();
+  const { fleet } = await loadFleet(fleetFile, cwd);
+  return deploymentOf(fleetFile, fleet, options.target ?? openTarget(), cwd, options.env ?? process.env);
 }
 
-function deploymentOf(fleetFile: string, fleet: Fleet, target: Target): Deployment {
+function deploymentOf(fleetFile: string, fleet: Fleet, target: Target, cwd: string, env: NodeJS.ProcessEnv): Deployment {
   const absolute = path.resolve(fleetFile);
   const fleetDir = path.dirname(absolute);
   const composeDir = composeDirFor(absolute);
@@ -65,8 +72,9 @@ function deploymentOf(fleetFile: string, fleet: Fleet, target: Target): Deployme
   };
   return {
     fleetFile,
+    env,
     fleet,
-    owner: fleetOwner(fleet, fleetFile),
+    owner: fleetOwner(fleet, fleetFile, { cwd, env }),
     paths: { fleetDir, composeDir, secretsDir: secretsDirFor(composeDir) },
     target,
     appdata,

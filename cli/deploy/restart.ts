@@ -6,7 +6,7 @@
  */
 import { DeployError, NeedsPersonError, UsageError } from '../errors.js';
 import { containerName } from '../fleet/naming.js';
-import { serveExpectation } from '../render/service.js';
+import { runningServeExpectation } from '../render/service.js';
 import { concurrencyLimit, mapPool } from '../util/pool.js';
 import { withDeployLock } from './deploy-lock.js';
 import type { Deployment } from './deployment.js';
@@ -78,7 +78,7 @@ export async function restart(d: Deployment, options: RestartOptions, report: Re
         return { ...base, ok: false, status };
       }
       if (!options.wait) return { ...base, ok: true, status: 'restarted (no wait)' };
-      const ready = await waitUntilReady(runtime, info.id, serveExpectation(info.environment), {
+      const ready = await waitUntilReady(runtime, info.id, runningServeExpectation(info.environment), {
         timeoutMs: options.readyTimeoutMs,
         gate,
         onWaiting: (why) => report.progress(`${event}: ${why}`),

@@ -1,9 +1,11 @@
 /**
  * `rollback [event…] [--to <revision>]`: put events back on the revision they ran before (the
  * `previous-revision` label `up` recorded on their container), or on a named one. The image of every
- * revision is still on the engine under `<image>:rev-<revision>` (until `prune`); the event's tag is
- * pointed at it and its container re-created through the same path as `up` (deploy lock, canary first,
- * readiness wait, each failed event put back on its container as it was). Other events are not touched.
+ * revision is still on the engine under `<image>:rev-<revision>` (until `prune`); the event's container
+ * is re-created on that reference through the same path as `up` (deploy lock, canary first, readiness
+ * wait, each failed event put back on its container as it was), and only an event that got there has its
+ * tag `<image>:<event>` (the published pointer) moved to it. Planning changes nothing. Other events are
+ * not touched.
  * Without events or --to it undoes the last deploy: only the events that deploy changed (the audit log).
  */
 import { UsageError } from '../errors.js';
@@ -17,7 +19,7 @@ import { outcomeOf } from './audit-entry.js';
 import { lastDeploy } from './audit.js';
 import { auditedDeploy } from './audited-deploy.js';
 import type { Deployment } from './deployment.js';
-import { REVISION_TAG_PREFIX } from '../targets/revision.js';
+import { revisionRef } from '../targets/revision.js';
 import { resolveRevision, revisionQuery } from './revision-names.js';
 import { type Action, planFleet, scopedTo } from '../converge/plan.js';
 import type { RecoveryStep } from '../converge/recovery.js';
@@ -56,7 +58,7 @@ export async function rollback(d: Deployment, options: RollbackOptions, report: 
   }
   d.requireEvents(options.events);
   report.step('render compose file');
-  const rendered = await renderFleet(fleet, { fleetFile: d.fleetFile });
+  const rendered = await renderFleet(fleet, { fleetFile: d.fleetFile, env: d.env });
   for (const w of rendered.warnings) report.warn(w);
   report.step('connect to Docker');
   await d.target.connect();
@@ -76,10 +78,10 @@ export async function rollback(d: Deployment, options: RollbackOptions, report: 
       const wanted = options.events.length || to ? options.events : await changedByLastDeploy(d, report);
       const services = rendered.services.filter((s) => (wanted.length ? wanted.includes(s.event) : true));
       report.step('plan');
-      const { recovery, actions, revisions } = await planRollback(images, runtime, fleet, owner, rendered.services, services, to);
+      const { recovery, actions, revisions, imageIds } = await planRollback(images, runtime, fleet, owner, rendered.services, services, to);
       report.step(`converge ${actions.length} event(s)`);
       const results = await applyPlan(runtime, { recovery, actions }, applyOptions(options, report));
-      await restoreEventTags(images, fleet, actions, revisions, results, report);
+      await moveEventTags(images, fleet, actions, imageIds, results, report);
       return { revisions, results };
     },
     (r) => ({
@@ -113,25 +115,26 @@ async function changedByLastDeploy(d: Deployment, report: Reporter): Promise<str
 }
 
 /**
- * The event's tag was pointed at the rollback revision before its container was re-created (the service
- * runs `<image>:<event>`). An event that did not get there — put back on its container, or not tried
- * after the canary failed — gets its tag back on the image it still runs, so the tag never names a
- * revision no container of the event runs.
+ * The published pointer follows the container: an event whose new container runs the revision (served,
+ * or waiting for a person) gets `<image>:<event>` on it; one that did not get there — put back on its
+ * container, or not tried after the canary failed — gets it on the image it still runs (a `build` since
+ * may have moved it), so the tag never names a revision no container of the event runs.
  */
-async function restoreEventTags(
+async function moveEventTags(
   images: Images,
   fleet: Fleet,
   actions: Action[],
-  revisions: Record<string, string>,
+  imageIds: Record<string, string>,
   results: EventResult[],
   report: Reporter,
 ): Promise<void> {
   for (const r of results) {
-    if (r.ok || r.needsPerson || !Object.hasOwn(revisions, r.event)) continue;
     const action = actions.find((a) => a.event === r.event);
-    if (action?.kind !== 'recreate') continue;
-    await images.tag(action.container.imageId, fleet.image, r.event);
-    report.progress(`${r.event}: ${fleet.image}:${r.event} back on the image it runs`);
+    const revisionImage = imageIds[r.event];
+    if (action?.kind !== 'recreate' || !revisionImage) continue;
+    const got = r.ok || r.needsPerson;
+    await images.tag(got ? revisionImage : action.container.imageId, fleet.image, r.event);
+    report.progress(`${r.event}: ${fleet.image}:${r.event} ${got ? 'moved to' : 'back on'} the image it runs`);
   }
 }
 
@@ -153,9 +156,10 @@ function applyOptions(options: RollbackOptions, report: Reporter): ApplyOptions 
 }
 
 /**
- * One action per event to roll back: a re-create onto the revision's image, `keep` when it already runs
- * it, or the refusal `up` would make. Everything is checked before anything changes: an event without a
- * container or a recorded previous revision, or a revision whose image is gone, is refused up front.
+ * One action per event to roll back: a re-create onto the revision's image (its `rev-` tag), `keep` when
+ * it already runs it, or the refusal `up` would make. Everything is checked before anything changes, and
+ * nothing is changed here: an event without a container or a recorded previous revision, or a revision
+ * whose image is gone, is refused up front.
  */
 async function planRollback(
   images: Images,
@@ -165,7 +169,7 @@ async function planRollback(
   all: ServiceDefinition[],
   services: ServiceDefinition[],
   to: string | undefined,
-): Promise<{ recovery: RecoveryStep[]; actions: Action[]; revisions: Record<string, string> }> {
+): Promise<{ recovery: RecoveryStep[]; actions: Action[]; revisions: Record<string, string>; imageIds: Record<string, string> }> {
   const actual = await runtime.list(all.map((s) => s.name));
   const base = planFleet(owner, all, null, actual);
   const problems: string[] = [];
@@ -189,17 +193,15 @@ async function planRollback(
   }
   const imageIds = new Map<string, string>();
   for (const revision of new Set(steps.flatMap((s) => (s.revision ? [s.revision] : [])))) {
-    const image = await images.inspect(`${fleet.image}:${REVISION_TAG_PREFIX}${revision}`);
+    const image = await images.inspect(revisionRef(fleet.image, revision));
     if (image) imageIds.set(revision, image.id);
-    else
-      problems.push(
-        `revision ${revision}: ${fleet.image}:${REVISION_TAG_PREFIX}${revision} is not on the engine (pruned, or never built here)`,
-      );
+    else problems.push(`revision ${revision}: ${revisionRef(fleet.image, revision)} is not on the engine (pruned, or never built here)`);
   }
   if (problems.length) throw new UsageError(`nothing rolled back: ${problems.join('; ')}`);
 
   const actions: Action[] = [];
   const revisions: Record<string, string> = {};
+  const eventImages: Record<string, string> = {};
   for (const { action, revision } of steps) {
     if (!revision || action.kind === 'conflict' || action.kind === 'create' || action.kind === 'remove') {
       actions.push(action);
@@ -207,12 +209,12 @@ async function planRollback(
     }
     revisions[action.event] = revision;
     const imageId = imageIds.get(revision)!;
+    eventImages[action.event] = imageId;
     const container = action.container;
     if (container.imageId === imageId && action.kind === 'keep') {
       actions.push(action);
       continue;
     }
-    await images.tag(imageId, fleet.image, action.event);
     const current = container.labels[LABELS.revision];
     const labels: Record<string, string> = { ...action.service.labels, [LABELS.revision]: revision };
     if (current && current !== revision) labels[LABELS.previousRevision] = current;
@@ -220,7 +222,7 @@ async function planRollback(
       ...(action.kind === 'recreate' ? action : {}),
       kind: 'recreate',
       event: action.event,
-      service: { ...action.service, labels },
+      service: { ...action.service, image: revisionRef(fleet.image, revision), labels },
       container,
       reason: `roll back to revision ${revision}`,
     });
@@ -233,5 +235,6 @@ async function planRollback(
     ).recovery,
     actions,
     revisions,
+    imageIds: eventImages,
   };
 }

@@ -2,7 +2,7 @@
 import type { FleetOwner } from '../fleet/identity.js';
 import { containerName, eventHostname, LABELS } from '../fleet/naming.js';
 import type { Fleet } from '../fleet/schema.js';
-import { serveExpectation } from '../render/service.js';
+import { runningServeExpectation } from '../render/service.js';
 import { mapPool } from '../util/pool.js';
 import { OCI_REVISION_LABEL, REVISION_LABEL } from '../targets/revision.js';
 import type { StatusField } from './status-fields.js';
@@ -64,7 +64,7 @@ async function nodeColumns(
   runtime: Runtime,
   info: ContainerDetails,
 ): Promise<Pick<EventStatus, 'tailnet' | 'url' | 'funnel' | 'loginUrl'>> {
-  const want = serveExpectation(info.environment);
+  const want = runningServeExpectation(info.environment);
   if (!want || info.state !== 'running') return NO_NODE;
   const node = await probeNode(runtime, info.id, want).catch(() => null);
   if (!node) return NO_NODE;

@@ -7,16 +7,16 @@ import { DeployError, NeedsPersonError, UsageError } from '../errors.js';
 import type { FleetOwner } from '../fleet/identity.js';
 import { renderFleet } from '../render/render.js';
 import { LABELS } from '../fleet/naming.js';
-import { nodeSettings, type ServiceDefinition } from '../render/service.js';
+import { keptNodeSettings, type ServiceDefinition } from '../render/service.js';
 import { mapPool } from '../util/pool.js';
 import { applyPlan, type EventResult } from '../converge/apply.js';
-import { REVISION_LABEL } from '../targets/revision.js';
+import { REVISION_LABEL, revisionRef } from '../targets/revision.js';
 import { auditedDeploy } from './audited-deploy.js';
 import { outcomeOf } from './audit-entry.js';
 import type { Deployment } from './deployment.js';
 import { ensureControlServer, planControlServer } from './control-server.js';
 import { mintKeys } from './mint-keys.js';
-import { withRevisionLabels } from '../converge/revision-labels.js';
+import { runningImage, withRevisionLabels } from '../converge/revision-labels.js';
 import { isOurs, planFleet, type Plan, scopedTo } from '../converge/plan.js';
 import type { Reporter } from '../reporter.js';
 import type { ActualContainer, Runtime, Target } from '../targets/target.js';
@@ -82,9 +82,14 @@ export async function up(d: Deployment, options: UpOptions, report: Reporter): P
       // the image is built once as always; only the events of this run get their tag moved
       const image = await provideImage(d, only.length ? services.filter((s) => only.includes(s.event)) : services, options, report);
       const actual = image.built ? undefined : await early;
-      const planned = withRevisionLabels(
-        onlyEvents(await plan(containers, d.owner, services, image.imageId, report, actual), only, report),
-        image.revision,
+      // Containers run the revision (its tag, or the image ID), not the per-event tag that points at it.
+      const runs = image.revision ? revisionRef(d.fleet.image, image.revision) : image.imageId;
+      const planned = runningImage(
+        withRevisionLabels(
+          onlyEvents(await plan(containers, d.owner, services, image.imageId, report, actual), only, report),
+          image.revision,
+        ),
+        runs,
       );
       refuseEmptying(planned, options);
       // keys: mint for new nodes before anything is created; revoke once they are up or given up on.
@@ -136,7 +141,7 @@ function refuseEmptying(thePlan: Plan, options: UpOptions): void {
 async function render(d: Deployment, options: UpOptions, report: Reporter): Promise<ServiceDefinition[]> {
   report.step(options.dryRun ? 'render compose file (--dry-run: nothing written)' : 'render compose file');
   // A dry run writes nothing: no compose file, no secret env file written or pruned.
-  const rendered = await renderFleet(d.fleet, { fleetFile: d.fleetFile, write: !options.dryRun });
+  const rendered = await renderFleet(d.fleet, { fleetFile: d.fleetFile, write: !options.dryRun, env: d.env });
   for (const w of rendered.warnings) report.warn(w);
   return rendered.services;
 }
@@ -207,7 +212,7 @@ async function withNodeSettings(
     const service = isOurs(c, owner) ? wanted.get(c.labels[LABELS.event]!) : undefined;
     if (!service || c.labels[LABELS.configHash] === service.labels[LABELS.configHash]) return c;
     const info = await runtime.inspect(c.id);
-    return info ? { ...c, node: nodeSettings(info.environment), config: info } : c;
+    return info ? { ...c, node: keptNodeSettings(info.environment), config: info } : c;
   });
 }
 

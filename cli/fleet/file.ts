@@ -11,6 +11,8 @@ import { checkFleetEntries, checkFleetSize, firstDuplicateKey, MAX_FLEET_BYTES }
 import { FleetFileMissingError, UsageError } from '../errors.js';
 import { atomicWrite } from '../util/atomic-write.js';
 
+import { shownPath } from './path.js';
+
 export { DEFAULT_FLEET_FILE, resolveFleetPath } from './path.js';
 
 export interface LoadedFleet {
@@ -23,10 +25,11 @@ export interface LoadedFleet {
 
 /**
  * Parse and validate text as a fleet file. Throws a UsageError whose message has one line per problem,
- * each `file:line: field: what is wrong and the fix` (the first is the one to fix first).
+ * each `file:line: field: what is wrong and the fix` (the first is the one to fix first); `file` as seen
+ * from `cwd`.
  */
-export function parseFleet(text: string, file: string): { doc: Document; fleet: Fleet } {
-  const rel = path.relative(process.cwd(), file) || file;
+export function parseFleet(text: string, file: string, cwd = process.cwd()): { doc: Document; fleet: Fleet } {
+  const rel = shownPath(file, cwd);
   checkFleetSize(Buffer.byteLength(text), rel);
   const lineCounter = new LineCounter();
   // uniqueKeys: its pairwise check is quadratic in a map's size; firstDuplicateKey does it in one pass.
@@ -120,10 +123,10 @@ function toData(doc: Document, rel: string): unknown {
 }
 
 /** Load and validate the fleet file; a missing file is a UsageError pointing at `init`/`add`. */
-export async function loadFleet(file: string): Promise<LoadedFleet> {
+export async function loadFleet(file: string, cwd = process.cwd()): Promise<LoadedFleet> {
   let text: string;
   try {
-    text = await readBounded(file, path.relative(process.cwd(), file) || file);
+    text = await readBounded(file, shownPath(file, cwd));
   } catch (err) {
     if (err instanceof UsageError) throw err;
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
@@ -131,7 +134,7 @@ export async function loadFleet(file: string): Promise<LoadedFleet> {
     }
     throw new UsageError(`${file}: cannot read the fleet file: ${(err as Error).message}`);
   }
-  return { path: file, text, ...parseFleet(text, file) };
+  return { path: file, text, ...parseFleet(text, file, cwd) };
 }
 
 /**
@@ -162,7 +165,11 @@ async function readBounded(file: string, rel: string): Promise<string> {
  * does not exist yet) and returns the new text, which must validate before it replaces the file.
  * Any throw leaves the file byte-identical.
  */
-export async function editFleet(file: string, edit: (current: LoadedFleet | null) => string | Promise<string>): Promise<LoadedFleet> {
+export async function editFleet(
+  file: string,
+  edit: (current: LoadedFleet | null) => string | Promise<string>,
+  cwd = process.cwd(),
+): Promise<LoadedFleet> {
   // A symlinked fleet file is edited where it really is: writing the link's path would replace the
   // link with a file (and the file it points to would go stale).
   const target = await realpath(file).catch(() => file);
@@ -170,14 +177,14 @@ export async function editFleet(file: string, edit: (current: LoadedFleet | null
   try {
     let current: LoadedFleet | null = null;
     try {
-      current = await loadFleet(file);
+      current = await loadFleet(file, cwd);
     } catch (err) {
       if (!(err instanceof FleetFileMissingError)) throw err;
     }
     const text = await edit(current);
     let parsed: { doc: Document; fleet: Fleet };
     try {
-      parsed = parseFleet(text, file); // never write a file we could not load back
+      parsed = parseFleet(text, file, cwd); // never write a file we could not load back
     } catch (err) {
       // The change is what is wrong, not the file: a line number would point into text that was never
       // written, so name the file and field only.

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
 import { LABELS } from './naming.js';
+import { shownPath } from './path.js';
 import type { Fleet } from './schema.js';
 
 /** 12 characters of [a-z2-7] (60 random bits): short enough to read in a message, unique per file. */
@@ -27,11 +28,15 @@ export interface FleetOwner {
 }
 
 /** The owner of a loaded fleet file; a file without `id:` is refused with the fix (no silent identity). */
-export function fleetOwner(fleet: Fleet, fleetFile: string): FleetOwner {
+export function fleetOwner(
+  fleet: Fleet,
+  fleetFile: string,
+  where: { cwd: string; env: NodeJS.ProcessEnv } = { cwd: process.cwd(), env: process.env },
+): FleetOwner {
   if (!fleet.id) {
-    const rel = path.relative(process.cwd(), fleetFile) || fleetFile;
+    const rel = shownPath(fleetFile, where.cwd);
     // The command that works from where the user is: `init` alone only when it finds this file by default.
-    const init = rel === 'fleet.yaml' && !process.env.DEMO_FLEET_FILE ? 'demo-fleet init' : `demo-fleet --file ${rel} init`;
+    const init = rel === 'fleet.yaml' && !where.env.DEMO_FLEET_FILE ? 'demo-fleet init' : `demo-fleet --file ${rel} init`;
     throw new UsageError(
       `${rel}: no \`id:\` — the fleet identity that keeps another fleet file from touching these containers: ` +
         `run \`${init}\` to add one (containers made before fleet ids are adopted when their state dirs are under appdata)`,

@@ -43,7 +43,9 @@ export function stateDir(fleet: Fleet, event: string, config: FleetEvent, fleetD
   return path.resolve(fleetDir, fleet.appdata, String(config.year ?? fleet.year), event);
 }
 
+export type ServeModeName = NonNullable<FleetEvent['serveMode']>;
+
 /** `tailscale serve` mode: the event's own, else http on headscale (no certificates there), else https. */
-export function serveMode(fleet: Fleet, config: FleetEvent): string {
+export function serveMode(fleet: Fleet, config: FleetEvent): ServeModeName {
   return config.serveMode ?? (fleet.loginServer ? 'http' : 'https');
 }

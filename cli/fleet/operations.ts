@@ -13,14 +13,22 @@ import { eventSummaries, type EventSummary } from './summary.js';
  * `init`: a new commented fleet file and fleet.schema.json beside it. An existing file is refused, unless
  * it has no fleet id yet (written by an earlier demo-fleet): then it gets one, and nothing else changes.
  */
-export async function initFleet(file: string, options: { name?: string; image?: string }): Promise<'created' | 'identified'> {
+export async function initFleet(
+  file: string,
+  options: { name?: string; image?: string },
+  cwd = process.cwd(),
+): Promise<'created' | 'identified'> {
   let outcome: 'created' | 'identified' = 'created';
-  await editFleet(file, (current) => {
-    if (!current) return initialFleetText(options);
-    if (current.fleet.id) throw new UsageError(`${file}: a fleet file already exists (edit it, or use \`demo-fleet add\`)`);
-    outcome = 'identified';
-    return ensureFleetId(current.text);
-  });
+  await editFleet(
+    file,
+    (current) => {
+      if (!current) return initialFleetText(options);
+      if (current.fleet.id) throw new UsageError(`${file}: a fleet file already exists (edit it, or use \`demo-fleet add\`)`);
+      outcome = 'identified';
+      return ensureFleetId(current.text);
+    },
+    cwd,
+  );
   await writeSchemaFile(path.dirname(file));
   return outcome;
 }
@@ -30,26 +38,34 @@ export async function addFleetEvent(
   file: string,
   event: string,
   fields: EventFields,
-  options: { update?: boolean },
+  options: { update?: boolean; cwd?: string },
 ): Promise<{ created: boolean }> {
   let created = false;
-  await editFleet(file, (current) => {
-    created = current === null;
-    return addEvent(current ? ensureFleetId(current.text) : initialFleetText(), event, fields, { update: options.update });
-  });
+  await editFleet(
+    file,
+    (current) => {
+      created = current === null;
+      return addEvent(current ? ensureFleetId(current.text) : initialFleetText(), event, fields, { update: options.update });
+    },
+    options.cwd,
+  );
   if (created) await writeSchemaFile(path.dirname(file));
   return { created };
 }
 
 /** `remove`: the event out of the file; its container goes on the next `up`. */
-export async function removeFleetEvent(file: string, event: string): Promise<void> {
-  await editFleet(file, (current) => {
-    if (!current) throw new UsageError(`${file}: no fleet file here (nothing to remove)`);
-    return removeEvent(current.text, event);
-  });
+export async function removeFleetEvent(file: string, event: string, cwd = process.cwd()): Promise<void> {
+  await editFleet(
+    file,
+    (current) => {
+      if (!current) throw new UsageError(`${file}: no fleet file here (nothing to remove)`);
+      return removeEvent(current.text, event);
+    },
+    cwd,
+  );
 }
 
 /** `list`: the events as the file describes them (no engine). */
-export async function listEvents(file: string): Promise<EventSummary[]> {
-  return eventSummaries((await loadFleet(file)).fleet);
+export async function listEvents(file: string, cwd = process.cwd()): Promise<EventSummary[]> {
+  return eventSummaries((await loadFleet(file, cwd)).fleet);
 }

@@ -26,6 +26,10 @@ export interface RenderOptions {
   outDir?: string;
   /** false: work out the services only and write nothing (`up --dry-run`). Default true. */
   write?: boolean;
+  /** The run's environment (auth keys named by `authKey: {env: …}`); default the process's. */
+  env?: NodeJS.ProcessEnv;
+  /** The run's working directory (paths in messages are shown relative to it); default the process's. */
+  cwd?: string;
 }
 
 export function composeDirFor(fleetFile: string, outDir?: string): string {
@@ -46,7 +50,7 @@ export async function renderFleet(fleet: Fleet, options: RenderOptions): Promise
   // Read every key before writing anything: a bad one fails the render with no file touched.
   const secrets = await Promise.all(
     events.map((event) =>
-      readEventSecret(event, fleet.events[event]!, fleetDir, fleet.keys !== undefined || fleet.controlServer !== undefined),
+      readEventSecret(event, fleet.events[event]!, fleetDir, fleet.keys !== undefined || fleet.controlServer !== undefined, options.env),
     ),
   );
   const composeFile = path.join(composeDir, COMPOSE_FILE);
@@ -77,7 +81,7 @@ export async function renderFleet(fleet: Fleet, options: RenderOptions): Promise
     await pruneSecrets(secretsDir, new Set(events));
     await atomicWriteIfChanged(composeFile, composeText(services, composeDir, path.basename(options.fleetFile)));
   } catch (err) {
-    throw unwritableError(err, composeDir) ?? err;
+    throw unwritableError(err, composeDir, options.cwd) ?? err;
   }
   return { composeFile, services, warnings: warnings.sort() };
 }
@@ -96,7 +100,7 @@ const UNWRITABLE: Record<string, { why: string; fix: string }> = {
  * The UsageError for a render output that cannot be written (one line: the path, why, the fix), or
  * null when `err` is something else.
  */
-export function unwritableError(err: unknown, composeDir: string): UsageError | null {
+export function unwritableError(err: unknown, composeDir: string, cwd = process.cwd()): UsageError | null {
   const { code, path: failed, dest } = (err ?? {}) as NodeJS.ErrnoException & { dest?: string };
   const reason = code ? UNWRITABLE[code] : undefined;
   if (!reason) return null;
@@ -105,7 +109,7 @@ export function unwritableError(err: unknown, composeDir: string): UsageError | 
   const isTemp = (p: string) => /^\..*\.tmp$/.test(path.basename(p));
   const where = dest ?? (failed ? (isTemp(failed) ? path.dirname(failed) : failed) : composeDir);
   const shown = (p: string) => {
-    const rel = path.relative(process.cwd(), p);
+    const rel = path.relative(cwd, p);
     return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : p;
   };
   return new UsageError(
@@ -113,8 +117,12 @@ export function unwritableError(err: unknown, composeDir: string): UsageError | 
   );
 }
 
-/** The `render` command's core: load and validate the fleet file, then render it. */
-export async function renderFleetFile(fleetFile: string, outDir?: string): Promise<RenderResult> {
-  const { fleet } = await loadFleet(fleetFile);
-  return renderFleet(fleet, { fleetFile, outDir });
+/** The `render` command's core: load and validate the fleet file, then render it (`outDir` absolute). */
+export async function renderFleetFile(
+  fleetFile: string,
+  outDir: string | undefined,
+  run: { cwd: string; env: NodeJS.ProcessEnv },
+): Promise<RenderResult> {
+  const { fleet } = await loadFleet(fleetFile, run.cwd);
+  return renderFleet(fleet, { fleetFile, outDir, ...run });
 }

@@ -33,6 +33,7 @@ async function readAuthKey(
   config: FleetEvent,
   fleetDir: string,
   minting: boolean,
+  env: NodeJS.ProcessEnv,
 ): Promise<{ key?: string; warning?: string }> {
   const source = config.authKey;
   const login = minting
@@ -43,7 +44,7 @@ async function readAuthKey(
   const where = 'env' in source ? `environment variable ${source.env}` : `auth key file ${source.file}`;
   let key: string | undefined;
   if ('env' in source) {
-    key = process.env[source.env]?.trim();
+    key = env[source.env]?.trim();
     if (!key) return { warning: `event ${event}: ${where} is not set; ${login}` };
   } else {
     const file = path.resolve(fleetDir, source.file);
@@ -130,9 +131,16 @@ export interface EventSecret {
 /**
  * Read the event's auth key. Throws a UsageError for a key that cannot be an env file line. `minting`:
  * the fleet has `keys:`, so an event without a key of its own gets a minted one when its node is new.
+ * `env`: where an `authKey: {env: …}` is looked up (the run's environment).
  */
-export async function readEventSecret(event: string, config: FleetEvent, fleetDir: string, minting = false): Promise<EventSecret> {
-  const { key, warning } = await readAuthKey(event, config, fleetDir, minting);
+export async function readEventSecret(
+  event: string,
+  config: FleetEvent,
+  fleetDir: string,
+  minting = false,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<EventSecret> {
+  const { key, warning } = await readAuthKey(event, config, fleetDir, minting, env);
   return key ? { text: envFileText({ [AUTHKEY_ENV]: key }) } : { text: null, warning };
 }
 

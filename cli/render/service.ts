@@ -1,12 +1,14 @@
 /**
- * THE mapping event → service definition. Everything that runs an event — the compose file, the
- * engine's container-create options, the tests — reads the docker-mod environment from here and
- * nowhere else.
+ * THE mapping event → service definition. The event's tailnet node is typed (`NodeSettings`: hostname,
+ * serve mode, Funnel, login server, SSH) and the docker-mod environment is derived from it here and
+ * nowhere else; everything that runs an event — the compose file, the engine's container-create
+ * options, the tests — reads that environment from here. The only env parsed is a container's read back
+ * from the engine (`runningServeExpectation`, `keptNodeSettings`), to compare with what is wanted.
  */
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { APP_ENV } from '../../app/env-names.js';
-import { containerName, eventHostname, LABELS, serveMode, stateDir } from '../fleet/naming.js';
+import { containerName, eventHostname, LABELS, type ServeModeName, serveMode, stateDir } from '../fleet/naming.js';
 import { ownerLabels } from '../fleet/identity.js';
 import type { Fleet, FleetEvent } from '../fleet/schema.js';
 import { parseDuration } from '../util/duration.js';
@@ -34,6 +36,8 @@ export interface ServiceDefinition {
   event: string;
   image: string;
   hostname: string;
+  /** The tailnet node, typed: `environment` says the same to the docker-mod (derived from it). */
+  node: NodeSettings;
   /** Ordered as in the original compose snippet. */
   environment: Array<[string, string]>;
   /** Absolute path of the event's 0600 secret env file, or null when it has no auth key. */
@@ -70,25 +74,65 @@ export interface ServicePaths {
   secretsDir: string;
 }
 
+/** The docker-mod's names of the settings read back from a container (see keptNodeSettings). */
+const MOD_ENV = {
+  serveMode: 'TAILSCALE_SERVE_MODE',
+  servePort: 'TAILSCALE_SERVE_PORT',
+  loginServer: 'TAILSCALE_LOGIN_SERVER',
+} as const;
+
+/** The tailnet node an event's container runs: what the docker-mod is told to make of it. */
+export interface NodeSettings {
+  hostname: string;
+  /** How serve publishes the app on :443. */
+  serveMode: ServeModeName;
+  /** The app's port inside the container, which serve proxies to. */
+  servePort: number;
+  funnel: boolean;
+  ssh: boolean;
+  /** undefined: Tailscale's own control server. */
+  loginServer: string | undefined;
+  /** A Tailscale docker-mod is applied: without one nothing serves, and "healthy" is all `up` can wait for. */
+  tailscaleMod: boolean;
+}
+
+const isTailscaleMod = (mods: string) => /tailscale/.test(mods);
+
+/** The event's node, from the fleet file. */
+export function nodeSettingsFor(fleet: Fleet, event: string, config: FleetEvent): NodeSettings {
+  return {
+    hostname: eventHostname(fleet, event, config),
+    serveMode: serveMode(fleet, config),
+    servePort: APP_PORT,
+    funnel: Boolean(config.funnel),
+    ssh: Boolean(config.ssh),
+    loginServer: fleet.loginServer,
+    tailscaleMod: isTailscaleMod(fleet.dockerMods.join('|')),
+  };
+}
+
 /** The docker-mod + app environment of one event (without secrets). */
 export function eventEnvironment(fleet: Fleet, event: string, config: FleetEvent): Array<[string, string]> {
-  const hostname = eventHostname(fleet, event, config);
-  const mode = serveMode(fleet, config);
+  return environmentOf(fleet, config, nodeSettingsFor(fleet, event, config));
+}
+
+/** The environment: the node's settings as the docker-mod reads them, and the app's own. */
+function environmentOf(fleet: Fleet, config: FleetEvent, node: NodeSettings): Array<[string, string]> {
   const env: Array<[string, string]> = [
     ['PUID', String(fleet.puid)],
     ['PGID', String(fleet.pgid)],
     ['TZ', config.tz ?? fleet.tz],
     ['DOCKER_MODS', fleet.dockerMods.join('|')],
     ['TAILSCALE_STATE_DIR', STATE_DIR],
-    ['TAILSCALE_SERVE_MODE', mode],
-    ['TAILSCALE_SERVE_PORT', String(APP_PORT)],
-    ['TAILSCALE_USE_SSH', config.ssh ? '1' : '0'],
-    ['TAILSCALE_HOSTNAME', hostname],
+    [MOD_ENV.serveMode, node.serveMode],
+    [MOD_ENV.servePort, String(node.servePort)],
+    ['TAILSCALE_USE_SSH', node.ssh ? '1' : '0'],
+    ['TAILSCALE_HOSTNAME', node.hostname],
   ];
-  if (fleet.loginServer) env.push(['TAILSCALE_LOGIN_SERVER', fleet.loginServer]);
+  if (node.loginServer) env.push([MOD_ENV.loginServer, node.loginServer]);
   // The mod turns Funnel on when TAILSCALE_FUNNEL is defined at all, even as "false": render it only when on.
   // The app reads it too (app/env-names.ts): its texts say "public internet" only with Funnel on.
-  if (config.funnel) env.push([APP_ENV.funnel, 'on']);
+  if (node.funnel) env.push([APP_ENV.funnel, 'on']);
   if (config.inviteLink) env.push([APP_ENV.inviteLink, config.inviteLink]);
   // The fleet's own headscale lets in only who passes its OIDC filters; the app's friend view agrees
   // (app/access.ts). Groups are not in the identity headers, so allowedGroups stays headscale's alone.
@@ -96,9 +140,9 @@ export function eventEnvironment(fleet: Fleet, event: string, config: FleetEvent
   if (oidc?.allowedDomains.length) env.push([APP_ENV.allowedDomains, oidc.allowedDomains.join(',')]);
   if (oidc?.allowedUsers.length) env.push([APP_ENV.allowedUsers, oidc.allowedUsers.join(',')]);
   if (fleet.tailnetDomain) {
-    const scheme = mode === 'http' ? 'http' : 'https';
-    const port = mode === 'http' ? ':443' : '';
-    env.push([APP_ENV.tailscaleUrl, `${scheme}://${hostname}.${fleet.tailnetDomain}${port}`]);
+    const scheme = node.serveMode === 'http' ? 'http' : 'https';
+    const port = node.serveMode === 'http' ? ':443' : '';
+    env.push([APP_ENV.tailscaleUrl, `${scheme}://${node.hostname}.${fleet.tailnetDomain}${port}`]);
   }
   return env;
 }
@@ -120,12 +164,14 @@ function healthCheck(fleet: Fleet): HealthCheck {
 export function serviceFor(fleet: Fleet, event: string, paths: ServicePaths, secretDigest: string | null): ServiceDefinition {
   const config = fleet.events[event];
   if (!config) throw new Error(`serviceFor: no event ${event}`);
+  const node = nodeSettingsFor(fleet, event, config);
+  // `node` is not hashed: the environment derived from it is, as it was before the node was typed.
   const base = {
     name: containerName(fleet, event),
     event,
     image: `${fleet.image}:${event}`,
-    hostname: eventHostname(fleet, event, config),
-    environment: eventEnvironment(fleet, event, config),
+    hostname: node.hostname,
+    environment: environmentOf(fleet, config, node),
     envFile: secretDigest ? path.join(paths.secretsDir, `${event}.env`) : null,
     volumes: [{ source: stateDir(fleet, event, config, paths.fleetDir), target: STATE_DIR }],
     healthcheck: healthCheck(fleet),
@@ -139,6 +185,7 @@ export function serviceFor(fleet: Fleet, event: string, paths: ServicePaths, sec
     .digest('hex');
   return {
     ...base,
+    node,
     labels: {
       ...ownerLabels(fleet),
       [LABELS.event]: event,
@@ -158,27 +205,34 @@ export interface ServeExpectation {
 }
 
 /**
- * What the event's node must serve for the event to count as up, read back from a service's (or a
- * running container's) own docker-mod env (so it cannot disagree with what was rendered); null when no Tailscale docker-mod is
+ * What the event's node must serve for the event to count as up; null when no Tailscale docker-mod is
  * applied (then "healthy" is all `up` can wait for).
  */
-export function serveExpectation(environment: Array<[string, string]>): ServeExpectation | null {
+export function serveExpectation(node: NodeSettings): ServeExpectation | null {
+  return node.tailscaleMod ? { mode: node.serveMode, port: node.servePort, funnel: node.funnel } : null;
+}
+
+/**
+ * The same, for a container the engine has (`status`, `restart`): read back from the env it was created
+ * with, which the render derived from its node's settings then.
+ */
+export function runningServeExpectation(environment: Array<[string, string]>): ServeExpectation | null {
   const env = new Map(environment);
-  if (!/tailscale/.test(env.get('DOCKER_MODS') ?? '')) return null;
-  const mode = env.get('TAILSCALE_SERVE_MODE');
+  if (!isTailscaleMod(env.get('DOCKER_MODS') ?? '')) return null;
+  const mode = env.get(MOD_ENV.serveMode);
   if (mode !== 'https' && mode !== 'http') return null;
-  return { mode, port: Number(env.get('TAILSCALE_SERVE_PORT') ?? APP_PORT), funnel: env.has(APP_ENV.funnel) };
+  return { mode, port: Number(env.get(MOD_ENV.servePort) ?? APP_PORT), funnel: env.has(APP_ENV.funnel) };
 }
 
 /** The settings a node keeps in its state dir: changing them on an existing node is not a plain re-create. */
-export interface NodeSettings {
+export interface KeptNodeSettings {
   serveMode: string | undefined;
   /** undefined: Tailscale's own control server. */
   loginServer: string | undefined;
 }
 
-/** Read back from a container's (or a service's) docker-mod env. */
-export function nodeSettings(environment: Array<[string, string]>): NodeSettings {
+/** What the node of a container the engine has keeps, read back from the env it was created with. */
+export function keptNodeSettings(environment: Array<[string, string]>): KeptNodeSettings {
   const env = new Map(environment);
-  return { serveMode: env.get('TAILSCALE_SERVE_MODE'), loginServer: env.get('TAILSCALE_LOGIN_SERVER') };
+  return { serveMode: env.get(MOD_ENV.serveMode), loginServer: env.get(MOD_ENV.loginServer) };
 }

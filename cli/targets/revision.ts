@@ -67,6 +67,11 @@ export function revisionId(commit: string | null, contextHash: string, baseImage
   return `${commit ? commit.slice(0, 7) : 'local'}-${digest.slice(0, 12)}`;
 }
 
+/** The tag of a revision's image, `<repo>:rev-<revision>`: what containers run (it names one build, never moves). */
+export function revisionRef(repo: string, revision: string): string {
+  return `${repo}:${REVISION_TAG_PREFIX}${revision}`;
+}
+
 /** A revision as `rollback --to` takes it: with or without the `rev-` prefix. Null when it is not one. */
 export function parseRevision(text: string): string | null {
   const id = text.startsWith(REVISION_TAG_PREFIX) ? text.slice(REVISION_TAG_PREFIX.length) : text;

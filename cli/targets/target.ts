@@ -8,7 +8,7 @@ import type { Duplex } from 'node:stream';
 import type { Finding } from '../finding.js';
 import type { Fleet } from '../fleet/schema.js';
 import type { Reporter } from '../reporter.js';
-import type { NodeSettings, ServiceDefinition } from '../render/service.js';
+import type { KeptNodeSettings, ServiceDefinition } from '../render/service.js';
 import type { AccessoryDefinition } from '../tailnet/control-server.js';
 import type { Revision } from './revision.js';
 
@@ -59,7 +59,7 @@ export interface ActualContainer {
    * What its node keeps in the state dir (serve mode, login server), read before a re-create; undefined
    * when not looked at (the container stays, or is not ours).
    */
-  node?: NodeSettings;
+  node?: KeptNodeSettings;
   /** Its env, image and mounts as created, read with `node` (for the plan to say what a re-create changes). */
   config?: ContainerConfig;
 }

@@ -16,19 +16,19 @@ export interface Output {
   warn: (text: string) => void;
 }
 
-function createOutput(stdout: NodeJS.WritableStream = process.stdout, stderr: NodeJS.WritableStream = process.stderr): Output {
+/** The output of one run of the CLI on its streams (`env`: COLUMNS, for the tables' width). */
+export function output(stdout: NodeJS.WritableStream, stderr: NodeJS.WritableStream, env: NodeJS.ProcessEnv): Output {
   return {
     json: (value) => stdout.write(`${JSON.stringify(value, null, 2)}\n`),
-    table: (rows, columns) => stdout.write(`${table(rows, columns, terminalWidth(stdout as { isTTY?: boolean; columns?: number }))}\n`),
+    table: (rows, columns) =>
+      stdout.write(`${table(rows, columns, terminalWidth(stdout as { isTTY?: boolean; columns?: number }, env))}\n`),
     line: (text) => stdout.write(`${text}\n`),
     warn: (text) => stderr.write(`warning: ${text}\n`),
   };
 }
 
-export const out = createOutput();
-
 /** Progress of long work (up, down, build, publish) on stderr: `==> step` and indented lines. */
-export function reporter(stderr: NodeJS.WritableStream = process.stderr): Reporter {
+export function reporter(stderr: NodeJS.WritableStream): Reporter {
   return {
     step: (name) => stderr.write(`==> ${name}\n`),
     progress: (line) => stderr.write(`    ${line}\n`),

@@ -25,9 +25,7 @@ export interface ProgressIo {
   now: () => number;
 }
 
-const defaultIo = (): ProgressIo => ({ stderr: process.stderr, env: process.env, now: Date.now });
-
-export async function progressDisplay(mode: ProgressMode, io: ProgressIo = defaultIo()): Promise<ProgressDisplay> {
+export async function progressDisplay(mode: ProgressMode, io: ProgressIo): Promise<ProgressDisplay> {
   const c = palette(colorEnabled(io.stderr, io.env));
   if (mode === 'tty') return (await import('./live-progress.js')).liveDisplay(io, c);
   const write = (s: string) => void io.stderr.write(`${s}\n`);
@@ -63,8 +61,8 @@ export function buildLog() {
 }
 
 /** Run long work with the display `flag` asks for; the display is finished (or failed) before the caller prints. */
-export async function withProgress<T>(flag: ProgressFlag, work: (report: Reporter) => Promise<T>): Promise<T> {
-  const display = await progressDisplay(progressMode(flag));
+export async function withProgress<T>(flag: ProgressFlag, io: Omit<ProgressIo, 'now'>, work: (report: Reporter) => Promise<T>): Promise<T> {
+  const display = await progressDisplay(progressMode(flag, io.stderr, io.env), { ...io, now: Date.now });
   try {
     const result = await work(display.report);
     display.finish();

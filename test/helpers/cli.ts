@@ -1,6 +1,8 @@
 /**
- * Run the built CLI (dist/bin/demo-fleet.mjs, the bundle package.json's bin points at) as a real child
- * process, the way a user runs `demo-fleet`.
+ * Run the CLI in-process (`runInProcess`: cli/main.ts's run() with the test's own streams, environment and
+ * working directory; no build needed), or the built CLI (dist/bin/demo-fleet.mjs, the bundle package.json's
+ * bin points at) as a real child process (`runCli`), the way a user runs `demo-fleet`: for what only a
+ * process shows (signals, exit codes of the bin, several processes at once, another user).
  *
  * The `test` npm script builds first; when running vitest by hand, run `npm run build` before. The
  * helper fails with that hint when the build is missing rather than running something stale or absent.
@@ -9,11 +11,13 @@
  *   expect(r.code).toBe(0);
  */
 import { spawn } from 'node:child_process';
+import { Readable, Writable } from 'node:stream';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { run } from '../../cli/main.js';
 import { hasAuditDir, removeAuditCarriers } from './audit-carriers.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -88,6 +92,35 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRes
     });
     child.stdin.end(options.input ?? '');
   });
+}
+
+/** A stream that keeps what is written to it (no terminal: no colours, no live display). */
+function collector(): { stream: Writable; text: () => string } {
+  const chunks: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer | string, _encoding, done) {
+      chunks.push(typeof chunk === 'string' ? chunk : chunk.toString('utf8'));
+      done();
+    },
+  });
+  return { stream, text: () => chunks.join('') };
+}
+
+/**
+ * Run `demo-fleet <args>` in this process: the same run() the bin calls, with its own stdout, stderr,
+ * environment (as `runCli` builds it) and working directory. Resolves with the exit code and the output.
+ */
+export async function runInProcess(args: string[], options: Omit<CliOptions, 'asUser' | 'timeoutMs'> = {}): Promise<CliResult> {
+  const stdout = collector();
+  const stderr = collector();
+  const code = await run(args, {
+    stdout: stdout.stream,
+    stderr: stderr.stream,
+    stdin: Readable.from([options.input ?? '']),
+    env: cliEnv(options.env),
+    cwd: path.resolve(options.cwd ?? process.cwd()),
+  });
+  return { code, stdout: stdout.text(), stderr: stderr.text() };
 }
 
 /** A fresh temp directory; `cleanup()` removes it. */

@@ -18,7 +18,7 @@ import { renderFleet } from '../../cli/render/render.js';
 import { createOptions } from '../../cli/targets/docker/containers.js';
 import { BASE_IMAGE, ensureBaseImage } from '../helpers/engine-fixture.js';
 import { dockerEngine, requirement, runId } from '../helpers/requirements.js';
-import { runCli, show, tempDir } from '../helpers/cli.js';
+import { show, tempDir, runInProcess } from '../helpers/cli.js';
 import { upstreamData, upstreamPath } from '../helpers/upstream.js';
 
 const run = promisify(execFile);
@@ -157,7 +157,7 @@ describe('docker-compose config -q', () => {
     const { dir: cwd, cleanup: done } = await tempDir('demo-fleet-compose-cli-');
     try {
       for (const args of [['add', 'cleveland'], ['render']]) {
-        const r = await runCli(args, { cwd });
+        const r = await runInProcess(args, { cwd });
         expect(r.code, show(r)).toBe(0);
       }
       await run(DOCKER_COMPOSE, ['-f', path.join(cwd, 'compose', 'docker-compose.yml'), 'config', '-q'], { timeout: 60_000 });

@@ -13,6 +13,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadFleet } from '../../cli/fleet/file.js';
 import { LABELS, stateDir } from '../../cli/fleet/naming.js';
 import { eventEnvironment, STATE_DIR } from '../../cli/render/service.js';
+import { REVISION_LABEL, revisionRef } from '../../cli/targets/revision.js';
 import {
   docker,
   ensureBaseImage,
@@ -36,6 +37,9 @@ import { dockerEngine, runId } from '../helpers/requirements.js';
 const engine = dockerEngine();
 
 const EVENTS = ['alpha', 'beta', 'gamma'] as const;
+/** A container runs its revision's tag `<image>:rev-<revision>`, never the per-event tag (that only points at it). */
+const onRevisionOf = (image: string) =>
+  expect.stringMatching(new RegExp(`^${image.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:rev-[0-9a-z]+-[0-9a-f]{12}$`));
 const KEY_VAR = `DEMO_FLEET_TEST_KEY_${runId.toUpperCase()}`;
 const SECRET = `tskey-auth-test-${runId}-DoNotPrint`;
 
@@ -105,7 +109,7 @@ describe.skipIf(!engine.ok)('engine: up / change / remove / status / down (3 eve
       expect(c.State.Running).toBe(true);
       expect(c.State.Health?.Status).toBe('healthy');
       expect(c.Image).toBe(imageId);
-      expect(c.Config.Image).toBe(`${f.image}:${e}`);
+      expect(c.Config.Image).toBe(revisionRef(f.image, image!.Config.Labels![REVISION_LABEL]!));
 
       // the app answers inside the container
       const whoami = JSON.parse(await execIn(c.Name.slice(1), 'http://127.0.0.1:5000/whoami')) as Record<string, unknown>;
@@ -275,7 +279,7 @@ describe.skipIf(!engine.ok)('engine: up / change / remove / status / down (3 eve
         container: f.container('beta'),
         state: 'running',
         health: 'healthy',
-        image: `${f.image}:beta`,
+        image: onRevisionOf(f.image),
         revision: expect.stringMatching(new RegExp(`^${PINNED_SHA.slice(0, 7)}-[0-9a-f]{12}$`)),
         commit: PINNED_SHA,
         started: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
@@ -309,7 +313,7 @@ describe.skipIf(!engine.ok)('engine: up / change / remove / status / down (3 eve
         container: f.container('gamma'),
         state: 'running',
         health: 'healthy',
-        image: `${f.image}:gamma`,
+        image: onRevisionOf(f.image),
         revision: expect.stringMatching(new RegExp(`^${PINNED_SHA.slice(0, 7)}-[0-9a-f]{12}$`)),
         commit: PINNED_SHA,
         started: expect.any(String),

@@ -25,7 +25,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FleetSchema } from '../../cli/fleet/schema.js';
-import { eventEnvironment, type ServeExpectation, serveExpectation, TUN_CAPABILITIES, TUN_DEVICE } from '../../cli/render/service.js';
+import {
+  eventEnvironment,
+  type ServeExpectation,
+  runningServeExpectation,
+  TUN_CAPABILITIES,
+  TUN_DEVICE,
+} from '../../cli/render/service.js';
 import {
   judgeNode,
   NODE_STATUS_COMMAND,
@@ -241,7 +247,7 @@ describe.skipIf(!engine.ok || !binaries.ok || !tun.ok || !bundle.ok || !versions
       return Object.fromEntries(eventEnvironment(fleet, event, fleet.events[event]!));
     }
     function want(env: Record<string, string>): ServeExpectation {
-      const w = serveExpectation(Object.entries(env));
+      const w = runningServeExpectation(Object.entries(env));
       if (!w) throw new Error('the product env has no serve expectation');
       return w;
     }

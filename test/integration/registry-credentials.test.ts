@@ -11,7 +11,7 @@ import http from 'node:http';
 import type net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, show, tempDir } from '../helpers/cli.js';
+import { runCli, show, tempDir, runInProcess } from '../helpers/cli.js';
 import { BASE_IMAGE, BUILD_SH } from '../helpers/engine-fixture.js';
 import { registryAvailable, startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { dockerEngine, runId } from '../helpers/requirements.js';
@@ -85,8 +85,8 @@ describe.skipIf(!registry.ok)('registry credentials through a docker-credential 
   async function fleetFor(name: string, repo: string): Promise<string> {
     const fleetDir = path.join(dir, name);
     await mkdir(fleetDir);
-    expect((await runCli(['init', '--name', `t-${runId}-${name}`, '--image', repo], { cwd: fleetDir })).code).toBe(0);
-    expect((await runCli(['add', 'alpha'], { cwd: fleetDir })).code).toBe(0);
+    expect((await runInProcess(['init', '--name', `t-${runId}-${name}`, '--image', repo], { cwd: fleetDir })).code).toBe(0);
+    expect((await runInProcess(['add', 'alpha'], { cwd: fleetDir })).code).toBe(0);
     const file = path.join(fleetDir, 'fleet.yaml');
     await writeFile(file, (await readFile(file, 'utf8')).replace(/^baseImage: .*$/m, `baseImage: ${BASE_IMAGE}`));
     repos.push(repo);

@@ -6,7 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sinceTime } from '../../cli/commands/options.js';
-import { runCli, show, tempDir } from '../helpers/cli.js';
+import { runCli, show, tempDir, runInProcess } from '../helpers/cli.js';
 
 /** A fleet file with one event, and an engine address where nothing listens. */
 async function fleetDir() {
@@ -52,10 +52,10 @@ describe('logs -f', () => {
   it('the fleet file is --file (anywhere on the line); -f is not a global option', async () => {
     const { dir, cleanup } = await fleetDir();
     try {
-      const r = await runCli(['list', '--json', '--file', path.join(dir, 'fleet.yaml')]);
+      const r = await runInProcess(['list', '--json', '--file', path.join(dir, 'fleet.yaml')]);
       expect(r.code, show(r)).toBe(0);
       expect(JSON.parse(r.stdout)[0].event).toBe('cleveland');
-      const bad = await runCli(['-f', path.join(dir, 'fleet.yaml'), 'list']);
+      const bad = await runInProcess(['-f', path.join(dir, 'fleet.yaml'), 'list']);
       expect(bad.code).toBe(2);
       expect(bad.stderr).toMatch(/unknown option '-f'/);
     } finally {
@@ -67,7 +67,7 @@ describe('logs -f', () => {
 describe('help', () => {
   it("every command's --help lists the global options", async () => {
     for (const command of ['logs', 'up', 'status', 'add']) {
-      const r = await runCli([command, '--help']);
+      const r = await runInProcess([command, '--help']);
       expect(r.code, show(r)).toBe(0);
       expect(r.stdout, command).toMatch(/Global Options:\n[\s\S]*--file <path>/);
     }

@@ -9,7 +9,7 @@ import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI_PATH, cliEnv, runCli } from '../helpers/cli.js';
+import { CLI_PATH, cliEnv, runInProcess } from '../helpers/cli.js';
 
 let dir = '';
 let bin = '';
@@ -17,9 +17,9 @@ let bin = '';
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'demo-fleet-completion-'));
   bin = path.join(dir, 'bin');
-  await runCli(['init'], { cwd: dir }).then((r) => expect(r.code).toBe(0));
-  for (const e of ['cleveland', 'berlin']) expect((await runCli(['add', e], { cwd: dir })).code).toBe(0);
-  expect((await runCli(['--file', 'other.yaml', 'add', 'tokyo'], { cwd: dir })).code).toBe(0);
+  await runInProcess(['init'], { cwd: dir }).then((r) => expect(r.code).toBe(0));
+  for (const e of ['cleveland', 'berlin']) expect((await runInProcess(['add', e], { cwd: dir })).code).toBe(0);
+  expect((await runInProcess(['--file', 'other.yaml', 'add', 'tokyo'], { cwd: dir })).code).toBe(0);
   // `demo-fleet` on PATH, as a user has it.
   await import('node:fs/promises').then((fs) => fs.mkdir(bin));
   await writeFile(path.join(bin, 'demo-fleet'), `#!/bin/sh\nexec "${process.execPath}" "${CLI_PATH}" "$@"\n`);
@@ -85,7 +85,7 @@ describe('completion bash (sourced by bash)', { timeout: 120_000 }, () => {
 
 describe('completion zsh / fish / bad shell', () => {
   it('zsh: the bash completion through bashcompinit', async () => {
-    const r = await runCli(['completion', 'zsh']);
+    const r = await runInProcess(['completion', 'zsh']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^#compdef demo-fleet\n/);
     expect(r.stdout).toContain('autoload -U +X bashcompinit && bashcompinit');
@@ -93,7 +93,7 @@ describe('completion zsh / fish / bad shell', () => {
   });
 
   it('fish: every command with its description, options per command, events through the CLI', async () => {
-    const r = await runCli(['completion', 'fish']);
+    const r = await runInProcess(['completion', 'fish']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^complete -c demo-fleet -n __fish_use_subcommand -a status -d 'each event: /m);
     expect(r.stdout).toContain("complete -c demo-fleet -n '__fish_seen_subcommand_from logs' -s f -l follow -d 'keep streaming'");
@@ -102,7 +102,7 @@ describe('completion zsh / fish / bad shell', () => {
   });
 
   it('an unknown shell: exit 2 naming the choices', async () => {
-    const r = await runCli(['completion', 'tcsh']);
+    const r = await runInProcess(['completion', 'tcsh']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/value 'tcsh' is invalid for argument 'shell'\. Allowed choices are bash, zsh, fish/);
   });

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { waitSeconds } from '../../cli/commands/options.js';
-import { runCli } from '../helpers/cli.js';
+import { runCli, runInProcess } from '../helpers/cli.js';
 
 describe('waitSeconds', () => {
   const parse = waitSeconds('--wait-timeout');
@@ -24,7 +24,7 @@ describe('up / restart --wait-timeout on the command line', () => {
   it('a bad value: exit 2, one line naming the option, before anything is read or changed', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'demo-fleet-wait-'));
     try {
-      expect((await runCli(['add', 'cleveland'], { cwd: dir })).code).toBe(0);
+      expect((await runInProcess(['add', 'cleveland'], { cwd: dir })).code).toBe(0);
       const before = await readFile(path.join(dir, 'fleet.yaml'), 'utf8');
       for (const command of ['up', 'restart']) {
         const r = await runCli([command, '--wait-timeout', '1d'], { cwd: dir, env: { DOCKER_HOST: 'unix:///nonexistent.sock' } });

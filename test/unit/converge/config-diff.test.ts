@@ -51,6 +51,19 @@ describe('describeConfigChange', () => {
     expect(describeConfigChange(same, old)).toBeNull();
   });
 
+  it('a container running its revision (a rev- tag, a registry host with a port, an image ID) is no image change', () => {
+    const same = serviceFor(fleetWith({ tz: 'Europe/Berlin', inviteLink: 'https://x.example/a' }), 'alpha', paths, 'digest');
+    for (const image of [`${same.image.replace(/:alpha$/, '')}:rev-1a2b3c4-0123456789ab`, `sha256:${'a'.repeat(64)}`]) {
+      expect(describeConfigChange(same, { ...old, image }), image).toBeNull();
+    }
+    const ported = serviceFor(fleetWith({}, { image: 'localhost:5000/demo' }), 'alpha', paths, null);
+    const onRevision = { ...old, image: 'localhost:5000/demo:rev-1a2b3c4-0123456789ab', environment: ported.environment };
+    expect(describeConfigChange(ported, { ...onRevision, labels: ported.labels })).toBeNull();
+    expect(
+      describeConfigChange(ported, { ...onRevision, image: 'localhost:5001/demo:rev-1a2b3c4-0123456789ab', labels: ported.labels }),
+    ).toBe('image localhost:5001/demo:rev-1a2b3c4-0123456789ab → localhost:5000/demo:alpha');
+  });
+
   it('a container from before the env-keys label: added and changed only', () => {
     const { [LABELS.envKeys]: _, ...labels } = old.labels;
     const now = serviceFor(fleetWith({ tz: 'Europe/Berlin' }), 'alpha', paths, 'digest');

@@ -82,6 +82,7 @@ describe('revisions, rollback, prune, audit on the in-memory target (2 events)',
     await upAthenB();
 
     // rollback: every event back on A, through the canary path; the event tags follow
+    const mark = f.target.calls.length;
     const back = await f.rollback();
     assertConverged(back.results);
     expect(f.report.text()).toContain('canary (2 events are re-created: this one first)');
@@ -89,6 +90,12 @@ describe('revisions, rollback, prune, audit on the in-memory target (2 events)',
     for (const r of Object.values(running(f)))
       expect(r).toMatchObject({ imageId: rev.A.id, revision: rev.A.revision, previous: rev.B.revision });
     for (const e of EVENTS) expect(tagOf(f, e)).toBe(rev.A.id);
+    // the containers run A's immutable tag, not the event tag; planning moved no tag: each moved after the re-creates
+    for (const e of EVENTS) expect(f.target.container(f.container(e))!.image).toBe(`${f.image}:rev-${rev.A.revision}`);
+    const calls = f.target.calls.slice(mark);
+    const lastReplace = calls.findLastIndex((c) => c.startsWith('containers.replace '));
+    expect(lastReplace).toBeGreaterThan(-1);
+    expect(calls.findIndex((c) => c.startsWith('images.tag '))).toBeGreaterThan(lastReplace);
 
     // build C (not deployed); prune --keep 1 keeps C (newest) and A (in use), removes B
     const c = await build(f, 'C.Dockerfile');
@@ -166,8 +173,10 @@ describe('revisions, rollback, prune, audit on the in-memory target (2 events)',
     expect(f.report.text()).toContain('alpha: rolled back to its previous container');
     expect(f.report.text()).toContain(`alpha: ${f.image}:alpha back on the image it runs`);
     expect(running(f)).toEqual(before); // alpha back on its container, beta never tried
-    // beta's tag was moved by the build (build tags every event); alpha's is the one rollback restores
+    // the build moved both tags (build tags every event); after the rollback each names the image its
+    // event runs again: alpha put back, beta never tried
     expect(tagOf(f, 'alpha')).toBe(tagsBefore.alpha);
+    expect(tagOf(f, 'beta')).toBe(tagsBefore.beta);
   });
 
   it('after a canary that failed and was put back, a plain rollback moves nothing (no event was changed)', async () => {

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../../cli/errors.js';
 import { parseFleet } from '../../../cli/fleet/file.js';
-import { runCli } from '../../helpers/cli.js';
+import { runInProcess } from '../../helpers/cli.js';
 
 const fleetText = (authKey: string) => `year: 2026\nevents:\n  cleveland:\n    authKey: ${authKey}\n`;
 
@@ -47,7 +47,7 @@ describe('authKey sources', () => {
       const file = path.join(dir, 'fleet.yaml');
       const text = fleetText('{env: TS_KEY, file: key.txt}');
       await writeFile(file, text);
-      const r = await runCli(['render'], { cwd: dir, env: { TS_KEY: 'tskey-auth-x' } });
+      const r = await runInProcess(['render'], { cwd: dir, env: { TS_KEY: 'tskey-auth-x' } });
       expect(r.code).toBe(2);
       expect(r.stderr).toBe(
         'error: fleet.yaml:4: events.cleveland.authKey: both env and file given, but an event takes one key source: keep only one of them\n',

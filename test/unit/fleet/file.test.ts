@@ -104,18 +104,11 @@ describe('loadFleet / resolveFleetPath', () => {
     expect(message).toMatch(/no fleet file here.*demo-fleet init/);
   });
 
-  it('--file, then DEMO_FLEET_FILE, then ./fleet.yaml', () => {
-    const saved = process.env.DEMO_FLEET_FILE;
-    try {
-      delete process.env.DEMO_FLEET_FILE;
-      expect(resolveFleetPath()).toBe(path.resolve('fleet.yaml'));
-      process.env.DEMO_FLEET_FILE = 'env.yaml';
-      expect(resolveFleetPath()).toBe(path.resolve('env.yaml'));
-      expect(resolveFleetPath('flag.yaml')).toBe(path.resolve('flag.yaml'));
-    } finally {
-      if (saved === undefined) delete process.env.DEMO_FLEET_FILE;
-      else process.env.DEMO_FLEET_FILE = saved;
-    }
+  it('--file, then DEMO_FLEET_FILE, then ./fleet.yaml, against the working directory of the run', () => {
+    expect(resolveFleetPath(undefined, '/w', {})).toBe('/w/fleet.yaml');
+    expect(resolveFleetPath(undefined, '/w', { DEMO_FLEET_FILE: 'env.yaml' })).toBe('/w/env.yaml');
+    expect(resolveFleetPath('flag.yaml', '/w', { DEMO_FLEET_FILE: 'env.yaml' })).toBe('/w/flag.yaml');
+    expect(resolveFleetPath('/abs/flag.yaml', '/w', {})).toBe('/abs/flag.yaml');
   });
 });
 

@@ -6,7 +6,7 @@ import { lstat, readdir, readFile, readlink, symlink, writeFile } from 'node:fs/
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseFleet } from '../../../cli/fleet/file.js';
-import { runCli, show, tempDir } from '../../helpers/cli.js';
+import { runCli, show, tempDir, runInProcess } from '../../helpers/cli.js';
 
 const BOMB = `year: 2026
 a: &a [x, x, x, x, x, x, x, x, x]
@@ -22,7 +22,7 @@ describe('hostile fleet files', () => {
     try {
       await writeFile(path.join(dir, 'fleet.yaml'), BOMB);
       for (const args of [['list'], ['render'], ['up', '--dry-run']]) {
-        const r = await runCli(args, { cwd: dir });
+        const r = await runInProcess(args, { cwd: dir });
         expect(r.code, show(r)).toBe(2);
         expect(r.stderr).toMatch(
           /^(==> validate fleet\n)?error: fleet\.yaml: the YAML expands too many aliases .*: write the values out instead of nesting aliases\n$/,
@@ -39,7 +39,7 @@ describe('hostile fleet files', () => {
     try {
       const text = 'year: 2026\nevents:\n  cleveland: {}\n  __proto__: {funnel: true}\n';
       await writeFile(path.join(dir, 'fleet.yaml'), text);
-      const r = await runCli(['list'], { cwd: dir });
+      const r = await runInProcess(['list'], { cwd: dir });
       expect(r.code, show(r)).toBe(2);
       expect(r.stderr).toBe(
         'error: fleet.yaml:4: events.__proto__: event name "__proto__" must be a DNS label (lowercase letters, digits and "-", at most 63)\n',
@@ -54,9 +54,9 @@ describe('hostile fleet files', () => {
     const { dir, cleanup } = await tempDir();
     try {
       const real = path.join(dir, 'shared-fleet.yaml');
-      expect((await runCli(['init', '--file', real])).code).toBe(0);
+      expect((await runInProcess(['init', '--file', real])).code).toBe(0);
       await symlink('shared-fleet.yaml', path.join(dir, 'fleet.yaml'));
-      const r = await runCli(['add', 'cleveland'], { cwd: dir });
+      const r = await runInProcess(['add', 'cleveland'], { cwd: dir });
       expect(r.code, show(r)).toBe(0);
       expect((await lstat(path.join(dir, 'fleet.yaml'))).isSymbolicLink()).toBe(true);
       expect(await readlink(path.join(dir, 'fleet.yaml'))).toBe('shared-fleet.yaml');
@@ -72,7 +72,7 @@ describe('hostile fleet files', () => {
       for (const appdata of ['/srv/a:b', '../elsewhere', '/srv/../etc']) {
         const text = `year: 2026\nappdata: ${JSON.stringify(appdata)}\nevents:\n  cleveland: {}\n`;
         await writeFile(path.join(dir, 'fleet.yaml'), text);
-        const r = await runCli(['render'], { cwd: dir });
+        const r = await runInProcess(['render'], { cwd: dir });
         expect(r.code, show(r)).toBe(2);
         expect(r.stderr).toMatch(/^error: fleet\.yaml:2: appdata: must be a plain directory path: no ":", no line breaks, no "\.\."/);
       }
@@ -107,7 +107,7 @@ describe('hostile fleet files', () => {
       for (const [appdata, says] of refused) {
         const text = `year: 2026\nappdata: ${JSON.stringify(appdata)}\nevents:\n  cleveland: {}\n`;
         await writeFile(path.join(dir, 'fleet.yaml'), text);
-        const r = await runCli(['render'], { cwd: dir });
+        const r = await runInProcess(['render'], { cwd: dir });
         expect(r.code, show(r)).toBe(2);
         expect(r.stderr).toMatch(
           new RegExp(
@@ -138,7 +138,7 @@ describe('hostile fleet files', () => {
       const text = 'year: 2026\nevents:\n  cleveland:\n    inviteLink: "https://login.tailscale.com/admin/invite/ab\\ncd"\n';
       await writeFile(path.join(dir, 'fleet.yaml'), text);
       for (const args of [['list'], ['render']]) {
-        const r = await runCli(args, { cwd: dir });
+        const r = await runInProcess(args, { cwd: dir });
         expect(r.code, show(r)).toBe(2);
         expect(r.stderr).toBe(
           'error: fleet.yaml:4: events.cleveland.inviteLink: contains a control character (U+000A, a line break): remove it (the value is passed on as one line of text)\n',

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { parseFleet } from '../../../cli/fleet/file.js';
 import { MAX_EVENTS, MAX_FLEET_BYTES } from '../../../cli/fleet/limits.js';
 import { UsageError } from '../../../cli/errors.js';
-import { runCli, show, tempDir } from '../../helpers/cli.js';
+import { show, tempDir, runInProcess } from '../../helpers/cli.js';
 
 /** A fleet file with `n` events of the smallest form (`e<i>: {}`). */
 const withEvents = (n: number) => `year: 2026\nevents:\n${Array.from({ length: n }, (_, i) => `  e${i}: {}\n`).join('')}`;
@@ -40,7 +40,7 @@ describe('fleet file limits', () => {
       await writeFile(path.join(dir, 'fleet.yaml'), text);
       for (const args of [['list'], ['render'], ['up', '--dry-run']]) {
         const started = Date.now();
-        const r = await runCli(args, { cwd: dir, timeoutMs: 20_000 });
+        const r = await runInProcess(args, { cwd: dir });
         expect(r.code, show(r)).toBe(2);
         expect(r.stderr).toMatch(
           /^(==> validate fleet\n)?error: fleet\.yaml: the fleet file is \d+ KiB, over the limit of 256 KiB: .*split the events over several fleet files \(--file\)\n$/,

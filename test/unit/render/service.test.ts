@@ -7,7 +7,14 @@ import { describe, expect, it } from 'vitest';
 import { FleetSchema, type FleetInput } from '../../../cli/fleet/schema.js';
 import { LABELS, serveMode } from '../../../cli/fleet/naming.js';
 import { readEventSecret } from '../../../cli/render/secrets.js';
-import { AUTHKEY_ENV, eventEnvironment, serviceFor } from '../../../cli/render/service.js';
+import {
+  AUTHKEY_ENV,
+  eventEnvironment,
+  keptNodeSettings,
+  runningServeExpectation,
+  serveExpectation,
+  serviceFor,
+} from '../../../cli/render/service.js';
 
 const paths = { fleetDir: '/srv/fleet', secretsDir: '/srv/fleet/compose/secrets' };
 
@@ -159,5 +166,61 @@ describe('serviceFor', () => {
     expect(hash(changed, 'e', null)).not.toBe(hash(fleet, 'e', null));
     expect(hash(changed, 'f', null)).toBe(hash(fleet, 'f', null));
     expect(hash(fleet, 'e', 'd1')).not.toBe(hash(fleet, 'e', 'd2'));
+  });
+});
+
+describe('typed node settings: the service carries them, the env is derived from them', () => {
+  const tailscale = fleetOf({
+    image: 'ghcr.io/tailscale-dev/demo-id-headers',
+    year: 2023,
+    appdata: '/mnt/zfs/appdata',
+    tz: 'America/New_York',
+    events: {
+      cleveland: { hostname: 'hello-cleveland', funnel: true, ssh: true, inviteLink: 'https://x.example/i' },
+      berlin: { serveMode: 'http' },
+    },
+  });
+  const headscale = fleetOf({ loginServer: 'https://hs.example.com', dockerMods: ['example/other:1'], events: { tokyo: {} } });
+  const cases = [
+    [tailscale, 'cleveland'],
+    [tailscale, 'berlin'],
+    [headscale, 'tokyo'],
+  ] as const;
+
+  it('hostname, serve mode and port, Funnel, SSH, login server, whether a Tailscale mod serves', () => {
+    const [cleveland, berlin, tokyo] = cases.map(([f, e]) => serviceFor(f, e, paths, null).node);
+    expect(cleveland).toEqual({
+      hostname: 'hello-cleveland',
+      serveMode: 'https',
+      servePort: 5000,
+      funnel: true,
+      ssh: true,
+      loginServer: undefined,
+      tailscaleMod: true,
+    });
+    expect(berlin).toMatchObject({ hostname: 'berlin2023', serveMode: 'http', funnel: false, ssh: false });
+    expect(tokyo).toMatchObject({ serveMode: 'http', loginServer: 'https://hs.example.com', tailscaleMod: false });
+    expect(serveExpectation(cleveland!)).toEqual({ mode: 'https', port: 5000, funnel: true });
+    expect(serveExpectation(tokyo!)).toBeNull(); // no Tailscale docker-mod: nothing to serve
+  });
+
+  it('a container created from the env reads back as the same settings (one mapping, both ways)', () => {
+    for (const [f, e] of cases) {
+      const s = serviceFor(f, e, paths, null);
+      expect(runningServeExpectation(s.environment), e).toEqual(serveExpectation(s.node));
+      expect(keptNodeSettings(s.environment), e).toEqual({ serveMode: s.node.serveMode, loginServer: s.node.loginServer });
+      expect(new Map(s.environment).get('TAILSCALE_HOSTNAME'), e).toBe(s.node.hostname);
+      expect(new Map(s.environment).get('TAILSCALE_USE_SSH'), e).toBe(s.node.ssh ? '1' : '0');
+    }
+  });
+
+  it('the config hash is what it was before the node was typed: an upgrade re-creates no container', () => {
+    // Computed by the render before `node` existed (the hash covers the env derived from it, not `node`).
+    const before = {
+      cleveland: 'c436ecd6ef7c5e7e0c276eb7584b70bcdc926a414daf32630838150665206a6a',
+      berlin: 'dccb62e9df241933fe4f002bfc5de1cae61b1aac4362b9e007570c72ad447f89',
+      tokyo: '68c5439c8e5bf70d2aaf106966d7165d668657cb0d7e28bac60905863a7fa8ba',
+    };
+    for (const [f, e] of cases) expect(serviceFor(f, e, paths, 'digest').labels[LABELS.configHash], e).toBe(before[e]);
   });
 });

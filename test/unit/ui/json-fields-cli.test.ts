@@ -2,7 +2,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli, show, tempDir } from '../../helpers/cli.js';
+import { runCli, show, tempDir, runInProcess } from '../../helpers/cli.js';
 
 const NO_ENGINE = { DOCKER_HOST: 'unix:///nonexistent/docker.sock' };
 
@@ -14,13 +14,13 @@ describe('--json <fields> (built CLI)', () => {
         path.join(t.dir, 'fleet.yaml'),
         'name: jf\nyear: 2026\nevents:\n  cleveland:\n    authKey: { env: CLEVELAND_KEY }\n  austin: {}\n',
       );
-      const r = await runCli(['list', '--json', 'event,authKey'], { cwd: t.dir });
+      const r = await runInProcess(['list', '--json', 'event,authKey'], { cwd: t.dir });
       expect(r.code, show(r)).toBe(0);
       expect(JSON.parse(r.stdout)).toEqual([
         { event: 'austin', authKey: 'none' },
         { event: 'cleveland', authKey: 'env:CLEVELAND_KEY' },
       ]);
-      const all = JSON.parse((await runCli(['list', '--json'], { cwd: t.dir })).stdout) as object[];
+      const all = JSON.parse((await runInProcess(['list', '--json'], { cwd: t.dir })).stdout) as object[];
       expect(Object.keys(all[0]!)).toEqual(['event', 'container', 'hostname', 'funnel', 'serveMode', 'inviteLink', 'authKey']);
     } finally {
       await t.cleanup();
@@ -30,7 +30,7 @@ describe('--json <fields> (built CLI)', () => {
   it('an unknown field: one line listing the fields, exit 2, before the fleet file or the engine is read', async () => {
     const t = await tempDir(); // no fleet file here, no engine there: neither is reached
     try {
-      const list = await runCli(['list', '--json', 'event,nope'], { cwd: t.dir });
+      const list = await runInProcess(['list', '--json', 'event,nope'], { cwd: t.dir });
       expect(list.code, show(list)).toBe(2);
       expect(list.stderr).toBe(
         'error: --json: unknown field "nope"; available fields: event, container, hostname, funnel, serveMode, inviteLink, authKey\n',
