@@ -4,6 +4,7 @@ import { describeOwner, type FleetOwner } from '../fleet/identity.js';
 import { containerName } from '../fleet/naming.js';
 import { isOurs } from '../converge/plan.js';
 import type { ContainerDetails, Runtime } from '../targets/target.js';
+import type { Deployment } from './deployment.js';
 
 export /** The event's container, or null when it has none; refuses one under its name that is not ours. */
 async function eventContainer(runtime: Runtime, owner: FleetOwner, event: string): Promise<ContainerDetails | null> {
@@ -16,5 +17,15 @@ async function eventContainer(runtime: Runtime, owner: FleetOwner, event: string
       `${name} is not a container of this fleet file (fleet "${owner.name}", id ${owner.id}): it belongs to ${describeOwner(info.labels)} (see \`demo-fleet status\`)`,
     );
   }
+  return info;
+}
+
+/** The event's running container, for commands that work inside it (exec, open); refused with the fix otherwise. */
+export async function runningEventContainer(d: Deployment, event: string): Promise<ContainerDetails> {
+  d.requireEvents([event]);
+  await d.target.connect();
+  const info = await eventContainer(d.target.containers, d.owner, event);
+  if (!info) throw new UsageError(`event "${event}" has no container ${containerName(d.fleet, event)} (run \`demo-fleet up\`)`);
+  if (info.state !== 'running') throw new UsageError(`${info.name} is ${info.state}, not running (\`demo-fleet up\` starts it)`);
   return info;
 }

@@ -9,12 +9,11 @@
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { DeployError, UsageError } from '../errors.js';
-import { containerName } from '../fleet/naming.js';
 import type { Reporter } from '../reporter.js';
 import { APP_PORT } from '../render/service.js';
 import type { Runtime } from '../targets/target.js';
 import type { Deployment } from './deployment.js';
-import { eventContainer } from './event-container.js';
+import { runningEventContainer } from './event-container.js';
 
 export const OPEN_HOST = '127.0.0.1';
 
@@ -37,12 +36,8 @@ export interface OpenForward {
 
 export async function openEvent(d: Deployment, options: OpenOptions, report: Reporter): Promise<OpenForward> {
   const { event } = options;
-  d.requireEvents([event]);
-  await d.target.connect();
+  const info = await runningEventContainer(d, event);
   const runtime = d.target.containers;
-  const info = await eventContainer(runtime, d.owner, event);
-  if (!info) throw new UsageError(`event "${event}" has no container ${containerName(d.fleet, event)} (run \`demo-fleet up\`)`);
-  if (info.state !== 'running') throw new UsageError(`${info.name} is ${info.state}, not running (\`demo-fleet up\` starts it)`);
   await probe(runtime, info.id, info.name, event);
 
   const streams = new Set<Duplex | net.Socket>();

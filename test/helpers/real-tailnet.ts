@@ -375,6 +375,26 @@ export interface StartOptions {
 
 let tailnetCounter = 0;
 
+/**
+ * `docker run -d` a visitor container (real tailscaled, not logged in) named `container` with the extra
+ * `docker run` arguments (its network and label), resolved once its LocalAPI answers. Whoever calls it
+ * removes the container.
+ */
+export async function runVisitor(container: string, runArgs: string[]): Promise<TailnetNode> {
+  const env = Object.entries(TAILSCALED_ENV).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
+  await docker(['run', '-d', '--name', container, ...runArgs, ...env, VISITOR_IMAGE]);
+  const node = new TailnetNode(container);
+  // the daemon's socket appears a moment after the start
+  await waitFor(`${container}'s tailscaled to answer`, async () => (await node.tailscale(['version'], 10_000)).code === 0, 30_000, 250);
+  await waitFor(
+    `${container}'s LocalAPI`,
+    async () => /^\{/.test((await node.tailscale(['status', '--json'], 10_000)).stdout.trim()),
+    30_000,
+    250,
+  );
+  return node;
+}
+
 export class RealTailnet {
   /** `demo-fleet-rt-<runId>-<name>`: the network's name and every container's prefix. */
   readonly prefix: string;
@@ -638,18 +658,7 @@ export class RealTailnet {
   /** A visitor container whose tailscaled answers on its LocalAPI, not logged in yet. */
   private async visitorContainer(name: string): Promise<{ container: string; node: TailnetNode }> {
     const container = this.name(`v-${name}`);
-    const env = Object.entries(TAILSCALED_ENV).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
-    await docker(['run', '-d', '--name', container, ...this.runArgs(), ...env, VISITOR_IMAGE]);
-    const node = new TailnetNode(container);
-    // the daemon's socket appears a moment after the start
-    await waitFor(`${container}'s tailscaled to answer`, async () => (await node.tailscale(['version'], 10_000)).code === 0, 30_000, 250);
-    await waitFor(
-      `${container}'s LocalAPI`,
-      async () => /^\{/.test((await node.tailscale(['status', '--json'], 10_000)).stdout.trim()),
-      30_000,
-      250,
-    );
-    return { container, node };
+    return { container, node: await runVisitor(container, this.runArgs()) };
   }
 
   /**

@@ -25,11 +25,9 @@ import {
   buildRealTailnetImages,
   EVENT_BASE_IMAGE,
   headscaleVersionsToRun,
-  TAILSCALED_ENV,
-  TailnetNode,
+  runVisitor,
   tailnetBinaries,
   tunDevice,
-  VISITOR_IMAGE,
 } from '../helpers/real-tailnet.js';
 import { chromium as chromiumBrowser, dockerEngine, runId } from '../helpers/requirements.js';
 
@@ -195,21 +193,7 @@ describe.skipIf(!engine.ok || !binaries.ok || !tun.ok || !chromium.ok)(`the cont
   });
 
   it('4. a visitor logged in through OIDC is greeted by the name and email the provider gave', async () => {
-    const env = Object.entries(TAILSCALED_ENV).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
-    await docker([
-      'run',
-      '-d',
-      '--name',
-      visitorName,
-      '--network',
-      network,
-      '--label',
-      `dev.demo-fleet.test=${network}`,
-      ...env,
-      VISITOR_IMAGE,
-    ]);
-    const visitor = new TailnetNode(visitorName);
-    await waitFor('visitor LocalAPI', async () => (await visitor.tailscale(['status', '--json'], 10_000)).stdout.trim().startsWith('{'));
+    const visitor = await runVisitor(visitorName, ['--network', network, '--label', `dev.demo-fleet.test=${network}`]);
     await docker(['exec', '-d', visitorName, 'tailscale', 'up', `--login-server=${serverUrl}`, '--hostname=bob-laptop']);
     const authUrl = await waitFor('visitor login URL', async () => (await visitor.status()).AuthURL || undefined, 60_000);
     expect((await oidcLogin(browser, authUrl, BOB.preferred_username)).status).toBeLessThan(400);

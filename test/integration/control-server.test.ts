@@ -26,11 +26,10 @@ import {
   buildRealTailnetImages,
   EVENT_BASE_IMAGE,
   headscaleVersionsToRun,
-  TAILSCALED_ENV,
-  TailnetNode,
+  runVisitor,
+  type TailnetNode,
   tailnetBinaries,
   tunDevice,
-  VISITOR_IMAGE,
 } from '../helpers/real-tailnet.js';
 import { dockerEngine } from '../helpers/requirements.js';
 import { runId } from '../helpers/requirements.js';
@@ -127,23 +126,7 @@ describe.skipIf(!engine.ok || !binaries.ok || !tun.ok)('the control server acces
       (await headscale(['users', 'create', ADA.name, '--email', ADA.email, '--display-name', ADA.displayName, '-o', 'json'])).stdout,
     ) as { id: string | number };
     const key = JSON.parse((await headscale(['preauthkeys', 'create', '--user', String(user.id), '-o', 'json'])).stdout) as { key: string };
-    const env = Object.entries(TAILSCALED_ENV).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
-    await docker([
-      'run',
-      '-d',
-      '--name',
-      visitorName,
-      '--network',
-      network,
-      '--label',
-      `dev.demo-fleet.test=${network}`,
-      ...env,
-      VISITOR_IMAGE,
-    ]);
-    visitor = new TailnetNode(visitorName);
-    const until = Date.now() + 30_000;
-    while ((await visitor.tailscale(['status', '--json'], 10_000)).stdout.trim()[0] !== '{' && Date.now() < until)
-      await new Promise((res) => setTimeout(res, 250));
+    visitor = await runVisitor(visitorName, ['--network', network, '--label', `dev.demo-fleet.test=${network}`]);
     const joined = await visitor.tailscale(
       ['up', `--login-server=${serverUrl}`, `--auth-key=${key.key}`, '--hostname=ada-laptop', '--timeout=60s'],
       90_000,

@@ -5,13 +5,12 @@
  * stopped container and over ssh://), and the fleet network it shares with the events.
  */
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import type Docker from 'dockerode';
-import { extract, pack } from 'tar-stream';
+import { pack } from 'tar-stream';
 import { EngineError } from '../../errors.js';
 import { STOP_GRACE_SECONDS } from '../../render/service.js';
 import type { AccessoryDefinition } from '../../tailnet/control-server.js';
-import { untar } from './archive.js';
+import { untar, untarFiles } from './archive.js';
 import { engineMessage, statusCode } from './client.js';
 import { inspectImage } from './image/image.js';
 import { pullImage, registryAuth } from './image/registry.js';
@@ -120,26 +119,10 @@ export async function backupFiles(docker: Docker, id: string, dir: string, names
     if (statusCode(err) === 404) return [];
     throw new EngineError(`back up ${dir} of ${id.slice(0, 12)}: ${engineMessage(err)}`);
   }
-  const files: Array<{ name: string; content: Buffer; mode: number }> = [];
-  const ex = extract();
-  const done = new Promise<void>((resolve, reject) => {
-    ex.on('entry', (header, stream, next) => {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: unknown) => chunks.push(c as Buffer));
-      stream.on('end', () => {
-        const name = path.posix.basename(header.name);
-        // only the directory's own files (not the backups already there)
-        if (header.type === 'file' && header.name.split('/').filter((p) => p && p !== '.').length === 1 && names.test(name))
-          files.push({ name: `${into}/${name}`, content: Buffer.concat(chunks), mode: 0o600 });
-        next();
-      });
-      stream.resume();
-    });
-    ex.on('finish', resolve);
-    ex.on('error', reject);
-  });
-  // pipeline: a source that fails (a dropped ssh:// connection) ends the wait too
-  await Promise.all([pipeline(archive, ex), done]);
+  // only the directory's own files (not the backups already there)
+  const files = (await untarFiles(archive))
+    .filter((f) => f.name.split('/').filter((p) => p && p !== '.').length === 1 && names.test(path.posix.basename(f.name)))
+    .map((f) => ({ name: `${into}/${path.posix.basename(f.name)}`, content: f.content, mode: 0o600 }));
   if (files.length === 0) return [];
   await container.putArchive(await tarOf(files), { path: dir });
   return files.map((f) => f.name);
