@@ -3,11 +3,12 @@
  * run in-process in test/unit/cli/fleet-cli.test.ts): the bin's exit codes and its one error line, 20
  * processes editing one fleet file at once, and a permission check as another user.
  */
+import { spawn } from 'node:child_process';
 import { chmod, chown, mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadFleet } from '../../cli/fleet/file.js';
-import { assertBuilt, runCli, show, tempDir, type CliResult } from '../helpers/cli.js';
+import { assertBuilt, CLI_PATH, runCli, show, tempDir, type CliResult } from '../helpers/cli.js';
 
 const dirs: Array<() => Promise<void>> = [];
 async function newDir(): Promise<string> {
@@ -41,6 +42,20 @@ describe('the bin: run() with the process, its result as the exit code', () => {
     expect(unknown.stderr).toMatch(/^error: unknown command 'nope'/);
     const missing = await runCli(['list'], { cwd: await newDir() });
     expect(failure(missing)).toMatch(/no fleet file here/);
+  });
+});
+
+describe('a reader that closes the pipe early (`| head`)', () => {
+  it('ends the CLI quietly: exit 0, no EPIPE stack on stderr', async () => {
+    const child = spawn(process.execPath, [CLI_PATH, 'add', '--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy(); // closed before the CLI has written anything: its first write meets EPIPE
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    expect(stderr).not.toMatch(/EPIPE|Error/);
+    expect(code).toBe(0);
   });
 });
 
