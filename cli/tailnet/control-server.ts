@@ -11,7 +11,7 @@ import { ownerLabels } from '../fleet/identity.js';
 import { LABELS } from '../fleet/naming.js';
 import type { Fleet } from '../fleet/schema.js';
 import { headscaleMinor, headscaleSettings } from '../fleet/headscale-release.js';
-import { HEADSCALE_CONFIG_PATH, HEADSCALE_STATE_DIR, OIDC_SECRET_ENV, renderHeadscaleConfig } from './headscale-config.js';
+import { HEADSCALE_CONFIG_PATH, HEADSCALE_STATE_DIR, OIDC_SECRET_ENV, renderHeadscaleConfig, STUN_PORT } from './headscale-config.js';
 
 /** The accessory's role label value (LABELS.accessory): containers of the fleet that are not events. */
 export const CONTROL_SERVER_ROLE = 'control-server';
@@ -34,6 +34,11 @@ export interface AccessoryDefinition {
   ip: string | null;
   /** Publish the listen port on the host: `[hostIp:]hostPort`, or null. */
   publish: { hostIp: string; hostPort: number; containerPort: number } | null;
+  /**
+   * The embedded DERP server's STUN port, published (UDP, same port, same host address) with `publish`:
+   * without it clients' STUN to the server's host fails and every connection stays relayed. null: none.
+   */
+  publishStun: number | null;
   restart: 'unless-stopped';
   labels: Record<string, string>;
   /** The headscale release it runs (also a label: a change backs the database up first). */
@@ -79,6 +84,7 @@ export function controlServerAccessory(fleet: Fleet, appdataDir: string, secretD
     network: fleet.network!,
     ip: control.ip ?? null,
     publish: parsePublish(control.publish, control.listenPort),
+    publishStun: control.publish && control.embeddedDerp ? STUN_PORT : null,
     restart: 'unless-stopped' as const,
     version: control.version,
     // 0.28 added `headscale health` (cmd/headscale/cli/health.go @v0.28.0); 0.26-0.27 answer `users list`

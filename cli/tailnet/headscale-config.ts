@@ -43,6 +43,9 @@ export const HEADSCALE_STATE_DIR = '/var/lib/headscale'; // db, noise + DERP key
  */
 export const OIDC_SECRET_ENV = 'HEADSCALE_OIDC_CLIENT_SECRET';
 
+/** The embedded DERP server's STUN port (UDP); published beside the listen port when that is published. */
+export const STUN_PORT = 3478;
+
 /** A YAML scalar: JSON's double-quoted string is valid YAML and escapes everything that needs it. */
 const q = (v: string): string => JSON.stringify(v);
 const list = (items: string[], indent: string): string =>
@@ -79,7 +82,7 @@ export function renderHeadscaleConfig(s: HeadscaleSettings): string {
       '    region_id: 999',
       '    region_code: "headscale"',
       '    region_name: "demo-fleet headscale"',
-      '    stun_listen_addr: "0.0.0.0:3478"',
+      `    stun_listen_addr: ${q(`0.0.0.0:${STUN_PORT}`)}`,
       `    private_key_path: ${q(`${HEADSCALE_STATE_DIR}/derp_server_private.key`)}`,
       '    automatically_add_embedded_derp_region: true',
       '  urls: []',

@@ -32,7 +32,14 @@ async function tarOf(files: Array<{ name: string; content: Buffer | string; mode
 }
 
 export function accessoryCreateOptions(def: AccessoryDefinition, secrets: Record<string, string>): Docker.ContainerCreateOptions {
-  const port = def.publish ? `${def.publish.containerPort}/tcp` : undefined;
+  // container port → host binding: the listen port (tcp) and, with it, the embedded DERP's STUN (udp)
+  const bindings: Record<string, Array<{ HostIp: string; HostPort: string }>> = {};
+  if (def.publish) {
+    const { hostIp, hostPort, containerPort } = def.publish;
+    bindings[`${containerPort}/tcp`] = [{ HostIp: hostIp, HostPort: String(hostPort) }];
+    if (def.publishStun !== null) bindings[`${def.publishStun}/udp`] = [{ HostIp: hostIp, HostPort: String(def.publishStun) }];
+  }
+  const ports = Object.keys(bindings);
   return {
     name: def.name,
     Image: def.image,
@@ -48,14 +55,12 @@ export function accessoryCreateOptions(def: AccessoryDefinition, secrets: Record
       StartPeriod: 60_000 * NS_PER_MS,
       Retries: 3,
     },
-    ...(port ? { ExposedPorts: { [port]: {} } } : {}),
+    ...(ports.length ? { ExposedPorts: Object.fromEntries(ports.map((p) => [p, {}])) } : {}),
     HostConfig: {
       Binds: def.volumes.map((v) => `${v.source}:${v.target}`),
       RestartPolicy: { Name: def.restart },
       NetworkMode: def.network,
-      ...(port && def.publish
-        ? { PortBindings: { [port]: [{ HostIp: def.publish.hostIp, HostPort: String(def.publish.hostPort) }] } }
-        : {}),
+      ...(ports.length ? { PortBindings: bindings } : {}),
     },
     ...(def.ip ? { NetworkingConfig: { EndpointsConfig: { [def.network]: { IPAMConfig: { IPv4Address: def.ip } } } } } : {}),
   };

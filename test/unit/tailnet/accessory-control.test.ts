@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { accessoryControl, ensureUser, type HeadscaleCli } from '../../../cli/tailnet/accessory-control.js';
 import { controlServerAccessory } from '../../../cli/tailnet/control-server.js';
+import { accessoryCreateOptions } from '../../../cli/targets/docker/accessory.js';
 import { FleetSchema } from '../../../cli/fleet/schema.js';
 import { releaseChangeProblem } from '../../../cli/deploy/control-server.js';
 
@@ -116,6 +117,20 @@ describe('controlServerAccessory', () => {
     expect(def.files[0]?.path).toBe('/etc/headscale/config.yaml');
     expect(def.files[0]?.content).toMatch(/^server_url: "?http:\/\/10\.1\.2\.3:8080"?$/m);
     expect(def.labels['dev.demo-fleet.accessory']).toBe('control-server');
+  });
+
+  it('publishes the listen port and, with the embedded DERP, its STUN port (udp) on the same host address', () => {
+    const withDerp = accessoryCreateOptions(controlServerAccessory(fleet(), '/a', null), {});
+    expect(withDerp.HostConfig?.PortBindings).toEqual({
+      '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: '8080' }],
+      '3478/udp': [{ HostIp: '127.0.0.1', HostPort: '3478' }],
+    });
+    expect(Object.keys(withDerp.ExposedPorts ?? {}).sort()).toEqual(['3478/udp', '8080/tcp']);
+    const noDerp = accessoryCreateOptions(controlServerAccessory(fleet({ embeddedDerp: false }), '/a', null), {});
+    expect(Object.keys(noDerp.HostConfig?.PortBindings ?? {})).toEqual(['8080/tcp']);
+    const unpublished = accessoryCreateOptions(controlServerAccessory(fleet({ publish: undefined }), '/a', null), {});
+    expect(unpublished.HostConfig?.PortBindings).toBeUndefined();
+    expect(unpublished.Healthcheck?.Test).toEqual(['CMD', 'headscale', 'health']);
   });
 
   it('its config hash moves with the config and the secret, not otherwise', () => {
