@@ -73,6 +73,18 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
 }
 
 /**
+ * A reader that stops early (`demo-fleet status | head -1`) closes the pipe: stop quietly, as other CLIs
+ * do, instead of an unhandled EPIPE with a stack trace. For the bin, with the process's own streams.
+ */
+export function quietOnClosedPipe(): void {
+  for (const stream of [process.stdout, process.stderr])
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE') throw err;
+      process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+    });
+}
+
+/**
  * Ctrl-C / SIGTERM: undo what must not be left behind (the deploy lock), then exit 130 / 143 as shells
  * do. A second signal exits at once. The bin installs these; an in-process run leaves signals alone.
  */
