@@ -10,6 +10,7 @@ import { ownsContainer } from '../fleet/identity.js';
 import { LABELS } from '../fleet/naming.js';
 import type { Reporter } from '../reporter.js';
 import { auditedDeploy } from './audited-deploy.js';
+import { connectTo } from './connect.js';
 import type { Deployment } from './deployment.js';
 
 export interface PruneOptions {
@@ -34,8 +35,7 @@ export interface PruneResult {
 export async function prune(d: Deployment, options: PruneOptions, report: Reporter): Promise<PruneResult> {
   const { fleet, owner } = d;
   const { images } = d.target;
-  report.step('connect to Docker');
-  await d.target.connect();
+  await connectTo(d.target, report);
   return auditedDeploy(
     d,
     { command: 'prune', forceUnlock: options.forceUnlock, report },

@@ -8,6 +8,7 @@ import { collectContext } from '../targets/build-context.js';
 import { registryHost } from '../targets/registry-host.js';
 import { currentRevision, revisionTag } from '../targets/revision.js';
 import { audited } from './audit.js';
+import { connectTo } from './connect.js';
 import type { Deployment } from './deployment.js';
 
 export interface PublishOptions {
@@ -41,8 +42,7 @@ export async function publish(d: Deployment, options: PublishOptions, report: Re
     return { repo, tags, digest: null, imageId: null, built: false, pushed: false };
   }
 
-  report.step('connect to Docker');
-  await d.target.connect();
+  await connectTo(d.target, report);
 
   report.step(`check credentials for ${registryHost(repo)}`);
   await images.checkPush(repo, report);

@@ -18,6 +18,7 @@ import { type ApplyOptions, applyPlan, type EventResult } from '../converge/appl
 import { outcomeOf } from './audit-entry.js';
 import { lastDeploy } from './audit.js';
 import { auditedDeploy } from './audited-deploy.js';
+import { connectTo } from './connect.js';
 import type { Deployment } from './deployment.js';
 import { revisionRef } from '../targets/revision.js';
 import { resolveRevision, revisionQuery } from './revision-names.js';
@@ -60,8 +61,7 @@ export async function rollback(d: Deployment, options: RollbackOptions, report: 
   report.step('render compose file');
   const rendered = await renderFleet(fleet, { fleetFile: d.fleetFile, env: d.env });
   for (const w of rendered.warnings) report.warn(w);
-  report.step('connect to Docker');
-  await d.target.connect();
+  await connectTo(d.target, report);
   const { containers: runtime, images } = d.target;
   // what status and `revisions` show (a unique start of a revision) names one of the engine's
   const to =

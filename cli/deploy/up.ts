@@ -14,12 +14,13 @@ import { REVISION_LABEL, revisionRef } from '../targets/revision.js';
 import { auditedDeploy } from './audited-deploy.js';
 import { outcomeOf } from './audit-entry.js';
 import type { Deployment } from './deployment.js';
+import { connectTo } from './connect.js';
 import { ensureControlServer, planControlServer } from './control-server.js';
 import { mintKeys } from './mint-keys.js';
 import { runningImage, withRevisionLabels } from '../converge/revision-labels.js';
 import { isOurs, planFleet, type Plan, scopedTo } from '../converge/plan.js';
 import type { Reporter } from '../reporter.js';
-import type { ActualContainer, Runtime, Target } from '../targets/target.js';
+import type { ActualContainer, Runtime } from '../targets/target.js';
 
 export interface UpOptions {
   baseImage?: string;
@@ -144,11 +145,6 @@ async function render(d: Deployment, options: UpOptions, report: Reporter): Prom
   const rendered = await renderFleet(d.fleet, { fleetFile: d.fleetFile, write: !options.dryRun, env: d.env });
   for (const w of rendered.warnings) report.warn(w);
   return rendered.services;
-}
-
-async function connectTo(target: Target, report: Reporter): Promise<void> {
-  report.step(`connect to ${target.kind === 'docker' ? 'Docker' : target.kind}`);
-  report.progress(await target.connect());
 }
 
 function noImage(report: Reporter): FleetImage {
