@@ -36,6 +36,10 @@ export function sshdAvailable(): Requirement {
 
 export interface TestSshd {
   port: number;
+  /** Its temp dir (keys, config; `host_key.pub` is the server's public key), removed by stop(). */
+  dir: string;
+  /** The host key as ssh records it in known_hosts (`[127.0.0.1]:<port> <type> <key>`). */
+  hostKeyLine: string;
   /** DOCKER_HOST, SSH_AUTH_SOCK and HOME for the CLI. */
   env: Record<string, string>;
   /** sshd's log so far. */
@@ -64,7 +68,8 @@ const accepts = (port: number) =>
     socket.once('error', () => resolve(false));
   });
 
-function stopChild(child: ChildProcess | undefined): Promise<void> {
+/** SIGTERM, then SIGKILL after 5 s; resolves when the child is gone. */
+export function stopChild(child: ChildProcess | undefined): Promise<void> {
   if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     child.once('close', () => resolve());
@@ -106,7 +111,7 @@ export async function startSshd(tag: string): Promise<TestSshd> {
         'KbdInteractiveAuthentication no',
         'UsePAM no',
         'StrictModes no',
-        'LogLevel VERBOSE',
+        'LogLevel VERBOSE', // "Closing connection to ..." when a login's connection ends (engine-ssh counts logins)
         '',
       ].join('\n'),
     );
@@ -130,10 +135,12 @@ export async function startSshd(tag: string): Promise<TestSshd> {
     if (add.code !== 0) throw new Error(`ssh-add: ${add.stderr}`);
     const home = path.join(dir, 'home');
     await mkdir(path.join(home, '.ssh'), { recursive: true });
-    const hostKey = (await readFile(path.join(dir, 'host_key.pub'), 'utf8')).split(' ').slice(0, 2).join(' ');
-    await writeFile(path.join(home, '.ssh', 'known_hosts'), `[127.0.0.1]:${port} ${hostKey}\n`);
+    const hostKeyLine = `[127.0.0.1]:${port} ${(await readFile(path.join(dir, 'host_key.pub'), 'utf8')).split(' ').slice(0, 2).join(' ')}`;
+    await writeFile(path.join(home, '.ssh', 'known_hosts'), `${hostKeyLine}\n`);
     return {
       port,
+      dir,
+      hostKeyLine,
       env: { DOCKER_HOST: `ssh://root@127.0.0.1:${port}`, SSH_AUTH_SOCK: agentSock, HOME: home },
       log: () => log,
       stop,

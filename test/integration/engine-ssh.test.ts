@@ -8,88 +8,31 @@
  * Logins are counted from sshd's log ("Accepted publickey for root"): each command must log in once,
  * whatever number of requests, execs and streams it makes.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contextDirName } from '../../cli/targets/docker/docker-context.js';
 import { CLI_PATH, cliEnv } from '../helpers/cli.js';
 import { ensureBaseImage, exec, expectOk, fleets, inspectContainer, waitFor, type TestFleet } from '../helpers/engine-fixture.js';
-import { dockerEngine, requirement } from '../helpers/requirements.js';
-
-const SSHD = '/usr/sbin/sshd';
+import { dockerEngine } from '../helpers/requirements.js';
+import { sshdAvailable, startSshd, stopChild, type TestSshd } from '../helpers/sshd.js';
 
 const engine = dockerEngine();
-
-/** openssh-server (installed with apt-get when missing) and the client tools. */
-const sshd = engine.ok
-  ? requirement('openssh-server (sshd) and ssh-agent', () => {
-      if (!existsSync(SSHD)) {
-        const apt = (args: string[]) =>
-          execFileSync('apt-get', args, { stdio: 'pipe', timeout: 300_000, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-        try {
-          apt(['install', '-y', '--no-install-recommends', 'openssh-server', 'openssh-client']);
-        } catch {
-          apt(['update']);
-          apt(['install', '-y', '--no-install-recommends', 'openssh-server', 'openssh-client']);
-        }
-      }
-      if (!existsSync(SSHD)) return `${SSHD} missing after apt-get install openssh-server`;
-      for (const bin of ['ssh-agent', 'ssh-add', 'ssh-keygen']) {
-        execFileSync('sh', ['-c', `command -v ${bin}`], { stdio: 'pipe' }); // throws: "<bin> not found"
-      }
-      return true;
-    })
-  : { ok: false };
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
-function stop(child: ChildProcess | undefined): Promise<void> {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.once('close', () => resolve());
-    child.kill('SIGTERM');
-    setTimeout(() => child.kill('SIGKILL'), 5_000).unref();
-  });
-}
+const sshd = engine.ok ? sshdAvailable() : { ok: false };
 
 describe.skipIf(!engine.ok || !sshd.ok)('engine over DOCKER_HOST=ssh:// (throwaway sshd + ssh-agent)', () => {
   const make = fleets();
+  let server: TestSshd | undefined;
   let dir = '';
   let port = 0;
-  let sshdProc: ChildProcess | undefined;
-  let agentProc: ChildProcess | undefined;
-  let sshdLog = '';
   let agentSock = '';
   let f: TestFleet;
   let sshEnv: Record<string, string>;
   let home = '';
   let hostKeyLine = '';
 
-  const count = (re: RegExp) => (sshdLog.match(re) ?? []).length;
+  const count = (re: RegExp) => (server?.log().match(re) ?? []).length;
   /** How sshd logs the end of a connection: a clean close, or a reset (a CLI that exits without closing). */
   const CONNECTION_ENDS = /^(Closing connection to|Read error from remote host|Connection reset by) /gm;
   /**
@@ -105,70 +48,18 @@ describe.skipIf(!engine.ok || !sshd.ok)('engine over DOCKER_HOST=ssh:// (throwaw
 
   beforeAll(async () => {
     await ensureBaseImage();
-    dir = await mkdtemp(path.join(tmpdir(), 'demo-fleet-sshd-'));
-    const keygen = async (file: string) => {
-      const r = await exec('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'demo-fleet-test', '-f', file]);
-      if (r.code !== 0) throw new Error(`ssh-keygen: ${r.stderr}`);
-    };
-    await keygen(path.join(dir, 'host_key'));
-    await keygen(path.join(dir, 'client_key'));
-    await writeFile(path.join(dir, 'authorized_keys'), await readFile(path.join(dir, 'client_key.pub')), { mode: 0o600 });
-    port = await freePort();
-    await writeFile(
-      path.join(dir, 'sshd_config'),
-      [
-        `Port ${port}`,
-        'ListenAddress 127.0.0.1',
-        `HostKey ${dir}/host_key`,
-        `PidFile ${dir}/sshd.pid`,
-        `AuthorizedKeysFile ${dir}/authorized_keys`,
-        'PermitRootLogin prohibit-password',
-        'PubkeyAuthentication yes',
-        'PasswordAuthentication no',
-        'KbdInteractiveAuthentication no',
-        'UsePAM no',
-        'StrictModes no',
-        'LogLevel VERBOSE', // "Closing connection to ..." when a login's connection ends
-        '',
-      ].join('\n'),
-    );
-    // sshd refuses to start without its privilege separation directory
-    await mkdir('/run/sshd', { recursive: true, mode: 0o755 });
-    sshdProc = spawn(SSHD, ['-D', '-e', '-f', path.join(dir, 'sshd_config')], { stdio: ['ignore', 'pipe', 'pipe'] });
-    sshdProc.stdout!.on('data', (d: Buffer) => (sshdLog += d.toString()));
-    sshdProc.stderr!.on('data', (d: Buffer) => (sshdLog += d.toString()));
-    await waitFor(
-      `sshd on 127.0.0.1:${port}`,
-      async () => {
-        if (sshdProc!.exitCode !== null) throw new Error(`sshd exited ${sshdProc!.exitCode}: ${sshdLog}`);
-        return accepts(port);
-      },
-      15_000,
-      100,
-    );
-
-    agentSock = path.join(dir, 'agent.sock');
-    agentProc = spawn('ssh-agent', ['-D', '-a', agentSock], { stdio: 'ignore' });
-    await waitFor('ssh-agent socket', async () => existsSync(agentSock), 15_000, 50);
-    const add = await exec('ssh-add', [path.join(dir, 'client_key')], { env: { ...process.env, SSH_AUTH_SOCK: agentSock } });
-    if (add.code !== 0) throw new Error(`ssh-add: ${add.stderr}`);
-
-    // The host key as ssh would have recorded it: HOME is the temp dir, so known_hosts is the test's own.
-    home = path.join(dir, 'home');
-    await mkdir(path.join(home, '.ssh'), { recursive: true });
-    hostKeyLine = `[127.0.0.1]:${port} ${(await readFile(path.join(dir, 'host_key.pub'), 'utf8')).split(' ').slice(0, 2).join(' ')}`;
-    await writeFile(path.join(home, '.ssh', 'known_hosts'), `${hostKeyLine}\n`);
-
-    sshEnv = { DOCKER_HOST: `ssh://root@127.0.0.1:${port}`, SSH_AUTH_SOCK: agentSock, HOME: home };
+    server = await startSshd('engine-ssh');
+    ({ dir, port, hostKeyLine } = server);
+    sshEnv = server.env;
+    home = sshEnv.HOME!;
+    agentSock = sshEnv.SSH_AUTH_SOCK!;
     f = await make({ events: { alpha: [], beta: ['--funnel'], gamma: [] } });
     // Over ssh:// the state dirs are on the engine's host: appdata must be absolute there.
     await writeFile(f.file, (await readFile(f.file, 'utf8')).replace(/^appdata: .*$/m, `appdata: ${path.join(f.dir, 'appdata')}`));
   });
 
   afterAll(async () => {
-    await stop(sshdProc);
-    await stop(agentProc);
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await server?.stop();
   });
 
   it('13. up, status, a no-op up, an up that re-creates, logs -f, down: one SSH login per command', async () => {
@@ -240,7 +131,7 @@ describe.skipIf(!engine.ok || !sshd.ok)('engine over DOCKER_HOST=ssh:// (throwaw
         expect(count(/Starting session: command for root/g)).toBeGreaterThan(0);
         return out;
       } finally {
-        await stop(child);
+        await stopChild(child);
       }
     });
     expect(follow.logins).toBe(1);
