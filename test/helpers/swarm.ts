@@ -180,6 +180,46 @@ export async function startSwarm(options: SwarmOptions): Promise<Swarm> {
   }
 }
 
+/**
+ * `docker service create` flags of an event-like service as FINDINGS.md says an event needs them on Swarm:
+ * one task placed by a node label, restarted on failure, stop-first updates, the auth key as a secret, the
+ * state dir bound from the node, the TUN as a bind mount + NET_ADMIN (a service cannot take devices), the
+ * app's health check, and `env`. The caller adds the name, network and image.
+ */
+export function eventServiceFlags(options: { nodeLabel: string; secret: string; stateDir: string; env: Record<string, string> }): string[] {
+  return [
+    '--constraint',
+    `node.labels.dev.demo-fleet.event-node==${options.nodeLabel}`,
+    '--replicas',
+    '1',
+    '--restart-condition',
+    'on-failure',
+    '--update-order',
+    'stop-first',
+    '--secret',
+    options.secret,
+    '--mount',
+    `type=bind,src=${options.stateDir},dst=/var/lib/tailscale`,
+    '--mount',
+    'type=bind,src=/dev/net/tun,dst=/dev/net/tun',
+    '--cap-add',
+    'NET_ADMIN',
+    '--health-cmd',
+    'wget -q -O /dev/null http://127.0.0.1:5000/healthz || exit 1',
+    '--health-interval',
+    '2s',
+    '--health-timeout',
+    '3s',
+    '--health-retries',
+    '3',
+    '--health-start-period',
+    '2m',
+    '--stop-grace-period',
+    '10s',
+    ...Object.entries(options.env).flatMap(([k, v]) => ['--env', `${k}=${v}`]),
+  ];
+}
+
 export interface NodeState {
   id: string;
   role: string;

@@ -22,6 +22,7 @@ import { tunDevice } from '../helpers/real-tailnet.js';
 import { dockerEngine, requirement, runId } from '../helpers/requirements.js';
 import {
   NODE_LABEL,
+  eventServiceFlags,
   nodeStates,
   reapAbandoned,
   SWARM_ROOT,
@@ -236,43 +237,15 @@ describe.skipIf(!prototypeOk)('prototype: an event as a Swarm service (tailnet m
       // The model accepts only this key: a CLI that did not read the file would fail `tailscale up`.
       TAILNET_MODEL_AUTHKEYS: KEY,
     };
-    const args = [
+    await swarm.manager.docker([
       'service',
       'create',
       '-d',
       '--name',
       service,
-      '--constraint',
-      'node.labels.dev.demo-fleet.event-node==w1',
-      '--replicas',
-      '1',
-      '--restart-condition',
-      'on-failure',
-      '--update-order',
-      'stop-first',
-      '--secret',
-      secret,
-      '--mount',
-      `type=bind,src=${stateDir},dst=/var/lib/tailscale`,
-      '--mount',
-      'type=bind,src=/dev/net/tun,dst=/dev/net/tun',
-      '--cap-add',
-      'NET_ADMIN',
-      '--health-cmd',
-      'wget -q -O /dev/null http://127.0.0.1:5000/healthz || exit 1',
-      '--health-interval',
-      '2s',
-      '--health-timeout',
-      '3s',
-      '--health-retries',
-      '3',
-      '--health-start-period',
-      '2m',
-      '--stop-grace-period',
-      '10s',
-    ];
-    for (const [k, v] of Object.entries(env)) args.push('--env', `${k}=${v}`);
-    await swarm.manager.docker([...args, APP_TAG]);
+      ...eventServiceFlags({ nodeLabel: 'w1', secret, stateDir, env }),
+      APP_TAG,
+    ]);
 
     const task = await waitFor(
       'the event task running (its health check passed)',

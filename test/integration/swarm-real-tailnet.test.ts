@@ -31,7 +31,7 @@ import {
   VISITOR_IMAGE,
 } from '../helpers/real-tailnet.js';
 import { dockerEngine, requirement, runId } from '../helpers/requirements.js';
-import { type SwarmNode, serviceTasks, startSwarm, swarmRequirement, type Swarm } from '../helpers/swarm.js';
+import { eventServiceFlags, type SwarmNode, serviceTasks, startSwarm, swarmRequirement, type Swarm } from '../helpers/swarm.js';
 
 const engine = dockerEngine();
 const APP_BUNDLE = path.join(REPO_ROOT, 'dist', 'image', 'server.cjs');
@@ -192,31 +192,7 @@ describe.skipIf(!ok)(`an event on the real tailnet (headscale ${VERSION}) as a S
       SERVICE,
       '--network',
       NETWORK,
-      '--constraint',
-      'node.labels.dev.demo-fleet.event-node==w1',
-      '--restart-condition',
-      'on-failure',
-      '--update-order',
-      'stop-first',
-      '--secret',
-      `source=${SERVICE}-authkey,target=authkey,mode=0400`,
-      '--mount',
-      `type=bind,src=${stateDir},dst=/var/lib/tailscale`,
-      '--mount',
-      'type=bind,src=/dev/net/tun,dst=/dev/net/tun',
-      '--cap-add',
-      'NET_ADMIN',
-      '--health-cmd',
-      'wget -q -O /dev/null http://127.0.0.1:5000/healthz || exit 1',
-      '--health-interval',
-      '2s',
-      '--health-timeout',
-      '3s',
-      '--health-retries',
-      '3',
-      '--health-start-period',
-      '2m',
-      ...Object.entries(env).flatMap(([k, v]) => ['--env', `${k}=${v}`]),
+      ...eventServiceFlags({ nodeLabel: 'w1', secret: `source=${SERVICE}-authkey,target=authkey,mode=0400`, stateDir, env }),
       APP_TAG,
     ]);
 
