@@ -19,6 +19,7 @@
  * new HEAD means a new image (and every container "image changed"). So the CLI runs with GITHUB_SHA
  * pinned to the HEAD seen when this module loaded — exactly what CI does — and a test sees one revision.
  */
+import http from 'node:http';
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -262,6 +263,24 @@ export function lockContainer(fleetName: string): string {
 export async function repoTags(repo: string): Promise<string[]> {
   const out = await docker(['images', repo, '--format', '{{.Repository}}:{{.Tag}}']);
   return out.split('\n').filter((l) => l && !l.endsWith(':<none>'));
+}
+
+/**
+ * GET / through the tailnet model's serve port of `container` (plain HTTP on its :443) with `headers`:
+ * `Host` the MagicDNS name serve is configured for, `X-Tailnet-Model-Visitor` who the model says is asking.
+ */
+export async function visitModelServe(container: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+  const ip = (await docker(['inspect', '-f', '{{.NetworkSettings.IPAddress}}', container])).trim();
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: ip, port: 443, path: '/', headers, timeout: 10_000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (d: string) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('timeout', () => req.destroy(new Error(`GET http://${ip}:443/ timed out`)));
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 export async function sleep(ms: number): Promise<void> {

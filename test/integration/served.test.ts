@@ -8,12 +8,20 @@
  * Then: a serve-mode change on an existing node is reset and served; a login-server change is refused.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import http from 'node:http';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadFleet } from '../../cli/fleet/file.js';
 import { stateDir } from '../../cli/fleet/naming.js';
-import { docker, ensureBaseImage, expectOk, fleets, inspectContainer, MODEL_SUFFIX, type TestFleet } from '../helpers/engine-fixture.js';
+import {
+  docker,
+  ensureBaseImage,
+  expectOk,
+  fleets,
+  inspectContainer,
+  MODEL_SUFFIX,
+  type TestFleet,
+  visitModelServe,
+} from '../helpers/engine-fixture.js';
 import { dockerEngine } from '../helpers/requirements.js';
 
 const engine = dockerEngine();
@@ -30,25 +38,14 @@ interface StatusRow {
   loginUrl: string | null;
 }
 
-/** GET / through the modelled serve port (plain HTTP on the container's :443), as the given visitor. */
-async function visit(f: TestFleet, event: string, host: string, visitor: string): Promise<{ status: number; body: string }> {
-  const ip = (await docker(['inspect', '-f', '{{.NetworkSettings.IPAddress}}', f.container(event)])).trim();
-  const headers = {
+/** GET / through the modelled serve port as the given visitor, with identity headers the client spoofs. */
+function visit(f: TestFleet, event: string, host: string, visitor: string): Promise<{ status: number; body: string }> {
+  return visitModelServe(f.container(event), {
     Host: host, // the MagicDNS name serve is configured for (fetch() cannot set Host)
     'X-Tailnet-Model-Visitor': visitor,
     // spoofed by the client: serve must drop these
     'Tailscale-User-Login': 'mallory@evil.example',
     'Tailscale-User-Name': 'Mallory',
-  };
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: ip, port: 443, path: '/', headers, timeout: 10_000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8').on('data', (d: string) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('timeout', () => req.destroy(new Error(`GET http://${ip}:443/ timed out`)));
-    req.on('error', reject);
-    req.end();
   });
 }
 

@@ -22,7 +22,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -31,7 +30,6 @@ import {
   BASE_IMAGE,
   cleanupFleet,
   cliEnv,
-  docker,
   ensureBaseImage,
   envMap,
   fleetContainers,
@@ -41,6 +39,7 @@ import {
   packageCopy,
   removeAuditCarriers,
   REPO_ROOT,
+  visitModelServe,
 } from '../helpers/engine-fixture.js';
 import { dockerEngine, runId } from '../helpers/requirements.js';
 
@@ -260,19 +259,8 @@ describe(`${FILE}: what this test substitutes covers the workflow`, () => {
 const engine = dockerEngine();
 
 /** GET / through the model's serve port (plain HTTP on the container's :443) as a tailnet user. */
-async function visit(container: string, host: string): Promise<{ status: number; body: string }> {
-  const ip = (await docker(['inspect', '-f', '{{.NetworkSettings.IPAddress}}', container])).trim();
-  const headers = { Host: host, 'X-Tailnet-Model-Visitor': 'kind=user&login=runner@example.com&name=Smoke+Runner' };
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: ip, port: 443, path: '/', headers, timeout: 10_000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8').on('data', (d: string) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('timeout', () => req.destroy(new Error(`GET http://${ip}:443/ timed out`)));
-    req.on('error', reject);
-    req.end();
-  });
+function visit(container: string, host: string): Promise<{ status: number; body: string }> {
+  return visitModelServe(container, { Host: host, 'X-Tailnet-Model-Visitor': 'kind=user&login=runner@example.com&name=Smoke+Runner' });
 }
 
 describe.skipIf(!engine.ok)(`${FILE}: its run: blocks on the local engine and the tailnet model`, () => {
