@@ -110,42 +110,52 @@ export interface StatusReport {
 /** The `status` command's core: connect, report every event. */
 export async function status(d: Deployment): Promise<StatusReport> {
   await d.target.connect();
-  const [report, controlServer, stored] = await Promise.all([
-    fleetStatus(d.target.containers, d.fleet, d.owner),
-    controlServerStatus(d.target.containers, d.fleet),
-    d.target.images.revisions(d.fleet.image),
+  const { fleet } = d;
+  const accessory = fleet.controlServer ? accessoryName(fleet) : null;
+  // one listing serves the events' rows and the control server's line
+  const listing = d.target.containers.list([...eventContainerNames(fleet), ...(accessory ? [accessory] : [])]);
+  const [report, stored] = await Promise.all([
+    listing.then((actual) => fleetStatus(d.target.containers, fleet, d.owner, actual)),
+    d.target.images.revisions(fleet.image),
   ]);
-  return { ...report, controlServer, revisions: stored.map((r) => r.revision) };
+  return { ...report, controlServer: controlServerStatus(fleet, await listing), revisions: stored.map((r) => r.revision) };
 }
 
-async function controlServerStatus(runtime: Runtime, fleet: Fleet): Promise<ControlServerStatus | null> {
+function controlServerStatus(fleet: Fleet, actual: ActualContainer[]): ControlServerStatus | null {
   const control = fleet.controlServer;
   if (!control) return null;
   const name = accessoryName(fleet);
-  const found = (await runtime.list([name])).find((c) => c.name === name);
+  const found = actual.find((c) => c.name === name);
   const state = !found ? 'missing' : isOurAccessory(found.labels, fleet) ? found.state : 'foreign';
   return { container: name, state, version: found?.labels[LABELS.headscaleVersion] ?? control.version, url: control.url };
 }
 
+/** The container name of every event of the fleet file. */
+function eventContainerNames(fleet: Fleet): string[] {
+  return Object.keys(fleet.events).map((e) => containerName(fleet, e));
+}
+
+/** Each event's row and the leftovers, from `actual` (what the runtime lists; listed here when not given). */
 export async function fleetStatus(
   runtime: Runtime,
   fleet: Fleet,
   owner: FleetOwner,
+  actual?: ActualContainer[],
 ): Promise<Omit<StatusReport, 'controlServer' | 'revisions'>> {
   const events = Object.keys(fleet.events).sort();
   const names = new Map(events.map((e) => [e, containerName(fleet, e)]));
-  const actual = await runtime.list([...names.values()]);
+  const listed = actual ?? (await runtime.list(eventContainerNames(fleet)));
   const specs: RowSpec[] = events.map((event) => ({
     event,
     name: names.get(event)!,
     hostname: eventHostname(fleet, event, fleet.events[event]!),
     inFleet: true,
-    container: actual.find((a) => a.name === names.get(event)),
+    container: listed.find((a) => a.name === names.get(event)),
   }));
   // Ours but not under an event's name: an event removed from the file (an orphan: a row of its own),
   // or a container an interrupted deploy left (`up` settles it: converge/recovery.ts; not an event).
   const leftovers: Leftover[] = [];
-  for (const c of actual) {
+  for (const c of listed) {
     const event = c.labels[LABELS.event];
     if (!event || !isOurs(c, owner) || names.get(event) === c.name) continue;
     if (fleet.events[event]) leftovers.push({ event, container: c.name, state: c.state });
