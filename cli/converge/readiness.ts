@@ -1,7 +1,7 @@
 /**
  * "Done means served": an event is up when its app is healthy AND its node is Running AND serve (and
- * Funnel, when asked) points :443 at the app — read from inside the container through the runtime's
- * exec, so it works wherever the engine is (also ssh://). A state only a person can change (a pending
+ * Funnel, when asked) points :443 at the app — read from inside the container by the runtime's probe
+ * (tailnet/probe.ts: an exec, or the event's own report where the target cannot exec into it). A state only a person can change (a pending
  * login, HTTPS certificates or the funnel attribute off) is reported at once; "unhealthy" is not final
  * before the timeout (the real start installs the docker-mod first and takes tens of seconds). A start
  * that fails is final at once, not at the timeout: the container exited or is being restarted by the
@@ -9,15 +9,11 @@
  * templates/ records each start, see APP_STARTS).
  */
 import type { ServeExpectation } from '../render/service.js';
-import {
-  judgeNode,
-  NODE_STATUS_COMMAND,
-  parseNodeStatus,
-  parseServeStatus,
-  reconfigureServeCommand,
-  type TailnetOutcome,
-} from '../tailnet/node-state.js';
+import { judgeNode, parseNodeStatus, parseServeStatus, reconfigureServeCommand, type TailnetOutcome } from '../tailnet/node-state.js';
+import { probeSections } from '../tailnet/probe.js';
 import type { ContainerDetails, Runtime } from '../targets/target.js';
+
+export { APP_STARTS } from '../tailnet/probe.js';
 
 export type Readiness =
   | { kind: 'served'; status: string; url: string }
@@ -27,32 +23,14 @@ export type Readiness =
   | { kind: 'needs-person'; status: string; url?: string }
   | { kind: 'failed'; status: string };
 
-const SEPARATOR = '---demo-fleet: serve status---';
-const APP_SEPARATOR = '---demo-fleet: node status---';
-/**
- * Where templates/s6/svc-demo-app/run appends the time (UNIX seconds) each time the app starts. A
- * supervisor that restarts a crashing app keeps the container running and its health "starting" for the
- * whole start period; this file is what tells a crash loop from a slow start.
- */
-export const APP_STARTS = '/run/demo-fleet/app-starts';
 /** The app started this often within the window (seconds): it crash-loops. */
 export const CRASH_LOOP = { starts: 3, windowSeconds: 60 } as const;
-/** The container's clock and the app's starts, then the section the node probe reads. */
-const APP_PROBE = `date +%s; cat ${APP_STARTS} 2>/dev/null; echo '${APP_SEPARATOR}'`;
-/** One exec per look: the app's starts, the node's status, then (if tailscaled answers) its serve config. */
-const PROBE = [
-  'sh',
-  '-c',
-  `${APP_PROBE}; ${NODE_STATUS_COMMAND.join(' ')} && echo && echo '${SEPARATOR}' && tailscale serve status --json`,
-];
-/** Without a docker-mod: only the app's starts. */
-const APP_ONLY_PROBE = ['sh', '-c', APP_PROBE];
 
 export interface ReadinessOptions {
   timeoutMs: number;
   /** Between looks. */
   pollMs?: number;
-  /** Runs each look (inspect + exec), so many events waiting at once stay bounded. */
+  /** Runs each look (inspect + probe), so many events waiting at once stay bounded. */
   gate?: <R>(fn: () => Promise<R>) => Promise<R>;
   /** Called when what the event waits for changes ("configuring serve", "app starting", ...). */
   onWaiting?: (why: string) => void;
@@ -82,28 +60,29 @@ function startedSeconds(startedAt: string | null): number {
   return Number.isFinite(ms) ? Math.floor(ms / 1000) : 0;
 }
 
-/** One exec: the app's recent starts and (when a node is expected, else null) the node. */
+/** One probe (tailnet/probe.ts): the app's recent starts and (when a node is expected, else null) the node. */
 async function look(
   runtime: Runtime,
   id: string,
   want: ServeExpectation | null,
   containerStarted = 0,
 ): Promise<{ appStarts: number; node: TailnetOutcome | null }> {
-  const r = await runtime.exec(id, want ? PROBE : APP_ONLY_PROBE);
-  const split = r.stdout.indexOf(APP_SEPARATOR);
-  const appStarts = split < 0 ? 0 : recentAppStarts(r.stdout.slice(0, split), containerStarted);
+  const r = await runtime.probe(id);
+  // A target that reads the event's own reports has none yet: the node is not known to have started.
+  if (!r) return { appStarts: 0, node: want ? { kind: 'pending', why: 'waiting for its first report' } : null };
+  const sections = probeSections(r.stdout);
+  const appStarts = recentAppStarts(sections.app, containerStarted);
   if (!want) return { appStarts, node: null };
-  return { appStarts, node: judge(r.stdout.slice(split < 0 ? 0 : split + APP_SEPARATOR.length), r.exitCode, want) };
+  return { appStarts, node: judge(sections.status, sections.serve, r.exitCode, want) };
 }
 
-function judge(stdout: string, exitCode: number, want: ServeExpectation): TailnetOutcome {
-  const [statusText, serveText] = stdout.split(SEPARATOR);
-  if (!statusText?.trim()) {
+function judge(statusText: string, serveText: string, exitCode: number, want: ServeExpectation): TailnetOutcome {
+  if (!statusText.trim()) {
     return { kind: 'pending', why: exitCode === 127 ? 'installing tailscale (docker-mod)' : 'starting tailscaled' };
   }
   try {
     const node = parseNodeStatus(statusText);
-    return judgeNode(node, serveText?.trim() ? parseServeStatus(serveText) : null, want);
+    return judgeNode(node, serveText.trim() ? parseServeStatus(serveText) : null, want);
   } catch {
     return { kind: 'pending', why: 'starting tailscaled' };
   }
@@ -129,14 +108,16 @@ export async function waitUntilReady(
   const lookOnce = async (): Promise<Readiness | string> => {
     const info = await runtime.inspect(id);
     if (!info) return { kind: 'failed', status: 'container removed' };
-    if (info.state === 'exited' || info.state === 'dead') return { kind: 'failed', status: `exited (code ${info.exitCode})` };
+    if (info.state === 'exited' || info.state === 'dead') {
+      return { kind: 'failed', status: `exited (code ${info.exitCode})${info.detail ? `: ${info.detail}` : ''}` };
+    }
     restartsAtFirstLook ??= info.restartCount;
     if (info.state === 'restarting' || info.restartCount > restartsAtFirstLook) {
       return { kind: 'failed', status: `exited (code ${info.exitCode}) and is being restarted by the engine` };
     }
     const health = healthOf(info);
     if (!want && health === 'ok') return { kind: 'healthy', status: info.health ?? 'running' };
-    if (info.state !== 'running') return info.state;
+    if (info.state !== 'running') return info.detail ?? info.state;
     const { appStarts, node } = await look(runtime, id, want, startedSeconds(info.startedAt));
     if (appStarts >= CRASH_LOOP.starts) {
       return { kind: 'failed', status: `app crash-looping (started ${appStarts} times within ${CRASH_LOOP.windowSeconds}s)` };

@@ -85,6 +85,11 @@ export interface ContainerDetails {
   environment: Array<[string, string]>;
   /** Host paths mounted into it (bind sources). */
   mounts: string[];
+  /**
+   * Why it is in that state, in the target's words, when the state alone does not say (Swarm: the task's
+   * message, e.g. "no suitable node (1 node not available for new tasks)").
+   */
+  detail?: string;
 }
 
 export interface LogOptions {
@@ -180,6 +185,12 @@ export interface Runtime {
   lastLogLines: (id: string, lines: number) => Promise<string>;
   /** Run a command inside the running container and collect its output. */
   exec: (id: string, cmd: string[]) => Promise<ExecResult>;
+  /**
+   * What the event's probe (tailnet/probe.ts EVENT_PROBE) prints inside it now: an exec, or where the
+   * target cannot exec into the event, what the event itself last reported of the same probe; null when it
+   * has not reported yet.
+   */
+  probe: (id: string) => Promise<ExecResult | null>;
   /**
    * A byte stream to TCP `port` on the running container's own loopback, carried by the runtime itself
    * (no port published; works wherever exec does). destroy() ends it and whatever carried it; the stream

@@ -46,6 +46,7 @@ import type {
   Target,
 } from '../../cli/targets/target.js';
 import type { ServiceDefinition } from '../../cli/render/service.js';
+import { EVENT_PROBE } from '../../cli/tailnet/probe.js';
 
 /** What a started container does. */
 export type Behaviour =
@@ -502,6 +503,10 @@ export function memoryTarget(options: { endpoint?: string; sharesHostPaths?: boo
       const c = must(id);
       if (c.state !== 'running') throw engineError(`container ${c.id} is not running`, 409);
       return execute(c, cmd);
+    },
+    // The Docker target's probe is an exec of the same command: so is this one.
+    probe(id) {
+      return runtime.exec(id, [...EVENT_PROBE]);
     },
     errorMessage: (err) => (err instanceof Error ? err.message : String(err)),
   };

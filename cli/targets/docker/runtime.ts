@@ -11,6 +11,7 @@ import {
   stopAndRemove,
 } from './containers.js';
 import { execInContainer } from './exec.js';
+import { EVENT_PROBE } from '../../tailnet/probe.js';
 import { connectInContainer } from './forward.js';
 import { acquireLock, lockName, readLock, releaseLock, removeMarker } from './lock.js';
 import { containerLogs, lastLogLines } from './logs.js';
@@ -41,6 +42,7 @@ export function dockerRuntime(engine: Engine): Runtime {
     logs: (id, options) => containerLogs(docker, id, options),
     lastLogLines: (id, lines) => lastLogLines(docker, id, lines),
     exec: (id, cmd) => execInContainer(docker, id, cmd),
+    probe: (id) => execInContainer(docker, id, [...EVENT_PROBE]),
     connect: (id, port) => connectInContainer(docker, id, port),
     errorMessage: engineMessage,
   };

@@ -5,6 +5,7 @@
  * with several re-creates one goes first (the canary) and the rest only if it becomes ready.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { EVENT_PROBE } from '../../../cli/tailnet/probe.js';
 import { applyPlan, type ApplyOptions } from '../../../cli/converge/apply.js';
 import type { Action, Plan } from '../../../cli/converge/plan.js';
 import type { ActualContainer, ContainerDetails, ExecResult, Runtime } from '../../../cli/targets/target.js';
@@ -66,6 +67,10 @@ function scripted(
     },
     lastLogLines: async () => 'the app crashed',
     errorMessage: (err: unknown) => (err instanceof Error ? err.message : String(err)),
+    // as the Docker target: the probe is an exec of EVENT_PROBE
+    probe(id: string) {
+      return (this as unknown as Runtime).exec(id, [...EVENT_PROBE]);
+    },
   } as unknown as Runtime;
   return { runtime, calls };
 }

@@ -3,6 +3,7 @@
  * the container exited, restarted by the engine, or its app restarted by the supervisor inside it.
  */
 import { describe, expect, it } from 'vitest';
+import { EVENT_PROBE } from '../../../cli/tailnet/probe.js';
 import { APP_STARTS, CRASH_LOOP, recentAppStarts, waitUntilReady } from '../../../cli/converge/readiness.js';
 import type { ContainerDetails, ExecResult, Runtime } from '../../../cli/targets/target.js';
 
@@ -21,6 +22,10 @@ function scripted(looks: Array<{ info: Partial<ContainerDetails>; starts?: numbe
       const starts = current().starts ?? [NOW - 1];
       i++;
       return { exitCode: 0, stdout: `${NOW}\n${starts.join('\n')}\n---demo-fleet: node status---\n`, stderr: '' };
+    },
+    // as the Docker target: the probe is an exec of EVENT_PROBE
+    probe(id: string) {
+      return (this as unknown as Runtime).exec(id, [...EVENT_PROBE]);
     },
   } as unknown as Runtime;
   return { runtime, execs };
@@ -111,6 +116,10 @@ describe('waitUntilReady: a saved serve config for another name or mode is confi
         const stdout = `${NOW}\n${NOW - 5}\n---demo-fleet: node status---\n${JSON.stringify(status)}\n---demo-fleet: serve status---\n${JSON.stringify(serve)}`;
         return { exitCode: 0, stdout, stderr: '' };
       },
+      // as the Docker target: the probe is an exec of EVENT_PROBE
+      probe(id: string) {
+        return (this as unknown as Runtime).exec(id, [...EVENT_PROBE]);
+      },
     } as unknown as Runtime;
     return { runtime, execs };
   }
@@ -155,6 +164,10 @@ describe('waitUntilReady: a saved serve config for another name or mode is confi
       },
       exec: async () => ({ exitCode: 0, stdout: '', stderr: '' }),
       errorMessage: (err: unknown) => (err as Error).message,
+      // as the Docker target: the probe is an exec of EVENT_PROBE
+      probe(id: string) {
+        return (this as unknown as Runtime).exec(id, [...EVENT_PROBE]);
+      },
     } as unknown as Runtime;
     const waited: string[] = [];
     expect(await waitUntilReady(runtime, 'c1', null, { ...fast, onWaiting: (w) => waited.push(w) })).toEqual({
