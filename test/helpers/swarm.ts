@@ -20,9 +20,12 @@
  * bind-mounted host directory is the same directory on both "nodes" — tests that mean "the node's own
  * directory" must give each node a directory of its own.
  *
- * Nothing can be pulled here: `loadImages()` saves images from the shared engine once and loads them into
- * every node. Services must name images by tag (a tag-only reference: the manager warns that it could not
- * record a digest, and each node uses its own copy).
+ * Nothing can be pulled from outside: `loadImages()` saves images from the shared engine once and loads
+ * them into every node. Services then name images by tag (a tag-only reference: the manager warns that it
+ * could not record a digest, and each node uses its own copy). With `registry: true` the swarm also has a
+ * registry of its own that every node can pull from (Debian's docker-registry in the manager's namespace,
+ * plain HTTP on `<manager addr>:5000`, every dockerd started with --insecure-registry for it): push on
+ * the manager, name the image by digest, and the node that runs the task pulls it.
  *
  *   const swarm = await startSwarm({ name: 'fixture', workers: 1, images: ['demo-fleet-test/base:tailnet'] });
  *   try { await swarm.manager.docker(['service', 'create', ...]); } finally { await swarm.cleanup(); }
@@ -33,6 +36,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { exec, sleep, waitFor } from './engine-fixture.js';
+import { REGISTRY_BIN } from './registry.js';
 import { requirement, runId, type Requirement } from './requirements.js';
 
 /** Every swarm of every run lives under here: `<root>/<id>/{manager,worker}/…`, `<root>/<id>/owner`. */
@@ -41,6 +45,8 @@ export const SWARM_ROOT = path.join(tmpdir(), 'demo-fleet-swarm');
 const NETNS_PREFIX = 'dfsw-';
 /** The link between the nodes (inside their namespaces only). */
 const LINK_SUBNET = '192.168.77';
+/** The swarm's registry (`registry: true`) listens on the manager's link address, this port. */
+const REGISTRY_PORT = 5000;
 /** Node label every node gets: which fixture node it is (`manager` / `worker`). */
 export const NODE_LABEL = 'dev.demo-fleet.test.node';
 
@@ -70,6 +76,8 @@ export interface Swarm {
   manager: SwarmNode;
   worker: SwarmNode | null;
   nodes: SwarmNode[];
+  /** `host:port` of the swarm's registry (`registry: true`; every node pulls from it over HTTP), else null. */
+  registry: string | null;
   /** Add (or change) labels on a node through the manager. */
   labelNode(node: SwarmNode, labels: Record<string, string>): Promise<void>;
   /** Save these images from the shared engine (once per swarm) and load them into every node. */
@@ -89,18 +97,23 @@ export interface SwarmOptions {
   images?: string[];
   /** Time to wait for a dockerd to answer. */
   startTimeoutMs?: number;
+  /** Also run a registry every node can pull from (see `Swarm.registry`). */
+  registry?: boolean;
 }
 
 /**
- * Root, iproute2, nsenter and a dockerd binary: what a swarm of the test's own needs. Skips loudly
- * (fails under CI=true) like the other requirements.
+ * Root, iproute2, nsenter and a dockerd binary: what a swarm of the test's own needs; with `registry`,
+ * also docker-registry and curl (which asks it whether it answers, from inside the manager's namespace).
+ * Skips loudly (fails under CI=true) like the other requirements.
  */
-export function swarmRequirement(): Requirement {
-  return requirement("a Docker Swarm of the test's own (root, ip netns, nsenter, dockerd)", () => {
+export function swarmRequirement(options: { registry?: boolean } = {}): Requirement {
+  const what = options.registry ? ', docker-registry, curl' : '';
+  return requirement(`a Docker Swarm of the test's own (root, ip netns, nsenter, dockerd${what})`, () => {
     if (process.getuid?.() !== 0) return 'not root';
-    for (const bin of ['ip', 'nsenter', 'dockerd', 'docker']) {
+    for (const bin of ['ip', 'nsenter', 'dockerd', 'docker', ...(options.registry ? ['curl'] : [])]) {
       if (!onPath(bin)) return `${bin} not found on PATH`;
     }
+    if (options.registry && !existsSync(REGISTRY_BIN)) return `${REGISTRY_BIN} not found`;
     return true;
   });
 }
@@ -122,6 +135,7 @@ export async function startSwarm(options: SwarmOptions): Promise<Swarm> {
   const manager = makeNode('manager', id, dir, `${LINK_SUBNET}.1`);
   const worker = options.workers === 1 ? makeNode('worker', id, dir, `${LINK_SUBNET}.2`) : null;
   const nodes = worker ? [manager, worker] : [manager];
+  const registry = options.registry ? `${manager.addr}:${REGISTRY_PORT}` : null;
   let savedImages: string | null = null;
 
   const swarm: Swarm = {
@@ -130,6 +144,7 @@ export async function startSwarm(options: SwarmOptions): Promise<Swarm> {
     manager,
     worker,
     nodes,
+    registry,
     async labelNode(node, labels) {
       const args = ['node', 'update'];
       for (const [k, v] of Object.entries(labels)) args.push('--label-add', `${k}=${v}`);
@@ -152,7 +167,12 @@ export async function startSwarm(options: SwarmOptions): Promise<Swarm> {
 
   try {
     await createNetns(manager, worker);
-    await Promise.all(nodes.map((n) => startDockerd(n, options.startTimeoutMs ?? 60_000)));
+    // Every dockerd, the manager's own included (it pushes), talks plain HTTP to the registry.
+    const dockerdArgs = registry ? ['--insecure-registry', registry] : [];
+    await Promise.all([
+      ...nodes.map((n) => startDockerd(n, dockerdArgs, options.startTimeoutMs ?? 60_000)),
+      ...(registry ? [startRegistry(manager, dir, registry)] : []),
+    ]);
     await manager.docker(['swarm', 'init', '--advertise-addr', manager.addr, '--listen-addr', `${manager.addr}:2377`]);
     manager.nodeId = (await manager.docker(['info', '--format', '{{.Swarm.NodeID}}'])).trim();
     if (worker) {
@@ -174,10 +194,21 @@ export async function startSwarm(options: SwarmOptions): Promise<Swarm> {
     await swarm.loadImages(options.images ?? []);
     return swarm;
   } catch (err) {
-    const logs = nodes.map((n) => `--- ${n.role} dockerd.log (tail)\n${tail(path.join(n.dir, 'dockerd.log'), 15)}`).join('\n');
+    const logs = nodes.map((n) => `--- ${n.role} dockerd.log (tail)\n${tail(path.join(n.dir, 'dockerd.log'), 15)}`);
+    if (registry) logs.push(`--- registry.log (tail)\n${tail(path.join(dir, 'registry', 'registry.log'), 15)}`);
     await swarm.cleanup().catch(() => {});
-    throw new Error(`starting the test swarm ${id} failed: ${err instanceof Error ? err.message : String(err)}\n${logs}`);
+    throw new Error(`starting the test swarm ${id} failed: ${err instanceof Error ? err.message : String(err)}\n${logs.join('\n')}`);
   }
+}
+
+/**
+ * The environment for the product CLI against the swarm's manager, on top of the caller's: DOCKER_HOST set,
+ * DOCKER_CONTEXT removed (undefined). Give it to runCli/runInProcess as `env` (test/helpers/cli.ts cliEnv:
+ * an undefined variable is removed), or spread it over process.env for a child of one's own (spawn skips
+ * undefined values).
+ */
+export function swarmEnv(swarm: Swarm): NodeJS.ProcessEnv {
+  return { DOCKER_HOST: swarm.manager.host, DOCKER_CONTEXT: undefined };
 }
 
 /**
@@ -329,7 +360,7 @@ async function createNetns(manager: SwarmNode, worker: SwarmNode | null): Promis
   await ip(['-n', peerNs, 'link', 'set', 'dfsw1', 'up']);
 }
 
-async function startDockerd(node: SwarmNode, timeoutMs: number): Promise<void> {
+async function startDockerd(node: SwarmNode, extraArgs: string[], timeoutMs: number): Promise<void> {
   await mkdir(node.dir, { recursive: true });
   const log = openSync(path.join(node.dir, 'dockerd.log'), 'a');
   try {
@@ -347,6 +378,7 @@ async function startDockerd(node: SwarmNode, timeoutMs: number): Promise<void> {
         node.host,
         '--pidfile',
         path.join(node.dir, 'docker.pid'),
+        ...extraArgs,
       ],
       { detached: true, stdio: ['ignore', log, log] },
     );
@@ -360,6 +392,58 @@ async function startDockerd(node: SwarmNode, timeoutMs: number): Promise<void> {
     async () => (await node.tryDocker(['version', '--format', '{{.Server.Version}}'], 10_000)).code === 0,
     timeoutMs,
     300,
+  );
+}
+
+/**
+ * docker-registry in the manager's namespace (nsenter, as for dockerd), config and storage under
+ * `<swarm dir>/registry/`: its command line names the config file there, so cleanup and reapAbandoned
+ * find it like a node's processes. No auth, plain HTTP; it answers once `GET /v2/` from inside the
+ * namespace gives 200 (the address exists only there).
+ */
+async function startRegistry(manager: SwarmNode, swarmDir: string, addr: string): Promise<void> {
+  const dir = path.join(swarmDir, 'registry');
+  await mkdir(dir, { recursive: true });
+  const config = path.join(dir, 'config.yml');
+  await writeFile(
+    config,
+    [
+      'version: 0.1',
+      'log:',
+      '  level: warn',
+      'storage:',
+      '  filesystem:',
+      `    rootdirectory: ${path.join(dir, 'data')}`,
+      'http:',
+      `  addr: ${addr}`,
+      '',
+    ].join('\n'),
+  );
+  const log = openSync(path.join(dir, 'registry.log'), 'a');
+  let child: ReturnType<typeof spawn>;
+  try {
+    // As for dockerd: nsenter execs in place, so the child's pid is the registry's.
+    child = spawn('nsenter', [`--net=/var/run/netns/${manager.netns}`, REGISTRY_BIN, 'serve', config], {
+      detached: true,
+      stdio: ['ignore', log, log],
+    });
+    child.unref();
+    await writeFile(path.join(dir, 'registry.pid'), String(child.pid ?? ''));
+  } finally {
+    closeSync(log);
+  }
+  await waitFor(
+    `the registry answering on ${addr} in ${manager.netns}`,
+    async () => {
+      if (child.exitCode !== null)
+        throw new Error(`docker-registry exited (${child.exitCode}): ${tail(path.join(dir, 'registry.log'), 5)}`);
+      const r = await exec('nsenter', [`--net=/var/run/netns/${manager.netns}`, 'curl', '-fsS', '-o', '/dev/null', `http://${addr}/v2/`], {
+        timeoutMs: 10_000,
+      });
+      return r.code === 0;
+    },
+    30_000,
+    200,
   );
 }
 
@@ -425,7 +509,7 @@ async function netnsList(): Promise<string[]> {
 /**
  * Services, secrets and configs through the manager; every container of each node; the networks a
  * test made; `swarm leave --force` (worker first); then each dockerd stopped by its pidfile (SIGTERM,
- * SIGKILL after 20 s),
+ * SIGKILL after 20 s), the registry (if any) likewise,
  * stray processes of the node's directory (its containerd, shims) killed by pid, mounts under the
  * directory unmounted, the netns deleted (which deletes the veth pair inside), the directory removed.
  * Each step runs even when an earlier one failed; the errors are collected and thrown at the end.
@@ -503,6 +587,8 @@ async function removeSwarm(dir: string, nodes: SwarmNode[]): Promise<void> {
     });
   }
   for (const n of nodes) await step(`${n.role}: stop dockerd`, () => stopDockerd(n));
+  const registryDir = path.join(dir, 'registry');
+  await step('stop registry', () => stopByPidfiles([path.join(registryDir, 'registry.pid')], registryDir));
   await step('stray processes', async () => {
     for (const p of processesMentioning(dir)) {
       try {
@@ -528,12 +614,20 @@ async function removeSwarm(dir: string, nodes: SwarmNode[]): Promise<void> {
   if (errors.length) throw new Error(`cleaning up the test swarm in ${dir}:\n${errors.join('\n')}`);
 }
 
-async function stopDockerd(node: SwarmNode): Promise<void> {
+function stopDockerd(node: SwarmNode): Promise<void> {
+  return stopByPidfiles(
+    ['docker.pid', 'spawned.pid'].map((f) => path.join(node.dir, f)),
+    node.dir,
+  );
+}
+
+/** SIGTERM the processes of these pidfiles whose command line mentions `dir`; SIGKILL after 20 s. */
+async function stopByPidfiles(files: string[], dir: string): Promise<void> {
   const pids = new Set<number>();
-  for (const file of ['docker.pid', 'spawned.pid']) {
-    const pid = await readPid(path.join(node.dir, file));
-    // Only a process that is this node's dockerd: a pid may have been reused since.
-    if (pid && pidAlive(pid) && cmdline(pid).includes(node.dir)) pids.add(pid);
+  for (const file of files) {
+    const pid = await readPid(file);
+    // Only a process that is still the one started there: a pid may have been reused since.
+    if (pid && pidAlive(pid) && cmdline(pid).includes(dir)) pids.add(pid);
   }
   for (const pid of pids) process.kill(pid, 'SIGTERM');
   const deadline = Date.now() + 20_000;

@@ -9,6 +9,9 @@
  * devices on API 1.41), its state in a host directory of its own, the product's health check, stop-first
  * updates and restart on failure. The manager's task state says running only once the health check
  * passed; that is what a Swarm target can wait for.
+ *
+ * And the swarm's registry (`registry: true`): an image built and pushed on the manager only, named by
+ * digest in the service, is pulled by the worker that runs the task — what a Swarm target relies on.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
@@ -16,7 +19,7 @@ import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BASE_IMAGE, exec, waitFor } from '../helpers/engine-fixture.js';
+import { BASE_IMAGE, ensureBaseImage, exec, waitFor } from '../helpers/engine-fixture.js';
 import { REPO_ROOT } from '../helpers/cli.js';
 import { tunDevice } from '../helpers/real-tailnet.js';
 import { dockerEngine, requirement, runId } from '../helpers/requirements.js';
@@ -35,6 +38,7 @@ import {
 const engine = dockerEngine();
 const canSwarm = engine.ok ? swarmRequirement() : { ok: false };
 const ok = engine.ok && canSwarm.ok;
+const registryOk = ok && swarmRequirement({ registry: true }).ok;
 
 /** The shared engine's swarm state: the fixture must never change it. */
 async function sharedSwarmState(): Promise<string> {
@@ -48,6 +52,8 @@ describe.skipIf(!ok)("a two-node swarm of the test's own", () => {
 
   beforeAll(async () => {
     await reapAbandoned();
+    // The nodes get the base from the shared engine (docker save): build it there when it is missing.
+    await ensureBaseImage();
     sharedBefore = await sharedSwarmState();
     swarm = await startSwarm({ name: 'fixture', workers: 1, images: [BASE_IMAGE] });
   });
@@ -63,6 +69,8 @@ describe.skipIf(!ok)("a two-node swarm of the test's own", () => {
     ]);
     expect(new Set(states.map((s) => s.id))).toEqual(new Set([swarm.manager.nodeId, swarm.worker!.nodeId]));
     expect(await sharedSwarmState()).toBe(sharedBefore);
+    // Not asked for: no registry.
+    expect(swarm.registry).toBeNull();
   });
 
   it('runs a service constrained by a node label on the worker, and the manager shows its output', async () => {
@@ -119,6 +127,7 @@ describe.skipIf(!ok)("a two-node swarm of the test's own", () => {
 
 describe.skipIf(!ok)("a single-node swarm of the test's own", () => {
   it('runs a service on its manager and leaves nothing', async () => {
+    await ensureBaseImage();
     const sharedBefore = await sharedSwarmState();
     const swarm = await startSwarm({ name: 'single', workers: 0, images: [BASE_IMAGE] });
     try {
@@ -164,6 +173,81 @@ describe.skipIf(!ok)("a single-node swarm of the test's own", () => {
       await abandoned.cleanup();
       await alive.cleanup();
     }
+  });
+});
+
+describe.skipIf(!registryOk)('a two-node swarm with a registry of its own', () => {
+  it('the worker pulls, by digest, an image that was built and pushed on the manager only', async () => {
+    await ensureBaseImage();
+    const swarm = await startSwarm({ name: 'registry', workers: 1, images: [BASE_IMAGE], registry: true });
+    try {
+      const worker = swarm.worker!;
+      const repo = `${swarm.registry}/swarmtest/x`;
+      expect(swarm.registry).toBe(`${swarm.manager.addr}:5000`);
+      // A layer of its own (a file with this run's marker), so the worker has to fetch content, not only a name.
+      const marker = `pushed-on-the-manager-${runId}`;
+      const ctx = path.join(swarm.dir, 'build-context'); // goes with the swarm's directory
+      await mkdir(ctx);
+      await writeFile(path.join(ctx, 'Dockerfile'), `FROM ${BASE_IMAGE}\nCOPY marker /marker\n`);
+      await writeFile(path.join(ctx, 'marker'), `${marker}\n`);
+      await swarm.manager.docker(['build', '-q', '-t', `${repo}:1`, ctx], 300_000);
+      expect(await worker.docker(['image', 'ls', '-q', repo])).toBe('');
+
+      await swarm.manager.docker(['push', `${repo}:1`], 120_000);
+      const repoDigests = JSON.parse(
+        await swarm.manager.docker(['image', 'inspect', '--format', '{{json .RepoDigests}}', `${repo}:1`]),
+      ) as string[];
+      const ref = repoDigests.find((d) => d.startsWith(`${repo}@sha256:`));
+      expect(ref, repoDigests.join(', ')).toMatch(/@sha256:[0-9a-f]{64}$/);
+
+      const service = `pulled-${runId}`;
+      await swarm.manager.docker([
+        'service',
+        'create',
+        '-d',
+        '--name',
+        service,
+        '--constraint',
+        `node.labels.${NODE_LABEL}==worker`,
+        '--restart-condition',
+        'none',
+        '--entrypoint',
+        'sh',
+        ref!,
+        '-c',
+        'cat /marker; sleep 600',
+      ]);
+      const task = await waitFor(
+        'the task of the pushed image running',
+        async () => {
+          const [t] = await serviceTasks(swarm.manager, service);
+          if (t && (t.state === 'failed' || t.state === 'rejected')) throw new Error(`task ${t.state}: ${t.error}`);
+          return t?.state === 'running' ? t : undefined;
+        },
+        120_000,
+        500,
+      );
+      expect(task.nodeId).toBe(worker.nodeId);
+      // The worker pulled it: it now lists the repository with that digest, and its container runs it.
+      const listed = await worker.docker(['image', 'ls', '--digests', '--format', '{{.Repository}}@{{.Digest}}', repo]);
+      expect(listed.split('\n')).toContain(ref);
+      expect((await worker.docker(['inspect', '--format', '{{.Config.Image}}', task.containerId])).trim()).toBe(ref);
+      const logs = await waitFor(
+        "the image's marker in service logs",
+        async () => {
+          const out = await swarm.manager.docker(['service', 'logs', '--raw', service]);
+          return out.includes(marker) ? out : undefined;
+        },
+        30_000,
+        500,
+      );
+      expect(logs).toContain(marker);
+      // The registry is one of the swarm's processes: cleanup must remove it too.
+      expect((await swarm.leftovers()).some((l) => l.includes('docker-registry'))).toBe(true);
+    } finally {
+      await swarm.cleanup();
+    }
+    expect(await swarm.leftovers()).toEqual([]);
   });
 });
 
