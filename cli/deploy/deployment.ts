@@ -55,7 +55,7 @@ export interface OpenOptions {
 export async function openDeployment(fleetFile: string, options: OpenOptions = {}): Promise<Deployment> {
   const cwd = options.cwd ?? process.cwd();
   const { fleet } = await loadFleet(fleetFile, cwd);
-  return deploymentOf(fleetFile, fleet, options.target ?? openTarget(), cwd, options.env ?? process.env);
+  return deploymentOf(fleetFile, fleet, options.target ?? openTarget(fleet.target), cwd, options.env ?? process.env);
 }
 
 function deploymentOf(fleetFile: string, fleet: Fleet, target: Target, cwd: string, env: NodeJS.ProcessEnv): Deployment {

@@ -28,10 +28,11 @@ export interface DoctorResult {
 
 export async function doctor(options: DoctorOptions): Promise<DoctorResult> {
   const findings: Finding[] = [];
-  const checks = targetChecks();
+  // the fleet file says which target to check (read first, reported after the target's findings)
+  const fleetCheck = await checkFleetFile(options.fleetFile);
+  const checks = targetChecks(fleetCheck.fleet?.target);
   const reach = await checks.reach();
   findings.push(...reach.findings);
-  const fleetCheck = await checkFleetFile(options.fleetFile);
   findings.push(...fleetCheck.findings);
   const { fleet } = fleetCheck;
   if (fleet) findings.push(...(await checkAuthKeys(fleet, options.fleetFile)));

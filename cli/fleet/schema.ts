@@ -241,6 +241,10 @@ export const ServeMode = z.enum(SERVE_MODES, {
       : `must be https or http (got ${JSON.stringify(iss.input)})`,
 });
 
+/** The targets a fleet can deploy to (cli/targets/open.ts picks one). */
+export const TARGET_KINDS = ['docker', 'swarm'] as const;
+export type TargetKind = (typeof TARGET_KINDS)[number];
+
 export const EventSchema = z
   .strictObject({
     inviteLink: httpUrl.optional().describe('Tailnet invite link shown to internet strangers (DEMO_INVITE_LINK)'),
@@ -260,6 +264,11 @@ export const EventSchema = z
     interactiveLogin: boolean()
       .default(false)
       .describe('Mint no key for this node (keys: or controlServer:): it waits for a person to log it in, e.g. through OIDC'),
+    node: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, { error: 'must be a Swarm node ID or hostname (letters, digits, "_", ".", "-")' })
+      .optional()
+      .describe('target: swarm only: the node (hostname or ID) that runs this event; picked on its first deploy when absent'),
   })
   .describe('One conference event: one container');
 
@@ -343,6 +352,12 @@ const FleetBase = z.strictObject({
   health: HealthSchema.default(HealthSchema.parse({})),
   keys: KeysSchema.optional(),
   controlServer: ControlServerSchema.optional(),
+  target: z
+    .enum(TARGET_KINDS, { error: (iss) => `must be docker or swarm (got ${JSON.stringify(iss.input)})` })
+    .default('docker')
+    .describe(
+      'Where events run: docker (one engine: DOCKER_HOST or the Docker context) or swarm (services on a Docker Swarm, through a manager)',
+    ),
   events: z.record(EventNameKey, EventSchema).default({}),
 });
 
@@ -370,6 +385,7 @@ export const FleetSchema = FleetBase
   )
   .superRefine((fleet, ctx) => {
     if (fleet.controlServer) controlServerProblems(fleet, ctx);
+    swarmProblems(fleet, ctx);
     if (fleet.keys) keysProblems(fleet.keys, fleet.loginServer !== undefined, ctx);
     for (const [name, event] of Object.entries(fleet.events)) {
       if (!EVENT_NAME.test(name)) {
@@ -413,6 +429,32 @@ export const FleetSchema = FleetBase
       }
     }
   });
+
+/**
+ * What the Swarm target cannot take (yet), and `node:` outside it. The control server is an accessory
+ * container beside the events on one engine; on a Swarm its place (and the events' way to it) is not
+ * built, so a fleet there names a control server it runs itself.
+ */
+function swarmProblems(fleet: z.infer<typeof FleetBase>, ctx: z.RefinementCtx): void {
+  if (fleet.target === 'swarm' && fleet.controlServer) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['controlServer'],
+      message:
+        'target: swarm does not run the control server (not built yet): run headscale yourself and set loginServer: <its URL>, or use target: docker',
+    });
+  }
+  if (fleet.target === 'swarm') return;
+  for (const [name, event] of Object.entries(fleet.events)) {
+    if (event.node !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['events', name, 'node'],
+        message: 'node: places an event on a Swarm node: remove it, or set target: swarm',
+      });
+    }
+  }
+}
 
 /** The Docker network of a fleet with a control server and no `network:`: created by `up`. */
 export function defaultNetwork(fleetName: string): string {

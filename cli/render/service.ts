@@ -52,6 +52,8 @@ export interface ServiceDefinition {
   capAdd: string[];
   /** The Docker network it joins (fleet file `network:`); null: the engine's default. */
   network: string | null;
+  /** target: swarm: the node (hostname or ID) the fleet file puts it on (`node:`); null: picked on first deploy. */
+  placement: string | null;
   labels: Record<string, string>;
 }
 
@@ -180,12 +182,15 @@ export function serviceFor(fleet: Fleet, event: string, paths: ServicePaths, sec
     capAdd: [...TUN_CAPABILITIES],
     network: fleet.network ?? null,
   };
+  const placement = config.node ?? null;
+  // hashed only when set: a fleet file without node: keeps the config hash (and containers) it had
   const configHash = createHash('sha256')
-    .update(JSON.stringify({ ...base, secretDigest }))
+    .update(JSON.stringify({ ...base, secretDigest, ...(placement ? { placement } : {}) }))
     .digest('hex');
   return {
     ...base,
     node,
+    placement,
     labels: {
       ...ownerLabels(fleet),
       [LABELS.event]: event,

@@ -45,6 +45,7 @@ function service(stateDir: string): ServiceDefinition {
     devices: [TUN_DEVICE],
     capAdd: [...TUN_CAPABILITIES],
     network: null,
+    placement: null,
     labels: { [LABELS.fleet]: FLEET, [LABELS.event]: 'solo', [LABELS.hostname]: 'solo2026', [LABELS.configHash]: 'x' },
   };
 }

@@ -29,6 +29,8 @@ function packagesOf(file: string): string[] {
 }
 
 const DOCKER = 'cli/targets/docker/';
+/** The Swarm target speaks the engine API too (a manager is a Docker engine) and builds on the Docker target's client, images, lock and audit log. */
+const SWARM = 'cli/targets/swarm/';
 /** The one module outside targets/docker/ that may name it: the factory that picks the target. */
 const FACTORY = 'cli/targets/open.ts';
 
@@ -49,12 +51,12 @@ describe('architecture', () => {
     expect(upward).toEqual([]);
   });
 
-  it('Docker is spoken only under targets/docker/: nothing else imports it or dockerode (but the factory)', () => {
+  it('Docker is spoken only under targets/docker/ and targets/swarm/: nothing else imports them or dockerode (but the factory)', () => {
     const leaks = sources('cli')
-      .filter((f) => !f.startsWith(DOCKER) && f !== FACTORY)
+      .filter((f) => !f.startsWith(DOCKER) && !f.startsWith(SWARM) && f !== FACTORY)
       .flatMap((f) => [
         ...importsOf(f)
-          .filter((t) => t.startsWith(DOCKER))
+          .filter((t) => t.startsWith(DOCKER) || t.startsWith(SWARM))
           .map((t) => `${f} → ${t}`),
         ...packagesOf(f)
           .filter((p) => p === 'dockerode' || p.startsWith('docker-modem'))
@@ -63,8 +65,18 @@ describe('architecture', () => {
     expect(leaks).toEqual([]);
   });
 
-  it('the Docker check sees real imports (a canary: the factory imports targets/docker/)', () => {
+  it('the Docker target never reaches into the Swarm target (the Swarm target lives in its folder)', () => {
+    const found = sources(DOCKER).flatMap((f) =>
+      importsOf(f)
+        .filter((t) => t.startsWith(SWARM))
+        .map((t) => `${f} → ${t}`),
+    );
+    expect(found).toEqual([]);
+  });
+
+  it('the Docker check sees real imports (a canary: the factory imports both targets)', () => {
     expect(importsOf(FACTORY).some((t) => t.startsWith(DOCKER))).toBe(true);
+    expect(importsOf(FACTORY).some((t) => t.startsWith(SWARM))).toBe(true);
     expect(packagesOf(`${DOCKER}client.ts`)).toContain('dockerode');
   });
 

@@ -1,0 +1,89 @@
+/**
+ * A one-off task on one node: the only way through the manager to a node's files (the manager cannot
+ * exec there). Used for an event's state dir, which lives on its home node: make it before the event's
+ * first task (a bind mount's missing source is not created on Swarm: the task is rejected, FINDINGS.md
+ * §4), look whether it holds a node, move it aside on retire. The job is a service of one task that is
+ * never restarted, runs `sh -c <script>` in the event's own image (it has sh, and the node pulls it for
+ * the event anyway), and is removed when its task ended; its output is read through the service's logs.
+ */
+import { randomBytes } from 'node:crypto';
+import type Docker from 'dockerode';
+import { DeployError } from '../../errors.js';
+import { asRequest } from './request.js';
+import { SWARM_LABELS } from './spec.js';
+import type { Task } from './tasks.js';
+import { serviceLogText } from './service-logs.js';
+
+export interface JobRequest {
+  /** Placement constraint, e.g. node.id==<id>. */
+  constraint: string;
+  image: string;
+  /** Host directory → path in the job. */
+  mounts: Array<{ source: string; target: string }>;
+  script: string;
+  /** For messages: what the job does, e.g. "make the state dir of cleveland". */
+  what: string;
+  /** For messages: the node, e.g. "w1 (abc123)". */
+  where: string;
+}
+
+const ENDED = new Set(['complete', 'failed', 'rejected', 'shutdown', 'orphaned', 'remove']);
+/** A first job on a node may pull the image: minutes, not seconds. */
+const JOB_TIMEOUT_MS = 300_000;
+
+export async function runJob(docker: Docker, job: JobRequest): Promise<{ exitCode: number; output: string }> {
+  const name = `demo-fleet-job-${randomBytes(5).toString('hex')}`;
+  const created = (await docker.createService(
+    asRequest(
+      {},
+      {
+        Name: name,
+        Labels: { [SWARM_LABELS.job]: job.what },
+        TaskTemplate: {
+          ContainerSpec: {
+            Image: job.image,
+            Command: ['sh', '-c', job.script],
+            Mounts: job.mounts.map((m) => ({ Type: 'bind', Source: m.source, Target: m.target })),
+          },
+          RestartPolicy: { Condition: 'none' },
+          Placement: { Constraints: [job.constraint] },
+        },
+        Mode: { Replicated: { Replicas: 1 } },
+      },
+    ),
+  )) as { ID?: string; id?: string };
+  const id = created.ID ?? created.id ?? name;
+  try {
+    const task = await untilEnded(docker, id, job);
+    const state = task.Status?.State;
+    if (state !== 'complete' && state !== 'failed') {
+      const why = task.Status?.Err || task.Status?.Message || state;
+      throw new DeployError(`${job.what} on node ${job.where}: the job's task was ${state}: ${why}`);
+    }
+    const output = await serviceLogText(docker, id, {});
+    return { exitCode: task.Status?.ContainerStatus?.ExitCode ?? (state === 'complete' ? 0 : 1), output };
+  } finally {
+    await docker
+      .getService(id)
+      .remove()
+      .catch(() => {});
+  }
+}
+
+async function untilEnded(docker: Docker, id: string, job: JobRequest): Promise<Task> {
+  const deadline = Date.now() + JOB_TIMEOUT_MS;
+  let last = 'not scheduled';
+  for (;;) {
+    const tasks = (await docker.listTasks({ filters: { service: [id] } })) as unknown as Task[];
+    const task = tasks[0];
+    if (task) {
+      const state = task.Status?.State ?? 'new';
+      if (ENDED.has(state)) return task;
+      last = `${state}${task.Status?.Err ? `: ${task.Status.Err}` : task.Status?.Message ? `: ${task.Status.Message}` : ''}`;
+    }
+    if (Date.now() >= deadline) {
+      throw new DeployError(`${job.what} on node ${job.where}: the job did not end within ${JOB_TIMEOUT_MS / 1000}s (${last})`);
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}

@@ -1,0 +1,300 @@
+/**
+ * The Runtime of the Swarm target: each event is one service `<fleet>-<event>` (spec.ts) on its home
+ * node (placement.ts); its "container" is the service with its current task (tasks.ts). A re-create is a
+ * service update, stop-first, and its rollback an update back to the previous spec. What the event sees
+ * inside comes from its own reports (report.ts); exec and port forwarding reach only tasks on the manager
+ * itself (the manager cannot exec into another node's task) and say so in one line otherwise.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { DeployError, UsageError } from '../../errors.js';
+import { LABELS } from '../../fleet/naming.js';
+import { readSecretEnv } from '../../render/secrets.js';
+import { AUTHKEY_ENV, STOP_GRACE_SECONDS, type ServiceDefinition } from '../../render/service.js';
+import { engineMessage, statusCode, type Engine } from '../docker/client.js';
+import { withoutSecrets } from '../docker/containers.js';
+import { execInContainer } from '../docker/exec.js';
+import { connectInContainer } from '../docker/forward.js';
+import type { ActualContainer, ContainerDetails, HostFiles, Replacement, Runtime, StateDirOutcome } from '../target.js';
+import type { ImageResolver } from './images.js';
+import { runJob } from './node-job.js';
+import { describeNode, type Home, labelNode, listNodes, nodeHolding, placeEvent } from './placement.js';
+import { lastReport } from './report.js';
+import { asRequest } from './request.js';
+import { lastServiceLogLines, serviceLogs, serviceLogText } from './service-logs.js';
+import { SWARM_LABELS, serviceSpec } from './spec.js';
+import { actualOf, currentTasks, detailsOf, type Service, type Task } from './tasks.js';
+
+/** Task states after which the task's container is gone or going (moby api/types/swarm/task.go). */
+const TASK_ENDED = new Set(['complete', 'failed', 'rejected', 'shutdown', 'orphaned', 'remove']);
+
+export function swarmRuntime(engine: Engine, images: ImageResolver): { runtime: Runtime; hostFiles: HostFiles } {
+  const { docker } = engine;
+  // One placement at a time: a node label is written at the node's version, and events deploy in parallel.
+  let placing: Promise<unknown> = Promise.resolve();
+  const place = (service: ServiceDefinition): Promise<Home> => {
+    const next = placing.then(() => placeEvent(docker, service));
+    placing = next.catch(() => {});
+    return next;
+  };
+  let localNode: Promise<string> | undefined;
+  const managerNode = () => {
+    localNode ??= docker.info().then((i: { Swarm?: { NodeID?: string } }) => i.Swarm?.NodeID ?? '');
+    return localNode;
+  };
+
+  const service = async (idOrName: string): Promise<Service | null> => {
+    try {
+      return (await docker.getService(idOrName).inspect()) as Service;
+    } catch (err) {
+      if (statusCode(err) === 404) return null;
+      throw err;
+    }
+  };
+  const tasksOf = async (ids: string[]): Promise<Task[]> =>
+    ids.length ? ((await docker.listTasks({ filters: { service: ids } })) as unknown as Task[]) : [];
+
+  /** The service's current task, running on the manager itself; throws the one line why not otherwise. */
+  const localTask = async (id: string, what: string): Promise<Task & { containerId: string }> => {
+    const s = await service(id);
+    if (!s) throw new DeployError(`no service ${id}`);
+    const [task] = currentTasks(s, await tasksOf([s.ID]));
+    const containerId = task?.Status?.ContainerStatus?.ContainerID;
+    if (!task || !containerId || (task.Status?.State !== 'running' && task.Status?.State !== 'starting')) {
+      throw new DeployError(`${s.Spec?.Name}: no running task to ${what}`);
+    }
+    if (task.NodeID !== (await managerNode())) {
+      const node = (await listNodes(docker)).find((n) => n.id === task.NodeID);
+      throw new UsageError(
+        `${s.Spec?.Name} runs on node ${node ? describeNode(node) : task.NodeID}: the manager cannot ${what} a task on another node ` +
+          `(run it there: DOCKER_HOST=<that node> docker exec ${containerId.slice(0, 12)} …)`,
+      );
+    }
+    return { ...task, containerId };
+  };
+
+  /** The auth key as a Swarm secret named after its content (the same key is the same secret). */
+  const secretFor = async (def: ServiceDefinition): Promise<{ id: string; name: string } | null> => {
+    const secrets = await readSecretEnv(def.envFile);
+    const other = Object.keys(secrets).filter((k) => k !== AUTHKEY_ENV);
+    if (other.length)
+      throw new DeployError(`${def.event}: the secret env file holds ${other.join(', ')}: only ${AUTHKEY_ENV} goes to a Swarm secret`);
+    const key = secrets[AUTHKEY_ENV];
+    if (!key) return null;
+    const name = `${def.name}-authkey-${createHash('sha256').update(key).digest('hex').slice(0, 12)}`;
+    const found = (await docker.listSecrets({ filters: { name: [name] } })) as Array<{ ID: string; Spec?: { Name?: string } }>;
+    const same = found.find((s) => s.Spec?.Name === name);
+    if (same) return { id: same.ID, name };
+    const labels = { [LABELS.fleet]: def.labels[LABELS.fleet] ?? '', [SWARM_LABELS.service]: def.name };
+    try {
+      const made = (await docker.createSecret(
+        asRequest({}, { Name: name, Labels: labels, Data: Buffer.from(key).toString('base64') }),
+      )) as { id?: string; ID?: string };
+      return { id: made.id ?? made.ID ?? '', name };
+    } catch (err) {
+      throw withoutSecrets(err, [key]);
+    }
+  };
+
+  /** Remove the event's secrets but `keep` (a secret still in use is refused by the engine: left). */
+  const pruneSecrets = async (serviceName: string, keep: string[]): Promise<void> => {
+    const all = (await docker.listSecrets({ filters: { label: [`${SWARM_LABELS.service}=${serviceName}`] } })) as Array<{
+      ID: string;
+      Spec?: { Name?: string };
+    }>;
+    for (const s of all) {
+      if (keep.includes(s.Spec?.Name ?? '')) continue;
+      await docker
+        .getSecret(s.ID)
+        .remove()
+        .catch(() => {});
+    }
+  };
+
+  /** The state dir on the home node: made if missing; whether it holds a registered node. */
+  const stateOnNode = async (home: Home, image: string, stateDir: string, what: string): Promise<boolean> => {
+    // <appdata>/<year>/<event>: the job binds appdata, which must exist on the node
+    const appdata = path.dirname(path.dirname(stateDir));
+    const inside = `/appdata/${path.relative(appdata, stateDir)}`;
+    const r = await runJob(docker, {
+      constraint: `node.id==${home.node.id}`,
+      image,
+      mounts: [{ source: appdata, target: '/appdata' }],
+      script: `mkdir -p '${inside}' && if grep -Eq '"_current-profile"[[:space:]]*:[[:space:]]*"[^"]' '${inside}/tailscaled.state' 2>/dev/null; then echo registered; else echo none; fi`,
+      what,
+      where: describeNode(home.node),
+    }).catch((err: unknown) => {
+      if (/bind source path does not exist/.test(engineMessage(err))) {
+        throw new UsageError(`appdata ${appdata} does not exist on node ${describeNode(home.node)}: make it there (mkdir -p ${appdata})`);
+      }
+      throw err;
+    });
+    if (r.exitCode !== 0)
+      throw new DeployError(`${what} on node ${describeNode(home.node)} failed (exit ${r.exitCode}): ${r.output.trim()}`);
+    return r.output.includes('registered');
+  };
+
+  const specFor = async (def: ServiceDefinition, home: Home) => {
+    const image = await images.resolve(def.image);
+    const secret = await secretFor(def);
+    return {
+      spec: serviceSpec(def, { image: image.ref, imageId: image.id, home, secret, generation: randomBytes(6).toString('hex') }),
+      secret,
+      image: image.ref,
+    };
+  };
+
+  const update = async (id: string, mutate: (spec: NonNullable<Service['Spec']>) => NonNullable<Service['Spec']>): Promise<void> => {
+    const s = await service(id);
+    if (!s?.Spec) throw new DeployError(`no service ${id}`);
+    await docker.getService(s.ID).update(asRequest({ version: s.Version?.Index ?? 0 }, mutate(structuredClone(s.Spec))));
+  };
+  const newGeneration = (spec: NonNullable<Service['Spec']>) => {
+    const cs = spec.TaskTemplate?.ContainerSpec;
+    if (cs) cs.Labels = { ...(cs.Labels ?? {}), [SWARM_LABELS.generation]: randomBytes(6).toString('hex') };
+    return spec;
+  };
+
+  /** Scale to 0 and wait until its tasks ended (their containers stopped), so a successor never overlaps. */
+  const drain = async (id: string): Promise<void> => {
+    await update(id, (spec) => ({ ...spec, Mode: { Replicated: { Replicas: 0 } } }));
+    const deadline = Date.now() + (STOP_GRACE_SECONDS + 50) * 1000;
+    for (;;) {
+      const tasks = await tasksOf([id]);
+      if (tasks.every((t) => TASK_ENDED.has(t.Status?.State ?? ''))) return;
+      if (Date.now() >= deadline) return; // its node may be down: removing the service is all that is left
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  };
+
+  const runtime: Runtime = {
+    async list(names) {
+      const [labelled, named] = await Promise.all([
+        docker.listServices({ filters: { label: [LABELS.fleet] } }) as Promise<Service[]>,
+        names.length ? (docker.listServices({ filters: { name: names } }) as Promise<Service[]>) : Promise.resolve([]),
+      ]);
+      const seen = new Map<string, Service>();
+      for (const s of labelled) seen.set(s.ID, s);
+      // the name filter matches prefixes: keep exact names only
+      for (const s of named) if (names.includes(s.Spec?.Name ?? '')) seen.set(s.ID, s);
+      const services = [...seen.values()];
+      const tasks = await tasksOf(services.map((s) => s.ID));
+      return services.map((s): ActualContainer => actualOf(s, tasks));
+    },
+    async createAndStart(def) {
+      const home = await place(def);
+      const { spec, secret, image } = await specFor(def, home);
+      await stateOnNode(home, image, def.volumes[0]!.source, `make the state dir of ${def.event}`);
+      try {
+        const made = (await docker.createService(asRequest({}, spec))) as { ID?: string; id?: string };
+        return made.ID ?? made.id ?? '';
+      } catch (err) {
+        if (secret) await pruneSecrets(def.name, []);
+        throw err;
+      }
+    },
+    // A service whose task ended (or that an interrupted remove scaled to 0): one replica, a new task.
+    async start(id) {
+      await update(id, (spec) => ({
+        ...newGeneration(spec),
+        Mode: { Replicated: { Replicas: 1 } },
+        TaskTemplate: { ...spec.TaskTemplate, ForceUpdate: (spec.TaskTemplate?.ForceUpdate ?? 0) + 1 },
+      }));
+    },
+    async rename(id) {
+      throw new DeployError(`service ${id}: Swarm services cannot be renamed (and the Swarm target never makes one under another name)`);
+    },
+    async restart(id) {
+      await update(id, (spec) => ({
+        ...newGeneration(spec),
+        TaskTemplate: { ...spec.TaskTemplate, ForceUpdate: (spec.TaskTemplate?.ForceUpdate ?? 0) + 1 },
+      }));
+    },
+    async replace(oldId, def): Promise<Replacement> {
+      const before = await service(oldId);
+      if (!before?.Spec) throw new DeployError(`no service ${oldId}`);
+      const home = await place(def);
+      const { spec, secret } = await specFor(def, home);
+      await docker.getService(before.ID).update(asRequest({ version: before.Version?.Index ?? 0 }, spec));
+      return {
+        id: before.ID,
+        commit: () => pruneSecrets(def.name, secret ? [secret.name] : []),
+        rollback: () => update(before.ID, () => newGeneration(structuredClone(before.Spec!))),
+      };
+    },
+    async stopAndRemove(id) {
+      const s = await service(id);
+      if (!s) return;
+      await drain(s.ID);
+      try {
+        await docker.getService(s.ID).remove();
+      } catch (err) {
+        if (statusCode(err) !== 404) throw err;
+      }
+      await pruneSecrets(s.Spec?.Name ?? '', []);
+    },
+    async inspect(idOrName): Promise<ContainerDetails | null> {
+      const s = await service(idOrName);
+      return s ? detailsOf(s, await tasksOf([s.ID])) : null;
+    },
+    logs: (id, options) => serviceLogs(docker, id, options),
+    lastLogLines: (id, lines) => lastServiceLogLines(docker, id, lines),
+    async exec(id, cmd) {
+      const task = await localTask(id, 'exec into');
+      return execInContainer(docker, task.containerId, cmd);
+    },
+    async connect(id, port) {
+      const task = await localTask(id, 'forward a port to');
+      return connectInContainer(docker, task.containerId, port);
+    },
+    async probe(id) {
+      const s = await service(id);
+      if (!s) throw new DeployError(`no service ${id}`);
+      const [task] = currentTasks(s, await tasksOf([s.ID]));
+      if (!task) return null;
+      const since = task.CreatedAt ? Math.floor(Date.parse(task.CreatedAt) / 1000) - 1 : undefined;
+      return lastReport(await serviceLogText(docker, s.ID, since !== undefined ? { since } : {}), task.ID);
+    },
+    errorMessage: engineMessage,
+  };
+
+  const hostFiles: HostFiles = {
+    async hasNodeState(image, hostDir) {
+      const home = nodeHolding(await listNodes(docker), hostDir);
+      if (!home) return false; // never placed: no node of the swarm holds it
+      const resolved = await images.resolve(image);
+      return stateOnNode(home, resolved.ref, hostDir, `look at the state dir ${hostDir}`);
+    },
+    async moveStateDir(image, root, from, to): Promise<StateDirOutcome> {
+      const stateDir = path.join(root, from);
+      const home = nodeHolding(await listNodes(docker), stateDir);
+      if (!home) return 'absent';
+      const resolved = await images.resolve(image);
+      const script = [
+        'src="/appdata/$1"',
+        '[ -e "$src" ] || { echo absent; exit 0; }',
+        'if [ -z "$2" ]; then rm -rf "$src" && { echo deleted; exit 0; }; exit 1; fi',
+        'dst="/appdata/$2"',
+        '[ -e "$dst" ] && { echo "exists"; exit 12; }',
+        'mkdir -p "$(dirname "$dst")" && mv "$src" "$dst" && echo moved',
+      ].join('\n');
+      const quoted = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
+      const r = await runJob(docker, {
+        constraint: `node.id==${home.node.id}`,
+        image: resolved.ref,
+        mounts: [{ source: root, target: '/appdata' }],
+        script: `set -- ${quoted(from)} ${quoted(to ?? '')}\n${script}`,
+        what: `move the state dir ${stateDir}`,
+        where: describeNode(home.node),
+      });
+      if (r.exitCode !== 0) {
+        const why = r.exitCode === 12 ? `${root}/${to} exists already: move it away` : `the job failed (exit ${r.exitCode})`;
+        throw new DeployError(`move ${stateDir} on node ${describeNode(home.node)}: ${why}`);
+      }
+      await labelNode(docker, home.node, { [home.key]: null });
+      const word = r.output.trim().split('\n').pop();
+      return word === 'deleted' ? 'deleted' : word === 'absent' ? 'absent' : 'moved';
+    },
+  };
+  return { runtime, hostFiles };
+}
