@@ -8,7 +8,16 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BASE_IMAGE, ensureBaseImage, expectOk, FAST_HEALTH, MODEL_KEY, MODEL_KEY_VAR, runCli } from '../helpers/engine-fixture.js';
+import {
+  BASE_IMAGE,
+  ensureBaseImage,
+  expectOk,
+  FAST_HEALTH,
+  MODEL_KEY,
+  MODEL_KEY_VAR,
+  runCli,
+  testDockerfile,
+} from '../helpers/engine-fixture.js';
 import { dockerEngine, runId } from '../helpers/requirements.js';
 import { reapAbandoned, startSwarm, swarmEnv, swarmRequirement, type Swarm } from '../helpers/swarm.js';
 
@@ -44,11 +53,88 @@ describe.skipIf(!ok)('target: swarm on a single-node swarm', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it('up brings the event to served as a service', async () => {
-    const r = await cli(['up', '--base-image', BASE_IMAGE]);
+  /** The service's image reference (by digest) and its running task's node. */
+  async function running(event: string): Promise<{ image: string; tasks: string[] }> {
+    const image = (
+      await manager(['service', 'inspect', '--format', '{{.Spec.TaskTemplate.ContainerSpec.Image}}', `${name}-${event}`])
+    ).trim();
+    const tasks = (
+      await manager(['service', 'ps', '--filter', 'desired-state=running', '--format', '{{.CurrentState}}', `${name}-${event}`])
+    )
+      .split('\n')
+      .filter(Boolean);
+    return { image, tasks };
+  }
+  const secrets = async () => (await manager(['secret', 'ls', '--format', '{{.Name}}'])).split('\n').filter((n) => n.startsWith(name));
+  const revisionA: { image?: string } = {};
+  /** The one event's result in a command's --json. */
+  const outcome = (json: string) =>
+    (JSON.parse(json) as { results: Array<Record<string, unknown>> }).results.find((e) => e.event === 'alpha');
+
+  it('up brings the event to served as a service, on its home node, with the auth key as a secret', async () => {
+    const r = await cli(['up', '--base-image', BASE_IMAGE, '--json']);
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    expect(r.stdout + r.stderr).toMatch(/served/);
-    const services = await manager(['service', 'ls', '--format', '{{.Name}}']);
-    expect(services).toContain(`${name}-alpha`);
+    expect(outcome(r.stdout)).toMatchObject({ action: 'create', ok: true, status: expect.stringMatching(/^served https:\/\/alpha\d+\./) });
+    const now = await running('alpha');
+    // run by digest from the swarm's registry
+    expect(now.image).toMatch(new RegExp(`^${swarm.registry}/swarmtest/${name}:rev-[0-9a-f-]+@sha256:[0-9a-f]{64}$`));
+    expect(now.tasks).toHaveLength(1);
+    revisionA.image = now.image;
+    // the home label names the state dir, the key is a Swarm secret and not in the spec
+    const labels = JSON.parse(await manager(['node', 'inspect', '--format', '{{json .Spec.Labels}}', swarm.manager.nodeId])) as Record<
+      string,
+      string
+    >;
+    expect(labels[`dev.demo-fleet.home.${name}-alpha`]).toMatch(/appdata\/\d+\/alpha$/);
+    expect(await secrets()).toHaveLength(1);
+    const spec = await manager(['service', 'inspect', `${name}-alpha`]);
+    expect(spec).not.toContain(MODEL_KEY);
+    expect(spec).toContain('TAILSCALE_AUTHKEY=file:/run/secrets/authkey');
+    expect(r.stdout + r.stderr).not.toContain(MODEL_KEY);
+  });
+
+  it('a second up changes nothing (kept); status reads the node from its report', async () => {
+    const again = await cli(['up', '--base-image', BASE_IMAGE, '--json']);
+    expect(again.code, again.stdout + again.stderr).toBe(0);
+    expect(outcome(again.stdout)).toMatchObject({ action: 'keep', ok: true });
+    expect((await running('alpha')).image).toBe(revisionA.image);
+    const status = await cli(['status', '--json']);
+    expect(status.code, status.stdout + status.stderr).toBe(0);
+    expect(status.stdout).toContain(`${name}-alpha`);
+    expect(status.stdout).toMatch(/served/);
+  });
+
+  it('logs shows the app, without the reports', async () => {
+    const r = await cli(['logs', 'alpha', '--raw']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.length).toBeGreaterThan(0);
+    expect(r.stdout).not.toContain('demo-fleet-report');
+  });
+
+  it('up of a changed build updates the service in place (stop-first), rollback puts the previous revision back', async () => {
+    const variant = await testDockerfile({ name, dir }, 'B.Dockerfile', { append: `# TEST ONLY: variant B (${runId})\n` });
+    const b = await cli(['up', '--base-image', BASE_IMAGE, '--dockerfile', variant, '--json']);
+    expect(b.code, b.stdout + b.stderr).toBe(0);
+    expect(b.stderr).toMatch(/alpha: recreate .*image changed/);
+    expect(outcome(b.stdout)).toMatchObject({ action: 'recreate', ok: true, status: expect.stringMatching(/^served /) });
+    const onB = await running('alpha');
+    expect(onB.image).not.toBe(revisionA.image);
+    expect(onB.tasks).toHaveLength(1);
+    const back = await cli(['rollback', '--json']);
+    expect(back.code, back.stdout + back.stderr).toBe(0);
+    expect(outcome(back.stdout)).toMatchObject({ ok: true, status: expect.stringMatching(/^served /) });
+    expect((await running('alpha')).image).toBe(revisionA.image);
+  });
+
+  it('down removes the service and its secrets; the home label stays (the state is there)', async () => {
+    const r = await cli(['down']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(await manager(['service', 'ls', '-q'])).toBe('');
+    expect(await secrets()).toEqual([]);
+    const labels = JSON.parse(await manager(['node', 'inspect', '--format', '{{json .Spec.Labels}}', swarm.manager.nodeId])) as Record<
+      string,
+      string
+    >;
+    expect(labels[`dev.demo-fleet.home.${name}-alpha`]).toBeDefined();
   });
 });
