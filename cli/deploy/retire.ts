@@ -28,7 +28,7 @@ import { removeEventSecret, secretFileOf } from '../render/secrets.js';
 import { type ControlServer, controlServer } from '../tailnet/control.js';
 import { runningControlServer } from './control-server.js';
 import type { HttpOptions } from '../tailnet/http.js';
-import { NODE_STATUS_COMMAND } from '../tailnet/node-state.js';
+import { probeSections } from '../tailnet/probe.js';
 import { forgetKey, openKeys } from '../tailnet/open-keys.js';
 import { outcomeOf } from './audit-entry.js';
 import { auditedDeploy } from './audited-deploy.js';
@@ -131,13 +131,14 @@ function secretFileShown(d: Deployment, event: string): string {
   return path.relative(d.paths.fleetDir, secretFileOf(event, d.paths.secretsDir));
 }
 
-/** The node's stable ID from `tailscale status --json` inside its running container, or null. */
+/** The node's stable ID from `tailscale status --json` in the probe of its running container, or null. */
 async function ownNodeId(runtime: Runtime, container: ContainerDetails): Promise<string | null> {
   if (container.state !== 'running') return null;
   try {
-    const r = await runtime.exec(container.id, [...NODE_STATUS_COMMAND]);
-    if (r.exitCode !== 0) return null;
-    const status = JSON.parse(r.stdout) as { BackendState?: unknown; Self?: { ID?: unknown } };
+    const r = await runtime.probe(container.id);
+    // the status section alone: the probe's exit code is its last command's (serve status)
+    if (!r) return null;
+    const status = JSON.parse(probeSections(r.stdout).status) as { BackendState?: unknown; Self?: { ID?: unknown } };
     // A node that never logged in has no ID that control knows.
     if (status.BackendState === 'NeedsLogin' || status.BackendState === 'NoState') return null;
     return typeof status.Self?.ID === 'string' && status.Self.ID !== '' ? status.Self.ID : null;

@@ -4,7 +4,7 @@
  * at the manager runs the events of a fleet as services, on the tailnet model (demo-fleet-test/base:tailnet):
  * up → served (read from the events' own reports, report.ts) → status → a second revision → rollback → down.
  */
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -126,6 +126,23 @@ describe.skipIf(!ok)('target: swarm on a single-node swarm', () => {
     expect((await running('alpha')).image).toBe(revisionA.image);
   });
 
+  it('doctor checks the swarm, the registry and the nodes; exec reaches a task on the manager; audit reads the log on the manager', async () => {
+    const doc = await cli(['doctor', '--json', '--base-image', BASE_IMAGE]);
+    expect(doc.code, doc.stdout + doc.stderr).toBe(0);
+    const findings = JSON.parse(doc.stdout) as { findings: Array<{ check: string; status: string; message: string }> };
+    const byCheck = (c: string) => findings.findings.filter((f) => f.check === c);
+    expect(byCheck('swarm')[0]).toMatchObject({ status: 'ok' });
+    expect(byCheck('registry')[0]).toMatchObject({ status: 'ok' });
+    expect(byCheck('node')[0]?.message).toMatch(/home of alpha/);
+    const ex = await cli(['exec', 'alpha', '--', 'cat', '/etc/hostname']);
+    expect(ex.code, ex.stderr).toBe(0);
+    expect(ex.stdout.trim()).toMatch(/^alpha\d+$/);
+    const audit = await cli(['audit', '--json']);
+    expect(audit.code, audit.stderr).toBe(0);
+    const commands = (JSON.parse(audit.stdout) as { entries: Array<{ command: string }> }).entries.map((e) => e.command);
+    expect(commands).toEqual(expect.arrayContaining(['up', 'rollback']));
+  });
+
   it('down removes the service and its secrets; the home label stays (the state is there)', async () => {
     const r = await cli(['down']);
     expect(r.code, r.stdout + r.stderr).toBe(0);
@@ -136,5 +153,23 @@ describe.skipIf(!ok)('target: swarm on a single-node swarm', () => {
       string
     >;
     expect(labels[`dev.demo-fleet.home.${name}-alpha`]).toBeDefined();
+  });
+
+  it('retire archives the state dir on its home node (a job there) and removes the home label', async () => {
+    const up = await cli(['up', '--base-image', BASE_IMAGE]);
+    expect(up.code, up.stdout + up.stderr).toBe(0);
+    const r = await cli(['retire', 'alpha', '--keep-node', '--json']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(await manager(['service', 'ls', '-q'])).toBe('');
+    const archive = await readdir(path.join(dir, 'appdata', 'archive'), { recursive: true });
+    expect(archive.some((f) => f.endsWith('tailscaled.state'))).toBe(true);
+    const labels = JSON.parse(await manager(['node', 'inspect', '--format', '{{json .Spec.Labels}}', swarm.manager.nodeId])) as Record<
+      string,
+      string
+    >;
+    expect(labels[`dev.demo-fleet.home.${name}-alpha`]).toBeUndefined();
+    // the audit log has it (written on the manager's host)
+    const audit = await cli(['audit', '--json']);
+    expect((JSON.parse(audit.stdout) as { entries: Array<{ command: string }> }).entries.map((e) => e.command)).toContain('retire');
   });
 });

@@ -50,6 +50,11 @@ export function swarmImages(engine: Engine): { images: Images; resolver: ImageRe
   };
   const resolver: ImageResolver = {
     async resolve(ref) {
+      // by digest already (a running service's own reference): the registry has it
+      if (ref.includes('@sha256:')) {
+        requireRegistry(splitRef(ref.slice(0, ref.indexOf('@'))).repo);
+        return { ref, id: (await base.inspect(ref))?.id ?? '' };
+      }
       const { repo } = splitRef(ref);
       requireRegistry(repo);
       const image = await base.inspect(ref);
