@@ -7,12 +7,18 @@
 import { UsageError } from '../../errors.js';
 import type { Reporter } from '../../reporter.js';
 import type { Engine } from '../docker/client.js';
+import { type AuthConfig, registryAuth } from '../docker/image/registry.js';
 import { dockerImages } from '../docker/image/store.js';
 import type { Images } from '../target.js';
 
 export interface ImageResolver {
   /** `<repo>:<tag>` → the same by digest (pushed when not yet) and the image's ID on the manager. */
   resolve(ref: string): Promise<{ ref: string; id: string }>;
+  /**
+   * The credentials the nodes pull `ref` with (sent with the service, as `docker service create
+   * --with-registry-auth` does), or undefined: they pull anonymously.
+   */
+  pullAuth(ref: string): Promise<AuthConfig | undefined>;
 }
 
 const QUIET: Reporter = { step: () => {}, progress: () => {}, warn: () => {} };
@@ -48,7 +54,17 @@ export function swarmImages(engine: Engine): { images: Images; resolver: ImageRe
     }
     return digest;
   };
+  const auths = new Map<string, Promise<AuthConfig | null>>();
   const resolver: ImageResolver = {
+    async pullAuth(ref) {
+      const { repo } = splitRef(ref.split('@')[0]!);
+      let auth = auths.get(repo);
+      if (!auth) {
+        auth = registryAuth(repo);
+        auths.set(repo, auth);
+      }
+      return (await auth) ?? undefined;
+    },
     async resolve(ref) {
       // by digest already (a running service's own reference): the registry has it
       if (ref.includes('@sha256:')) {

@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import type Docker from 'dockerode';
 import { DeployError } from '../../errors.js';
-import { asRequest } from './request.js';
+import { asRequest, credentials } from './request.js';
 import { SWARM_LABELS } from './spec.js';
 import type { Task } from './tasks.js';
 import { serviceLogText } from './service-logs.js';
@@ -33,7 +33,9 @@ const JOB_TIMEOUT_MS = 300_000;
 
 export async function runJob(docker: Docker, job: JobRequest): Promise<{ exitCode: number; output: string }> {
   const name = `demo-fleet-job-${randomBytes(5).toString('hex')}`;
+  // no registry credentials (the event's own create sent them; a job's image is the event's)
   const created = (await docker.createService(
+    credentials(undefined),
     asRequest(
       {},
       {
@@ -51,7 +53,7 @@ export async function runJob(docker: Docker, job: JobRequest): Promise<{ exitCod
         Mode: { Replicated: { Replicas: 1 } },
       },
     ),
-  )) as { ID?: string; id?: string };
+  )) as unknown as { ID?: string; id?: string };
   const id = created.ID ?? created.id ?? name;
   try {
     const task = await untilEnded(docker, id, job);

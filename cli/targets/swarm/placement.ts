@@ -51,6 +51,12 @@ export function describeNode(n: SwarmNode): string {
   return `${n.hostname || '?'} (${n.id.slice(0, 12)})`;
 }
 
+/**
+ * What a constraint value may hold, narrowed: swarmkit's own pattern also takes a few more characters and
+ * spaces (manager/constraint/constraint.go, valuePattern), this is the part every path we make fits.
+ */
+const CONSTRAINT_VALUE = /^[A-Za-z0-9/._-]+$/;
+
 export interface Home {
   node: SwarmNode;
   key: string;
@@ -97,8 +103,13 @@ function named(nodes: SwarmNode[], service: ServiceDefinition, name: string): Sw
  * UsageError when the fleet file names another node than its home, or a home for another state dir.
  */
 export async function placeEvent(docker: Docker, service: ServiceDefinition): Promise<Home> {
-  const nodes = await listNodes(docker);
   const stateDir = service.volumes[0]!.source;
+  if (!CONSTRAINT_VALUE.test(stateDir)) {
+    throw new UsageError(
+      `${service.event}: its state dir ${stateDir} places the event (a Swarm constraint value), which takes letters, digits, "/", ".", "_" and "-" only: choose an appdata of those`,
+    );
+  }
+  const nodes = await listNodes(docker);
   const home = homeOf(nodes, service.name);
   if (home) {
     if (service.placement && !matches(home.node, service.placement)) {

@@ -8,3 +8,13 @@
 export function asRequest(query: Record<string, unknown>, body: unknown): any {
   return { _query: query, _body: body };
 }
+
+/**
+ * The registry credentials argument of dockerode's createService/update, always given: with one argument
+ * createService sends the whole request as the X-Registry-Auth header (dockerode lib/docker.js,
+ * createService: `opts = auth` keeps `auth`). undefined: no header, the nodes pull anonymously.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: dockerode's overloads do not take undefined
+export function credentials(auth: object | undefined): any {
+  return auth;
+}

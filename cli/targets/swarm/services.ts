@@ -20,7 +20,7 @@ import type { ImageResolver } from './images.js';
 import { runJob } from './node-job.js';
 import { describeNode, type Home, labelNode, listNodes, nodeHolding, placeEvent } from './placement.js';
 import { lastReport } from './report.js';
-import { asRequest } from './request.js';
+import { asRequest, credentials } from './request.js';
 import { lastServiceLogLines, serviceLogs, serviceLogText } from './service-logs.js';
 import { SWARM_LABELS, serviceSpec } from './spec.js';
 import { actualOf, currentTasks, detailsOf, type Service, type Task } from './tasks.js';
@@ -186,7 +186,8 @@ export function swarmRuntime(engine: Engine, images: ImageResolver): { runtime: 
       const { spec, secret, image } = await specFor(def, home);
       await stateOnNode(home, image, def.volumes[0]!.source, `make the state dir of ${def.event}`);
       try {
-        const made = (await docker.createService(asRequest({}, spec))) as { ID?: string; id?: string };
+        const auth = credentials(await images.pullAuth(image));
+        const made = (await docker.createService(auth, asRequest({}, spec))) as unknown as { ID?: string; id?: string };
         return made.ID ?? made.id ?? '';
       } catch (err) {
         if (secret) await pruneSecrets(def.name, []);
@@ -214,8 +215,10 @@ export function swarmRuntime(engine: Engine, images: ImageResolver): { runtime: 
       const before = await service(oldId);
       if (!before?.Spec) throw new DeployError(`no service ${oldId}`);
       const home = await place(def);
-      const { spec, secret } = await specFor(def, home);
-      await docker.getService(before.ID).update(asRequest({ version: before.Version?.Index ?? 0 }, spec));
+      const { spec, secret, image } = await specFor(def, home);
+      await docker
+        .getService(before.ID)
+        .update(credentials(await images.pullAuth(image)), asRequest({ version: before.Version?.Index ?? 0 }, spec));
       return {
         id: before.ID,
         commit: () => pruneSecrets(def.name, secret ? [secret.name] : []),

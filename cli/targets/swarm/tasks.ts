@@ -45,12 +45,20 @@ export function generationOf(service: Service): string | undefined {
   return service.Spec?.TaskTemplate?.ContainerSpec?.Labels?.[SWARM_LABELS.generation];
 }
 
+function time(iso: string | undefined): number {
+  const t = iso ? Date.parse(iso) : Number.NaN;
+  return Number.isFinite(t) ? t : 0;
+}
+
 /** The service's tasks of its current spec, newest first. */
 export function currentTasks(service: Service, tasks: Task[]): Task[] {
   const generation = generationOf(service);
-  return tasks
-    .filter((t) => t.ServiceID === service.ID && t.Spec?.ContainerSpec?.Labels?.[SWARM_LABELS.generation] === generation)
-    .sort((a, b) => (b.CreatedAt ?? '').localeCompare(a.CreatedAt ?? ''));
+  return (
+    tasks
+      .filter((t) => t.ServiceID === service.ID && t.Spec?.ContainerSpec?.Labels?.[SWARM_LABELS.generation] === generation)
+      // by time, not text: the engine drops trailing zeros of the fraction (…:05Z is before …:05.3Z)
+      .sort((a, b) => time(b.CreatedAt) - time(a.CreatedAt))
+  );
 }
 
 interface TaskView {
