@@ -52,8 +52,10 @@ export function describeNode(n: SwarmNode): string {
 }
 
 /**
- * What a constraint value may hold, narrowed: swarmkit's own pattern also takes a few more characters and
- * spaces (manager/constraint/constraint.go, valuePattern), this is the part every path we make fits.
+ * What a constraint value may hold, narrowed: swarmkit checks values against a pattern of letters, digits,
+ * whitespace and a few symbols (manager/constraint/constraint.go, valuePattern — read in a copy of
+ * swarmkit, not at a pinned upstream version); paths like /srv/demo-fleet/appdata/2026/cleveland pass
+ * (the Swarm target's tests run on such paths).
  */
 const CONSTRAINT_VALUE = /^[A-Za-z0-9/._-]+$/;
 
