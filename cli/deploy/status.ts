@@ -65,7 +65,8 @@ async function nodeColumns(
   info: ContainerDetails,
 ): Promise<Pick<EventStatus, 'tailnet' | 'url' | 'funnel' | 'loginUrl'>> {
   const want = runningServeExpectation(info.environment);
-  if (!want || info.state !== 'running') return NO_NODE;
+  // not running: the target's words for why, where it has them (Swarm: "pending: no suitable node …")
+  if (!want || info.state !== 'running') return info.detail ? { ...NO_NODE, tailnet: info.detail } : NO_NODE;
   const node = await probeNode(runtime, info.id, want).catch(() => null);
   if (!node) return NO_NODE;
   switch (node.kind) {

@@ -177,3 +177,59 @@ describe('waitUntilReady: a saved serve config for another name or mode is confi
     expect(waited).toEqual(['looking again (container is restarting, wait until the container is running)']);
   });
 });
+
+describe('waitUntilReady: a target that reads the event from its own reports', () => {
+  it('no report yet is pending (not failed), and the first report decides', async () => {
+    let looks = 0;
+    const status = {
+      BackendState: 'Running',
+      HaveNodeKey: true,
+      Self: { DNSName: 'alpha2026.tail0000.ts.net.', Online: true, Capabilities: ['https'] },
+      Health: [],
+    };
+    const serve = {
+      TCP: { '443': { HTTPS: true } },
+      Web: { 'alpha2026.tail0000.ts.net:443': { Handlers: { '/': { Proxy: 'http://localhost:5000' } } } },
+    };
+    const runtime = {
+      inspect: async (id: string) => ({ id, state: 'running', exitCode: 0, restartCount: 0, health: 'healthy', environment: [] }),
+      probe: async (): Promise<ExecResult | null> => {
+        looks++;
+        if (looks < 3) return null;
+        return {
+          exitCode: 0,
+          stdout: `${NOW}\n---demo-fleet: node status---\n${JSON.stringify(status)}\n---demo-fleet: serve status---\n${JSON.stringify(serve)}`,
+          stderr: '',
+        };
+      },
+      errorMessage: (err: unknown) => String(err),
+    } as unknown as Runtime;
+    const waited: string[] = [];
+    const r = await waitUntilReady(
+      runtime,
+      's1',
+      { mode: 'https', port: 5000, funnel: false },
+      { ...fast, onWaiting: (w) => waited.push(w) },
+    );
+    expect(r).toEqual({ kind: 'served', status: 'served https://alpha2026.tail0000.ts.net', url: 'https://alpha2026.tail0000.ts.net' });
+    expect(waited).toEqual(['waiting for its first report']);
+    expect(looks).toBe(3);
+  });
+
+  it("a task that is not running says why in the target's words", async () => {
+    const runtime = {
+      inspect: async (id: string) => ({
+        id,
+        state: 'created',
+        detail: 'pending: no suitable node',
+        exitCode: 0,
+        restartCount: 0,
+        environment: [],
+      }),
+      probe: async () => null,
+      errorMessage: (err: unknown) => String(err),
+    } as unknown as Runtime;
+    const r = await waitUntilReady(runtime, 's1', null, { timeoutMs: 20, pollMs: 1 });
+    expect(r).toEqual({ kind: 'failed', status: 'still pending: no suitable node after 0s' });
+  });
+});
