@@ -63,7 +63,7 @@ describe.skipIf(!ok)(`target: swarm on the real tailnet (headscale ${VERSION}): 
   const network = `${name}-tn`;
   const service = (e: EventName) => `${name}-${e}`;
   const cli = (args: string[]) => runCli(args, { cwd: dir, env: { ...swarmEnv(swarm), ...keys }, timeoutMs: 420_000 });
-  const manager = (args: string[]) => swarm.manager.docker(args);
+  const manager = (args: string[], timeoutMs?: number) => swarm.manager.docker(args, timeoutMs);
   const hs = async (args: string[]) => JSON.parse(await manager(['exec', 'hs', 'headscale', ...args, '-o', 'json']));
   /** Where each event is pinned: alpha on the manager, beta on the worker. */
   const home = (e: EventName) => (e === 'alpha' ? swarm.manager.nodeId : swarm.worker!.nodeId);
