@@ -266,10 +266,11 @@ describe.skipIf(!ok)(`target: swarm on the real tailnet (headscale ${VERSION}): 
     const pending = await waitFor(
       `${service('beta')} pending after the drain`,
       async () => {
+        // the task Swarm wants running (its old one, shut down by the drain, may have a newer timestamp)
         const tasks = await serviceTasks(swarm.manager, service('beta'));
-        if (tasks.some((t) => t.state === 'running')) return undefined;
-        const [t] = tasks;
-        return t?.desired === 'running' && t.state === 'pending' ? t : undefined;
+        const t = tasks.find((x) => x.desired === 'running');
+        if (tasks.some((x) => x.state === 'running') || t?.state !== 'pending') throw new Error(`tasks: ${JSON.stringify(tasks)}`);
+        return t;
       },
       120_000,
       1_000,
@@ -285,8 +286,11 @@ describe.skipIf(!ok)(`target: swarm on the real tailnet (headscale ${VERSION}): 
     expect(rows.alpha).toMatchObject({ tailnet: 'served' });
     expect(rows.beta?.tailnet).not.toBe('served');
     const text = expectOk(await cli(['status']), 'status').stdout;
-    const betaLine = text.split('\n').find((l) => l.includes('beta')) ?? '';
-    expect(betaLine, text).toMatch(/pending|no suitable node|drain/i);
+    const betaLine = text.split('\n').find((l) => /^beta\s/.test(l)) ?? '';
+    // soft: the rest of the scenario (active again) still runs when the wording is missing
+    expect
+      .soft(betaLine, `status while beta's task is ${pending.state} (${pending.error}):\n${text}`)
+      .toMatch(/pending|no suitable node|drain/i);
 
     await manager(['node', 'update', '--availability', 'active', worker]);
     const r = await cli(['up', '--base-image', EVENT_BASE_IMAGE]);
