@@ -214,15 +214,26 @@ export function swarmRuntime(engine: Engine, images: ImageResolver): { runtime: 
     async replace(oldId, def): Promise<Replacement> {
       const before = await service(oldId);
       if (!before?.Spec) throw new DeployError(`no service ${oldId}`);
+      // what a rollback goes back to: the spec known to have worked (an interrupted re-create's previous one)
+      const known = before.Spec.Labels?.[SWARM_LABELS.unconfirmed] && before.PreviousSpec ? before.PreviousSpec : before.Spec;
       const home = await place(def);
       const { spec, secret, image } = await specFor(def, home);
+      spec.Labels = { ...spec.Labels, [SWARM_LABELS.unconfirmed]: 'true' };
       await docker
         .getService(before.ID)
         .update(credentials(await images.pullAuth(image)), asRequest({ version: before.Version?.Index ?? 0 }, spec));
+      const confirmed = (s: NonNullable<Service['Spec']>) => {
+        const { [SWARM_LABELS.unconfirmed]: _, ...labels } = s.Labels ?? {};
+        return { ...s, Labels: labels };
+      };
       return {
         id: before.ID,
-        commit: () => pruneSecrets(def.name, secret ? [secret.name] : []),
-        rollback: () => update(before.ID, () => newGeneration(structuredClone(before.Spec!))),
+        // a service label only: no new task
+        commit: async () => {
+          await update(before.ID, confirmed);
+          await pruneSecrets(def.name, secret ? [secret.name] : []);
+        },
+        rollback: () => update(before.ID, () => newGeneration(confirmed(structuredClone(known)))),
       };
     },
     async stopAndRemove(id) {

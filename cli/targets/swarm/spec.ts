@@ -20,6 +20,12 @@ export const SWARM_LABELS = {
   service: 'dev.demo-fleet.swarm.service',
   /** On a one-off job (node-job.ts). */
   job: 'dev.demo-fleet.swarm.job',
+  /**
+   * On a service updated by a re-create whose outcome is not decided yet (the readiness wait); removed
+   * on commit. Still there on the next run: the deploy was interrupted, and its previous spec (Swarm keeps
+   * it as PreviousSpec) is the one known to have worked (tasks.ts, services.ts).
+   */
+  unconfirmed: 'dev.demo-fleet.swarm.unconfirmed',
 } as const;
 
 /** Node label `<prefix><service name>` = the event's state dir on that node: its home (placement.ts). */

@@ -9,6 +9,7 @@
  */
 import type Docker from 'dockerode';
 import type { ActualContainer, ContainerDetails } from '../target.js';
+import { LABELS } from '../../fleet/naming.js';
 import { SWARM_LABELS } from './spec.js';
 
 export interface Task {
@@ -31,6 +32,7 @@ export interface Task {
 export interface Service {
   ID: string;
   Version?: { Index?: number };
+  PreviousSpec?: Service['Spec'];
   Spec?: {
     Name?: string;
     Labels?: Record<string, string>;
@@ -68,13 +70,15 @@ interface TaskView {
   exitCode: number;
   startedAt: string | null;
   task: Task | undefined;
-  /** Earlier tasks of this spec: each a failed start Swarm replaced. */
+  /** Earlier tasks of this spec that failed (or were rejected): each a failed start Swarm replaced. */
   restarts: number;
 }
 
 export function viewOf(service: Service, tasks: Task[]): TaskView {
   const [task, ...earlier] = currentTasks(service, tasks);
-  const base = { task, restarts: earlier.length, exitCode: 0, startedAt: null, health: undefined };
+  // a task shut down by a drain or a lost node is no failed start: only failed and rejected ones count
+  const restarts = earlier.filter((t) => t.Status?.State === 'failed' || t.Status?.State === 'rejected').length;
+  const base = { task, restarts, exitCode: 0, startedAt: null, health: undefined };
   if (!task) return { ...base, state: 'created', detail: 'waiting for the manager to schedule its task' };
   const state = task.Status?.State ?? 'new';
   const why = task.Status?.Err || task.Status?.Message || '';
@@ -91,9 +95,16 @@ function bindSources(service: Service): string[] {
   return (service.Spec?.TaskTemplate?.ContainerSpec?.Mounts ?? []).filter((m) => m.Type === 'bind').map((m) => m.Source ?? '');
 }
 
+/**
+ * An interrupted re-create (its spec unconfirmed, spec.ts) is listed with a config hash that matches
+ * nothing: the plan re-creates it, and that re-create rolls back to the previous spec, not to this one.
+ */
+export const UNCONFIRMED_HASH = 'unconfirmed';
+
 export function actualOf(service: Service, tasks: Task[]): ActualContainer {
   const view = viewOf(service, tasks);
-  const labels = service.Spec?.Labels ?? {};
+  const own = service.Spec?.Labels ?? {};
+  const labels = own[SWARM_LABELS.unconfirmed] ? { ...own, [LABELS.configHash]: UNCONFIRMED_HASH } : own;
   return {
     id: service.ID,
     name: service.Spec?.Name ?? '',

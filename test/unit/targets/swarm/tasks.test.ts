@@ -151,6 +151,14 @@ describe('task state → container state', () => {
     expect(viewOf(service, tasks).restarts).toBe(2);
     expect(detailsOf(service, tasks).restartCount).toBe(2);
   });
+
+  it('a task of the generation shut down by a drain (or a lost node) is no restart', () => {
+    const tasks = [
+      taskOf('gen-new', '2026-12-08T01:01:00Z', { State: 'shutdown' }),
+      taskOf('gen-new', '2026-12-08T01:02:00Z', { State: 'pending', Message: 'pending task scheduling' }),
+    ];
+    expect(viewOf(service, tasks).restarts).toBe(0);
+  });
 });
 
 describe('the service as a container', () => {
