@@ -16,7 +16,9 @@ import {
   MODEL_KEY,
   MODEL_KEY_VAR,
   runCli,
+  spawnCli,
   testDockerfile,
+  waitFor,
 } from '../helpers/engine-fixture.js';
 import { dockerEngine, runId } from '../helpers/requirements.js';
 import { reapAbandoned, startSwarm, swarmEnv, swarmRequirement, type Swarm } from '../helpers/swarm.js';
@@ -124,6 +126,56 @@ describe.skipIf(!ok)('target: swarm on a single-node swarm', () => {
     expect(back.code, back.stdout + back.stderr).toBe(0);
     expect(outcome(back.stdout)).toMatchObject({ ok: true, status: expect.stringMatching(/^served /) });
     expect((await running('alpha')).image).toBe(revisionA.image);
+  });
+
+  it('a changed build that is never served is updated back to the spec that was', async () => {
+    const before = await running('alpha');
+    // the app is gone: its supervisor restarts it until readiness calls it a crash loop
+    const broken = await testDockerfile({ name, dir }, 'D.Dockerfile', { append: 'RUN rm -rf /app && mkdir /app\n' });
+    const r = await cli(['up', '--base-image', BASE_IMAGE, '--dockerfile', broken, '--wait-timeout', '90', '--json']);
+    expect(r.code, r.stdout + r.stderr).toBe(5);
+    expect(outcome(r.stdout)).toMatchObject({ action: 'recreate', ok: false, rolledBack: true });
+    const after = await running('alpha');
+    expect(after.image).toBe(before.image);
+    // the update back is Swarm's to carry out: its task starts shortly after
+    await waitFor(
+      'the previous spec running again',
+      async () => {
+        const now = await running('alpha');
+        const update = await manager(['service', 'inspect', '--format', '{{json .UpdateStatus}}', `${name}-alpha`]);
+        if (now.tasks.length !== 1 || !/^Running/.test(now.tasks[0]!))
+          throw new Error(`tasks ${JSON.stringify(now.tasks)}, update ${update}`);
+        return true;
+      },
+      120_000,
+      1_000,
+    );
+    const status = await cli(['status', '--json']);
+    expect(status.stdout).toMatch(/served/);
+  });
+
+  it('a re-create killed during its readiness wait: the next up re-creates it and commits it', async () => {
+    const variant = await testDockerfile({ name, dir }, 'C.Dockerfile', { append: `# TEST ONLY: variant C (${runId})\n` });
+    const args = ['up', '--base-image', BASE_IMAGE, '--dockerfile', variant];
+    const run = spawnCli(args, { cwd: dir, env: { ...swarmEnv(swarm), [MODEL_KEY_VAR]: MODEL_KEY }, timeoutMs: 300_000 });
+    let armed = false;
+    run.child.stderr!.on('data', () => {
+      if (armed || !/alpha: recreate/.test(run.stderrSoFar())) return;
+      armed = true;
+      setTimeout(() => run.child.kill('SIGKILL'), 1_500); // the service update is sent; the wait has begun
+    });
+    const killed = await run.result;
+    expect(killed.signal, killed.stderr).toBe('SIGKILL');
+    const unconfirmed = async () =>
+      (
+        await manager(['service', 'inspect', '--format', '{{index .Spec.Labels "dev.demo-fleet.swarm.unconfirmed"}}', `${name}-alpha`])
+      ).trim();
+    expect(await unconfirmed()).toBe('true');
+    const next = await cli([...args, '--json']);
+    expect(next.code, next.stdout + next.stderr).toBe(0);
+    expect(outcome(next.stdout)).toMatchObject({ action: 'recreate', ok: true, status: expect.stringMatching(/^served /) });
+    expect(await unconfirmed()).toBe('');
+    expect((await running('alpha')).tasks).toHaveLength(1);
   });
 
   it('doctor checks the swarm, the registry and the nodes; exec reaches a task on the manager; audit reads the log on the manager', async () => {
