@@ -287,6 +287,23 @@ export interface TaskState {
   exitCode: number | null;
 }
 
+/**
+ * The service's newest task once it runs (= healthy, when it has a health check), in another container
+ * than `notContainer`. A newest task that failed or was rejected is named in the error the wait ends with.
+ */
+export function runningTask(manager: SwarmNode, service: string, timeoutMs: number, pollMs = 500, notContainer = ''): Promise<TaskState> {
+  return waitFor(
+    `${service}: a task running`,
+    async () => {
+      const [t] = await serviceTasks(manager, service);
+      if (t && (t.state === 'failed' || t.state === 'rejected')) throw new Error(`task ${t.state}: ${t.error}`);
+      return t?.state === 'running' && t.containerId !== notContainer ? t : undefined;
+    },
+    timeoutMs,
+    pollMs,
+  );
+}
+
 /** A service's tasks as the manager sees them (the API's Task objects, newest first). */
 export async function serviceTasks(manager: SwarmNode, service: string): Promise<TaskState[]> {
   const ids = (await manager.docker(['service', 'ps', '-q', '--no-trunc', service])).split('\n').filter(Boolean);
@@ -308,6 +325,47 @@ export async function serviceTasks(manager: SwarmNode, service: string): Promise
       containerId: t.Status.ContainerStatus?.ContainerID ?? '',
       exitCode: t.Status.ContainerStatus?.ExitCode ?? null,
     }));
+}
+
+/** What a visit got back: the raw HTTP response (or nothing) and `tailscale nc`'s complaints. */
+export interface VisitReply {
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * One HTTP request (`GET /whoami`, with `headers`, Host among them when wanted) from a tailnet client container on `node` to `host:port`
+ * with `tailscale nc`. stdin stays open until the peer closes (nc ends as soon as either direction does:
+ * test/helpers/real-tailnet.ts).
+ */
+export function visitFrom(
+  node: SwarmNode,
+  container: string,
+  host: string,
+  port: number,
+  headers: Array<[string, string]>,
+): Promise<VisitReply> {
+  // no Host unless given: serve picks its handler by Host, and an IP's is none (the caller knows which it wants)
+  const request = ['GET /whoami HTTP/1.1', ...headers.map(([k, v]) => `${k}: ${v}`), 'Connection: close', '', ''].join('\r\n');
+  return new Promise((resolve, reject) => {
+    const child = spawn('docker', ['-H', node.host, 'exec', '-i', container, 'tailscale', 'nc', host, String(port)], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: dockerEnv(),
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    child.on('error', reject);
+    child.on('close', () => {
+      clearTimeout(timer);
+      resolve({ stdout, stderr });
+    });
+    child.stdin.on('error', () => {});
+    child.stdin.write(request);
+    child.on('exit', () => child.stdin.destroy());
+  });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ import {
   nodeStates,
   reapAbandoned,
   SWARM_ROOT,
+  runningTask,
   serviceTasks,
   startSwarm,
   swarmRequirement,
@@ -217,16 +218,7 @@ describe.skipIf(!registryOk)('a two-node swarm with a registry of its own', () =
         '-c',
         'cat /marker; sleep 600',
       ]);
-      const task = await waitFor(
-        'the task of the pushed image running',
-        async () => {
-          const [t] = await serviceTasks(swarm.manager, service);
-          if (t && (t.state === 'failed' || t.state === 'rejected')) throw new Error(`task ${t.state}: ${t.error}`);
-          return t?.state === 'running' ? t : undefined;
-        },
-        120_000,
-        500,
-      );
+      const task = await runningTask(swarm.manager, service, 120_000, 500);
       expect(task.nodeId).toBe(worker.nodeId);
       // The worker pulled it: it now lists the repository with that digest, and its container runs it.
       const listed = await worker.docker(['image', 'ls', '--digests', '--format', '{{.Repository}}@{{.Digest}}', repo]);
@@ -331,16 +323,7 @@ describe.skipIf(!prototypeOk)('prototype: an event as a Swarm service (tailnet m
       APP_TAG,
     ]);
 
-    const task = await waitFor(
-      'the event task running (its health check passed)',
-      async () => {
-        const [t] = await serviceTasks(swarm.manager, service);
-        if (t && (t.state === 'failed' || t.state === 'rejected')) throw new Error(`task ${t.state}: ${t.error}`);
-        return t?.state === 'running' ? t : undefined;
-      },
-      180_000,
-      1_000,
-    );
+    const task = await runningTask(swarm.manager, service, 180_000, 1_000);
     expect(task.nodeId).toBe(swarm.worker!.nodeId);
 
     // Cross-checks on the worker itself (the manager cannot exec there): healthy, kernel TUN, served.

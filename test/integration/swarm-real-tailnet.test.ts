@@ -11,7 +11,6 @@
  * userspace networking and the peer reaches the app with forged identity headers. The auth key is a
  * Swarm secret passed to the docker-mod as `file:`.
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -31,7 +30,7 @@ import {
   VISITOR_IMAGE,
 } from '../helpers/real-tailnet.js';
 import { dockerEngine, requirement, runId } from '../helpers/requirements.js';
-import { eventServiceFlags, type SwarmNode, serviceTasks, startSwarm, swarmRequirement, type Swarm } from '../helpers/swarm.js';
+import { eventServiceFlags, runningTask, serviceTasks, startSwarm, swarmRequirement, type Swarm, visitFrom } from '../helpers/swarm.js';
 
 const engine = dockerEngine();
 const APP_BUNDLE = path.join(REPO_ROOT, 'dist', 'image', 'server.cjs');
@@ -51,37 +50,6 @@ const BASE_DOMAIN = 'swarm.tailnet.test';
 const SERVICE = 'event-alpha';
 const HOSTNAME = 'swarm-alpha';
 
-interface Reply {
-  stdout: string;
-  stderr: string;
-}
-
-/**
- * One HTTP request from the visitor with `tailscale nc`, through the manager's socket. stdin stays open
- * until the peer closes (nc ends as soon as either direction does: test/helpers/real-tailnet.ts).
- */
-function visit(node: SwarmNode, container: string, ip: string, port: number, headers: Array<[string, string]>): Promise<Reply> {
-  const request = ['GET /whoami HTTP/1.1', ...headers.map(([k, v]) => `${k}: ${v}`), 'Connection: close', '', ''].join('\r\n');
-  return new Promise((resolve, reject) => {
-    const child = spawn('docker', ['-H', node.host, 'exec', '-i', container, 'tailscale', 'nc', ip, String(port)], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.on('error', reject);
-    child.on('close', () => {
-      clearTimeout(timer);
-      resolve({ stdout, stderr });
-    });
-    child.stdin.on('error', () => {});
-    child.stdin.write(request);
-    child.on('exit', () => child.stdin.destroy());
-  });
-}
-
 describe.skipIf(!ok)(`an event on the real tailnet (headscale ${VERSION}) as a Swarm service on the worker`, () => {
   let swarm: Swarm;
   let work: string;
@@ -96,17 +64,8 @@ describe.skipIf(!ok)(`an event on the real tailnet (headscale ${VERSION}) as a S
   const hs = async (args: string[]) => JSON.parse(await swarm.manager.docker(['exec', 'hs', 'headscale', ...args, '-o', 'json']));
 
   /** The event's task running (= healthy) after the latest spec change, and its container on the worker. */
-  async function runningTask(notContainer = ''): Promise<string> {
-    const task = await waitFor(
-      `${SERVICE} running on the worker`,
-      async () => {
-        const [t] = await serviceTasks(swarm.manager, SERVICE);
-        if (t && (t.state === 'failed' || t.state === 'rejected')) throw new Error(`task ${t.state}: ${t.error}`);
-        return t?.state === 'running' && t.containerId !== notContainer ? t : undefined;
-      },
-      180_000,
-      1_000,
-    );
+  async function workerTask(notContainer = ''): Promise<string> {
+    const task = await runningTask(swarm.manager, SERVICE, 180_000, 1_000, notContainer);
     expect(task.nodeId).toBe(swarm.worker!.nodeId);
     return task.containerId;
   }
@@ -229,13 +188,13 @@ describe.skipIf(!ok)(`an event on the real tailnet (headscale ${VERSION}) as a S
   });
 
   it('kernel TUN from a bind-mounted /dev/net/tun + NET_ADMIN: served, and the app past serve is refused', async () => {
-    const container = await runningTask();
+    const container = await workerTask();
     expect(await eventStatus(container)).toMatchObject({ TUN: true, BackendState: 'Running' });
     eventIp = (await swarm.worker!.docker(['exec', container, 'tailscale', 'ip', '-4'])).trim();
     const served = await waitFor(
       'the visitor served through :443',
       async () => {
-        const r = await visit(swarm.manager, 'ada', eventIp, 443, forged);
+        const r = await visitFrom(swarm.manager, 'ada', eventIp, 443, forged);
         return r.stdout.includes('"identified"') ? r : undefined;
       },
       60_000,
@@ -243,7 +202,7 @@ describe.skipIf(!ok)(`an event on the real tailnet (headscale ${VERSION}) as a S
     );
     // Through serve the forged headers are replaced by the visitor's own identity.
     expect(served.stdout).toContain('"login":"ada@example.com"');
-    const past = await visit(swarm.manager, 'ada', eventIp, 5000, forged);
+    const past = await visitFrom(swarm.manager, 'ada', eventIp, 5000, forged);
     expect(past.stdout).not.toContain('"identified"');
     expect(past.stderr).toMatch(/connection was refused/);
   });
@@ -251,12 +210,12 @@ describe.skipIf(!ok)(`an event on the real tailnet (headscale ${VERSION}) as a S
   it('without the mount the same service falls back to userspace networking, and the app past serve is reached', async () => {
     const before = (await serviceTasks(swarm.manager, SERVICE))[0]!.containerId;
     await swarm.manager.docker(['service', 'update', '-d', '--mount-rm', '/dev/net/tun', SERVICE]);
-    const container = await runningTask(before);
+    const container = await workerTask(before);
     expect(await eventStatus(container)).toMatchObject({ TUN: false, BackendState: 'Running' });
     const past = await waitFor(
       'a reply from :5000',
       async () => {
-        const r = await visit(swarm.manager, 'ada', eventIp, 5000, forged);
+        const r = await visitFrom(swarm.manager, 'ada', eventIp, 5000, forged);
         return r.stdout.includes('"identified"') ? r : undefined;
       },
       60_000,

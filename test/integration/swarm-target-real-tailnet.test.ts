@@ -13,7 +13,6 @@
  *      active again, up brings it back
  *   5. down removes both services and their Swarm secrets
  */
-import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -32,7 +31,16 @@ import {
   VISITOR_IMAGE,
 } from '../helpers/real-tailnet.js';
 import { dockerEngine, runId } from '../helpers/requirements.js';
-import { reapAbandoned, serviceTasks, startSwarm, swarmEnv, swarmRequirement, type Swarm } from '../helpers/swarm.js';
+import {
+  reapAbandoned,
+  runningTask,
+  serviceTasks,
+  startSwarm,
+  swarmEnv,
+  swarmRequirement,
+  type Swarm,
+  visitFrom,
+} from '../helpers/swarm.js';
 
 const engine = dockerEngine();
 const ok = engine.ok && swarmRequirement({ registry: true }).ok && tailnetBinaries().ok && tunDevice().ok;
@@ -47,11 +55,6 @@ interface StatusRow {
   event: string;
   tailnet: string;
   url: string | null;
-}
-
-interface Reply {
-  stdout: string;
-  stderr: string;
 }
 
 describe.skipIf(!ok)(`target: swarm on the real tailnet (headscale ${VERSION}): an event on each node of a two-node swarm`, () => {
@@ -72,47 +75,11 @@ describe.skipIf(!ok)(`target: swarm on the real tailnet (headscale ${VERSION}): 
   const status = async (): Promise<Record<string, StatusRow>> =>
     Object.fromEntries((JSON.parse(expectOk(await cli(['status', '--json']), 'status').stdout) as StatusRow[]).map((r) => [r.event, r]));
 
-  /**
-   * One HTTP request from the visitor with `tailscale nc` through the manager's socket; stdin stays open
-   * until the peer closes (nc ends as soon as either direction does: test/helpers/real-tailnet.ts).
-   */
-  function visit(host: string, port: number, headers: Array<[string, string]>): Promise<Reply> {
-    const request = ['GET /whoami HTTP/1.1', `Host: ${host}`, ...headers.map(([k, v]) => `${k}: ${v}`), 'Connection: close', '', ''].join(
-      '\r\n',
-    );
-    return new Promise((resolve, reject) => {
-      const child = spawn('docker', ['-H', swarm.manager.host, 'exec', '-i', 'ada', 'tailscale', 'nc', host, String(port)], {
-        stdio: ['pipe', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-      child.on('error', reject);
-      child.on('close', () => {
-        clearTimeout(timer);
-        resolve({ stdout, stderr });
-      });
-      child.stdin.on('error', () => {});
-      child.stdin.write(request);
-      child.on('exit', () => child.stdin.destroy());
-    });
-  }
+  const visit = (host: string, port: number, headers: Array<[string, string]>) =>
+    visitFrom(swarm.manager, 'ada', host, port, [['Host', host], ...headers]);
 
   /** The event's current task once it runs (= healthy), failing at once on a failed or rejected one. */
-  async function runningTask(e: EventName) {
-    return waitFor(
-      `${service(e)} running`,
-      async () => {
-        const [t] = await serviceTasks(swarm.manager, service(e));
-        if (t && (t.state === 'failed' || t.state === 'rejected')) throw new Error(`task ${t.state}: ${t.error}`);
-        return t?.state === 'running' ? t : undefined;
-      },
-      180_000,
-      1_000,
-    );
-  }
+  const eventTask = (e: EventName) => runningTask(swarm.manager, service(e), 180_000, 1_000);
 
   beforeAll(async () => {
     await reapAbandoned();
@@ -218,7 +185,7 @@ describe.skipIf(!ok)(`target: swarm on the real tailnet (headscale ${VERSION}): 
     expect(r.code, r.stdout + r.stderr).toBe(0);
     for (const e of Object.keys(KEY_VARS) as EventName[]) {
       expect(r.stdout, r.stdout + r.stderr).toMatch(new RegExp(`^\\s*${e}\\s+\\S+\\s+served`, 'm'));
-      const task = await runningTask(e);
+      const task = await eventTask(e);
       expect(task.nodeId, `${service(e)}'s task`).toBe(home(e));
     }
   }, 600_000);
@@ -280,7 +247,7 @@ describe.skipIf(!ok)(`target: swarm on the real tailnet (headscale ${VERSION}): 
     const tasks = await serviceTasks(swarm.manager, service('beta'));
     expect(tasks.filter((t) => t.state === 'running' || t.nodeId === swarm.manager.nodeId)).toEqual([]);
     // alpha is untouched on the manager
-    expect((await runningTask('alpha')).nodeId).toBe(swarm.manager.nodeId);
+    expect((await eventTask('alpha')).nodeId).toBe(swarm.manager.nodeId);
 
     const rows = await status();
     expect(rows.alpha).toMatchObject({ tailnet: 'served' });
@@ -295,7 +262,7 @@ describe.skipIf(!ok)(`target: swarm on the real tailnet (headscale ${VERSION}): 
     await manager(['node', 'update', '--availability', 'active', worker]);
     const r = await cli(['up', '--base-image', EVENT_BASE_IMAGE]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    expect((await runningTask('beta')).nodeId).toBe(worker);
+    expect((await eventTask('beta')).nodeId).toBe(worker);
     expect((await status()).beta).toMatchObject({ tailnet: 'served' });
   }, 600_000);
 

@@ -6,7 +6,7 @@
 import type Docker from 'dockerode';
 import { LABELS } from '../../fleet/naming.js';
 import { readSecretEnv } from '../../render/secrets.js';
-import { STOP_GRACE_SECONDS, type ServiceDefinition } from '../../render/service.js';
+import { type HealthCheck, STOP_GRACE_SECONDS, type ServiceDefinition } from '../../render/service.js';
 import { statusCode } from './client.js';
 import type { ActualContainer, ContainerDetails } from '../target.js';
 
@@ -43,6 +43,23 @@ export function listedHealth(status: string | undefined): ActualContainer['healt
   return m[1] === 'health: starting' ? 'starting' : (m[1] as 'healthy' | 'unhealthy');
 }
 
+/** A health check as the engine API takes it (durations in nanoseconds): containers and Swarm tasks alike. */
+export function engineHealthcheck(h: HealthCheck): {
+  Test: string[];
+  Interval: number;
+  Timeout: number;
+  StartPeriod: number;
+  Retries: number;
+} {
+  return {
+    Test: h.test,
+    Interval: h.intervalMs * NS_PER_MS,
+    Timeout: h.timeoutMs * NS_PER_MS,
+    StartPeriod: h.startPeriodMs * NS_PER_MS,
+    Retries: h.retries,
+  };
+}
+
 export async function createOptions(service: ServiceDefinition): Promise<Docker.ContainerCreateOptions> {
   const secrets = await readSecretEnv(service.envFile);
   const h = service.healthcheck;
@@ -52,13 +69,7 @@ export async function createOptions(service: ServiceDefinition): Promise<Docker.
     Env: [...service.environment.map(([k, v]) => `${k}=${v}`), ...Object.entries(secrets).map(([k, v]) => `${k}=${v}`)],
     Labels: service.labels,
     StopTimeout: STOP_GRACE_SECONDS,
-    Healthcheck: {
-      Test: h.test,
-      Interval: h.intervalMs * NS_PER_MS,
-      Timeout: h.timeoutMs * NS_PER_MS,
-      StartPeriod: h.startPeriodMs * NS_PER_MS,
-      Retries: h.retries,
-    },
+    Healthcheck: engineHealthcheck(h),
     HostConfig: {
       // Binds (not Mounts) so the engine creates a missing state dir on its own host, also over ssh://.
       Binds: service.volumes.map((v) => `${v.source}:${v.target}`),

@@ -8,6 +8,7 @@
  */
 import type Docker from 'dockerode';
 import { AUTHKEY_ENV, STOP_GRACE_SECONDS, type ServiceDefinition } from '../../render/service.js';
+import { engineHealthcheck } from '../docker/containers.js';
 import { reportingHealthCheck, TASK_ENV, TASK_ENV_VALUE } from './report.js';
 
 /** Labels of the Swarm target's own (the fleet's labels are render's). */
@@ -52,7 +53,6 @@ export function homeLabelKey(service: Pick<ServiceDefinition, 'name'>): string {
 }
 
 export function serviceSpec(service: ServiceDefinition, inputs: SpecInputs): Docker.ServiceSpec {
-  const h = reportingHealthCheck(service.healthcheck);
   const env = service.environment.map(([k, v]) => `${k}=${v}`);
   if (inputs.secret) env.push(`${AUTHKEY_ENV}=file:/run/secrets/${AUTHKEY_SECRET_FILE}`);
   env.push(`${TASK_ENV}=${TASK_ENV_VALUE}`);
@@ -71,13 +71,7 @@ export function serviceSpec(service: ServiceDefinition, inputs: SpecInputs): Doc
           ...service.devices.map((d) => ({ Type: 'bind' as const, Source: d, Target: d })),
         ],
         CapabilityAdd: service.capAdd,
-        Healthcheck: {
-          Test: h.test,
-          Interval: h.intervalMs * NS_PER_MS,
-          Timeout: h.timeoutMs * NS_PER_MS,
-          StartPeriod: h.startPeriodMs * NS_PER_MS,
-          Retries: h.retries,
-        },
+        Healthcheck: engineHealthcheck(reportingHealthCheck(service.healthcheck)),
         StopGracePeriod: STOP_GRACE_SECONDS * 1000 * NS_PER_MS,
         Secrets: inputs.secret
           ? [
