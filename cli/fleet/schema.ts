@@ -435,6 +435,8 @@ export const FleetSchema = FleetBase
  * container beside the events on one engine; on a Swarm its place (and the events' way to it) is not
  * built, so a fleet there names a control server it runs itself.
  */
+const MAX_SERVICE_NAME = 63;
+
 function swarmProblems(fleet: z.infer<typeof FleetBase>, ctx: z.RefinementCtx): void {
   if (fleet.target === 'swarm' && fleet.controlServer) {
     ctx.addIssue({
@@ -444,7 +446,20 @@ function swarmProblems(fleet: z.infer<typeof FleetBase>, ctx: z.RefinementCtx): 
         'target: swarm does not run the control server (not built yet): run headscale yourself and set loginServer: <its URL>, or use target: docker',
     });
   }
-  if (fleet.target === 'swarm') return;
+  if (fleet.target === 'swarm') {
+    // swarmkit refuses service names over 63 characters (a DNS label)
+    for (const name of Object.keys(fleet.events)) {
+      const service = `${fleet.name}-${name}`;
+      if (service.length > MAX_SERVICE_NAME) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['events', name],
+          message: `its Swarm service ${service} is ${service.length} characters, over the ${MAX_SERVICE_NAME} Swarm allows: shorten the fleet's name: or the event's name`,
+        });
+      }
+    }
+    return;
+  }
   for (const [name, event] of Object.entries(fleet.events)) {
     if (event.node !== undefined) {
       ctx.addIssue({

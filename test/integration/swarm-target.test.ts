@@ -224,4 +224,30 @@ describe.skipIf(!ok)('target: swarm on a single-node swarm', () => {
     const audit = await cli(['audit', '--json']);
     expect((JSON.parse(audit.stdout) as { entries: Array<{ command: string }> }).entries.map((e) => e.command)).toContain('retire');
   });
+
+  it('switching target: is refused while the events run under the other one (never two tailscaled on one node state)', async () => {
+    const file = path.join(dir, 'fleet.yaml');
+    const target = async (kind: 'docker' | 'swarm') =>
+      writeFile(file, (await readFile(file, 'utf8')).replace(/^target: \w+$/m, `target: ${kind}`));
+    expectOk(await cli(['add', 'beta', '--auth-key-env', MODEL_KEY_VAR]), 'add beta');
+    await target('docker');
+    expectOk(await cli(['up', '--base-image', BASE_IMAGE]), 'up (target: docker, on the manager engine)');
+    await target('swarm');
+    const toSwarm = await cli(['up', '--base-image', BASE_IMAGE]);
+    expect(toSwarm.code, toSwarm.stdout + toSwarm.stderr).toBe(2);
+    expect(toSwarm.stderr).toMatch(new RegExp(`${name}-beta runs as a container on .*run \`demo-fleet down\` with target: docker first`));
+    expect(await manager(['service', 'ls', '-q'])).toBe('');
+    await target('docker');
+    expectOk(await cli(['down']), 'down (target: docker)');
+    await target('swarm');
+    expectOk(await cli(['up', '--base-image', BASE_IMAGE]), 'up (target: swarm)');
+    await target('docker');
+    const toDocker = await cli(['up', '--base-image', BASE_IMAGE]);
+    expect(toDocker.code, toDocker.stdout + toDocker.stderr).toBe(2);
+    expect(toDocker.stderr).toMatch(new RegExp(`${name}-beta runs as a Swarm service on this engine`));
+    // the Docker target touched none of the service's task containers
+    expect((await running('beta')).tasks).toHaveLength(1);
+    await target('swarm');
+    expectOk(await cli(['down']), 'down (target: swarm)');
+  });
 });

@@ -7,10 +7,14 @@ import type Docker from 'dockerode';
 import { LABELS } from '../../fleet/naming.js';
 import { readSecretEnv } from '../../render/secrets.js';
 import { type HealthCheck, STOP_GRACE_SECONDS, type ServiceDefinition } from '../../render/service.js';
+import { UsageError } from '../../errors.js';
 import { statusCode } from './client.js';
 import type { ActualContainer, ContainerDetails } from '../target.js';
 
 const NS_PER_MS = 1_000_000;
+
+/** What the engine puts on a Swarm task's container: the service it belongs to. */
+const SWARM_SERVICE_LABEL = 'com.docker.swarm.service.name';
 
 /**
  * Every demo-fleet container (of any fleet: another fleet's container may hold one of our state
@@ -23,6 +27,17 @@ export async function listFleetContainers(docker: Docker, names: string[]): Prom
   ]);
   const seen = new Map<string, ActualContainer>();
   for (const c of [...labelled, ...named]) {
+    const service = c.Labels?.[SWARM_SERVICE_LABEL];
+    if (service !== undefined) {
+      // a Swarm task (target: swarm on this engine): never one of ours to adopt or remove here, and an
+      // event of this fleet running as one must not get a second container (one node identity)
+      if (names.includes(service)) {
+        throw new UsageError(
+          `${service} runs as a Swarm service on this engine (target: swarm): run \`demo-fleet down\` with target: swarm first, or set target: swarm back`,
+        );
+      }
+      continue;
+    }
     seen.set(c.Id, {
       id: c.Id,
       name: (c.Names[0] ?? '').replace(/^\//, ''),

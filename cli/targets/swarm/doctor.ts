@@ -47,9 +47,8 @@ export function swarmChecks(): TargetChecks {
       if (!swarmOk) return findings;
       const nodes = await listNodes(connectEngine().docker);
       for (const n of nodes) {
-        const events = Object.keys(n.labels)
-          .filter((k) => k.startsWith(`${HOME_LABEL_PREFIX}${fleet.name}-`))
-          .map((k) => k.slice(HOME_LABEL_PREFIX.length + fleet.name.length + 1));
+        // by this fleet's events (a prefix would also match fleet a-b's events when this is fleet a)
+        const events = Object.keys(fleet.events).filter((e) => n.labels[`${HOME_LABEL_PREFIX}${fleet.name}-${e}`] !== undefined);
         const holds = events.length ? `; home of ${events.join(', ')}` : '';
         if (n.ready && n.active) findings.push(ok('node', `${describeNode(n)} ${n.role}, ready${holds}`));
         else

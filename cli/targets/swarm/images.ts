@@ -10,6 +10,8 @@ import type { Engine } from '../docker/client.js';
 import { type AuthConfig, registryAuth } from '../docker/image/registry.js';
 import { dockerImages } from '../docker/image/store.js';
 import type { Images } from '../target.js';
+import { SWARM_LABELS } from './spec.js';
+import type { Service } from './tasks.js';
 
 export interface ImageResolver {
   /** `<repo>:<tag>` → the same by digest (pushed when not yet) and the image's ID on the manager. */
@@ -80,6 +82,21 @@ export function swarmImages(engine: Engine): { images: Images; resolver: ImageRe
   };
   const images: Images = {
     ...base,
+    // prune must keep what services run (on any node) and what their spec names as the revision before
+    async users() {
+      const services = (await engine.docker.listServices({})) as Service[];
+      const ofServices = services.map((svc) => {
+        const spec = svc.Spec?.TaskTemplate?.ContainerSpec;
+        return {
+          name: svc.Spec?.Name ?? svc.ID,
+          imageId: svc.Spec?.Labels?.[SWARM_LABELS.imageId] ?? '',
+          image: spec?.Image ?? '',
+          labels: { ...(spec?.Labels ?? {}), ...(svc.Spec?.Labels ?? {}) },
+          mounts: (spec?.Mounts ?? []).map((m) => m.Source ?? ''),
+        };
+      });
+      return [...(await base.users()), ...ofServices];
+    },
     async buildAndTag(request, tags, report) {
       requireRegistry(request.repo);
       const built = await base.buildAndTag(request, tags, report);

@@ -18,6 +18,8 @@ export interface JobRequest {
   /** Placement constraint, e.g. node.id==<id>. */
   constraint: string;
   image: string;
+  /** The credentials the node pulls the image with (the event's own may not be there yet). */
+  auth: object | undefined;
   /** Host directory → path in the job. */
   mounts: Array<{ source: string; target: string }>;
   script: string;
@@ -30,12 +32,14 @@ export interface JobRequest {
 const ENDED = new Set(['complete', 'failed', 'rejected', 'shutdown', 'orphaned', 'remove']);
 /** A first job on a node may pull the image: minutes, not seconds. */
 const JOB_TIMEOUT_MS = 300_000;
+/** A job Swarm cannot place for this long is given up on. */
+const UNPLACEABLE_MS = 15_000;
 
 export async function runJob(docker: Docker, job: JobRequest): Promise<{ exitCode: number; output: string }> {
+  await sweepEndedJobs(docker);
   const name = `demo-fleet-job-${randomBytes(5).toString('hex')}`;
-  // no registry credentials (the event's own create sent them; a job's image is the event's)
   const created = (await docker.createService(
-    credentials(undefined),
+    credentials(job.auth),
     asRequest(
       {},
       {
@@ -72,9 +76,29 @@ export async function runJob(docker: Docker, job: JobRequest): Promise<{ exitCod
   }
 }
 
+/**
+ * Jobs a killed command left behind (its `finally` never ran): removed once their task ended. A job
+ * still running (another command's, now) is left alone.
+ */
+async function sweepEndedJobs(docker: Docker): Promise<void> {
+  const jobs = (await docker.listServices({ filters: { label: [SWARM_LABELS.job] } })) as Array<{ ID: string }>;
+  if (jobs.length === 0) return;
+  const tasks = (await docker.listTasks({ filters: { service: jobs.map((j) => j.ID) } })) as unknown as Task[];
+  for (const job of jobs) {
+    const own = tasks.filter((t) => t.ServiceID === job.ID);
+    if (own.length > 0 && own.every((t) => ENDED.has(t.Status?.State ?? ''))) {
+      await docker
+        .getService(job.ID)
+        .remove()
+        .catch(() => {});
+    }
+  }
+}
+
 async function untilEnded(docker: Docker, id: string, job: JobRequest): Promise<Task> {
   const deadline = Date.now() + JOB_TIMEOUT_MS;
   let last = 'not scheduled';
+  let unplaceableSince: number | undefined;
   for (;;) {
     const tasks = (await docker.listTasks({ filters: { service: [id] } })) as unknown as Task[];
     const task = tasks[0];
@@ -82,6 +106,11 @@ async function untilEnded(docker: Docker, id: string, job: JobRequest): Promise<
       const state = task.Status?.State ?? 'new';
       if (ENDED.has(state)) return task;
       last = `${state}${task.Status?.Err ? `: ${task.Status.Err}` : task.Status?.Message ? `: ${task.Status.Message}` : ''}`;
+      // the node takes no task (drained or down since it was looked at): not worth the whole timeout
+      if (/no suitable node/.test(last)) {
+        unplaceableSince ??= Date.now();
+        if (Date.now() - unplaceableSince > UNPLACEABLE_MS) throw new DeployError(`${job.what} on node ${job.where}: ${last}`);
+      } else unplaceableSince = undefined;
     }
     if (Date.now() >= deadline) {
       throw new DeployError(`${job.what} on node ${job.where}: the job did not end within ${JOB_TIMEOUT_MS / 1000}s (${last})`);

@@ -121,6 +121,7 @@ export async function placeEvent(docker: Docker, service: ServiceDefinition): Pr
           `copy ${home.value} to the new node, remove the node label (docker node update --label-rm ${home.key} ${home.node.id}) and run up again`,
       );
     }
+    refuseUnavailable(service.event, home);
     if (home.value !== stateDir) {
       throw new UsageError(
         `${service.event}: its node state is ${home.value} on node ${describeNode(home.node)}, the fleet file now puts it at ${stateDir}: ` +
@@ -133,6 +134,16 @@ export async function placeEvent(docker: Docker, service: ServiceDefinition): Pr
   const key = homeLabelKey(service);
   await labelNode(docker, node, { [key]: stateDir });
   return { node, key, value: stateDir };
+}
+
+/** The home of an event must take a task now: a drained or down one leaves it where its state is, and says so. */
+export function refuseUnavailable(event: string, home: Home): void {
+  if (home.node.ready && home.node.active) return;
+  const why = home.node.ready ? home.node.availability : 'down';
+  throw new UsageError(
+    `${event}: its home node ${describeNode(home.node)} is ${why} (its tailnet state is there; the event is not moved): ` +
+      `docker node update --availability active ${home.node.id}, or bring the node back`,
+  );
 }
 
 function leastBusy(nodes: SwarmNode[], service: ServiceDefinition): SwarmNode {
@@ -148,11 +159,20 @@ function leastBusy(nodes: SwarmNode[], service: ServiceDefinition): SwarmNode {
 
 /** Set (value) or remove (null) labels on a node, at its current version. */
 export async function labelNode(docker: Docker, node: SwarmNode, labels: Record<string, string | null>): Promise<void> {
-  const current = (await docker.getNode(node.id).inspect()) as unknown as NodeInfo;
-  const next = { ...(current.Spec?.Labels ?? {}) };
-  for (const [k, v] of Object.entries(labels)) {
-    if (v === null) delete next[k];
-    else next[k] = v;
+  // another command (another fleet) may change the node between the read and the write: the engine then
+  // refuses the stale version ("update out of sequence"); read it again, a few times
+  for (let attempt = 1; ; attempt++) {
+    const current = (await docker.getNode(node.id).inspect()) as unknown as NodeInfo;
+    const next = { ...(current.Spec?.Labels ?? {}) };
+    for (const [k, v] of Object.entries(labels)) {
+      if (v === null) delete next[k];
+      else next[k] = v;
+    }
+    try {
+      await docker.getNode(node.id).update(asRequest({ version: current.Version?.Index ?? 0 }, { ...current.Spec, Labels: next }));
+      return;
+    } catch (err) {
+      if (attempt >= 3 || !/out of sequence/i.test(String((err as Error)?.message ?? err))) throw err;
+    }
   }
-  await docker.getNode(node.id).update(asRequest({ version: current.Version?.Index ?? 0 }, { ...current.Spec, Labels: next }));
 }

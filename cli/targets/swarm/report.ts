@@ -20,6 +20,10 @@ export const TASK_ENV = 'DEMO_FLEET_TASK';
 export const TASK_ENV_VALUE = '{{.Task.ID}}';
 /** Between health checks (and so between reports): readiness sees a change this late at most. */
 export const REPORT_INTERVAL_MS = 5_000;
+/** The check's own time limit, at least. */
+const REPORT_TIMEOUT_MS = 10_000;
+/** An unchanged report is sent again after this many minutes (a reader looks back twice as far, and more). */
+export const RESEND_MINUTES = 5;
 
 const DIR = '/run/demo-fleet';
 
@@ -38,12 +42,21 @@ export function reportingHealthCheck(h: HealthCheck): HealthCheck {
     `(${PROBE_SCRIPT}) >${DIR}/probe.out 2>/dev/null; rc=$?`,
     // the first line is the clock: a report is sent when the rest changed
     `tail -n +2 ${DIR}/probe.out >${DIR}/probe.body`,
-    `if ! cmp -s ${DIR}/probe.body ${DIR}/probe.sent; then mv ${DIR}/probe.body ${DIR}/probe.sent; ` +
-      `echo "${REPORT_MARK} $${TASK_ENV} $rc $(gzip -c ${DIR}/probe.out | base64 | tr -d '\\n')" >/proc/1/fd/1; fi`,
+    // sent again after RESEND_MINUTES unchanged, so a reader needs only the last minutes of the logs; kept
+    // as sent only once written (a failed write is tried again at the next check)
+    `if ! cmp -s ${DIR}/probe.body ${DIR}/probe.sent || [ -n "$(find ${DIR}/probe.sent -mmin +${RESEND_MINUTES} 2>/dev/null)" ]; then ` +
+      `echo "${REPORT_MARK} $${TASK_ENV} $rc $(gzip -c ${DIR}/probe.out | base64 | tr -d '\\n')" >/proc/1/fd/1 && mv ${DIR}/probe.body ${DIR}/probe.sent; fi`,
     `if grep -q '"TUN": false' ${DIR}/probe.out; then echo 'tailscaled runs without a TUN device (userspace networking)'; exit 1; fi`,
     'exit $app',
   ].join('\n');
-  return { ...h, test: ['CMD-SHELL', script], intervalMs: Math.min(h.intervalMs, REPORT_INTERVAL_MS) };
+  return {
+    ...h,
+    test: ['CMD-SHELL', script],
+    intervalMs: Math.min(h.intervalMs, REPORT_INTERVAL_MS),
+    // the probe runs two tailscale commands too: a slow tailscaled must not make the check time out
+    // (on Swarm an unhealthy task is killed and replaced)
+    timeoutMs: Math.max(h.timeoutMs, REPORT_TIMEOUT_MS),
+  };
 }
 
 export function isReportLine(line: string): boolean {

@@ -18,12 +18,15 @@ import { connectInContainer } from '../docker/forward.js';
 import type { ActualContainer, ContainerDetails, HostFiles, Replacement, Runtime, StateDirOutcome } from '../target.js';
 import type { ImageResolver } from './images.js';
 import { runJob } from './node-job.js';
-import { describeNode, type Home, labelNode, listNodes, nodeHolding, placeEvent } from './placement.js';
-import { lastReport } from './report.js';
+import { describeNode, type Home, labelNode, listNodes, nodeHolding, placeEvent, refuseUnavailable } from './placement.js';
+import { lastReport, RESEND_MINUTES } from './report.js';
 import { asRequest, credentials } from './request.js';
 import { lastServiceLogLines, serviceLogs, serviceLogText } from './service-logs.js';
 import { SWARM_LABELS, serviceSpec } from './spec.js';
 import { actualOf, currentTasks, detailsOf, type Service, type Task } from './tasks.js';
+
+/** swarmkit's limit on a secret's name (64 characters). */
+const MAX_SECRET_NAME = 64;
 
 /** Task states after which the task's container is gone or going (moby api/types/swarm/task.go). */
 const TASK_ENDED = new Set(['complete', 'failed', 'rejected', 'shutdown', 'orphaned', 'remove']);
@@ -81,7 +84,10 @@ export function swarmRuntime(engine: Engine, images: ImageResolver): { runtime: 
       throw new DeployError(`${def.event}: the secret env file holds ${other.join(', ')}: only ${AUTHKEY_ENV} goes to a Swarm secret`);
     const key = secrets[AUTHKEY_ENV];
     if (!key) return null;
-    const name = `${def.name}-authkey-${createHash('sha256').update(key).digest('hex').slice(0, 12)}`;
+    // Swarm takes secret names of at most 64 characters: a long service name is cut, the digest (of both)
+    // keeps it apart from another event's
+    const digest = createHash('sha256').update(`${def.name}\n${key}`).digest('hex').slice(0, 12);
+    const name = `${def.name.slice(0, MAX_SECRET_NAME - 21)}-authkey-${digest}`;
     const found = (await docker.listSecrets({ filters: { name: [name] } })) as Array<{ ID: string; Spec?: { Name?: string } }>;
     const same = found.find((s) => s.Spec?.Name === name);
     if (same) return { id: same.ID, name };
@@ -119,6 +125,7 @@ export function swarmRuntime(engine: Engine, images: ImageResolver): { runtime: 
     const r = await runJob(docker, {
       constraint: `node.id==${home.node.id}`,
       image,
+      auth: await images.pullAuth(image),
       mounts: [{ source: appdata, target: '/appdata' }],
       script: `mkdir -p '${inside}' && if grep -Eq '"_current-profile"[[:space:]]*:[[:space:]]*"[^"]' '${inside}/tailscaled.state' 2>/dev/null; then echo registered; else echo none; fi`,
       what,
@@ -131,7 +138,13 @@ export function swarmRuntime(engine: Engine, images: ImageResolver): { runtime: 
     });
     if (r.exitCode !== 0)
       throw new DeployError(`${what} on node ${describeNode(home.node)} failed (exit ${r.exitCode}): ${r.output.trim()}`);
-    return r.output.includes('registered');
+    const verdict = r.output.trim().split('\n').pop();
+    if (verdict !== 'registered' && verdict !== 'none') {
+      throw new DeployError(
+        `${what} on node ${describeNode(home.node)}: the job's output was not read (${JSON.stringify(r.output.slice(-80))}): run up again`,
+      );
+    }
+    return verdict === 'registered';
   };
 
   const specFor = async (def: ServiceDefinition, home: Home) => {
@@ -167,8 +180,30 @@ export function swarmRuntime(engine: Engine, images: ImageResolver): { runtime: 
     }
   };
 
+  /**
+   * An event of this fleet still running as a plain container on the manager (target: docker before):
+   * a service beside it would be a second tailscaled on the same node identity.
+   */
+  const refuseContainers = async (names: string[]): Promise<void> => {
+    if (names.length === 0) return;
+    const found = (await docker.listContainers({
+      all: true,
+      filters: { name: names.map((n) => `^/${n}$`), label: [LABELS.fleet] },
+    })) as Array<{
+      Names?: string[];
+      Labels?: Record<string, string>;
+    }>;
+    const plain = found.filter((c) => c.Labels?.['com.docker.swarm.service.name'] === undefined);
+    if (plain.length === 0) return;
+    const which = plain.map((c) => (c.Names?.[0] ?? '').replace(/^\//, '')).join(', ');
+    throw new UsageError(
+      `${which} run${plain.length === 1 ? 's' : ''} as a container on ${engine.endpoint} (target: docker): run \`demo-fleet down\` with target: docker first, then up with target: swarm`,
+    );
+  };
+
   const runtime: Runtime = {
     async list(names) {
+      await refuseContainers(names);
       const [labelled, named] = await Promise.all([
         docker.listServices({ filters: { label: [LABELS.fleet] } }) as Promise<Service[]>,
         names.length ? (docker.listServices({ filters: { name: names } }) as Promise<Service[]>) : Promise.resolve([]),
@@ -202,12 +237,20 @@ export function swarmRuntime(engine: Engine, images: ImageResolver): { runtime: 
         TaskTemplate: { ...spec.TaskTemplate, ForceUpdate: (spec.TaskTemplate?.ForceUpdate ?? 0) + 1 },
       }));
     },
-    async rename(id) {
-      throw new DeployError(`service ${id}: Swarm services cannot be renamed (and the Swarm target never makes one under another name)`);
+    // the Swarm target never makes a service under another name; an event's service under another name is
+    // the fleet's old name: (recovery would adopt it), which Swarm cannot do
+    async rename(id, name) {
+      const s = await service(id);
+      const was = s?.Spec?.Name ?? id;
+      throw new UsageError(
+        `${was} cannot become ${name}: Swarm cannot rename a service (was the fleet's name: changed?): put name: back, or run \`demo-fleet down\` under the old name first`,
+      );
     },
+    // a stopped one (scaled to 0 by an interrupted remove) is started too, as the Runtime asks
     async restart(id) {
       await update(id, (spec) => ({
         ...newGeneration(spec),
+        Mode: { Replicated: { Replicas: 1 } },
         TaskTemplate: { ...spec.TaskTemplate, ForceUpdate: (spec.TaskTemplate?.ForceUpdate ?? 0) + 1 },
       }));
     },
@@ -215,7 +258,11 @@ export function swarmRuntime(engine: Engine, images: ImageResolver): { runtime: 
       const before = await service(oldId);
       if (!before?.Spec) throw new DeployError(`no service ${oldId}`);
       // what a rollback goes back to: the spec known to have worked (an interrupted re-create's previous one)
-      const known = before.Spec.Labels?.[SWARM_LABELS.unconfirmed] && before.PreviousSpec ? before.PreviousSpec : before.Spec;
+      // (Swarm keeps one previous spec: when that one was never confirmed either — a second interrupted
+      // re-create, or a restart in between — there is none known to work, and the current one is used)
+      const previous = before.PreviousSpec;
+      const known =
+        before.Spec.Labels?.[SWARM_LABELS.unconfirmed] && previous && !previous.Labels?.[SWARM_LABELS.unconfirmed] ? previous : before.Spec;
       const home = await place(def);
       const { spec, secret, image } = await specFor(def, home);
       spec.Labels = { ...spec.Labels, [SWARM_LABELS.unconfirmed]: 'true' };
@@ -233,7 +280,9 @@ export function swarmRuntime(engine: Engine, images: ImageResolver): { runtime: 
           await update(before.ID, confirmed);
           await pruneSecrets(def.name, secret ? [secret.name] : []);
         },
-        rollback: () => update(before.ID, () => newGeneration(confirmed(structuredClone(known)))),
+        // running again, as the Docker target starts the old container (even if a remove had scaled it to 0)
+        rollback: () =>
+          update(before.ID, () => ({ ...newGeneration(confirmed(structuredClone(known))), Mode: { Replicated: { Replicas: 1 } } })),
       };
     },
     async stopAndRemove(id) {
@@ -266,8 +315,11 @@ export function swarmRuntime(engine: Engine, images: ImageResolver): { runtime: 
       if (!s) throw new DeployError(`no service ${id}`);
       const [task] = currentTasks(s, await tasksOf([s.ID]));
       if (!task) return null;
-      const since = task.CreatedAt ? Math.floor(Date.parse(task.CreatedAt) / 1000) - 1 : undefined;
-      return lastReport(await serviceLogText(docker, s.ID, since !== undefined ? { since } : {}), task.ID);
+      // the report is sent again every RESEND_MINUTES: two of those and a margin for the nodes' clocks are
+      // enough (a whole day of an event's logs is not read for one look); never before the task's creation
+      const created = task.CreatedAt ? Math.floor(Date.parse(task.CreatedAt) / 1000) - 60 : 0;
+      const since = Math.max(created, Math.floor(Date.now() / 1000) - (2 * RESEND_MINUTES + 1) * 60);
+      return lastReport(await serviceLogText(docker, s.ID, { since }), task.ID);
     },
     errorMessage: engineMessage,
   };
@@ -276,6 +328,8 @@ export function swarmRuntime(engine: Engine, images: ImageResolver): { runtime: 
     async hasNodeState(image, hostDir) {
       const home = nodeHolding(await listNodes(docker), hostDir);
       if (!home) return false; // never placed: no node of the swarm holds it
+      // a home that takes no task now was deployed to before: no key to mint (placing the event says why it waits)
+      if (!home.node.ready || !home.node.active) return true;
       const resolved = await images.resolve(image);
       return stateOnNode(home, resolved.ref, hostDir, `look at the state dir ${hostDir}`);
     },
@@ -283,6 +337,7 @@ export function swarmRuntime(engine: Engine, images: ImageResolver): { runtime: 
       const stateDir = path.join(root, from);
       const home = nodeHolding(await listNodes(docker), stateDir);
       if (!home) return 'absent';
+      refuseUnavailable(path.basename(stateDir), home);
       const resolved = await images.resolve(image);
       const script = [
         'src="/appdata/$1"',
@@ -296,6 +351,7 @@ export function swarmRuntime(engine: Engine, images: ImageResolver): { runtime: 
       const r = await runJob(docker, {
         constraint: `node.id==${home.node.id}`,
         image: resolved.ref,
+        auth: await images.pullAuth(resolved.ref),
         mounts: [{ source: root, target: '/appdata' }],
         script: `set -- ${quoted(from)} ${quoted(to ?? '')}\n${script}`,
         what: `move the state dir ${stateDir}`,

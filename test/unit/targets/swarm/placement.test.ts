@@ -171,13 +171,17 @@ describe('placeEvent: first deploy', () => {
 });
 
 describe('placeEvent: an event with a home', () => {
-  it('stays on its home, even drained or down (it never moves silently)', async () => {
+  it('never moves silently: a drained or down home is refused in one line with the fix, and no other node is labelled', async () => {
     const { docker, updates } = fakeDocker([
       info('a1', 'host-a'),
       info('b1', 'host-b', { [CLEVELAND_KEY]: CLEVELAND_DIR }, 'down', 'drain'),
     ]);
-    expect(await placeEvent(docker, cleveland)).toMatchObject({ node: { id: 'b1' }, key: CLEVELAND_KEY, value: CLEVELAND_DIR });
-    expect(updates).toEqual([]);
+    const err = (await placeEvent(docker, cleveland).catch((e: unknown) => e)) as Error;
+    expect(err).toBeInstanceOf(UsageError);
+    expect(err.message).toMatch(/^cleveland: its home node host-b \(b1\) is down .*docker node update --availability active b1/);
+    const drained = fakeDocker([info('a1', 'host-a'), info('b1', 'host-b', { [CLEVELAND_KEY]: CLEVELAND_DIR }, 'ready', 'drain')]);
+    expect(((await placeEvent(drained.docker, cleveland).catch((e: unknown) => e)) as Error).message).toMatch(/is drain /);
+    expect([...updates, ...drained.updates]).toEqual([]);
   });
 
   it('keeps a node: that names its home', async () => {

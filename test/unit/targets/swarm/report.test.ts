@@ -83,7 +83,9 @@ describe('reportingHealthCheck: the check as configured', () => {
   it('keeps the timing but caps the interval at REPORT_INTERVAL_MS', () => {
     const h = reportingHealthCheck(APP_CHECK);
     expect(REPORT_INTERVAL_MS).toBe(5_000);
-    expect(h).toMatchObject({ intervalMs: 5_000, timeoutMs: 3_000, startPeriodMs: 120_000, retries: 3 });
+    // the probe's two tailscale commands get time too: at least 10 s
+    expect(h).toMatchObject({ intervalMs: 5_000, timeoutMs: 10_000, startPeriodMs: 120_000, retries: 3 });
+    expect(reportingHealthCheck({ ...APP_CHECK, timeoutMs: 20_000 }).timeoutMs).toBe(20_000);
     expect(reportingHealthCheck({ ...APP_CHECK, intervalMs: 2_000 }).intervalMs).toBe(2_000);
     expect(h.test[0]).toBe('CMD-SHELL');
     expect(h.test).toHaveLength(2);

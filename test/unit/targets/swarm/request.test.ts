@@ -42,6 +42,8 @@ describe('Swarm writes on the wire', () => {
           res.writeHead(code, { 'content-type': 'application/json' });
           res.end(JSON.stringify(value));
         };
+        // the sweep of jobs a killed command left: none here
+        if (req.method === 'GET' && url.startsWith('/services?')) return json(200, []);
         if (req.method === 'POST' && url.startsWith('/services/create')) return json(201, { ID: 'svc1' });
         if (req.method === 'POST' && url.startsWith('/services/svc1/update')) return json(200, {});
         if (req.method === 'GET' && url.startsWith('/tasks'))
@@ -72,9 +74,10 @@ describe('Swarm writes on the wire', () => {
       script: SCRIPT,
       what: 'make the state dir of cleveland',
       where: 'w1 (n1)',
+      auth: undefined,
     });
     expect(r).toEqual({ exitCode: 0, output: 'made\n' });
-    expect(seen.map((s) => s.method)).toEqual(['POST', 'GET', 'GET', 'DELETE']);
+    expect(seen.map((s) => s.method)).toEqual(['GET', 'POST', 'GET', 'GET', 'DELETE']);
   });
 
   it('a service create carries its spec in the body, not in the URL', () => {
@@ -92,6 +95,23 @@ describe('Swarm writes on the wire', () => {
     const decoded = typeof auth === 'string' ? Buffer.from(auth, 'base64url').toString('utf8') : '';
     expect(decoded).not.toContain('TaskTemplate');
     expect(decoded).not.toContain('mkdir');
+  });
+
+  it("a job sends the credentials it is given (the node pulls the event's image with them), in the header only", async () => {
+    seen.length = 0;
+    await runJob(docker, {
+      constraint: 'node.id==n1',
+      image: 'registry.example:5000/demo:rev-x@sha256:abc',
+      mounts: [],
+      script: SCRIPT,
+      what: 'look',
+      where: 'w1 (n1)',
+      auth: { username: 'ci', password: 'pull-secret', serveraddress: 'registry.example:5000' },
+    });
+    const create = seen.find((s) => s.url.startsWith('/services/create'))!;
+    const header = String(create.headers['x-registry-auth'] ?? '');
+    expect(Buffer.from(header, 'base64url').toString('utf8')).toContain('"username":"ci"');
+    expect(create.url + create.body).not.toContain('pull-secret');
   });
 
   it('a service update puts the version in the URL and the spec in the body only', async () => {

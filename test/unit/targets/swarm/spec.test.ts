@@ -155,7 +155,7 @@ describe('serviceSpec: labels and health', () => {
     expect(h.Test![1]).toContain(REPORT_MARK);
     expect(h.Test![1]).toContain('http://127.0.0.1:5000/healthz');
     expect(h.Interval).toBe(5_000_000_000);
-    expect(h.Timeout).toBe(3_000_000_000);
+    expect(h.Timeout).toBe(10_000_000_000);
     expect(h.StartPeriod).toBe(120_000_000_000);
     expect(h.Retries).toBe(3);
     expect(container.StopGracePeriod).toBe(10_000_000_000);
