@@ -254,10 +254,12 @@ describe.skipIf(!ok)(`target: swarm on the real tailnet (headscale ${VERSION}): 
     expect(rows.beta?.tailnet).not.toBe('served');
     const text = expectOk(await cli(['status']), 'status').stdout;
     const betaLine = text.split('\n').find((l) => /^beta\s/.test(l)) ?? '';
-    // soft: the rest of the scenario (active again) still runs when the wording is missing
-    expect
-      .soft(betaLine, `status while beta's task is ${pending.state} (${pending.error}):\n${text}`)
-      .toMatch(/pending|no suitable node|drain/i);
+    expect(betaLine, `status while beta's task is ${pending.state} (${pending.error}):\n${text}`).toMatch(/pending: no suitable node/);
+    // up does not move it either, and says why at once
+    const drained = await cli(['up', '--base-image', EVENT_BASE_IMAGE]);
+    expect(drained.code, drained.stdout + drained.stderr).not.toBe(0);
+    expect(drained.stderr).toMatch(/beta: its home node .* is drain .*docker node update --availability active/);
+    expect((await serviceTasks(swarm.manager, service('beta'))).filter((t) => t.nodeId === swarm.manager.nodeId)).toEqual([]);
 
     await manager(['node', 'update', '--availability', 'active', worker]);
     const r = await cli(['up', '--base-image', EVENT_BASE_IMAGE]);

@@ -25,9 +25,21 @@ function query(w: Window) {
   };
 }
 
+/** A service or one of its tasks: both have logs through the manager (`GET /services|tasks/{id}/logs`). */
+type LogSource = { logs(options: object): Promise<unknown> };
+
 /** All of it as one text (stdout and stderr in the order the engine sent them), report lines included. */
 export async function serviceLogText(docker: Docker, id: string, w: Window): Promise<string> {
-  const buf = (await docker.getService(id).logs({ ...query(w), follow: false })) as unknown as Buffer;
+  return logText(docker.getService(id) as unknown as LogSource, w);
+}
+
+/** One task's output only (a service's logs interleave every task it kept). */
+export async function taskLogText(docker: Docker, taskId: string, w: Window): Promise<string> {
+  return logText(docker.getTask(taskId) as unknown as LogSource, w);
+}
+
+async function logText(source: LogSource, w: Window): Promise<string> {
+  const buf = (await source.logs({ ...query(w), follow: false })) as unknown as Buffer;
   const chunks: Buffer[] = [];
   const sink = new PassThrough();
   sink.on('data', (c: Buffer) => chunks.push(c));
@@ -74,11 +86,11 @@ export async function serviceLogs(docker: Docker, id: string, options: LogOption
   await Promise.all([ended(out), ended(err)]);
 }
 
-/** The last lines of its output without report lines, for a failure report. */
-export async function lastServiceLogLines(docker: Docker, id: string, lines: number): Promise<string> {
+/** The last lines of one task's output without report lines, for a failure report. */
+export async function lastTaskLogLines(docker: Docker, taskId: string, lines: number): Promise<string> {
   try {
     // reports may be among the last lines: read more, keep the last `lines` of the rest
-    const text = await serviceLogText(docker, id, { tail: lines * 4 });
+    const text = await taskLogText(docker, taskId, { tail: lines * 4 });
     const kept = text.split('\n').filter((l) => l && !isReportLine(l));
     return kept.slice(-lines).join('\n') || '(no logs)';
   } catch {

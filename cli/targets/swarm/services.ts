@@ -18,10 +18,10 @@ import { connectInContainer } from '../docker/forward.js';
 import type { ActualContainer, ContainerDetails, HostFiles, Replacement, Runtime, StateDirOutcome } from '../target.js';
 import type { ImageResolver } from './images.js';
 import { runJob } from './node-job.js';
-import { describeNode, type Home, labelNode, listNodes, nodeHolding, placeEvent, refuseUnavailable } from './placement.js';
+import { describeNode, type Home, homeOf, labelNode, listNodes, nodeHolding, placeEvent, refuseUnavailable } from './placement.js';
 import { lastReport, RESEND_MINUTES } from './report.js';
 import { asRequest, credentials } from './request.js';
-import { lastServiceLogLines, serviceLogs, serviceLogText } from './service-logs.js';
+import { lastTaskLogLines, serviceLogs, taskLogText } from './service-logs.js';
 import { SWARM_LABELS, serviceSpec } from './spec.js';
 import { actualOf, currentTasks, detailsOf, type Service, type Task } from './tasks.js';
 
@@ -231,6 +231,10 @@ export function swarmRuntime(engine: Engine, images: ImageResolver): { runtime: 
     },
     // A service whose task ended (or that an interrupted remove scaled to 0): one replica, a new task.
     async start(id) {
+      // a task that cannot be placed (its home drained or down) is said so now, not at the wait's timeout
+      const s = await service(id);
+      const home = s?.Spec?.Name ? homeOf(await listNodes(docker), s.Spec.Name) : null;
+      if (home) refuseUnavailable(s?.Spec?.Labels?.[LABELS.event] ?? s?.Spec?.Name ?? id, home);
       await update(id, (spec) => ({
         ...newGeneration(spec),
         Mode: { Replicated: { Replicas: 1 } },
@@ -301,7 +305,12 @@ export function swarmRuntime(engine: Engine, images: ImageResolver): { runtime: 
       return s ? detailsOf(s, await tasksOf([s.ID])) : null;
     },
     logs: (id, options) => serviceLogs(docker, id, options),
-    lastLogLines: (id, lines) => lastServiceLogLines(docker, id, lines),
+    // the current task's (the one that failed), not the lines of every task the service kept
+    async lastLogLines(id, lines) {
+      const s = await service(id).catch(() => null);
+      const [task] = s ? currentTasks(s, await tasksOf([s.ID]).catch(() => [])) : [];
+      return task ? lastTaskLogLines(docker, task.ID, lines) : '(no logs)';
+    },
     async exec(id, cmd) {
       const task = await localTask(id, 'exec into');
       return execInContainer(docker, task.containerId, cmd);
@@ -319,7 +328,7 @@ export function swarmRuntime(engine: Engine, images: ImageResolver): { runtime: 
       // enough (a whole day of an event's logs is not read for one look); never before the task's creation
       const created = task.CreatedAt ? Math.floor(Date.parse(task.CreatedAt) / 1000) - 60 : 0;
       const since = Math.max(created, Math.floor(Date.now() / 1000) - (2 * RESEND_MINUTES + 1) * 60);
-      return lastReport(await serviceLogText(docker, s.ID, { since }), task.ID);
+      return lastReport(await taskLogText(docker, task.ID, { since }), task.ID);
     },
     errorMessage: engineMessage,
   };
