@@ -127,7 +127,12 @@ export async function waitUntilReady(
     if (node.kind === 'attention') return { kind: 'needs-person', status: node.message };
     if (node.kind === 'pending' && node.reconfigure && want && !reconfigured) {
       reconfigured = true; // once per wait: what it cannot fix, the timeout reports
-      const r = await runtime.exec(id, reconfigureServeCommand(want));
+      // a target that cannot exec into this event (Swarm: a task on another node) says why, in the status
+      const r = await runtime.exec(id, reconfigureServeCommand(want)).catch((err: unknown) => ({
+        exitCode: -1,
+        stdout: '',
+        stderr: runtime.errorMessage(err),
+      }));
       if (r.exitCode !== 0) {
         // not final: the mod's own serve may still be running; the timeout reports it if it stays so
         const why = (r.stderr || r.stdout).trim().split('\n')[0] ?? '';

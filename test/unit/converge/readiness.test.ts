@@ -92,7 +92,13 @@ describe('waitUntilReady: a failing start is final at once', () => {
 describe('waitUntilReady: a saved serve config for another name or mode is configured again, once', () => {
   const want = { mode: 'http' as const, port: 5000, funnel: false };
   /** A running node named `now`; its saved serve config answers for `saved` until serve runs again. */
-  function node(options: { now: string; saved: string; savedMode?: 'HTTP' | 'HTTPS'; reconfigureExit?: number }) {
+  function node(options: {
+    now: string;
+    saved: string;
+    savedMode?: 'HTTP' | 'HTTPS';
+    reconfigureExit?: number;
+    reconfigureThrows?: string;
+  }) {
     const execs: string[] = [];
     let entry = options.saved;
     let mode = options.savedMode ?? 'HTTP';
@@ -102,6 +108,7 @@ describe('waitUntilReady: a saved serve config for another name or mode is confi
         const line = cmd.join(' ');
         execs.push(line);
         if (line.includes('serve reset')) {
+          if (options.reconfigureThrows) throw new Error(options.reconfigureThrows);
           if (options.reconfigureExit)
             return { exitCode: options.reconfigureExit, stdout: '', stderr: 'error enabling https feature: 404\n' };
           entry = options.now;
@@ -120,9 +127,19 @@ describe('waitUntilReady: a saved serve config for another name or mode is confi
       probe(id: string) {
         return (this as unknown as Runtime).exec(id, [...EVENT_PROBE]);
       },
+      errorMessage: (err: unknown) => (err as Error).message,
     } as unknown as Runtime;
     return { runtime, execs };
   }
+
+  it("a target that cannot exec into the event (Swarm: a task on another node) says so in the wait's report", async () => {
+    const refusal = 'id-demo-beta runs on node w1 (abc): the manager cannot exec into a task on another node';
+    const { runtime } = node({ now: 'a.tail.example', saved: 'b.tail.example', reconfigureThrows: refusal });
+    const waited: string[] = [];
+    const r = await waitUntilReady(runtime, 'c1', want, { timeoutMs: 50, pollMs: 1, onWaiting: (w) => waited.push(w) });
+    expect(r.kind).toBe('failed');
+    expect(waited[0]).toBe(`configuring serve (an entry for b.tail.example is not this node's name); serving again failed: ${refusal}`);
+  });
 
   it('a renamed node (the start served its old name): serve runs again for the new name, then served', async () => {
     const { runtime, execs } = node({ now: 'rf-renamed.tail.example', saved: 'rf2026.tail.example' });
