@@ -195,6 +195,29 @@ describe.skipIf(!ok)('target: swarm on a single-node swarm', () => {
     expect(commands).toEqual(expect.arrayContaining(['up', 'rollback']));
   });
 
+  it('restart runs a new task of the same spec and waits until it is served; logs -f follows the task without reports', async () => {
+    const before = await manager(['service', 'ps', '-q', '--filter', 'desired-state=running', `${name}-alpha`]);
+    const image = (await running('alpha')).image;
+    const r = await cli(['restart', 'alpha']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout + r.stderr).toMatch(/served/);
+    const after = await manager(['service', 'ps', '-q', '--filter', 'desired-state=running', `${name}-alpha`]);
+    expect(after.trim()).not.toBe(before.trim());
+    expect((await running('alpha')).image).toBe(image);
+
+    const follow = spawnCli(['logs', '-f', 'alpha', '--raw'], { cwd: dir, env: swarmEnv(swarm), timeoutMs: 60_000 });
+    let out = '';
+    follow.child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    // the health check keeps running: within a few of its 5 s rounds the follow has seen output
+    await waitFor('logs -f output', async () => out.length > 0 || undefined, 30_000, 500);
+    await new Promise((resolve) => setTimeout(resolve, 12_000));
+    follow.child.kill('SIGINT');
+    await follow.result;
+    expect(out).not.toContain('demo-fleet-report');
+  });
+
   it('down removes the service and its secrets; the home label stays (the state is there)', async () => {
     const r = await cli(['down']);
     expect(r.code, r.stdout + r.stderr).toBe(0);
