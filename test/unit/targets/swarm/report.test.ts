@@ -110,7 +110,24 @@ describe.skipIf(!hasBusybox)('reportingHealthCheck: the script run under BusyBox
     dir = await mkdtemp(path.join(tmpdir(), 'swarm-report-'));
     const bin = path.join(dir, 'bin');
     await mkdir(bin);
-    for (const applet of ['sh', 'mkdir', 'tail', 'cmp', 'mv', 'gzip', 'base64', 'tr', 'grep', 'date', 'cat', 'test', 'true', 'false']) {
+    for (const applet of [
+      'sh',
+      'mkdir',
+      'tail',
+      'cmp',
+      'mv',
+      'gzip',
+      'base64',
+      'tr',
+      'grep',
+      'date',
+      'cat',
+      'test',
+      'true',
+      'false',
+      'awk',
+      'find',
+    ]) {
       await symlink(BUSYBOX, path.join(bin, applet));
     }
     // tailscale: status prints the file the test writes (fails while there is none), serve prints {}
@@ -174,6 +191,26 @@ describe.skipIf(!hasBusybox)('reportingHealthCheck: the script run under BusyBox
     expect((await check(appOk)).code).toBe(0);
     expect(await reports()).toHaveLength(2);
     expect(lastReport(await readFile(out, 'utf8'), 'task1')?.stdout).toContain('"BackendState": "Starting"');
+  });
+
+  it('health warnings that come and go are no change; the login error the verdict reads is', async () => {
+    const withHealth = (...health: string[]) =>
+      `{\n  "BackendState": "Starting",\n  "Health": [\n${health.map((h) => `    ${JSON.stringify(h)}`).join(',\n')}\n  ],\n  "TUN": true\n}\n`;
+    await writeFile(status, withHealth('Tailscale could not connect to the relay server.'));
+    await check(appOk);
+    const before = (await reports()).length;
+    await writeFile(
+      status,
+      withHealth('Tailscale could not connect to the relay server.', "Tailscale can't reach the configured DNS servers."),
+    );
+    await check(appOk);
+    await writeFile(status, withHealth());
+    await check(appOk);
+    expect(await reports()).toHaveLength(before);
+    await writeFile(status, withHealth('You are logged out. The last login error was: authkey expired'));
+    await check(appOk);
+    expect(await reports()).toHaveLength(before + 1);
+    expect(lastReport(await readFile(out, 'utf8'), 'task1')?.stdout).toContain('authkey expired');
   });
 
   it("reports the probe's failure code when tailscale does not answer", async () => {
