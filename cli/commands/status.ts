@@ -21,7 +21,7 @@ export function register(program: Command, cli: Cli): void {
     .action(async (opts: { json?: JsonFlag }, cmd: Command) => {
       const fields = jsonFields(opts.json, FIELDS);
       const { status } = await import('../deploy/status.js');
-      const { statusRows, STATUS_COLUMNS } = await import('../ui/status-table.js');
+      const { statusRows, statusColumns } = await import('../ui/status-table.js');
       const { events: rows, leftovers, controlServer, revisions } = await status(await deploymentFor(cmd, cli.io));
       if (opts.json) cli.out.json(pickFields(rows, fields));
       else {
@@ -29,7 +29,7 @@ export function register(program: Command, cli: Cli): void {
           cli.out.line(
             `control server: ${controlServer.container} ${controlServer.state} (headscale ${controlServer.version}) ${controlServer.url}`,
           );
-        cli.out.table(statusRows(rows, revisions), STATUS_COLUMNS);
+        cli.out.table(statusRows(rows, revisions), statusColumns(rows));
         // a login URL is what a person copies: whole, below a table that fits the terminal (it may cut cells)
         if (terminalWidth(cli.io.stdout, cli.io.env) !== undefined)
           for (const r of rows) if (r.loginUrl) cli.out.line(`${r.event}: log in at ${r.loginUrl}`);

@@ -12,6 +12,7 @@ export const STATUS_FIELDS = [
   'commit',
   'started',
   'restarts',
+  'node',
   'hostname',
   'inFleet',
   'tailnet',

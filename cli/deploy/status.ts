@@ -29,6 +29,8 @@ export interface EventStatus {
   started: string | null;
   /** Restarts by the runtime's restart policy (null without a container). */
   restarts: number | null;
+  /** The machine that runs it, where the target has several (Swarm: its node); absent on one engine. */
+  node?: string;
   hostname: string;
   /** in the file (true) or an orphan: a container of this fleet with no event (false) */
   inFleet: boolean;
@@ -188,6 +190,7 @@ export async function fleetStatus(
       commit: info.labels[OCI_REVISION_LABEL] || null,
       started: info.startedAt,
       restarts: info.restartCount,
+      ...(info.runsOn ? { node: info.runsOn } : {}),
       ...(ours ? await nodeColumns(runtime, info) : NO_NODE),
     };
   });

@@ -85,6 +85,8 @@ export interface ContainerDetails {
   environment: Array<[string, string]>;
   /** Host paths mounted into it (bind sources). */
   mounts: string[];
+  /** The machine it runs on, where a target has several (Swarm: the node's hostname and ID). */
+  runsOn?: string;
   /**
    * Why it is in that state, in the target's words, when the state alone does not say (Swarm: the task's
    * message, e.g. "no suitable node (1 node not available for new tasks)").

@@ -34,11 +34,20 @@ export function statusRows(rows: EventStatus[], engineRevisions: string[], now =
     revision: r.revision ? shortRevision(r.revision, known) : r.commit ? r.commit.slice(0, 7) : '-',
     started: upFor(r.started, now),
     restarts: r.restarts ?? '-',
+    node: r.node ?? '-',
     tailnet: r.url ? `${r.url}${r.funnel ? ' (funnel)' : ''}` : r.loginUrl ? `waiting for login: ${r.loginUrl}` : r.tailnet,
   }));
 }
 
+/** Where the target has several machines (Swarm), the node of each: after the state, given up with the image. */
+const NODE_COLUMN: ColumnSpec = { key: 'node', drop: 8 };
+
+/** The columns for these rows: a NODE column only where some row has a node. */
+export function statusColumns(rows: EventStatus[]): ColumnSpec[] {
+  return rows.some((r) => r.node !== undefined) ? [...STATUS_COLUMNS.slice(0, 3), NODE_COLUMN, ...STATUS_COLUMNS.slice(3)] : STATUS_COLUMNS;
+}
+
 /** The whole table, for a width (undefined: uncut). */
 export function statusTable(rows: EventStatus[], engineRevisions: string[], width: number | undefined, now = Date.now()): string {
-  return table(statusRows(rows, engineRevisions, now), STATUS_COLUMNS, width);
+  return table(statusRows(rows, engineRevisions, now), statusColumns(rows), width);
 }

@@ -140,7 +140,7 @@ describe.skipIf(!engine.ok || !hasScript())('progress display and status fields 
     expect(bad.code).toBe(2);
     expect(bad.stdout).toBe('');
     expect(bad.stderr).toBe(
-      'error: --json: unknown field "uptime"; available fields: event, container, state, health, image, revision, commit, started, restarts, hostname, inFleet, tailnet, url, funnel, loginUrl\n',
+      'error: --json: unknown field "uptime"; available fields: event, container, state, health, image, revision, commit, started, restarts, node, hostname, inFleet, tailnet, url, funnel, loginUrl\n',
     );
   });
 

@@ -55,6 +55,7 @@ interface StatusRow {
   event: string;
   tailnet: string;
   url: string | null;
+  node?: string;
 }
 
 describe.skipIf(!ok)(`target: swarm on the real tailnet (headscale ${VERSION}): an event on each node of a two-node swarm`, () => {
@@ -220,9 +221,11 @@ describe.skipIf(!ok)(`target: swarm on the real tailnet (headscale ${VERSION}): 
     }
   }, 300_000);
 
-  it('3. status lists both, served', async () => {
+  it('3. status lists both, served, each with the node that runs it', async () => {
     const rows = await status();
     for (const e of Object.keys(KEY_VARS) as EventName[]) expect(rows[e], e).toMatchObject({ tailnet: 'served' });
+    expect(rows.alpha?.node).toContain(`(${swarm.manager.nodeId.slice(0, 12)})`);
+    expect(rows.beta?.node).toContain(`(${swarm.worker!.nodeId.slice(0, 12)})`);
     const text = expectOk(await cli(['status']), 'status').stdout;
     for (const e of Object.keys(KEY_VARS) as EventName[]) expect(text).toContain(e);
   });

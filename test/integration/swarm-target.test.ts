@@ -102,8 +102,13 @@ describe.skipIf(!ok)('target: swarm on a single-node swarm', () => {
     expect((await running('alpha')).image).toBe(revisionA.image);
     const status = await cli(['status', '--json']);
     expect(status.code, status.stdout + status.stderr).toBe(0);
-    expect(status.stdout).toContain(`${name}-alpha`);
-    expect(status.stdout).toMatch(/served/);
+    const [row] = JSON.parse(status.stdout) as Array<Record<string, unknown>>;
+    expect(row).toMatchObject({
+      container: `${name}-alpha`,
+      tailnet: 'served',
+      node: expect.stringContaining(`(${swarm.manager.nodeId.slice(0, 12)})`),
+    });
+    expect((await cli(['status'])).stdout.split('\n')[0]).toMatch(/STATE\s+NODE/);
   });
 
   it('logs shows the app, without the reports', async () => {

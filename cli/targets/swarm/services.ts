@@ -46,6 +46,13 @@ export function swarmRuntime(engine: Engine, images: ImageResolver): { runtime: 
     return localNode;
   };
 
+  // the nodes, read once per command for naming where tasks run (status inspects every event)
+  let nodes: ReturnType<typeof listNodes> | undefined;
+  const nodesOnce = () => {
+    nodes ??= listNodes(docker);
+    return nodes;
+  };
+
   const service = async (idOrName: string): Promise<Service | null> => {
     try {
       return (await docker.getService(idOrName).inspect()) as Service;
@@ -302,7 +309,12 @@ export function swarmRuntime(engine: Engine, images: ImageResolver): { runtime: 
     },
     async inspect(idOrName): Promise<ContainerDetails | null> {
       const s = await service(idOrName);
-      return s ? detailsOf(s, await tasksOf([s.ID])) : null;
+      if (!s) return null;
+      const tasks = await tasksOf([s.ID]);
+      const details = detailsOf(s, tasks);
+      const [task] = currentTasks(s, tasks);
+      const node = task?.NodeID ? (await nodesOnce()).find((n) => n.id === task.NodeID) : undefined;
+      return node ? { ...details, runsOn: describeNode(node) } : details;
     },
     logs: (id, options) => serviceLogs(docker, id, options),
     // the current task's (the one that failed), not the lines of every task the service kept

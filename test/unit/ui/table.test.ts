@@ -43,6 +43,14 @@ const headers = (text: string) => lines(text)[0]!.split(/\s{2,}/);
 const widest = (text: string) => Math.max(...lines(text).map((l) => l.length));
 
 describe('status table width', () => {
+  it("a target of several machines (Swarm) adds each row's node after the state; one engine has no such column", () => {
+    const onNodes = ROWS.map((r, i) => ({ ...r, node: i % 2 ? 'w1 (abc123def456)' : 'vm (0123456789ab)' }));
+    const text = statusTable(onNodes, [REV_A, REV_B], undefined, NOW);
+    expect(headers(text).slice(0, 5)).toEqual(['EVENT', 'CONTAINER', 'STATE', 'NODE', 'HEALTH']);
+    expect(lines(text)[2]).toContain('w1 (abc123def456)');
+    expect(headers(statusTable(ROWS, [REV_A, REV_B], undefined, NOW))).not.toContain('NODE');
+  });
+
   it('uncut (piped): every column, whatever the width', () => {
     const text = statusTable(ROWS, [REV_A, REV_B], undefined, NOW);
     expect(headers(text)).toEqual([
