@@ -73,24 +73,37 @@ export async function hasNodeState(docker: Docker, image: string, hostDir: strin
 }
 
 /**
+ * The move, run as `sh -c <script> sh <from> <to>` with `<root>` at /appdata (`to` empty: delete). Its exit
+ * code is the outcome: 0 moved, 10 absent, 11 deleted, 12 the archive exists, else failed.
+ */
+export const MOVE_STATE_SCRIPT = [
+  'src="/appdata/$1"',
+  '[ -e "$src" ] || exit 10',
+  'if [ -z "$2" ]; then rm -rf "$src" && exit 11; exit 1; fi',
+  'dst="/appdata/$2"',
+  '[ -e "$dst" ] && exit 12',
+  'mkdir -p "$(dirname "$dst")" && mv "$src" "$dst"',
+].join('\n');
+
+/** What an exit code of MOVE_STATE_SCRIPT says, or null when it failed (moveFailure says why). */
+export function moveOutcome(code: number): StateDirOutcome | null {
+  return code === 0 ? 'moved' : code === 10 ? 'absent' : code === 11 ? 'deleted' : null;
+}
+
+export function moveFailure(code: number, root: string, to: string | null): string {
+  return code === 12 ? `${root}/${to} exists already: move it away` : `the helper failed (exit ${code})`;
+}
+
+/**
  * Move `<root>/<from>` to `<root>/<to>` (`to` null: delete it) on the engine host, with a helper from
  * `image` (it needs `sh`, `mkdir`, `mv`, `rm`) that binds `root`. A missing `from` is `absent` (a re-run
  * after it was moved). Paths are relative to `root`, passed as arguments, never spliced into the script.
  */
 export async function moveStateDir(docker: Docker, image: string, root: string, from: string, to: string | null): Promise<StateDirOutcome> {
-  // The outcome is the exit code: 0 moved, 10 absent, 11 deleted, 12 the archive exists, else failed.
-  const script = [
-    'src="/appdata/$1"',
-    '[ -e "$src" ] || exit 10',
-    'if [ -z "$2" ]; then rm -rf "$src" && exit 11; exit 1; fi',
-    'dst="/appdata/$2"',
-    '[ -e "$dst" ] && exit 12',
-    'mkdir -p "$(dirname "$dst")" && mv "$src" "$dst"',
-  ].join('\n');
   const helper = await docker.createContainer({
     name: helperName('state-move'),
     Image: image,
-    Entrypoint: ['sh', '-c', script, 'sh', from, to ?? ''],
+    Entrypoint: ['sh', '-c', MOVE_STATE_SCRIPT, 'sh', from, to ?? ''],
     Cmd: [],
     User: '0:0',
     Labels: { [HELPER_LABEL]: 'state-move' },
@@ -100,11 +113,9 @@ export async function moveStateDir(docker: Docker, image: string, root: string, 
   try {
     await helper.start();
     const { StatusCode } = (await helper.wait()) as { StatusCode: number };
-    if (StatusCode === 0) return 'moved';
-    if (StatusCode === 10) return 'absent';
-    if (StatusCode === 11) return 'deleted';
-    const why = StatusCode === 12 ? `${root}/${to} exists already: move it away` : `the helper failed (exit ${StatusCode})`;
-    throw new EngineError(`move ${root}/${from} on the engine host: ${why}`);
+    const outcome = moveOutcome(StatusCode);
+    if (outcome) return outcome;
+    throw new EngineError(`move ${root}/${from} on the engine host: ${moveFailure(StatusCode, root, to)}`);
   } catch (err) {
     if (err instanceof EngineError) throw err;
     throw new EngineError(`move ${root}/${from} on the engine host: ${engineMessage(err)}`);

@@ -11,7 +11,7 @@ import type Docker from 'dockerode';
 import { DeployError } from '../../errors.js';
 import { asRequest, credentials } from './request.js';
 import { SWARM_LABELS } from './spec.js';
-import type { Task } from './tasks.js';
+import { TASK_ENDED, type Task } from './tasks.js';
 import { serviceLogText } from './service-logs.js';
 
 export interface JobRequest {
@@ -23,13 +23,14 @@ export interface JobRequest {
   /** Host directory → path in the job. */
   mounts: Array<{ source: string; target: string }>;
   script: string;
+  /** The script's arguments ($1, …): paths are passed, never spliced into it. */
+  args?: string[];
   /** For messages: what the job does, e.g. "make the state dir of cleveland". */
   what: string;
   /** For messages: the node, e.g. "w1 (abc123)". */
   where: string;
 }
 
-const ENDED = new Set(['complete', 'failed', 'rejected', 'shutdown', 'orphaned', 'remove']);
 /** A first job on a node may pull the image: minutes, not seconds. */
 const JOB_TIMEOUT_MS = 300_000;
 /** A job Swarm cannot place for this long is given up on. */
@@ -48,7 +49,7 @@ export async function runJob(docker: Docker, job: JobRequest): Promise<{ exitCod
         TaskTemplate: {
           ContainerSpec: {
             Image: job.image,
-            Command: ['sh', '-c', job.script],
+            Command: ['sh', '-c', job.script, ...(job.args ? ['sh', ...job.args] : [])],
             Mounts: job.mounts.map((m) => ({ Type: 'bind', Source: m.source, Target: m.target })),
           },
           RestartPolicy: { Condition: 'none' },
@@ -86,7 +87,7 @@ async function sweepEndedJobs(docker: Docker): Promise<void> {
   const tasks = (await docker.listTasks({ filters: { service: jobs.map((j) => j.ID) } })) as unknown as Task[];
   for (const job of jobs) {
     const own = tasks.filter((t) => t.ServiceID === job.ID);
-    if (own.length > 0 && own.every((t) => ENDED.has(t.Status?.State ?? ''))) {
+    if (own.length > 0 && own.every((t) => TASK_ENDED.has(t.Status?.State ?? ''))) {
       await docker
         .getService(job.ID)
         .remove()
@@ -104,7 +105,7 @@ async function untilEnded(docker: Docker, id: string, job: JobRequest): Promise<
     const task = tasks[0];
     if (task) {
       const state = task.Status?.State ?? 'new';
-      if (ENDED.has(state)) return task;
+      if (TASK_ENDED.has(state)) return task;
       last = `${state}${task.Status?.Err ? `: ${task.Status.Err}` : task.Status?.Message ? `: ${task.Status.Message}` : ''}`;
       // the node takes no task (drained or down since it was looked at): not worth the whole timeout
       if (/no suitable node/.test(last)) {

@@ -10,6 +10,7 @@
 import type Docker from 'dockerode';
 import type { ActualContainer, ContainerDetails } from '../target.js';
 import { LABELS } from '../../fleet/naming.js';
+import { envPairs } from '../docker/containers.js';
 import { SWARM_LABELS } from './spec.js';
 
 export interface Task {
@@ -40,6 +41,9 @@ export interface Service {
     Mode?: { Replicated?: { Replicas?: number } };
   };
 }
+
+/** Task states after which the task's container is gone or going (moby api/types/swarm/task.go). */
+export const TASK_ENDED = new Set(['complete', 'failed', 'rejected', 'shutdown', 'orphaned', 'remove']);
 
 const SCHEDULED = new Set(['new', 'allocated', 'pending', 'assigned', 'accepted', 'preparing', 'ready']);
 
@@ -131,10 +135,7 @@ export function detailsOf(service: Service, tasks: Task[]): ContainerDetails {
     startedAt: view.startedAt,
     exitCode: view.exitCode,
     restartCount: view.restarts,
-    environment: (spec?.Env ?? []).map((kv): [string, string] => {
-      const i = kv.indexOf('=');
-      return i < 0 ? [kv, ''] : [kv.slice(0, i), kv.slice(i + 1)];
-    }),
+    environment: envPairs(spec?.Env),
     mounts: bindSources(service),
     ...(view.detail ? { detail: view.detail } : {}),
   };
