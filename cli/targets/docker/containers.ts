@@ -178,10 +178,15 @@ export async function inspectContainer(docker: Docker, idOrName: string): Promis
     startedAt: info.State.Running ? info.State.StartedAt : null,
     exitCode: info.State.ExitCode,
     restartCount: info.RestartCount ?? 0,
-    environment: (info.Config.Env ?? []).map((kv): [string, string] => {
-      const i = kv.indexOf('=');
-      return i < 0 ? [kv, ''] : [kv.slice(0, i), kv.slice(i + 1)];
-    }),
+    environment: envPairs(info.Config.Env),
     mounts: (info.Mounts ?? []).map((m) => m.Source),
   };
+}
+
+/** The engine's `KEY=value` env list as pairs (a container's config, a Swarm container spec). */
+export function envPairs(env: string[] | null | undefined): Array<[string, string]> {
+  return (env ?? []).map((kv): [string, string] => {
+    const i = kv.indexOf('=');
+    return i < 0 ? [kv, ''] : [kv.slice(0, i), kv.slice(i + 1)];
+  });
 }

@@ -8,6 +8,7 @@ import type { Fleet } from '../../fleet/schema.js';
 import { fail, ok, warn } from '../../finding.js';
 import { FleetError } from '../../errors.js';
 import { connectEngine } from '../docker/client.js';
+import { namedRegistry } from '../registry-host.js';
 import { dockerChecks } from '../docker/doctor/checks.js';
 import type { TargetChecks } from '../target.js';
 import { describeNode, listNodes } from './placement.js';
@@ -33,10 +34,8 @@ export function swarmChecks(): TargetChecks {
     },
     async forFleet(fleet: Fleet, options = {}) {
       const findings = await docker.forFleet(fleet, options);
-      const first = fleet.image.split('/')[0]!;
-      const hasRegistry = fleet.image.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost');
       findings.push(
-        hasRegistry
+        namedRegistry(fleet.image)
           ? ok('registry', `${fleet.image}: up pushes each revision there and the nodes pull it by digest`)
           : fail(
               'registry',

@@ -5,6 +5,7 @@
  * A repository without a registry host cannot be pulled by the nodes: refused before anything is built.
  */
 import { UsageError } from '../../errors.js';
+import { namedRegistry } from '../registry-host.js';
 import type { Reporter } from '../../reporter.js';
 import type { Engine } from '../docker/client.js';
 import { type AuthConfig, registryAuth } from '../docker/image/registry.js';
@@ -27,8 +28,7 @@ const QUIET: Reporter = { step: () => {}, progress: () => {}, warn: () => {} };
 
 /** The repository names a registry host (`ghcr.io/…`, `registry.local:5000/…`, `localhost/…`). */
 function requireRegistry(repo: string): void {
-  const first = repo.split('/')[0]!;
-  if (repo.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost')) return;
+  if (namedRegistry(repo)) return;
   throw new UsageError(
     `image: ${repo} names no registry, and Swarm nodes pull the image: set image: to a repository in a registry every node can reach (e.g. ghcr.io/you/demo-id-headers; docker login there first), or use target: docker`,
   );

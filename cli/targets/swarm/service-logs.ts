@@ -4,47 +4,22 @@
  * they are for demo-fleet, not for the person reading the logs.
  */
 import type Docker from 'dockerode';
-import { PassThrough, Transform, type TransformCallback } from 'node:stream';
-import { demuxBuffer } from '../docker/logs.js';
+import { Transform, type TransformCallback } from 'node:stream';
+import { demuxBuffer, type LogSource, logQuery, logText } from '../docker/logs.js';
 import type { LogOptions } from '../target.js';
 import { isReportLine } from './report.js';
 
-interface Window {
-  since?: number;
-  tail?: number;
-  timestamps?: boolean;
-}
-
-function query(w: Window) {
-  return {
-    stdout: true,
-    stderr: true,
-    timestamps: w.timestamps ?? false,
-    ...(w.tail !== undefined ? { tail: w.tail } : {}),
-    ...(w.since !== undefined ? { since: w.since } : {}),
-  };
-}
-
-/** A service or one of its tasks: both have logs through the manager (`GET /services|tasks/{id}/logs`). */
-type LogSource = { logs(options: object): Promise<unknown> };
+/** What of the logs to read (the Runtime's LogOptions without the streams). */
+type Window = Pick<LogOptions, 'since' | 'tail' | 'timestamps'>;
 
 /** All of it as one text (stdout and stderr in the order the engine sent them), report lines included. */
-export async function serviceLogText(docker: Docker, id: string, w: Window): Promise<string> {
-  return logText(docker.getService(id) as unknown as LogSource, w);
+export function serviceLogText(docker: Docker, id: string, w: Window): Promise<string> {
+  return logText(docker, docker.getService(id) as unknown as LogSource, w);
 }
 
 /** One task's output only (a service's logs interleave every task it kept). */
-export async function taskLogText(docker: Docker, taskId: string, w: Window): Promise<string> {
-  return logText(docker.getTask(taskId) as unknown as LogSource, w);
-}
-
-async function logText(source: LogSource, w: Window): Promise<string> {
-  const buf = (await source.logs({ ...query(w), follow: false })) as unknown as Buffer;
-  const chunks: Buffer[] = [];
-  const sink = new PassThrough();
-  sink.on('data', (c: Buffer) => chunks.push(c));
-  demuxBuffer(Buffer.isBuffer(buf) ? buf : Buffer.from(String(buf)), sink, sink);
-  return Buffer.concat(chunks).toString('utf8');
+export function taskLogText(docker: Docker, taskId: string, w: Window): Promise<string> {
+  return logText(docker, docker.getTask(taskId) as unknown as LogSource, w);
 }
 
 /** Drops report lines from a stream of whole or partial lines. */
@@ -74,10 +49,10 @@ export async function serviceLogs(docker: Docker, id: string, options: LogOption
       s.on('error', reject);
     });
   if (!options.follow) {
-    const buf = (await docker.getService(id).logs({ ...query(options), follow: false })) as unknown as Buffer;
+    const buf = (await docker.getService(id).logs({ ...logQuery(options), follow: false })) as unknown as Buffer;
     demuxBuffer(buf, out, err);
   } else {
-    const stream = (await docker.getService(id).logs({ ...query(options), follow: true })) as unknown as NodeJS.ReadableStream;
+    const stream = (await docker.getService(id).logs({ ...logQuery(options), follow: true })) as unknown as NodeJS.ReadableStream;
     docker.modem.demuxStream(stream, out, err);
     await ended(stream);
   }

@@ -13,6 +13,7 @@ import { readSecretEnv } from '../../render/secrets.js';
 import { AUTHKEY_ENV, STOP_GRACE_SECONDS, type ServiceDefinition } from '../../render/service.js';
 import { engineMessage, statusCode, type Engine } from '../docker/client.js';
 import { withoutSecrets } from '../docker/containers.js';
+import { MOVE_STATE_SCRIPT, moveFailure, moveOutcome } from '../docker/state-dir.js';
 import { execInContainer } from '../docker/exec.js';
 import { connectInContainer } from '../docker/forward.js';
 import type { ActualContainer, ContainerDetails, HostFiles, Replacement, Runtime, StateDirOutcome } from '../target.js';
@@ -23,13 +24,10 @@ import { lastReport, RESEND_MINUTES } from './report.js';
 import { asRequest, credentials } from './request.js';
 import { lastTaskLogLines, serviceLogs, taskLogText } from './service-logs.js';
 import { SWARM_LABELS, serviceSpec } from './spec.js';
-import { actualOf, currentTasks, detailsOf, type Service, type Task } from './tasks.js';
+import { actualOf, currentTasks, detailsOf, type Service, TASK_ENDED, type Task } from './tasks.js';
 
 /** swarmkit's limit on a secret's name (64 characters). */
 const MAX_SECRET_NAME = 64;
-
-/** Task states after which the task's container is gone or going (moby api/types/swarm/task.go). */
-const TASK_ENDED = new Set(['complete', 'failed', 'rejected', 'shutdown', 'orphaned', 'remove']);
 
 export function swarmRuntime(engine: Engine, images: ImageResolver): { runtime: Runtime; hostFiles: HostFiles } {
   const { docker } = engine;
@@ -63,12 +61,19 @@ export function swarmRuntime(engine: Engine, images: ImageResolver): { runtime: 
   };
   const tasksOf = async (ids: string[]): Promise<Task[]> =>
     ids.length ? ((await docker.listTasks({ filters: { service: ids } })) as unknown as Task[]) : [];
+  /** The service, its tasks and its current task (tasks.ts), or null when there is no such service. */
+  const withTasks = async (idOrName: string): Promise<{ service: Service; tasks: Task[]; task: Task | undefined } | null> => {
+    const s = await service(idOrName);
+    if (!s) return null;
+    const tasks = await tasksOf([s.ID]);
+    return { service: s, tasks, task: currentTasks(s, tasks)[0] };
+  };
 
   /** The service's current task, running on the manager itself; throws the one line why not otherwise. */
   const localTask = async (id: string, what: string): Promise<Task & { containerId: string }> => {
-    const s = await service(id);
-    if (!s) throw new DeployError(`no service ${id}`);
-    const [task] = currentTasks(s, await tasksOf([s.ID]));
+    const found = await withTasks(id);
+    if (!found) throw new DeployError(`no service ${id}`);
+    const { service: s, task } = found;
     const containerId = task?.Status?.ContainerStatus?.ContainerID;
     if (!task || !containerId || (task.Status?.State !== 'running' && task.Status?.State !== 'starting')) {
       throw new DeployError(`${s.Spec?.Name}: no running task to ${what}`);
@@ -128,13 +133,14 @@ export function swarmRuntime(engine: Engine, images: ImageResolver): { runtime: 
   const stateOnNode = async (home: Home, image: string, stateDir: string, what: string): Promise<boolean> => {
     // <appdata>/<year>/<event>: the job binds appdata, which must exist on the node
     const appdata = path.dirname(path.dirname(stateDir));
-    const inside = `/appdata/${path.relative(appdata, stateDir)}`;
+    const inside = `/appdata/${path.relative(appdata, stateDir)}`; // passed as $1, never spliced
     const r = await runJob(docker, {
       constraint: `node.id==${home.node.id}`,
       image,
       auth: await images.pullAuth(image),
       mounts: [{ source: appdata, target: '/appdata' }],
-      script: `mkdir -p '${inside}' && if grep -Eq '"_current-profile"[[:space:]]*:[[:space:]]*"[^"]' '${inside}/tailscaled.state' 2>/dev/null; then echo registered; else echo none; fi`,
+      script: `mkdir -p "$1" && if grep -Eq '"_current-profile"[[:space:]]*:[[:space:]]*"[^"]' "$1/tailscaled.state" 2>/dev/null; then echo registered; else echo none; fi`,
+      args: [inside],
       what,
       where: describeNode(home.node),
     }).catch((err: unknown) => {
@@ -308,19 +314,17 @@ export function swarmRuntime(engine: Engine, images: ImageResolver): { runtime: 
       await pruneSecrets(s.Spec?.Name ?? '', []);
     },
     async inspect(idOrName): Promise<ContainerDetails | null> {
-      const s = await service(idOrName);
-      if (!s) return null;
-      const tasks = await tasksOf([s.ID]);
-      const details = detailsOf(s, tasks);
-      const [task] = currentTasks(s, tasks);
+      const found = await withTasks(idOrName);
+      if (!found) return null;
+      const { task } = found;
+      const details = detailsOf(found.service, found.tasks);
       const node = task?.NodeID ? (await nodesOnce()).find((n) => n.id === task.NodeID) : undefined;
       return node ? { ...details, runsOn: describeNode(node) } : details;
     },
     logs: (id, options) => serviceLogs(docker, id, options),
     // the current task's (the one that failed), not the lines of every task the service kept
     async lastLogLines(id, lines) {
-      const s = await service(id).catch(() => null);
-      const [task] = s ? currentTasks(s, await tasksOf([s.ID]).catch(() => [])) : [];
+      const task = (await withTasks(id).catch(() => null))?.task;
       return task ? lastTaskLogLines(docker, task.ID, lines) : '(no logs)';
     },
     async exec(id, cmd) {
@@ -332,9 +336,9 @@ export function swarmRuntime(engine: Engine, images: ImageResolver): { runtime: 
       return connectInContainer(docker, task.containerId, port);
     },
     async probe(id) {
-      const s = await service(id);
-      if (!s) throw new DeployError(`no service ${id}`);
-      const [task] = currentTasks(s, await tasksOf([s.ID]));
+      const found = await withTasks(id);
+      if (!found) throw new DeployError(`no service ${id}`);
+      const { task } = found;
       if (!task) return null;
       // the report is sent again every RESEND_MINUTES: two of those and a margin for the nodes' clocks are
       // enough (a whole day of an event's logs is not read for one look); never before the task's creation
@@ -360,31 +364,21 @@ export function swarmRuntime(engine: Engine, images: ImageResolver): { runtime: 
       if (!home) return 'absent';
       refuseUnavailable(path.basename(stateDir), home);
       const resolved = await images.resolve(image);
-      const script = [
-        'src="/appdata/$1"',
-        '[ -e "$src" ] || { echo absent; exit 0; }',
-        'if [ -z "$2" ]; then rm -rf "$src" && { echo deleted; exit 0; }; exit 1; fi',
-        'dst="/appdata/$2"',
-        '[ -e "$dst" ] && { echo "exists"; exit 12; }',
-        'mkdir -p "$(dirname "$dst")" && mv "$src" "$dst" && echo moved',
-      ].join('\n');
-      const quoted = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
+      // the Docker target's move, as a job on the home node
       const r = await runJob(docker, {
         constraint: `node.id==${home.node.id}`,
         image: resolved.ref,
         auth: await images.pullAuth(resolved.ref),
         mounts: [{ source: root, target: '/appdata' }],
-        script: `set -- ${quoted(from)} ${quoted(to ?? '')}\n${script}`,
+        script: MOVE_STATE_SCRIPT,
+        args: [from, to ?? ''],
         what: `move the state dir ${stateDir}`,
         where: describeNode(home.node),
       });
-      if (r.exitCode !== 0) {
-        const why = r.exitCode === 12 ? `${root}/${to} exists already: move it away` : `the job failed (exit ${r.exitCode})`;
-        throw new DeployError(`move ${stateDir} on node ${describeNode(home.node)}: ${why}`);
-      }
+      const outcome = moveOutcome(r.exitCode);
+      if (!outcome) throw new DeployError(`move ${stateDir} on node ${describeNode(home.node)}: ${moveFailure(r.exitCode, root, to)}`);
       await labelNode(docker, home.node, { [home.key]: null });
-      const word = r.output.trim().split('\n').pop();
-      return word === 'deleted' ? 'deleted' : word === 'absent' ? 'absent' : 'moved';
+      return outcome;
     },
   };
   return { runtime, hostFiles };
