@@ -21,14 +21,14 @@
  */
 import http from 'node:http';
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll } from 'vitest';
 import { removeAuditCarriers } from './audit-carriers.js';
 import { assertBuilt, cliEnv as baseCliEnv, REPO_ROOT } from './cli.js';
-import { runId } from './requirements.js';
+import { type Requirement, requirement, runId } from './requirements.js';
 
 export { REPO_ROOT, removeAuditCarriers };
 /**
@@ -37,6 +37,15 @@ export { REPO_ROOT, removeAuditCarriers };
  * (modelled) tailnet and are served as on the real base. Its build.sh builds the base fixture first.
  */
 export const BUILD_SH = path.join(REPO_ROOT, 'test/fixtures/tailnet-model/build.sh');
+/** The app as the images carry it (`npm run build` writes it): what the tailnet images are built from. */
+export const APP_BUNDLE = path.join(REPO_ROOT, 'dist', 'image', 'server.cjs');
+
+/** The app bundle, built: a requirement (skips loudly, fails under CI=true, like the others). */
+export function appBundle(): Requirement {
+  return requirement('the app bundle (dist/image/server.cjs; run `npm run build`)', () =>
+    existsSync(APP_BUNDLE) ? true : `${APP_BUNDLE} is missing`,
+  );
+}
 export const BASE_IMAGE = 'demo-fleet-test/base:tailnet';
 /** The auth key test fleets give their events (the model accepts any non-empty key by default). */
 export const MODEL_KEY_VAR = 'DEMO_FLEET_TEST_MODEL_KEY';

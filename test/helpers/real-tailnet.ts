@@ -27,7 +27,7 @@ import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { docker, type ExecResult, exec, REPO_ROOT, sleep, waitFor } from './engine-fixture.js';
-import { type Requirement, requirement, runId } from './requirements.js';
+import { dockerEngine, type Requirement, requirement, runId } from './requirements.js';
 
 const BIN_SCRIPT = path.join(REPO_ROOT, 'scripts', 'tailnet-binaries.sh');
 export const REAL_TAILNET_BUILD_SH = path.join(REPO_ROOT, 'test', 'fixtures', 'real-tailnet', 'build.sh');
@@ -89,6 +89,14 @@ export function tunDevice(): Requirement {
   return requirement('/dev/net/tun on the host (kernel TUN in a container)', () =>
     existsSync('/dev/net/tun') ? true : '/dev/net/tun does not exist',
   );
+}
+
+/**
+ * What every real-tailnet test needs: the Docker engine, the real binaries and a TUN device, asked in that
+ * order (the first missing one is reported, loudly; the next is not asked).
+ */
+export function realTailnetReady(): boolean {
+  return dockerEngine().ok && tailnetBinaries().ok && tunDevice().ok;
 }
 
 /** The headscale versions to run: all of the binaries script's, or those DEMO_FLEET_HEADSCALE_VERSIONS names. */

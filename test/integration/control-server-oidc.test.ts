@@ -21,19 +21,10 @@ import { launchChromium, type TestBrowser } from '../helpers/browser.js';
 import { docker, exec, expectOk, fleets, type TestFleet, waitFor } from '../helpers/engine-fixture.js';
 import { oidcLogin } from '../helpers/oidc-login.js';
 import { TestOidcProvider } from '../helpers/oidc-provider.js';
-import {
-  buildRealTailnetImages,
-  EVENT_BASE_IMAGE,
-  headscaleVersionsToRun,
-  runVisitor,
-  tailnetBinaries,
-  tunDevice,
-} from '../helpers/real-tailnet.js';
-import { chromium as chromiumBrowser, dockerEngine, runId } from '../helpers/requirements.js';
+import { buildRealTailnetImages, EVENT_BASE_IMAGE, headscaleVersionsToRun, runVisitor, realTailnetReady } from '../helpers/real-tailnet.js';
+import { chromium as chromiumBrowser, runId } from '../helpers/requirements.js';
 
-const engine = dockerEngine();
-const binaries = engine.ok ? tailnetBinaries() : { ok: false };
-const tun = binaries.ok ? tunDevice() : { ok: false };
+const ready = realTailnetReady();
 const chromium = chromiumBrowser();
 const VERSION = headscaleVersionsToRun().at(-1)!.replace(/^v/, '');
 const SECRET_VAR = 'CS_OIDC_CLIENT_SECRET';
@@ -82,7 +73,7 @@ interface StatusRow {
   loginUrl: string | null;
 }
 
-describe.skipIf(!engine.ok || !binaries.ok || !tun.ok || !chromium.ok)(`the control server with OIDC (headscale ${VERSION})`, () => {
+describe.skipIf(!ready || !chromium.ok)(`the control server with OIDC (headscale ${VERSION})`, () => {
   const make = fleets();
   const secret = randomBytes(24).toString('hex');
   const subnet = 150 + (Number.parseInt(runId.replace(/\D/g, '').slice(-2) || '0', 10) % 50);

@@ -28,15 +28,11 @@ import {
   headscaleVersionsToRun,
   runVisitor,
   type TailnetNode,
-  tailnetBinaries,
-  tunDevice,
+  realTailnetReady,
 } from '../helpers/real-tailnet.js';
-import { dockerEngine } from '../helpers/requirements.js';
 import { runId } from '../helpers/requirements.js';
 
-const engine = dockerEngine();
-const binaries = engine.ok ? tailnetBinaries() : { ok: false };
-const tun = binaries.ok ? tunDevice() : { ok: false };
+const ready = realTailnetReady();
 const VERSIONS = headscaleVersionsToRun();
 /** Start on the release before the newest run here, move to the newest in scenario 3 (one minor at a time, as headscale upgrades). */
 const LAST = VERSIONS[VERSIONS.length - 1]!;
@@ -50,7 +46,7 @@ interface StatusRow {
   url: string | null;
 }
 
-describe.skipIf(!engine.ok || !binaries.ok || !tun.ok)('the control server accessory on the real binaries', () => {
+describe.skipIf(!ready)('the control server accessory on the real binaries', () => {
   const make = fleets();
   const subnet = 200 + (Number.parseInt(runId.replace(/\D/g, '').slice(-2) || '0', 10) % 50);
   const network = `demo-fleet-cs-${runId}`;

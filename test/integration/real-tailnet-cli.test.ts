@@ -24,14 +24,10 @@ import {
   headscaleVersionsToRun,
   RealTailnet,
   type TailnetNode,
-  tailnetBinaries,
-  tunDevice,
+  realTailnetReady,
 } from '../helpers/real-tailnet.js';
-import { dockerEngine } from '../helpers/requirements.js';
 
-const engine = dockerEngine();
-const binaries = engine.ok ? tailnetBinaries() : { ok: false };
-const tun = binaries.ok ? tunDevice() : { ok: false };
+const ready = realTailnetReady();
 const VERSIONS = headscaleVersionsToRun();
 const API_KEY_VAR = 'RT_HEADSCALE_API_KEY';
 const BOGUS_KEY_VAR = 'RT_BOGUS_AUTHKEY';
@@ -44,7 +40,7 @@ interface StatusRow {
   url: string | null;
 }
 
-describe.skipIf(!engine.ok || !binaries.ok || !tun.ok)('the CLI on a real tailnet', () => {
+describe.skipIf(!ready)('the CLI on a real tailnet', () => {
   beforeAll(async () => {
     await buildRealTailnetImages();
   });

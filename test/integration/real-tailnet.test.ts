@@ -1,19 +1,3 @@
-/**
- * The first REAL tailnet: real headscale (each version of scripts/tailnet-binaries.sh), real tailscaled
- * and tailscale v1.102.5, real WireGuard over the embedded DERP (plain http), real MagicDNS names and
- * real `tailscale serve` — no model. Fixtures: test/fixtures/real-tailnet (build.sh, README.md,
- * FINDINGS.md); helper: test/helpers/real-tailnet.ts.
- *
- * Per headscale version: a tailnet on a Docker network of this run's own (`--internal`); users with an
- * email, a display name (one non-ASCII) and a picture URL; an event container built the way the product
- * builds it (templates/Dockerfile + templates/s6 + dist/image) on demo-fleet-test/base:tailnet-real —
- * the modelled docker-mod start path running the real binaries — with the environment the product
- * renders (cli/render/service.ts eventEnvironment: TAILSCALE_LOGIN_SERVER, SERVE_MODE=http, port 5000,
- * the state dir) and a single-use pre-auth key; and three visitors: two users' nodes and a tagged node.
- * The visitors fetch http://<event host>.<base domain>:443/ (`--http=443`: what the mod runs) over the
- * tailnet with `tailscale nc` and the app shows what serve told it.
- */
-import { existsSync } from 'node:fs';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -22,7 +6,7 @@ import { FleetSchema } from '../../cli/fleet/schema.js';
 import { eventEnvironment, STATE_DIR, TUN_CAPABILITIES, TUN_DEVICE } from '../../cli/render/service.js';
 import { NODE_STATUS_COMMAND, parseNodeStatus } from '../../cli/tailnet/node-state.js';
 import { REPO_ROOT } from '../helpers/cli.js';
-import { docker, exec, sleep, waitFor } from '../helpers/engine-fixture.js';
+import { appBundle, docker, exec, sleep, waitFor } from '../helpers/engine-fixture.js';
 import {
   buildRealTailnetImages,
   containerMemory,
@@ -34,25 +18,16 @@ import {
   RealTailnet,
   TAILSCALE_VERSION,
   TailnetNode,
-  tailnetBinaries,
-  tunDevice,
+  realTailnetReady,
 } from '../helpers/real-tailnet.js';
-import { dockerEngine, requirement, runId } from '../helpers/requirements.js';
+import { runId } from '../helpers/requirements.js';
 
-const engine = dockerEngine();
-const APP_BUNDLE = path.join(REPO_ROOT, 'dist', 'image', 'server.cjs');
-const binaries = engine.ok ? tailnetBinaries() : { ok: false };
-const bundle =
-  engine.ok && binaries.ok
-    ? requirement('the app bundle (dist/image/server.cjs; run `npm run build`)', () =>
-        existsSync(APP_BUNDLE) ? true : `${APP_BUNDLE} is missing`,
-      )
-    : { ok: false };
+const ready = realTailnetReady();
+const bundle = ready ? appBundle() : { ok: false };
 
 const APP_TAG = `demo-fleet-test/real-tailnet-app:${runId}`;
 /** The newest headscale: the version-independent (tailscale-side) checks run on it only. */
 const NEWEST = HEADSCALE_VERSIONS[HEADSCALE_VERSIONS.length - 1]!;
-const tun = engine.ok && binaries.ok ? tunDevice() : { ok: false };
 const EVENT = 'booth';
 const YEAR = 2026;
 const HOST = `${EVENT}${YEAR}`;
@@ -92,7 +67,7 @@ function headerValue(html: string, name: string): string | undefined {
   return m?.[1];
 }
 
-describe.skipIf(!engine.ok || !binaries.ok || !bundle.ok || !tun.ok)(`real tailnet: tailscale ${TAILSCALE_VERSION} on headscale`, () => {
+describe.skipIf(!ready || !bundle.ok)(`real tailnet: tailscale ${TAILSCALE_VERSION} on headscale`, () => {
   let ctx = '';
 
   beforeAll(async () => {

@@ -19,10 +19,10 @@ import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BASE_IMAGE, ensureBaseImage, exec, waitFor } from '../helpers/engine-fixture.js';
+import { appBundle, BASE_IMAGE, ensureBaseImage, exec, waitFor } from '../helpers/engine-fixture.js';
 import { REPO_ROOT } from '../helpers/cli.js';
 import { tunDevice } from '../helpers/real-tailnet.js';
-import { dockerEngine, requirement, runId } from '../helpers/requirements.js';
+import { dockerEngine, runId } from '../helpers/requirements.js';
 import {
   NODE_LABEL,
   eventServiceFlags,
@@ -246,17 +246,11 @@ describe.skipIf(!registryOk)('a two-node swarm with a registry of its own', () =
 // ------------------------------------------------------------------------------------------------
 // prototype: one event-like service on the worker
 
-const APP_BUNDLE = path.join(REPO_ROOT, 'dist', 'image', 'server.cjs');
 const APP_TAG = `demo-fleet-test/swarm-lab-app:${runId}`;
 const MOD = 'ghcr.io/tailscale-dev/docker-mod:main';
 const KEY = `tskey-auth-swarm-${runId}`;
 
-const prototypeOk =
-  ok &&
-  tunDevice().ok &&
-  requirement('the app bundle (dist/image/server.cjs; run `npm run build`)', () =>
-    existsSync(APP_BUNDLE) ? true : `${APP_BUNDLE} is missing`,
-  ).ok;
+const prototypeOk = ok && tunDevice().ok && appBundle().ok;
 
 describe.skipIf(!prototypeOk)('prototype: an event as a Swarm service (tailnet model)', () => {
   let swarm: Swarm;

@@ -1,23 +1,9 @@
-/**
- * An event on the REAL tailnet as a Swarm service on the worker of a two-node swarm of the test's own
- * (test/helpers/swarm.ts): headscale and a visitor run as containers on the manager, the event (the
- * product's app image on demo-fleet-test/base:tailnet-real, with the env cli/render/service.ts renders)
- * as a service placed on the worker by a node label, all on an attachable overlay network.
- *
- * What it shows for the Swarm target (test/fixtures/swarm/FINDINGS.md §1, §3): a service spec cannot
- * hand over /dev/net/tun as a device (API 1.41), but a bind mount of it plus NET_ADMIN gives tailscaled
- * a kernel TUN; then a tailnet peer's connection to the app's port past serve is refused, as on the single
- * engine (test/fixtures/real-tailnet/FINDINGS.md f). Without the mount the same service falls back to
- * userspace networking and the peer reaches the app with forged identity headers. The auth key is a
- * Swarm secret passed to the docker-mod as `file:`.
- */
-import { existsSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../helpers/cli.js';
-import { exec, waitFor } from '../helpers/engine-fixture.js';
+import { appBundle, exec, waitFor } from '../helpers/engine-fixture.js';
 import {
   buildRealTailnetImages,
   EVENT_BASE_IMAGE,
@@ -25,23 +11,13 @@ import {
   headscaleConfig,
   headscaleImage,
   TAILSCALED_ENV,
-  tailnetBinaries,
-  tunDevice,
   VISITOR_IMAGE,
+  realTailnetReady,
 } from '../helpers/real-tailnet.js';
-import { dockerEngine, requirement, runId } from '../helpers/requirements.js';
+import { runId } from '../helpers/requirements.js';
 import { eventServiceFlags, runningTask, serviceTasks, startSwarm, swarmRequirement, type Swarm, visitFrom } from '../helpers/swarm.js';
 
-const engine = dockerEngine();
-const APP_BUNDLE = path.join(REPO_ROOT, 'dist', 'image', 'server.cjs');
-const ok =
-  engine.ok &&
-  swarmRequirement().ok &&
-  tailnetBinaries().ok &&
-  tunDevice().ok &&
-  requirement('the app bundle (dist/image/server.cjs; run `npm run build`)', () =>
-    existsSync(APP_BUNDLE) ? true : `${APP_BUNDLE} is missing`,
-  ).ok;
+const ok = realTailnetReady() && swarmRequirement().ok && appBundle().ok;
 
 const VERSION = HEADSCALE_VERSIONS[HEADSCALE_VERSIONS.length - 1]!;
 const APP_TAG = `demo-fleet-test/swarm-lab-real-app:${runId}`;

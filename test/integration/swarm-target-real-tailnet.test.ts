@@ -26,11 +26,10 @@ import {
   headscaleConfig,
   headscaleImage,
   TAILSCALED_ENV,
-  tailnetBinaries,
-  tunDevice,
   VISITOR_IMAGE,
+  realTailnetReady,
 } from '../helpers/real-tailnet.js';
-import { dockerEngine, runId } from '../helpers/requirements.js';
+import { runId } from '../helpers/requirements.js';
 import {
   reapAbandoned,
   runningTask,
@@ -42,8 +41,7 @@ import {
   visitFrom,
 } from '../helpers/swarm.js';
 
-const engine = dockerEngine();
-const ok = engine.ok && swarmRequirement({ registry: true }).ok && tailnetBinaries().ok && tunDevice().ok;
+const ok = realTailnetReady() && swarmRequirement({ registry: true }).ok;
 
 const VERSION = HEADSCALE_VERSIONS[HEADSCALE_VERSIONS.length - 1]!;
 const BASE_DOMAIN = 'swarmcli.tailnet.test';

@@ -13,22 +13,16 @@
  * from this process to the container's modelled serve port 443 (plain HTTP in the model).
  */
 import { cp, mkdtemp, rm } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../helpers/cli.js';
-import { docker, exec, sleep, waitFor } from '../helpers/engine-fixture.js';
-import { dockerEngine, requirement, runId } from '../helpers/requirements.js';
+import { appBundle, docker, exec, sleep, waitFor } from '../helpers/engine-fixture.js';
+import { dockerEngine, runId } from '../helpers/requirements.js';
 
 const engine = dockerEngine();
-const APP_BUNDLE = path.join(REPO_ROOT, 'dist', 'image', 'server.cjs');
-const bundle = engine.ok
-  ? requirement('the app bundle (dist/image/server.cjs; run `npm run build`)', () =>
-      existsSync(APP_BUNDLE) ? true : `${APP_BUNDLE} is missing`,
-    )
-  : { ok: false };
+const bundle = engine.ok ? appBundle() : { ok: false };
 
 const BUILD_SH = path.join(REPO_ROOT, 'test/fixtures/tailnet-model/build.sh');
 const TAILNET_TAG = 'demo-fleet-test/base:tailnet';
