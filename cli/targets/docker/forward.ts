@@ -7,6 +7,7 @@
  */
 import type Docker from 'dockerode';
 import { Duplex, Transform, type TransformCallback } from 'node:stream';
+import { eachFrame } from './logs.js';
 
 /**
  * The relay: stdin → 127.0.0.1:<port>, the socket → stdout. A connect failure goes to stderr (exit 1),
@@ -24,8 +25,7 @@ export const RELAY = [
 const STDERR_KEPT = 2048;
 
 /**
- * The engine's multiplexed exec output (8-byte header: stream type, 3 zero bytes, payload size BE) as a
- * stream of stdout bytes; stderr payloads go to `onStderr`. Backpressure passes through (a Transform).
+ * The engine's multiplexed exec output (logs.ts eachFrame) as a stream of stdout bytes; stderr payloads go to `onStderr`. Backpressure passes through (a Transform).
  */
 export class StdoutDemux extends Transform {
   private pending: Buffer = Buffer.alloc(0);
@@ -38,15 +38,11 @@ export class StdoutDemux extends Transform {
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     this.pending = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
-    while (this.pending.length >= 8) {
-      const size = this.pending.readUInt32BE(4);
-      if (this.pending.length < 8 + size) break;
-      const type = this.pending[0];
-      const payload = this.pending.subarray(8, 8 + size);
-      this.pending = this.pending.subarray(8 + size);
+    const used = eachFrame(this.pending, (type, payload) => {
       if (type === 1) this.push(payload);
       else if (type === 2) this.onStderr(payload);
-    }
+    });
+    this.pending = this.pending.subarray(used);
     done();
   }
 }

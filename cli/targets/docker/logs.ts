@@ -45,16 +45,27 @@ export async function sourceLogs(docker: Docker, source: LogSource, options: Log
   });
 }
 
-/** Split a multiplexed log buffer: 8-byte headers [stream, 0, 0, 0, size(4, BE)]. */
-export function demuxBuffer(buf: Buffer, stdout: NodeJS.WritableStream, stderr: NodeJS.WritableStream): void {
+/**
+ * Each whole frame of the engine's multiplexed format in `buf` (8-byte header: stream type 1 stdout / 2
+ * stderr, 3 zero bytes, payload size BE), in order; returns the bytes those frames took (a frame cut off at
+ * the end is left for the caller that streams).
+ */
+export function eachFrame(buf: Buffer, onFrame: (type: number, payload: Buffer) => void): number {
   let offset = 0;
   while (offset + 8 <= buf.length) {
-    const kind = buf[offset]!;
     const size = buf.readUInt32BE(offset + 4);
-    const chunk = buf.subarray(offset + 8, offset + 8 + size);
-    (kind === 2 ? stderr : stdout).write(chunk);
+    if (offset + 8 + size > buf.length) break;
+    onFrame(buf[offset]!, buf.subarray(offset + 8, offset + 8 + size));
     offset += 8 + size;
   }
+  return offset;
+}
+
+/** Split a whole multiplexed log buffer onto two streams; of a last frame cut short, what is there. */
+export function demuxBuffer(buf: Buffer, stdout: NodeJS.WritableStream, stderr: NodeJS.WritableStream): void {
+  const to = (type: number) => (type === 2 ? stderr : stdout);
+  const used = eachFrame(buf, (type, payload) => to(type).write(payload));
+  if (used + 8 <= buf.length) to(buf[used]!).write(buf.subarray(used + 8));
 }
 
 /** The last lines of a container's output, as text (for failure reports). */
